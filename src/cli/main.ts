@@ -1,0 +1,22 @@
+import { CommanderError } from 'commander';
+import { processContext } from './context.js';
+import { exitCodeFor, formatError } from './exit-codes.js';
+import { createProgram } from './program.js';
+
+/** The only place that sets the process exit status. */
+async function main(argv: string[]): Promise<void> {
+  const ctx = processContext();
+  try {
+    await createProgram(ctx).parseAsync(argv);
+  } catch (err) {
+    const code = exitCodeFor(err);
+    const helpOrVersion = err instanceof CommanderError && (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version');
+    if (!helpOrVersion && !(err instanceof Error && err.name === 'ExitError' && !err.message)) {
+      ctx.err(formatError(err));
+      if (ctx.env.JAEGER_SLS_DEBUG && err instanceof Error && err.stack) ctx.err(err.stack);
+    }
+    process.exitCode = helpOrVersion ? 0 : code;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,5 @@
+export * from './errors.js';
+export * from './ids.js';
+export * from './span.js';
+export * from './query.js';
+export * from './validate.js';

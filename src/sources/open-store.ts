@@ -1,0 +1,27 @@
+import { ConfigError } from '../model/index.js';
+import { createMemoryStore } from '../storage/memory/memory-store.js';
+import type { Store } from '../storage/types.js';
+
+export const DEFAULT_STORE_URI = 'sqlite:jaeger-sls.db';
+
+export interface OpenStoreOptions {
+  /** Environment for credentials (SLS) — never flags. */
+  env?: NodeJS.ProcessEnv;
+  /** Open for reading only where the backend can (sqlite: no migrations, no writes). */
+  readOnly?: boolean;
+  /** stderr log sink for backends that report progress or warnings. */
+  log?: (line: string) => void;
+}
+
+export const STORE_SCHEMES = ['sqlite:PATH', 'memory:', 'sls://PROJECT/INSTANCE?endpoint=HOST', 'grpc://HOST:PORT', 'http(s)://HOST:PORT', 'file:PATH'];
+
+/** The one place store URIs are parsed and a backend chosen. */
+export async function openStore(uri: string, options: OpenStoreOptions = {}): Promise<Store> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'memory':
+      return createMemoryStore();
+    default:
+      throw new ConfigError(`unknown store "${uri}": expected one of ${STORE_SCHEMES.join(', ')}`);
+  }
+}

@@ -1,0 +1,32 @@
+/** Deterministic PRNG (mulberry32) so generated workloads repeat for the same seed. */
+export class Random {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0 || 0x9e3779b9;
+  }
+  /** Uniform in [0, 1). */
+  next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(maxExclusive: number): number {
+    return Math.floor(this.next() * maxExclusive);
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)];
+  }
+  /** Log-normal sample with the given median and shape σ. */
+  logNormal(median: number, sigma: number): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return median * Math.exp(sigma * z);
+  }
+  hex(digits: number): string {
+    let s = '';
+    while (s.length < digits) s += (this.int(0x10000) | 0x10000).toString(16).slice(1);
+    return s.slice(0, digits);
+  }
+}
