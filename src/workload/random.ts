@@ -30,3 +30,27 @@ export class Random {
     return s.slice(0, digits);
   }
 }
+
+/** A 32-bit seed mixed from a base seed and integer salts (splitmix-style), for independent streams. */
+export function deriveSeed(seed: number, ...salts: number[]): number {
+  let h = (seed ^ 0x85ebca6b) >>> 0;
+  for (const s of salts) {
+    h = Math.imul(h ^ (s >>> 0), 0xcc9e2d51) >>> 0;
+    h = ((h << 13) | (h >>> 19)) >>> 0;
+    h = (Math.imul(h, 5) + 0xe6546b64) >>> 0;
+    h = Math.imul(h ^ Math.floor(s / 4294967296), 0x1b873593) >>> 0;
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** A 32-bit hash of a string (FNV-1a), to seed streams from names. */
+export function hashString(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h >>> 0;
+}

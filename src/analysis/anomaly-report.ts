@@ -1,0 +1,175 @@
+/**
+ * The result of `jaeger-sls anomalies` (types only). `--format json` prints an AnomalyReport as is;
+ * renderers and `eval` import these types. Times are integer µs since the Unix epoch, durations µs.
+ * Field names are stable; new optional fields may be added, none removed or renamed (`version`).
+ */
+import type { DependencyLink } from '../model/index.js';
+
+/** A closed time interval, µs since the Unix epoch, both bounds inclusive. */
+export interface TimeRange {
+  start: number;
+  end: number;
+}
+
+/** Spectrum formula for root-cause scoring (MicroRank §3): Ochiai, Jaccard or DStar (star = 2). */
+export type SpectrumMethod = 'ochiai' | 'jaccard' | 'dstar';
+
+/** The signals a span can be abnormal on. */
+export type AnomalySignal = 'latency' | 'selfTime' | 'gap' | 'error';
+
+export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime', 'gap', 'error'];
+
+/** Counts per signal; every signal present (0 when it did not fire). */
+export type SignalCounts = Record<AnomalySignal, number>;
+
+/** Detection thresholds; see `DETECTION_DEFAULTS` in analysis/outlier-detection.ts. */
+export interface DetectionThresholds {
+  /** Robust z on log(1 + µs) above which a latency, self-time or gap value is an outlier. */
+  zThreshold: number;
+  /** Floor for the robust σ of log-durations, so near-constant operations do not flag jitter. */
+  minLogSigma: number;
+  /** A value must also exceed the baseline median by this many µs to be an outlier. */
+  minShiftUs: number;
+  /**
+   * Feature selection (TraceRCA): a (operation, signal) pair counts only when its window outlier
+   * rate is at least this multiple of its baseline rate (and significantly above it).
+   */
+  selectionRatio: number;
+  /** Binomial z the window outlier count must exceed over the baseline expectation. */
+  selectionZ: number;
+}
+
+export interface BaselineSummary extends TimeRange {
+  traces: number;
+  spans: number;
+  /** Distinct (service, operation, kind) keys with a baseline. */
+  operations: number;
+}
+
+export interface WindowSummary extends TimeRange {
+  traces: number;
+  spans: number;
+  abnormalTraces: number;
+}
+
+/** Per (service, operation, span kind): baseline vs window. Quantiles in µs, rates per second. */
+export interface OperationSummary {
+  service: string;
+  operation: string;
+  /** Lower-case span kind, "" when absent. */
+  spanKind: string;
+  baseline: OperationStats | null;
+  window: OperationStats;
+  /** window p99 / baseline p99 (null without a baseline). */
+  p99Shift: number | null;
+  /** window error rate − baseline error rate (null without a baseline). */
+  errorRateShift: number | null;
+  /** window throughput / baseline throughput (null without a baseline or when baseline is 0). */
+  throughputChange: number | null;
+  /** Window spans that are outliers on a selected signal, per signal. */
+  abnormalSpans: SignalCounts;
+  /** Signals selected for this operation (window outlier rate significantly above baseline). */
+  signals: AnomalySignal[];
+}
+
+export interface OperationStats {
+  spans: number;
+  /** Spans per second over the range. */
+  throughput: number;
+  errorRate: number;
+  p50: number;
+  p99: number;
+  selfTimeP50: number;
+  selfTimeP99: number;
+  /** Client–server gap attributed to this (callee) operation; null when it has no client parent. */
+  gapP50: number | null;
+  gapP99: number | null;
+}
+
+/** One abnormal trace in the window. Eval reads `traceId` for per-trace labels. */
+export interface AbnormalTrace {
+  traceId: string;
+  /** Earliest span start, µs. */
+  startTime: number;
+  /** Root span duration (or the trace's covered range without a root), µs. */
+  duration: number;
+  rootService: string;
+  rootOperation: string;
+  signals: AnomalySignal[];
+  /** Deepest abnormal spans not explained by an abnormal child. */
+  origins: Array<{ service: string; operation: string; signal: AnomalySignal }>;
+}
+
+export interface RootCauseEvidence {
+  /** Abnormal traces through the node. */
+  ef: number;
+  /** Normal traces through the node. */
+  ep: number;
+  /** Abnormal traces not through the node. */
+  nf: number;
+  /** Normal traces not through the node. */
+  np: number;
+  /** The spectrum score alone (method of the report). */
+  spectrum: number;
+  /** Abnormal traces in which the node holds an origin span. */
+  originTraces: number;
+  /** originTraces / all abnormal traces, 0..1. */
+  originShare: number;
+  /** Origin spans of the node per signal that fired. */
+  signals: SignalCounts;
+  /** Mean share (0..1) of the abnormal traces' critical path spent in the node's own spans. */
+  criticalPathShare: number;
+  /** PageRank weight (MicroRank), present when `pagerank` is on. */
+  pagerankWeight?: number;
+  /** Up to a few abnormal trace ids in which the node is an origin. */
+  exampleTraceIds: string[];
+  /** Most frequent instance (process `hostname`/`ip` tag) among the node's origin spans. */
+  topInstance?: { name: string; share: number };
+}
+
+export interface RootCause {
+  rank: number;
+  service: string;
+  /** For a service-level candidate: the service's best-scoring operation. */
+  operation: string;
+  score: number;
+  evidence: RootCauseEvidence;
+}
+
+/** Latency histogram of one operation, log-spaced buckets; `edges.length === counts.length + 1`. */
+export interface OperationHistogram {
+  service: string;
+  operation: string;
+  spanKind: string;
+  /** Bucket edges in µs, ascending. */
+  edges: number[];
+  /** Baseline counts scaled to the baseline sample; compare shapes via fractions. */
+  baseline: number[];
+  window: number[];
+}
+
+export interface AnomalyReport {
+  version: 1;
+  window: WindowSummary;
+  baseline: BaselineSummary;
+  method: SpectrumMethod;
+  pagerank: boolean;
+  service?: string;
+  thresholds: DetectionThresholds;
+  /** Why the report is empty or weak ("no traces in the window", …); absent when all is well. */
+  message?: string;
+  /** Operations with at least one selected signal, most shifted first. */
+  anomalies: OperationSummary[];
+  /** Every (service, operation, kind) seen in the window, sorted by service, operation, kind. */
+  operations: OperationSummary[];
+  /** Service-level ranking, best first (rank 1). At most `top` entries. */
+  rootCauses: RootCause[];
+  /** (service, operation)-level ranking, best first. At most `top` entries. */
+  operationRootCauses: RootCause[];
+  /** Every abnormal trace of the window, by start time. */
+  abnormalTraces: AbnormalTrace[];
+  /** Service links seen in the window's traces (Jaeger's rule). */
+  dependencies: DependencyLink[];
+  /** Baseline vs window latency histograms for the operations of the top root causes. */
+  histograms: OperationHistogram[];
+}
