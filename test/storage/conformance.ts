@@ -149,8 +149,7 @@ export function describeStorageConformance(
         beforeAll(async () => {
           store = await createStore();
           await store.purge?.();
-          const names = [...new Set(cases.flatMap((c) => c.expectedFixtures))];
-          for (const fixture of names) {
+          for (const fixture of set.searchTraces()) {
             const trace = set.trace(fixture);
             traces.set(fixture, trace);
             await store.writeSpans(trace.spans);

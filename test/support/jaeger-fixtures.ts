@@ -44,6 +44,12 @@ export interface FixtureSet {
   trace(name: string): Trace;
   /** Parses queries.json with the time shift applied. */
   queries(): FixtureQueryCase[];
+  /**
+   * The traces a FindTraces run writes before querying: every expected fixture of queries.json
+   * (Jaeger's rule), plus for our own set every trace file except example_trace (decoys that
+   * must not match).
+   */
+  searchTraces(): string[];
 }
 
 /** The shared Jaeger v1 fixtures, or undefined (with a visible skip note) when ../shared/data is absent. */
@@ -70,6 +76,11 @@ export function fixtureSet(name: string, dir: string, now: Date): FixtureSet {
         .sort(),
     trace: (traceName) => parseJaegerV1Trace(shiftFixtureDates(readFileSync(path.join(dir, 'traces', `${traceName}.json`), 'utf8'), now), traceName),
     queries: () => parseFixtureQueries(shiftFixtureDates(readFileSync(path.join(dir, 'queries.json'), 'utf8'), now)),
+    searchTraces() {
+      const expected = new Set(this.queries().flatMap((c) => c.expectedFixtures));
+      if (name === 'own') for (const t of this.traceNames()) if (t !== 'example_trace') expected.add(t);
+      return [...expected].sort();
+    },
   };
 }
 

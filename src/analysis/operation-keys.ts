@@ -1,0 +1,62 @@
+/**
+ * Operation keys — interning of (service, operation, span kind) and of instance names to dense
+ * integer ids, so per-span summaries are typed arrays rather than objects and strings.
+ *
+ * Reference: Tempo span-metrics dimensions `service, span_name, span_kind` (grafana/tempo
+ * `modules/generator/processor/spanmetrics`).
+ */
+
+export interface OperationKey {
+  service: string;
+  operation: string;
+  /** Lower-case span kind, "" when absent. */
+  spanKind: string;
+}
+
+/** Ids are dense from 0 in first-seen order and never change. One registry per analysis run. */
+export class OperationKeys {
+  private readonly ids = new Map<string, number>();
+  private readonly keys: OperationKey[] = [];
+  private readonly instanceIds = new Map<string, number>();
+  private readonly instanceNames: string[] = [];
+
+  get size(): number {
+    return this.keys.length;
+  }
+
+  intern(service: string, operation: string, spanKind: string): number {
+    const text = `${service}\u0000${operation}\u0000${spanKind}`;
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.keys.length;
+      this.ids.set(text, id);
+      this.keys.push({ service, operation, spanKind });
+    }
+    return id;
+  }
+
+  /** The id of a key seen before, or undefined. */
+  find(service: string, operation: string, spanKind: string): number | undefined {
+    return this.ids.get(`${service}\u0000${operation}\u0000${spanKind}`);
+  }
+
+  key(id: number): OperationKey {
+    const k = this.keys[id];
+    if (!k) throw new RangeError(`analysis/operation-keys: unknown key id ${id}`);
+    return k;
+  }
+
+  internInstance(name: string): number {
+    let id = this.instanceIds.get(name);
+    if (id === undefined) {
+      id = this.instanceNames.length;
+      this.instanceIds.set(name, id);
+      this.instanceNames.push(name);
+    }
+    return id;
+  }
+
+  instance(id: number): string {
+    return this.instanceNames[id] ?? '';
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Span tree and self-time — turns one trace into a compact per-span summary: parent index, depth,
+ * duration, self-time, client–server gap, error flag, instance.
+ *
+ * Self-time is the span's duration minus the union of its children's intervals clipped to the
+ * span, so overlapping (parallel) children are counted once and a child that outlives its parent
+ * (clock skew, async work) only removes the part inside the parent; it is never negative.
+ * The client–server gap (network and queueing time) is a client span's duration minus the union of
+ * its server children's durations, floored at 0 and attributed to the server (callee) spans.
+ * Missing parents make a span a root; parent cycles are broken; exact duplicate spans are dropped;
+ * a Zipkin-style server span sharing its client's span id becomes that client's child.
+ *
+ * Reference: jaeger-analytics-java network latency (client − server duration); Jaeger UI
+ * `getTraceSpanIdsAsTree` and self-time in the trace statistics view.
+ */
+import type { Span, Trace } from '../model/index.js';
+import { AnalysisInputError, findTag, isErrorSpan, parentSpanId, spanKind } from '../model/index.js';
+import type { OperationKeys } from './operation-keys.js';
+
+/** Compact per-trace data; arrays are indexed by span position (after de-duplication). */
+export interface TraceSummary {
+  traceId: string;
+  /** Earliest span start, µs. */
+  startTime: number;
+  /** Root span duration, or the covered range when the root is missing, µs. */
+  duration: number;
+  /** Index of the root span (the earliest-starting span without a parent in the trace). */
+  root: number;
+  /** Operation key id per span (see OperationKeys). */
+  key: Int32Array;
+  /** Parent index, −1 for roots and orphans. */
+  parent: Int32Array;
+  /** Distance from the span's root (0 for roots). */
+  depth: Int32Array;
+  start: Float64Array;
+  /** µs. */
+  spanDuration: Float64Array;
+  /** µs, ≥ 0. */
+  selfTime: Float64Array;
+  /** Client–server gap attributed to this server span, µs; −1 when it has no client parent. */
+  gap: Float64Array;
+  /** 1 when the span reports an error. */
+  error: Uint8Array;
+  /** Instance id (OperationKeys.instance) or −1. */
+  instance: Int32Array;
+  /** Children indexes grouped per span: children of i are childList[childStart[i] … childStart[i+1]). */
+  childStart: Int32Array;
+  childList: Int32Array;
+}
+
+export const DEFAULTS = {
+  /** Process tags naming the instance, first present wins. */
+  instanceTags: ['hostname', 'host.name', 'service.instance.id', 'ip', 'k8s.pod.name'] as readonly string[],
+};
+
+export interface SpanTreeOptions {
+  instanceTags?: readonly string[];
+}
+
+/** Error status: `error=true`, OTel ERROR, `http.status_code` ≥ 500 or a non-zero gRPC status. */
+export function spanHasError(span: Span): boolean {
+  if (isErrorSpan(span)) return true;
+  for (const t of span.tags) {
+    if (t.key === 'http.status_code' || t.key === 'http.response.status_code') {
+      const code = t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
+      if (code >= 500) return true;
+    } else if (t.key === 'rpc.grpc.status_code' || t.key === 'grpc.status_code') {
+      const code = t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
+      if (Number.isFinite(code) && code !== 0) return true;
+    }
+  }
+  return false;
+}
+
+export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
+  const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
+  if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
+    throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
+  }
+  const spans = dedupe(trace.spans);
+  const n = spans.length;
+  const traceId = spans[0].traceId;
+  const kinds = spans.map(spanKind);
+
+  const byId = new Map<string, number>();
+  for (let i = 0; i < n; i++) if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
+
+  const parent = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i];
+    const first = byId.get(s.spanId)!;
+    if (first !== i && kinds[i] === 'server' && kinds[first] === 'client') {
+      parent[i] = first; // Zipkin shared span id: the server half of a client span.
+      continue;
+    }
+    const pid = parentSpanId(s);
+    if (pid === undefined) continue;
+    const p = byId.get(pid);
+    if (p !== undefined && p !== i) parent[i] = p;
+  }
+  const depth = depthsBreakingCycles(parent);
+
+  // Children grouped per parent (counting sort), each group ordered by start.
+  const childStart = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
+  for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
+  const fill = childStart.slice(0, n);
+  const childList = new Int32Array(childStart[n]);
+  for (let i = 0; i < n; i++) if (parent[i] >= 0) childList[fill[parent[i]]++] = i;
+
+  const start = new Float64Array(n);
+  const spanDuration = new Float64Array(n);
+  const key = new Int32Array(n);
+  const error = new Uint8Array(n);
+  const instance = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i];
+    start[i] = s.startTime;
+    spanDuration[i] = Math.max(0, s.duration);
+    key[i] = keys.intern(s.process.serviceName, s.operationName, kinds[i]);
+    error[i] = spanHasError(s) ? 1 : 0;
+    for (const tagKey of instanceTags) {
+      const t = findTag(s.process.tags, tagKey);
+      if (t && t.type === 'string' && t.value) {
+        instance[i] = keys.internInstance(t.value);
+        break;
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const a = childStart[i];
+    const b = childStart[i + 1];
+    if (b - a > 1) childList.subarray(a, b).sort((x, y) => start[x] - start[y] || x - y);
+  }
+
+  const selfTime = new Float64Array(n);
+  const gap = new Float64Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const s0 = start[i];
+    const e0 = s0 + spanDuration[i];
+    const a = childStart[i];
+    const b = childStart[i + 1];
+    selfTime[i] = spanDuration[i] - unionLength(childList, a, b, start, spanDuration, s0, e0);
+    if (kinds[i] === 'client' && b > a) {
+      let servers = 0;
+      for (let c = a; c < b; c++) if (kinds[childList[c]] === 'server') servers++;
+      if (servers > 0) {
+        const covered = unionLength(childList, a, b, start, spanDuration, -Infinity, Infinity, (c) => kinds[c] === 'server');
+        const g = Math.max(0, spanDuration[i] - covered);
+        for (let c = a; c < b; c++) if (kinds[childList[c]] === 'server') gap[childList[c]] = g;
+      }
+    }
+  }
+
+  let root = -1;
+  let minStart = Infinity;
+  let maxEnd = -Infinity;
+  for (let i = 0; i < n; i++) {
+    minStart = Math.min(minStart, start[i]);
+    maxEnd = Math.max(maxEnd, start[i] + spanDuration[i]);
+    if (parent[i] >= 0) continue;
+    if (root < 0) root = i;
+    else {
+      const rootHasRefs = spans[root].references.length > 0;
+      const iHasRefs = spans[i].references.length > 0;
+      if ((rootHasRefs && !iHasRefs) || (rootHasRefs === iHasRefs && start[i] < start[root])) root = i;
+    }
+  }
+  const rootIsTrueRoot = spans[root].references.length === 0;
+  return {
+    traceId,
+    startTime: minStart,
+    duration: rootIsTrueRoot ? spanDuration[root] : maxEnd - minStart,
+    root,
+    key,
+    parent,
+    depth,
+    start,
+    spanDuration,
+    selfTime,
+    gap,
+    error,
+    instance,
+    childStart,
+    childList,
+  };
+}
+
+/** Drops spans identical to an earlier one in id, service, start and duration. */
+function dedupe(spans: readonly Span[]): readonly Span[] {
+  const seen = new Set<string>();
+  let dup = false;
+  const out: Span[] = [];
+  for (const s of spans) {
+    const sig = `${s.spanId}|${s.process.serviceName}|${s.startTime}|${s.duration}|${s.operationName}`;
+    if (seen.has(sig)) {
+      dup = true;
+      continue;
+    }
+    seen.add(sig);
+    out.push(s);
+  }
+  return dup ? out : spans;
+}
+
+/** Depth per span; a parent chain that loops is cut by making the first revisited span a root. */
+function depthsBreakingCycles(parent: Int32Array): Int32Array {
+  const n = parent.length;
+  const depth = new Int32Array(n).fill(-1);
+  const onPath = new Uint8Array(n);
+  const path: number[] = [];
+  for (let i = 0; i < n; i++) {
+    while (depth[i] < 0) {
+      let cur = i;
+      let cut = false;
+      while (cur >= 0 && depth[cur] < 0) {
+        if (onPath[cur]) {
+          parent[cur] = -1; // cycle: cut here, then walk again
+          cut = true;
+          break;
+        }
+        onPath[cur] = 1;
+        path.push(cur);
+        cur = parent[cur];
+      }
+      if (!cut) {
+        let d = cur >= 0 ? depth[cur] : -1;
+        for (let k = path.length - 1; k >= 0; k--) depth[path[k]] = ++d;
+      }
+      for (const s of path) onPath[s] = 0;
+      path.length = 0;
+    }
+  }
+  return depth;
+}
+
+/** Length of the union of child intervals (sorted by start) clipped to [lo, hi]. */
+function unionLength(
+  childList: Int32Array,
+  a: number,
+  b: number,
+  start: Float64Array,
+  duration: Float64Array,
+  lo: number,
+  hi: number,
+  include?: (child: number) => boolean,
+): number {
+  let total = 0;
+  let curS = 0;
+  let curE = -Infinity;
+  for (let c = a; c < b; c++) {
+    const ch = childList[c];
+    if (include && !include(ch)) continue;
+    const s = Math.max(lo, start[ch]);
+    const e = Math.min(hi, start[ch] + duration[ch]);
+    if (e <= s) continue;
+    if (s > curE) {
+      if (curE > curS) total += curE - curS;
+      curS = s;
+      curE = e;
+    } else if (e > curE) curE = e;
+  }
+  if (curE > curS) total += curE - curS;
+  return total;
+}
