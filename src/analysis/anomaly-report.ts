@@ -168,7 +168,10 @@ export interface AnomalyReport {
   operationRootCauses: RootCause[];
   /** Every abnormal trace of the window, by start time. */
   abnormalTraces: AbnormalTrace[];
-  /** Service links seen in the window's traces (Jaeger's rule). */
+  /**
+   * Service links seen in the window's traces (Jaeger's rule), plus service → peer links for leaf
+   * client spans to uninstrumented peers (databases, caches), sorted by parent then child.
+   */
   dependencies: DependencyLink[];
   /** Baseline vs window latency histograms for the operations of the top root causes. */
   histograms: OperationHistogram[];

@@ -1,43 +1,27 @@
 /**
- * Dependency links — Jaeger's service dependency rule.
+ * Dependency links — Jaeger's service dependency rule, as the stores' DependencyReader serves it.
  *
- * For every span reference (CHILD_OF and FOLLOWS_FROM) whose referenced span is in the same trace
- * and belongs to a different service, count one call from the referenced span's service to the
- * span's service. Traces are added one at a time, so memory grows with links, not spans.
+ * A thin projection of the dependency graph builder (analysis/dependency-graph.ts) without virtual
+ * peers and latency: for every span reference (CHILD_OF and FOLLOWS_FROM) whose referenced span is
+ * in the same trace and belongs to a different service, one call from the referenced span's service
+ * to the span's service; Zipkin shared span ids count once, client → server. Traces are added one
+ * at a time, so memory grows with links, not spans.
  *
  * Reference: jaegertracing/spark-dependencies `SpansToDependencyLinks.java`; Jaeger memstore
  * `GetDependencies` (cross-service CHILD_OF only).
  */
 import type { DependencyLink, Trace } from '../model/index.js';
+import { DependencyGraphBuilder } from './dependency-graph.js';
 
 export class DependencyLinkCounter {
-  private readonly counts = new Map<string, number>();
+  private readonly builder = new DependencyGraphBuilder({ virtualNodes: false, latency: false });
 
   addTrace(trace: Trace): void {
-    const serviceBySpan = new Map<string, string>();
-    for (const span of trace.spans) serviceBySpan.set(span.spanId, span.process.serviceName);
-    for (const span of trace.spans) {
-      for (const ref of span.references) {
-        if (ref.traceId !== span.traceId) continue;
-        const parent = serviceBySpan.get(ref.spanId);
-        if (parent === undefined || parent === span.process.serviceName) continue;
-        const key = `${parent}\u0000${span.process.serviceName}`;
-        this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-      }
-    }
+    this.builder.addTrace(trace);
   }
 
   /** Links sorted by parent then child. */
   links(): DependencyLink[] {
-    const out: DependencyLink[] = [];
-    for (const [key, callCount] of this.counts) {
-      const [parent, child] = key.split('\u0000');
-      out.push({ parent, child, callCount });
-    }
-    return out.sort((a, b) => (a.parent === b.parent ? cmp(a.child, b.child) : cmp(a.parent, b.parent)));
+    return this.builder.links();
   }
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

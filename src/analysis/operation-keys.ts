@@ -1,5 +1,5 @@
 /**
- * Operation keys — interning of (service, operation, span kind) and of instance names to dense
+ * Operation keys — interning of (service, operation, span kind) and of other names (instances, peers) to dense
  * integer ids, so per-span summaries are typed arrays rather than objects and strings.
  *
  * Reference: Tempo span-metrics dimensions `service, span_name, span_kind` (grafana/tempo
@@ -17,11 +17,16 @@ export interface OperationKey {
 export class OperationKeys {
   private readonly ids = new Map<string, number>();
   private readonly keys: OperationKey[] = [];
-  private readonly instanceIds = new Map<string, number>();
-  private readonly instanceNames: string[] = [];
+  private readonly nameIds = new Map<string, number>();
+  private readonly names: string[] = [];
 
   get size(): number {
     return this.keys.length;
+  }
+
+  /** Names interned with internName; their ids are 0 … nameCount − 1. */
+  get nameCount(): number {
+    return this.names.length;
   }
 
   intern(service: string, operation: string, spanKind: string): number {
@@ -46,17 +51,18 @@ export class OperationKeys {
     return k;
   }
 
-  internInstance(name: string): number {
-    let id = this.instanceIds.get(name);
+  internName(name: string): number {
+    let id = this.nameIds.get(name);
     if (id === undefined) {
-      id = this.instanceNames.length;
-      this.instanceIds.set(name, id);
-      this.instanceNames.push(name);
+      id = this.names.length;
+      this.nameIds.set(name, id);
+      this.names.push(name);
     }
     return id;
   }
 
-  instance(id: number): string {
-    return this.instanceNames[id] ?? '';
+  /** The name interned as `id`; "" for an unknown id. */
+  name(id: number): string {
+    return this.names[id] ?? '';
   }
 }

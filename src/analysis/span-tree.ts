@@ -41,8 +41,13 @@ export interface TraceSummary {
   gap: Float64Array;
   /** 1 when the span reports an error. */
   error: Uint8Array;
-  /** Instance id (OperationKeys.instance) or −1. */
+  /** Instance name id (OperationKeys.name) or −1. */
   instance: Int32Array;
+  /**
+   * For a client span without children: the uninstrumented peer it calls (OperationKeys.name id of
+   * `peer.service`, `server.address`, `net.peer.name`, `db.name` or `db.system`, first present), else −1.
+   */
+  peer: Int32Array;
   /** Children indexes grouped per span: children of i are childList[childStart[i] … childStart[i+1]). */
   childStart: Int32Array;
   childList: Int32Array;
@@ -51,10 +56,13 @@ export interface TraceSummary {
 export const DEFAULTS = {
   /** Process tags naming the instance, first present wins. */
   instanceTags: ['hostname', 'host.name', 'service.instance.id', 'ip', 'k8s.pod.name'] as readonly string[],
+  /** Span tags naming the peer of a leaf client span, first present wins (Tempo's precedence). */
+  peerTags: ['peer.service', 'server.address', 'net.peer.name', 'db.name', 'db.system'] as readonly string[],
 };
 
 export interface SpanTreeOptions {
   instanceTags?: readonly string[];
+  peerTags?: readonly string[];
 }
 
 /** Error status: `error=true`, OTel ERROR, `http.status_code` ≥ 500 or a non-zero gRPC status. */
@@ -74,6 +82,7 @@ export function spanHasError(span: Span): boolean {
 
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
   const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
+  const peerTags = options.peerTags ?? DEFAULTS.peerTags;
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
   }
@@ -122,14 +131,24 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     for (const tagKey of instanceTags) {
       const t = findTag(s.process.tags, tagKey);
       if (t && t.type === 'string' && t.value) {
-        instance[i] = keys.internInstance(t.value);
+        instance[i] = keys.internName(t.value);
         break;
       }
     }
   }
+  const peer = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const a = childStart[i];
     const b = childStart[i + 1];
+    if (a === b && kinds[i] === 'client') {
+      for (const tagKey of peerTags) {
+        const t = findTag(spans[i].tags, tagKey);
+        if (t && t.type === 'string' && t.value) {
+          peer[i] = keys.internName(t.value);
+          break;
+        }
+      }
+    }
     if (b - a > 1) childList.subarray(a, b).sort((x, y) => start[x] - start[y] || x - y);
   }
 
@@ -181,6 +200,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     gap,
     error,
     instance,
+    peer,
     childStart,
     childList,
   };

@@ -24,7 +24,9 @@ export function createProgram(ctx: CliContext): Command {
     })
     .exitOverride();
   for (const make of [serveCommand, importCommand, exportCommand, depsCommand, anomaliesCommand, generateCommand, evalCommand, slsCommand]) {
-    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} }));
+    // A go-plugin host (Jaeger ≤ 1.57) runs `jaeger-sls --config FILE` with STORAGE_PLUGIN=jaeger: that is `serve`.
+    const isDefault = make === serveCommand && ctx.env.STORAGE_PLUGIN === 'jaeger';
+    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} }), { isDefault });
   }
   return program;
 }

@@ -1,10 +1,102 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
-import { NotSupportedError } from '../model/index.js';
+import { createProgress } from '../cli/progress.js';
+import type { SpectrumMethod } from '../analysis/anomaly-report.js';
+import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
+import { InvalidArgumentError } from '../model/index.js';
+import { ANOMALIES_FORMATS, renderAnomalies } from '../render/anomalies-render.js';
+import type { AnomaliesFormat } from '../render/anomalies-render.js';
+import { openCommandStore } from './open-command-store.js';
+import type { AnomaliesOptions } from './run-anomalies.js';
+import { ANOMALIES_DEFAULTS, runAnomalies } from './run-anomalies.js';
+import type { RawTimeWindowOptions } from './shared-options.js';
+import { addOptions, formatOption, outputOption, parseDuration, parsePositiveInt, parseTimestamp, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
 
-// Placeholder until the command lands; replaced by its owner.
-export function anomaliesCommand(_ctx: CliContext): Command {
-  return new Command('anomalies').description('latency outliers and root-cause ranking').allowUnknownOption().action(() => {
-    throw new NotSupportedError('anomalies is not implemented yet');
-  });
+interface RawAnomaliesOptions extends RawTimeWindowOptions {
+  store: string;
+  baseline?: string;
+  baselineStart?: string;
+  baselineEnd?: string;
+  service?: string;
+  top: string;
+  method: SpectrumMethod;
+  pagerank?: boolean;
+  zThreshold?: string;
+  minShift?: string;
+  examples?: string;
+  format: AnomaliesFormat;
+  output?: string;
+  quiet?: boolean;
+}
+
+export function anomaliesCommand(ctx: CliContext): Command {
+  const command = new Command('anomalies')
+    .description('abnormal traces in a window against a baseline, and the most likely root causes with their evidence')
+    .addOption(storeOption());
+  addOptions(command, timeWindowOptions('1h'))
+    .addOption(new Option('--baseline <duration>', 'baseline = this long before the window start').default('24h'))
+    .addOption(new Option('--baseline-start <time>', 'baseline start (with --baseline-end; replaces --baseline)'))
+    .addOption(new Option('--baseline-end <time>', 'baseline end (with --baseline-start)'))
+    .addOption(new Option('--service <name>', 'only traces through this service'))
+    .addOption(new Option('--top <n>', 'root causes to show').default(String(ANOMALIES_DEFAULTS.top)))
+    .addOption(new Option('--method <method>', 'spectrum formula').choices(SPECTRUM_METHODS).default(ANOMALIES_DEFAULTS.method))
+    .addOption(new Option('--pagerank', 'weight the spectrum counts by PageRank over the trace graph (MicroRank)'))
+    .addOption(new Option('--z-threshold <z>', 'robust z on log-latency above which a span is an outlier (default 3)'))
+    .addOption(new Option('--min-shift <duration>', 'an outlier must also exceed the baseline median by this much (default 1ms)'))
+    .addOption(new Option('--examples <n>', 'example trace ids per root cause').default(String(ANOMALIES_DEFAULTS.examples)))
+    .addOption(formatOption(ANOMALIES_FORMATS, 'table'))
+    .addOption(outputOption())
+    .addOption(quietOption())
+    .action(async (raw: RawAnomaliesOptions) => {
+      const opts = parseAnomaliesOptions(raw, ctx.now());
+      const progress = createProgress(ctx, 'reading traces', undefined, raw.quiet);
+      let last = 0;
+      opts.onProgress = (_phase, traces) => {
+        progress.tick(traces > last ? traces - last : traces);
+        last = traces;
+      };
+      const store = await openCommandStore(raw.store, ctx, true);
+      try {
+        const report = await runAnomalies(store, opts);
+        progress.done();
+        if (report.message && !raw.quiet) ctx.err(`note: ${report.message}`);
+        await writeResult(ctx, renderAnomalies(report, raw.format), raw.output);
+        if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.window.abnormalTraces} abnormal of ${report.window.traces} traces) to ${raw.output}`);
+      } finally {
+        await store.close();
+      }
+    });
+  return command;
+}
+
+/** Raw flags → AnomaliesOptions; usage errors throw InvalidArgumentError (exit 2). */
+export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number): AnomaliesOptions {
+  const window = resolveTimeWindow(raw, nowUs);
+  if ((raw.baselineStart === undefined) !== (raw.baselineEnd === undefined)) throw new InvalidArgumentError('--baseline-start and --baseline-end go together');
+  let baseline: AnomaliesOptions['baseline'];
+  if (raw.baselineStart !== undefined && raw.baselineEnd !== undefined) {
+    baseline = { start: parseTimestamp(raw.baselineStart, '--baseline-start', nowUs), end: parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs) };
+    if (baseline.start > baseline.end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
+  } else {
+    const length = parseDuration(raw.baseline ?? '24h', '--baseline');
+    baseline = { start: window.start - length, end: window.start - 1 };
+  }
+  const opts: AnomaliesOptions = {
+    window,
+    baseline,
+    top: parsePositiveInt(raw.top, '--top'),
+    method: raw.method,
+    pagerank: Boolean(raw.pagerank),
+    examples: parsePositiveInt(raw.examples ?? String(ANOMALIES_DEFAULTS.examples), '--examples'),
+  };
+  if (raw.service !== undefined) opts.service = raw.service;
+  const thresholds: NonNullable<AnomaliesOptions['thresholds']> = {};
+  if (raw.zThreshold !== undefined) {
+    const z = Number(raw.zThreshold);
+    if (!(z > 0) || !Number.isFinite(z)) throw new InvalidArgumentError(`--z-threshold: expected a positive number, got "${raw.zThreshold}"`);
+    thresholds.zThreshold = z;
+  }
+  if (raw.minShift !== undefined) thresholds.minShiftUs = parseDuration(raw.minShift, '--min-shift');
+  if (Object.keys(thresholds).length) opts.thresholds = thresholds;
+  return opts;
 }

@@ -1,10 +1,168 @@
-import { Command } from 'commander';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import path from 'node:path';
+import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
-import { NotSupportedError } from '../model/index.js';
+import type { TraceQuery } from '../model/index.js';
+import { InvalidArgumentError, parseTraceId } from '../model/index.js';
+import { openCommandStore } from './open-command-store.js';
+import { EXPORT_FORMATS, exportTraces } from './run-export.js';
+import type { ExportFormat } from './run-export.js';
+import {
+  addOptions,
+  formatOption,
+  outputOption,
+  parseDuration,
+  parsePositiveInt,
+  quietOption,
+  resolveTimeWindow,
+  storeOption,
+  timeWindowOptions,
+} from './shared-options.js';
 
-// Placeholder until the command lands; replaced by its owner.
-export function exportCommand(_ctx: CliContext): Command {
-  return new Command('export').description('export traces from a store').allowUnknownOption().action(() => {
-    throw new NotSupportedError('export is not implemented yet');
+interface ExportFlags {
+  store: string;
+  traceId: string[];
+  service?: string;
+  operation?: string;
+  tag: string[];
+  since?: string;
+  start?: string;
+  end?: string;
+  minDuration?: string;
+  maxDuration?: string;
+  limit?: string;
+  format: ExportFormat;
+  output?: string;
+  quiet?: boolean;
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * `jaeger-sls export`: the document goes to stdout or --output (written to a temporary file and
+ * renamed, so a failed export leaves no partial file); "exported N traces (M spans)" to stderr.
+ * Without --trace-id or query flags, every trace in the store is exported.
+ */
+export function exportCommand(ctx: CliContext): Command {
+  const command = new Command('export').description(
+    'export traces from a store as Jaeger UI JSON ({"data":[…]}, loads in the Jaeger UI) or OTLP JSON (TracesData); ' +
+      'by trace id, by query, or everything',
+  );
+  addOptions(command, [
+    storeOption(),
+    new Option('--trace-id <id>', 'a trace to export (repeatable); exclusive with the query flags').argParser(collect).default([]),
+    new Option('--service <name>', 'traces with a span of this service'),
+    new Option('--operation <name>', 'traces with a span of this operation'),
+    new Option('--tag <key=value>', 'traces with a span having this tag, process tag or log field (repeatable)').argParser(collect).default([]),
+    ...timeWindowOptions(),
+    new Option('--min-duration <duration>', 'a matching span lasts at least this long, e.g. 1.2ms, 500us, 2s'),
+    new Option('--max-duration <duration>', 'a matching span lasts at most this long'),
+    new Option('--limit <n>', 'at most n traces, newest first'),
+    formatOption(EXPORT_FORMATS, 'jaeger'),
+    outputOption(),
+    quietOption(),
+  ]);
+  return command.action(async (flags: ExportFlags) => {
+    const traceIds = flags.traceId.map((id) => parseTraceId(id.trim()));
+    const query = traceQuery(flags, ctx.now());
+    if (traceIds.length && query) {
+      throw new InvalidArgumentError('--trace-id cannot be combined with query flags (--service, --tag, --start, …)');
+    }
+    const store = await openCommandStore(flags.store, ctx, true);
+    try {
+      const sink = flags.output && flags.output !== '-' ? await fileSink(flags.output) : stdoutSink(ctx);
+      try {
+        const summary = await exportTraces(store, { traceIds: traceIds.length ? traceIds : undefined, query, format: flags.format, write: sink.write });
+        await sink.commit();
+        if (!flags.quiet) ctx.err(`exported ${summary.traces} traces (${summary.spans} spans)${flags.output && flags.output !== '-' ? ` to ${flags.output}` : ''}`);
+      } catch (err) {
+        await sink.abort();
+        throw err;
+      }
+    } finally {
+      await store.close();
+    }
   });
+}
+
+/** The query from the flags, or undefined when none was given. */
+function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
+  const q: TraceQuery = {};
+  let any = false;
+  if (flags.service !== undefined) (q.serviceName = flags.service), (any = true);
+  if (flags.operation !== undefined) (q.operationName = flags.operation), (any = true);
+  if (flags.tag.length) {
+    q.tags = {};
+    for (const pair of flags.tag) {
+      const eq = pair.indexOf('=');
+      const sep = eq > 0 ? eq : pair.indexOf(':');
+      if (sep <= 0) throw new InvalidArgumentError(`--tag: expected key=value, got "${pair}"`);
+      q.tags[pair.slice(0, sep)] = pair.slice(sep + 1);
+    }
+    any = true;
+  }
+  if (flags.since !== undefined || flags.start !== undefined || flags.end !== undefined) {
+    const window = resolveTimeWindow({ since: flags.since, start: flags.start, end: flags.end }, nowUs);
+    q.startTimeMin = window.start;
+    q.startTimeMax = window.end;
+    any = true;
+  }
+  if (flags.minDuration !== undefined) (q.durationMin = parseDuration(flags.minDuration, '--min-duration')), (any = true);
+  if (flags.maxDuration !== undefined) (q.durationMax = parseDuration(flags.maxDuration, '--max-duration')), (any = true);
+  if (q.durationMin !== undefined && q.durationMax !== undefined && q.durationMin > q.durationMax) {
+    throw new InvalidArgumentError('--min-duration is greater than --max-duration');
+  }
+  if (flags.limit !== undefined) (q.limit = parsePositiveInt(flags.limit, '--limit')), (any = true);
+  return any ? q : undefined;
+}
+
+interface Sink {
+  write(chunk: string): void | Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+function stdoutSink(ctx: CliContext): Sink {
+  return { write: (chunk) => ctx.out(chunk), commit: async () => {}, abort: async () => {} };
+}
+
+/** Writes FILE.tmp-PID beside FILE, renamed over FILE on commit and removed on abort. */
+async function fileSink(file: string): Promise<Sink> {
+  const temp = `${file}.tmp-${process.pid}`;
+  let stream: WriteStream;
+  try {
+    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
+    stream = createWriteStream(temp);
+    await once(stream, 'open');
+  } catch (err) {
+    throw new Error(`cannot write ${file}: ${describeFsError(err)}`);
+  }
+  const finish = async () => {
+    stream.end();
+    await once(stream, 'close');
+  };
+  return {
+    async write(chunk) {
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+    async commit() {
+      await finish();
+      await rename(temp, file);
+    },
+    async abort() {
+      await finish().catch(() => {});
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent path is not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a folder';
+  return err instanceof Error ? err.message : String(err);
 }

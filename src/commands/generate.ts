@@ -1,10 +1,136 @@
-import { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { Command, Option } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import type { CliContext } from '../cli/context.js';
-import { NotSupportedError } from '../model/index.js';
+import { createProgress } from '../cli/progress.js';
+import { ConfigError } from '../model/index.js';
+import { defaultTopology } from '../workload/default-topology.js';
+import type { FaultSpec, FaultTimeParsers } from '../workload/faults.js';
+import { faultFromFields, parseFaultFlag } from '../workload/faults.js';
+import type { LoadShape } from '../workload/load-profile.js';
+import type { Topology } from '../workload/topology.js';
+import { parseTopology } from '../workload/topology.js';
+import { runGenerate } from './run-generate.js';
+import { isoFromUs, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, storeOption } from './shared-options.js';
 
-// Placeholder until the command lands; replaced by its owner.
-export function generateCommand(_ctx: CliContext): Command {
-  return new Command('generate').description('generate a synthetic workload with injected faults').allowUnknownOption().action(() => {
-    throw new NotSupportedError('generate is not implemented yet');
-  });
+interface RawGenerateOptions {
+  store: string;
+  output?: string;
+  format: 'jaeger' | 'otlp';
+  duration: string;
+  rate: string;
+  seed: string;
+  start?: string;
+  load: LoadShape;
+  topology?: string;
+  printTopology?: boolean;
+  fault: string[];
+  scenario?: string;
+  labels?: string;
+  quiet?: boolean;
+}
+
+export function generateCommand(ctx: CliContext): Command {
+  const command = new Command('generate')
+    .description('generate a synthetic microservice workload with injected, labelled faults')
+    .addOption(storeOption('store to write to (default sqlite:jaeger-sls.db); or use --output'))
+    .addOption(new Option('-o, --output <file>', 'write a trace file (NDJSON) instead of a store; "-" for stdout'))
+    .addOption(new Option('--format <format>', 'file format: jaeger (one UI trace per line) or otlp (OTLP/JSON per batch)').choices(['jaeger', 'otlp']).default('jaeger'))
+    .addOption(new Option('--duration <duration>', 'length of the generated period, e.g. 30m, 2h').default('1h'))
+    .addOption(new Option('--rate <n>', 'mean traces per second (the load varies around it)').default('5'))
+    .addOption(new Option('--seed <n>', 'seed: the same seed, start and options give the same spans').default('1'))
+    .addOption(new Option('--start <time>', 'period start (ISO-8601, epoch, now-2h); default: now minus --duration'))
+    .addOption(new Option('--load <shape>', 'load over time: diurnal (daily curve with noise) or flat').choices(['diurnal', 'flat']).default('diurnal'))
+    .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts); default: a 22-service shop'))
+    .addOption(new Option('--print-topology', 'print the default topology as JSON and exit'))
+    .addOption(
+      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
+        .argParser((v: string, prev: string[] = []) => [...prev, v])
+        .default([]),
+    )
+    .addOption(new Option('--scenario <file>', 'JSON/YAML file {faults: [{type, service, …}]} with the --fault keys'))
+    .addOption(new Option('--labels <file>', 'write the ground-truth labels (faults and affected trace ids) as JSON'))
+    .addOption(quietOption())
+    .action(async (raw: RawGenerateOptions) => {
+      if (raw.printTopology) {
+        ctx.out(JSON.stringify(defaultTopology(), null, 2));
+        return;
+      }
+      if (raw.output !== undefined && command.getOptionValueSource('store') === 'cli') {
+        throw new ConfigError('--store and --output cannot be used together: write to a store or to a file');
+      }
+      const duration = parseDuration(raw.duration, '--duration');
+      const start = raw.start !== undefined ? parseTimestamp(raw.start, '--start', ctx.now()) : ctx.now() - duration;
+      const rate = Number(raw.rate);
+      if (!(rate > 0) || !Number.isFinite(rate)) throw new ConfigError(`--rate: expected a positive number of traces per second, got "${raw.rate}"`);
+      const topology = raw.topology ? parseTopology(await readText(raw.topology, '--topology'), raw.topology) : defaultTopology();
+      const faults = await resolveFaults(raw, topology, start, start + duration, ctx);
+      const progress = createProgress(ctx, 'generating traces', Math.round(rate * (duration / 1e6)), raw.quiet);
+      let reported = 0;
+      const summary = await runGenerate(
+        {
+          topology,
+          seed: parseNonNegativeInt(raw.seed, '--seed'),
+          start,
+          duration,
+          rate,
+          load: raw.load,
+          faults,
+          sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
+          labelsPath: raw.labels,
+          onProgress: (n) => {
+            progress.tick(n - reported);
+            reported = n;
+          },
+        },
+        { env: ctx.env, log: (l) => ctx.err(l), writeLine: (l) => ctx.out(l) },
+      );
+      progress.done();
+      if (!raw.quiet) {
+        const abnormal = summary.labels.abnormalTraceIds.length;
+        ctx.err(
+          `generated ${summary.traces} traces (${summary.spans} spans) from ${isoFromUs(start)} to ${isoFromUs(start + duration)} into ${summary.destination}` +
+            (faults.length ? `; ${faults.length} fault(s), ${abnormal} abnormal trace(s)` : '') +
+            (raw.labels ? `; labels in ${raw.labels}` : ''),
+        );
+      }
+    });
+  return command;
+}
+
+async function resolveFaults(raw: RawGenerateOptions, topology: Topology, periodStart: number, periodEnd: number, ctx: CliContext): Promise<FaultSpec[]> {
+  const parsers: FaultTimeParsers = {
+    duration: (text, where) => parseDuration(text, where),
+    timestamp: (text, where) => parseTimestamp(text, where, ctx.now()),
+  };
+  const faults = raw.fault.map((f) => parseFaultFlag(f, topology, periodStart, periodEnd, parsers));
+  if (raw.scenario) {
+    const text = await readText(raw.scenario, '--scenario');
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch (err) {
+      throw new ConfigError(`${raw.scenario}: not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    const list = (doc as { faults?: unknown } | null)?.faults;
+    if (!Array.isArray(list)) throw new ConfigError(`${raw.scenario}: expected {faults: [{type, service, …}, …]}`);
+    list.forEach((f, i) => {
+      if (!f || typeof f !== 'object') throw new ConfigError(`${raw.scenario}: faults[${i}]: expected an object`);
+      faults.push(faultFromFields(f as Record<string, unknown>, topology, periodStart, periodEnd, parsers, `${raw.scenario}: faults[${i}]`));
+    });
+  }
+  for (const f of faults) {
+    if (f.start < periodStart || f.end > periodEnd) {
+      throw new ConfigError(`fault ${f.type} ${f.service ?? f.database}: window ${isoFromUs(f.start)}–${isoFromUs(f.end)} is outside the generated period`);
+    }
+  }
+  return faults;
+}
+
+async function readText(file: string, flag: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+  }
 }

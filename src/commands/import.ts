@@ -1,10 +1,109 @@
-import { Command } from 'commander';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
-import { NotSupportedError } from '../model/index.js';
+import { createProgress } from '../cli/progress.js';
+import { traceFilesIn } from '../sources/file-store.js';
+import { openCommandStore } from './open-command-store.js';
+import { DEFAULT_BATCH_SPANS, importTraceFiles } from './run-import.js';
+import type { ImportInput, ImportSummary } from './run-import.js';
+import { addOptions, parsePositiveInt, quietOption, storeOption } from './shared-options.js';
 
-// Placeholder until the command lands; replaced by its owner.
-export function importCommand(_ctx: CliContext): Command {
-  return new Command('import').description('import trace files into a store').allowUnknownOption().action(() => {
-    throw new NotSupportedError('import is not implemented yet');
+interface ImportFlags {
+  store: string;
+  skipInvalid?: boolean;
+  batch: string;
+  quiet?: boolean;
+}
+
+/** Skipped entries listed one per line on stderr before the rest are only counted. */
+const SKIPPED_LINES_SHOWN = 20;
+
+/**
+ * `jaeger-sls import FILE...`: stdout gets one JSON line summarising the result
+ * ({"traces","spans","skipped","files":[{"file","format","traces","spans","skipped"}]});
+ * stderr the human summary, skipped entries and progress.
+ */
+export function importCommand(ctx: CliContext): Command {
+  const command = new Command('import')
+    .description(
+      'import trace files (Jaeger UI/query JSON, OTLP JSON, or NDJSON of either; detected by content) into a store. ' +
+        'FILE may be a folder (its *.json, *.ndjson, *.jsonl) or - for stdin. ' +
+        'Nothing is imported when an entry is bad, unless --skip-invalid',
+    )
+    .argument('<file...>', 'trace files, folders, or - for stdin');
+  addOptions(command, [
+    storeOption('store to write to (sqlite:PATH, memory:, sls://…)'),
+    new Option('--skip-invalid', 'import the valid entries, report and count the bad ones'),
+    new Option('--batch <spans>', 'spans per write').default(String(DEFAULT_BATCH_SPANS)),
+    quietOption(),
+  ]);
+  return command.action(async (files: string[], flags: ImportFlags) => {
+    const batchSpans = parsePositiveInt(flags.batch, '--batch');
+    const cleanups: (() => Promise<void>)[] = [];
+    try {
+      const inputs = await resolveInputs(files, !flags.skipInvalid, cleanups);
+      const store = await openCommandStore(flags.store, ctx);
+      try {
+        const progress = createProgress(ctx, 'importing spans', undefined, flags.quiet);
+        let ticked = 0;
+        let shown = 0;
+        let hidden = 0;
+        const summary = await importTraceFiles(store, {
+          inputs,
+          skipInvalid: Boolean(flags.skipInvalid),
+          batchSpans,
+          onProgress: (written) => {
+            progress.tick(written - ticked);
+            ticked = written;
+          },
+          onSkipped: (error) => {
+            if (shown < SKIPPED_LINES_SHOWN) {
+              shown++;
+              ctx.err(`skipped ${error.message}`);
+            } else hidden++;
+          },
+        });
+        progress.done();
+        if (hidden) ctx.err(`… ${hidden} more skipped entries not listed`);
+        ctx.out(JSON.stringify(summary));
+        if (!flags.quiet || summary.skipped) ctx.err(describe(summary, Boolean(flags.skipInvalid)));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      for (const c of cleanups) await c();
+    }
   });
+}
+
+function describe(s: ImportSummary, skipInvalid: boolean): string {
+  const files = s.files.length === 1 ? '1 file' : `${s.files.length} files`;
+  const skipped = skipInvalid ? `, skipped ${s.skipped} invalid ${s.skipped === 1 ? 'entry' : 'entries'}` : '';
+  return `imported ${s.traces} traces (${s.spans} spans) from ${files}${skipped}`;
+}
+
+/** Files and folders (expanded) as inputs; stdin spooled to a temp file when it may be read twice. */
+async function resolveInputs(args: readonly string[], rereadable: boolean, cleanups: (() => Promise<void>)[]): Promise<ImportInput[]> {
+  const inputs: ImportInput[] = [];
+  for (const arg of args) {
+    if (arg === '-') {
+      if (!rereadable) {
+        inputs.push({ name: 'stdin', open: () => process.stdin });
+        continue;
+      }
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-import-'));
+      cleanups.push(() => rm(dir, { recursive: true, force: true }));
+      const spool = path.join(dir, 'stdin');
+      await pipeline(process.stdin, createWriteStream(spool));
+      inputs.push({ name: 'stdin', open: () => createReadStream(spool) });
+      continue;
+    }
+    const { files } = await traceFilesIn(arg);
+    for (const file of files) inputs.push({ name: file, open: () => createReadStream(file) });
+  }
+  return inputs;
 }

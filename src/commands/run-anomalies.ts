@@ -3,9 +3,35 @@
  * SpanReader, keeps bounded per-operation samples for the baseline and compact per-trace
  * summaries for the window, and hands them to the pure modules in src/analysis.
  */
-import type { AnomalyReport, DetectionThresholds, SpectrumMethod, TimeRange } from '../analysis/anomaly-report.js';
+import type {
+  AbnormalTrace,
+  AnomalyReport,
+  DetectionThresholds,
+  OperationHistogram,
+  OperationSummary,
+  RootCauseEvidence,
+  SpectrumMethod,
+  TimeRange,
+} from '../analysis/anomaly-report.js';
+import { ANOMALY_SIGNALS } from '../analysis/anomaly-report.js';
+import type { Baselines } from '../analysis/baselines.js';
+import { BaselineBuilder } from '../analysis/baselines.js';
+import { criticalPathTimes } from '../analysis/critical-path.js';
+import { DependencyLinkCounter } from '../analysis/dependency-links.js';
+import { latencyHistogram } from '../analysis/latency-histogram.js';
+import { OperationKeys } from '../analysis/operation-keys.js';
+import { originSignals } from '../analysis/origin-evidence.js';
+import { detectOutliers, resolveThresholds, SIGNAL_BIT } from '../analysis/outlier-detection.js';
+import type { RankedNode } from '../analysis/root-cause-ranking.js';
+import { rankRootCauses } from '../analysis/root-cause-ranking.js';
+import { summarizeTrace } from '../analysis/span-tree.js';
+import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
+import type { TraceColumnsView } from '../analysis/trace-columns.js';
+import { TraceColumns } from '../analysis/trace-columns.js';
+import type { DependencyLink } from '../model/index.js';
+import { InvalidArgumentError } from '../model/index.js';
 import type { SpanReader } from '../storage/types.js';
-import { NotSupportedError } from '../model/index.js';
+import { isoFromUs } from './shared-options.js';
 
 export interface AnomaliesOptions {
   /** The incident window, µs since epoch, inclusive. A trace belongs to the range its earliest span starts in. */
@@ -25,8 +51,6 @@ export interface AnomaliesOptions {
   examples?: number;
   /** Baseline samples kept per operation and signal (default 2048); bounds memory. */
   sampleSize?: number;
-  /** Seed of the baseline reservoir sampling (default 1): same data + seed → same report. */
-  seed?: number;
   /** Called as traces are read (for a progress bar). */
   onProgress?: (phase: 'baseline' | 'window', traces: number) => void;
 }
@@ -37,13 +61,225 @@ export const ANOMALIES_DEFAULTS = {
   pagerank: false,
   examples: 3,
   sampleSize: 2048,
-  seed: 1,
+  /** Operations with a baseline-vs-window histogram (the top operation root causes). */
+  histograms: 6,
   /** Default baseline length before the window, µs (24 h). */
   baselineLengthUs: 24 * 3_600_000_000,
 };
 
 export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): Promise<AnomalyReport> {
-  void reader;
-  void opts;
-  throw new NotSupportedError('anomalies is being implemented');
+  checkRange(opts.window, 'window');
+  checkRange(opts.baseline, 'baseline');
+  if (!Number.isInteger(opts.top) || opts.top < 1) throw new InvalidArgumentError(`--top: expected a positive integer, got ${opts.top}`);
+  if (!SPECTRUM_METHODS.includes(opts.method)) throw new InvalidArgumentError(`--method: expected one of ${SPECTRUM_METHODS.join(', ')}, got "${opts.method}"`);
+  const thresholds = resolveThresholds(opts.thresholds);
+  const examples = opts.examples ?? ANOMALIES_DEFAULTS.examples;
+  const keys = new OperationKeys();
+
+  // Baseline: bounded samples per operation.
+  const builder = new BaselineBuilder({ sampleSize: opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize });
+  let read = 0;
+  for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
+    if (trace.spans.length === 0) continue;
+    const summary = summarizeTrace(trace, keys);
+    if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) builder.add(summary);
+    if (++read % 1000 === 0) opts.onProgress?.('baseline', read);
+  }
+  const baselines = builder.finish(opts.baseline);
+
+  // Window: compact columns per trace, plus the service links.
+  const columns = new TraceColumns();
+  const links = new DependencyLinkCounter();
+  const peerLinks = new Map<string, number>();
+  read = 0;
+  for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.window.start, startTimeMax: opts.window.end })) {
+    if (trace.spans.length === 0) continue;
+    const summary = summarizeTrace(trace, keys);
+    if (summary.startTime >= opts.window.start && summary.startTime <= opts.window.end) {
+      columns.add(summary, criticalPathTimes(summary));
+      links.addTrace(trace);
+      for (let i = 0; i < summary.peer.length; i++) {
+        if (summary.peer[i] < 0) continue;
+        const link = `${keys.key(summary.key[i]).service}\u0000${keys.name(summary.peer[i])}`;
+        peerLinks.set(link, (peerLinks.get(link) ?? 0) + 1);
+      }
+    }
+    if (++read % 1000 === 0) opts.onProgress?.('window', read);
+  }
+  const view = columns.view();
+
+  const report: AnomalyReport = {
+    version: 1,
+    window: { ...opts.window, traces: view.traceCount, spans: view.spanCount, abnormalTraces: 0 },
+    baseline: { ...opts.baseline, traces: baselines.traces, spans: baselines.spans, operations: baselines.byKey.filter(Boolean).length },
+    method: opts.method,
+    pagerank: opts.pagerank,
+    ...(opts.service !== undefined ? { service: opts.service } : {}),
+    thresholds,
+    anomalies: [],
+    operations: [],
+    rootCauses: [],
+    operationRootCauses: [],
+    abnormalTraces: [],
+    dependencies: mergeLinks(links.links(), peerLinks),
+    histograms: [],
+  };
+  const notes: string[] = [];
+  if (view.traceCount === 0) {
+    report.message = `no traces in the window ${isoFromUs(opts.window.start)} – ${isoFromUs(opts.window.end)}${opts.service ? ` for service ${opts.service}` : ''}: nothing to analyse`;
+    return report;
+  }
+  if (baselines.traces === 0) {
+    notes.push(`no traces in the baseline ${isoFromUs(opts.baseline.start)} – ${isoFromUs(opts.baseline.end)}: latency cannot be judged, only errors are flagged`);
+  }
+
+  const detection = detectOutliers(view, opts.window, baselines, keys, thresholds);
+  report.window.abnormalTraces = detection.abnormalTraceCount;
+  report.operations = detection.operations;
+  report.anomalies = detection.operations
+    .filter((o) => o.signals.length > 0)
+    .sort((a, b) => abnormalTotal(b) - abnormalTotal(a) || (b.p99Shift ?? 0) - (a.p99Shift ?? 0));
+  if (detection.abnormalTraceCount === 0) {
+    notes.push(`no abnormal traces among ${view.traceCount} in the window: no operation shifted against its baseline`);
+    report.message = notes.join('; ');
+    return report;
+  }
+  const origins = originSignals(view.parent, detection.spanSignals);
+
+  // Nodes: a leaf client span calling an uninstrumented peer belongs to the peer.
+  const names = new OperationKeys();
+  const serviceNode = new Int32Array(view.spanCount);
+  const opNode = new Int32Array(view.spanCount);
+  const opNodeKeys = new Map<number, Map<number, number>>();
+  for (let i = 0; i < view.spanCount; i++) {
+    const k = keys.key(view.key[i]);
+    const service = view.peer[i] >= 0 ? keys.name(view.peer[i]) : k.service;
+    serviceNode[i] = names.internName(service);
+    const op = (opNode[i] = names.intern(service, k.operation, ''));
+    let m = opNodeKeys.get(op);
+    if (!m) opNodeKeys.set(op, (m = new Map()));
+    m.set(view.key[i], (m.get(view.key[i]) ?? 0) + 1);
+  }
+  const rankOptions = { method: opts.method, pagerank: opts.pagerank, examples };
+  const input = { window: view, abnormalTrace: detection.abnormalTrace, origins };
+  const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size }, rankOptions);
+  const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount }, rankOptions);
+
+  report.operationRootCauses = byOperation.slice(0, opts.top).map((r, i) => {
+    const k = names.key(r.node);
+    return { rank: i + 1, service: k.service, operation: k.operation, score: r.score, evidence: evidence(r, keys) };
+  });
+  report.rootCauses = byService.slice(0, opts.top).map((r, i) => {
+    const service = names.name(r.node);
+    const best = byOperation.find((o) => names.key(o.node).service === service);
+    return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
+  });
+  report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
+  report.histograms = histograms(view, baselines, keys, byOperation.slice(0, ANOMALIES_DEFAULTS.histograms).map((r) => opNodeKeys.get(r.node)!));
+  if (notes.length) report.message = notes.join('; ');
+  return report;
+}
+
+/** Jaeger's links plus service → uninstrumented peer links from leaf client spans, sorted. */
+function mergeLinks(links: DependencyLink[], peerLinks: Map<string, number>): DependencyLink[] {
+  const byPair = new Map(links.map((l) => [`${l.parent}\u0000${l.child}`, l]));
+  for (const [pair, callCount] of peerLinks) {
+    const existing = byPair.get(pair);
+    if (existing) continue; // an instrumented callee already counts these calls
+    const [parent, child] = pair.split('\u0000');
+    if (parent === child) continue;
+    byPair.set(pair, { parent, child, callCount });
+  }
+  return [...byPair.values()].sort((a, b) => (a.parent === b.parent ? (a.child < b.child ? -1 : a.child > b.child ? 1 : 0) : a.parent < b.parent ? -1 : 1));
+}
+
+function checkRange(r: TimeRange | undefined, what: string): void {
+  if (!r || !Number.isFinite(r.start) || !Number.isFinite(r.end)) throw new InvalidArgumentError(`${what}: start and end must be µs since epoch`);
+  if (r.start > r.end) throw new InvalidArgumentError(`${what}: start ${isoFromUs(r.start)} is after end ${isoFromUs(r.end)}`);
+}
+
+function abnormalTotal(o: OperationSummary): number {
+  const c = o.abnormalSpans;
+  return c.latency + c.selfTime + c.gap + c.error;
+}
+
+function evidence(r: RankedNode, keys: OperationKeys): RootCauseEvidence {
+  const e: RootCauseEvidence = {
+    ef: r.ef,
+    ep: r.ep,
+    nf: r.nf,
+    np: r.np,
+    spectrum: r.spectrum,
+    originTraces: r.originTraces,
+    originShare: r.originShare,
+    signals: r.signals,
+    criticalPathShare: r.criticalPathShare,
+    exampleTraceIds: r.exampleTraceIds,
+  };
+  if (r.pagerankWeight !== undefined) e.pagerankWeight = r.pagerankWeight;
+  if (r.topInstance) e.topInstance = { name: keys.name(r.topInstance.id), share: r.topInstance.share };
+  return e;
+}
+
+function abnormalTraces(
+  view: TraceColumnsView,
+  abnormal: Uint8Array,
+  spanSignals: Uint8Array,
+  origins: Uint8Array,
+  keys: OperationKeys,
+  names: OperationKeys,
+  serviceNode: Int32Array,
+): AbnormalTrace[] {
+  const out: AbnormalTrace[] = [];
+  for (let t = 0; t < view.traceCount; t++) {
+    if (!abnormal[t]) continue;
+    let bits = 0;
+    const seen = new Set<string>();
+    const list: AbnormalTrace['origins'] = [];
+    for (let i = view.traceOffset[t]; i < view.traceOffset[t + 1]; i++) {
+      bits |= spanSignals[i];
+      if (!origins[i]) continue;
+      const service = names.name(serviceNode[i]);
+      const operation = keys.key(view.key[i]).operation;
+      for (const signal of ANOMALY_SIGNALS) {
+        if (!(origins[i] & SIGNAL_BIT[signal])) continue;
+        const id = `${service}\u0000${operation}\u0000${signal}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        list.push({ service, operation, signal });
+      }
+    }
+    const root = keys.key(view.key[view.traceRoot[t]]);
+    out.push({
+      traceId: view.traceIds[t],
+      startTime: view.traceStart[t],
+      duration: view.traceDuration[t],
+      rootService: root.service,
+      rootOperation: root.operation,
+      signals: ANOMALY_SIGNALS.filter((s) => bits & SIGNAL_BIT[s]),
+      origins: list,
+    });
+  }
+  return out.sort((a, b) => a.startTime - b.startTime || (a.traceId < b.traceId ? -1 : 1));
+}
+
+/** Histograms of the most frequent operation key behind each of the top operation nodes. */
+function histograms(view: TraceColumnsView, baselines: Baselines, keys: OperationKeys, nodeKeys: Array<Map<number, number>>): OperationHistogram[] {
+  const out: OperationHistogram[] = [];
+  const done = new Set<number>();
+  for (const m of nodeKeys) {
+    let best = -1;
+    let bestCount = -1;
+    for (const [k, c] of m) if (c > bestCount) [best, bestCount] = [k, c];
+    if (best < 0 || done.has(best)) continue;
+    done.add(best);
+    const values: number[] = [];
+    for (let i = 0; i < view.spanCount; i++) if (view.key[i] === best) values.push(view.duration[i]);
+    const b = baselines.byKey[best]?.latency;
+    const base = b ? Array.from(b.sortedLog, (v) => Math.expm1(v)) : [];
+    const h = latencyHistogram(base, values);
+    const k = keys.key(best);
+    out.push({ service: k.service, operation: k.operation, spanKind: k.spanKind, ...h });
+  }
+  return out;
 }

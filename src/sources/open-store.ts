@@ -21,6 +21,23 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
   switch (scheme) {
     case 'memory':
       return createMemoryStore();
+    case 'file': {
+      const { openFileStore } = await import('./file-store.js');
+      return openFileStore(uri, options);
+    }
+    case 'grpc': {
+      const { openRemoteStore } = await import('../plugin/remote-store.js');
+      return openRemoteStore(uri);
+    }
+    case 'http':
+    case 'https': {
+      const { openJaegerQueryStore } = await import('./jaeger-query-store.js');
+      return openJaegerQueryStore(uri, { env: options.env });
+    }
+    case 'sls': {
+      const { openSlsStoreUri } = await import('../storage/sls/open.js');
+      return openSlsStoreUri(uri, options);
+    }
     default:
       throw new ConfigError(`unknown store "${uri}": expected one of ${STORE_SCHEMES.join(', ')}`);
   }

@@ -1,0 +1,475 @@
+/**
+ * Dependency graph — who calls whom, how often, how fast, how often failing.
+ *
+ * Traces are added one at a time (`addTrace`); state is one graphology node per service (or per
+ * service+operation) and one edge per caller→callee pair, each with counters and latency sketches,
+ * so memory grows with services and edges, never with spans. Rules, per trace:
+ *
+ * 1. **References** (Jaeger spark-dependencies): every CHILD_OF or FOLLOWS_FROM reference to a span
+ *    of the same trace whose service differs from the span's own adds one call referenced-service →
+ *    span-service. FOLLOWS_FROM calls, and PRODUCER→CONSUMER pairs, count as `async`. Same-service
+ *    references add nothing. A reference to a span absent from the trace adds nothing and counts as
+ *    an orphan; a reference into another trace counts as cross-trace and adds nothing.
+ * 2. **Client/server pairing** (Tempo service graphs): a call whose caller is a CLIENT/PRODUCER span
+ *    and whose callee a SERVER/CONSUMER span is `client+server` evidence; only one half known is
+ *    `server-only` / `client-only`; neither carries a kind: `reference`. Zipkin-style shared span ids
+ *    (a client and a server span with the same id) add one client → server call (`shared-span`).
+ * 3. **Virtual peers** (Tempo): a CLIENT/PRODUCER span — or any leaf span tagged `peer.service` — with
+ *    no callee span in another service adds one call to a virtual node named, in order, by
+ *    `peer.service`; for databases (`db.system`/`db.name`/`db.type`) `server.address`, `net.peer.name`,
+ *    `network.peer.address[:port]`, `db.name`, `db.system`; for messaging `messaging.system`; else
+ *    `server.address`/`net.peer.name`/`peer.hostname`. Evidence `peer-tag`.
+ * 4. **Errors**: a call fails when the callee span fails, or the caller span fails and is its
+ *    CLIENT/PRODUCER half. A span fails with `error=true`, OTel status ERROR, or HTTP status ≥ 500.
+ * 5. **Latency**: per edge the callee's span duration (`latency`) and, when the caller is a
+ *    CLIENT/PRODUCER span, the caller's (`clientLatency`); durations only, so clock skew between
+ *    hosts changes nothing. Calls whose callee starts before or ends after its caller are counted
+ *    as `skewed` for information.
+ * 6. **Nodes**: `spans`/`errorSpans` count every span of the node; `calls`/`errors`/`duration`
+ *    count entry spans (no parent in the trace, or parent in another service) and, for virtual
+ *    nodes, the calls into them.
+ *
+ * Reference: jaegertracing/spark-dependencies `SpansToDependencyLinks.java`; grafana/tempo
+ * `modules/generator/processor/servicegraphs/servicegraphs.go`; see reference/analytics.md §1.
+ */
+import { DirectedGraph } from 'graphology';
+import type { DependencyLink, Span, Trace } from '../model/index.js';
+import { AnalysisInputError } from '../model/index.js';
+import { LatencySketch } from './latency-sketch.js';
+
+export type GraphLevel = 'service' | 'operation';
+export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
+export type EdgeEvidence = 'client+server' | 'client-only' | 'server-only' | 'reference' | 'shared-span' | 'peer-tag';
+
+export const EDGE_EVIDENCE: readonly EdgeEvidence[] = ['client+server', 'client-only', 'server-only', 'reference', 'shared-span', 'peer-tag'];
+
+export const DEPENDENCY_GRAPH_DEFAULTS = {
+  level: 'service' as GraphLevel,
+  /** Add virtual nodes for uninstrumented peers (rule 3). */
+  virtualNodes: true,
+  /** Keep latency sketches (off for the store's plain DependencyReader). */
+  latency: true,
+  /** Relative accuracy of the latency sketches. */
+  relativeAccuracy: 0.01,
+};
+
+export type DependencyGraphOptions = Partial<typeof DEPENDENCY_GRAPH_DEFAULTS>;
+
+export interface NodeStats {
+  service: string;
+  /** Set at `--level operation` for instrumented nodes. */
+  operation?: string;
+  /** True while the node is known only from a peer tag. */
+  virtual: boolean;
+  connectionType: ConnectionType;
+  spans: number;
+  errorSpans: number;
+  /** Entry spans (or calls into a virtual node). */
+  calls: number;
+  errors: number;
+  /** Durations (µs) of the entry spans / of the client spans into a virtual node. */
+  duration: LatencySketch | null;
+}
+
+export interface EdgeStats {
+  calls: number;
+  errors: number;
+  /** Calls over FOLLOWS_FROM references or PRODUCER→CONSUMER pairs. */
+  async: number;
+  /** Calls whose callee starts before or ends after its caller (clock skew or async work). */
+  skewed: number;
+  evidence: Record<EdgeEvidence, number>;
+  connectionType: ConnectionType;
+  /** Callee span durations, µs. */
+  latency: LatencySketch | null;
+  /** Caller CLIENT/PRODUCER span durations, µs. */
+  clientLatency: LatencySketch | null;
+}
+
+export interface GraphTotals {
+  traces: number;
+  spans: number;
+  /** Duplicate span ids (same id, service and kind) ignored. */
+  duplicateSpans: number;
+  /** References to spans absent from the trace. */
+  orphanSpans: number;
+  crossTraceReferences: number;
+  /** Span start times seen, µs; NaN before the first span. */
+  firstSpanStart: number;
+  lastSpanEnd: number;
+}
+
+export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
+
+/** Facts read from a span's tags in one pass. */
+interface SpanFacts {
+  kind: string;
+  error: boolean;
+  peer: string | undefined;
+  peerType: ConnectionType;
+  peerServiceTagged: boolean;
+}
+
+const CALLER_KINDS = new Set(['client', 'producer']);
+const CALLEE_KINDS = new Set(['server', 'consumer']);
+
+/** Builds the graph from traces added one at a time; see the module banner for the rules. */
+export class DependencyGraphBuilder {
+  readonly graph: DependencyGraph;
+  readonly options: Required<DependencyGraphOptions>;
+  readonly totals: GraphTotals = {
+    traces: 0,
+    spans: 0,
+    duplicateSpans: 0,
+    orphanSpans: 0,
+    crossTraceReferences: 0,
+    firstSpanStart: Number.NaN,
+    lastSpanEnd: Number.NaN,
+  };
+
+  constructor(options: DependencyGraphOptions = {}) {
+    this.options = { ...DEPENDENCY_GRAPH_DEFAULTS, ...options };
+    if (this.options.level !== 'service' && this.options.level !== 'operation') {
+      throw new AnalysisInputError(`analysis/dependency-graph: level must be "service" or "operation", got "${String(this.options.level)}"`);
+    }
+    this.graph = new DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>();
+    this.graph.replaceAttributes({ level: this.options.level });
+  }
+
+  /** Adds one trace. Spans of other traces in the list are ignored by reference matching. */
+  addTrace(trace: Trace): void {
+    const spans = trace.spans;
+    if (spans.length === 0) return;
+    this.totals.traces++;
+    // Index by span id; a Zipkin shared id keeps every distinct (service, kind) span.
+    const byId = new Map<string, number | number[]>();
+    const facts: SpanFacts[] = new Array(spans.length);
+    const skip = new Uint8Array(spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i];
+      const f = (facts[i] = readFacts(s));
+      const prev = byId.get(s.spanId);
+      if (prev === undefined) byId.set(s.spanId, i);
+      else {
+        const list = typeof prev === 'number' ? [prev] : prev;
+        if (list.some((j) => spans[j].process.serviceName === s.process.serviceName && facts[j].kind === f.kind)) {
+          skip[i] = 1;
+          this.totals.duplicateSpans++;
+          continue;
+        }
+        list.push(i);
+        byId.set(s.spanId, list);
+      }
+    }
+    for (let i = 0; i < spans.length; i++) {
+      if (skip[i]) continue;
+      const s = spans[i];
+      this.totals.spans++;
+      const end = s.startTime + s.duration;
+      if (!(s.startTime >= this.totals.firstSpanStart)) this.totals.firstSpanStart = s.startTime;
+      if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
+      const node = this.node(s.process.serviceName, s.operationName, false, '');
+      node.spans++;
+      if (facts[i].error) node.errorSpans++;
+    }
+    // The server half of a shared id is paired with its client half below; its own reference
+    // (to the client's parent) would count the same call twice.
+    const sharedServerHalf = new Uint8Array(spans.length);
+    for (const entry of byId.values()) {
+      if (typeof entry === 'number') continue;
+      const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
+      const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
+      if (client !== undefined && server !== undefined && spans[client].process.serviceName !== spans[server].process.serviceName) sharedServerHalf[server] = 1;
+    }
+    const hasChild = new Uint8Array(spans.length);
+    const hasRemoteChild = new Uint8Array(spans.length);
+    const isEntry = new Uint8Array(spans.length).fill(1);
+    for (let i = 0; i < spans.length; i++) {
+      if (skip[i]) continue;
+      const s = spans[i];
+      const service = s.process.serviceName;
+      const end = s.startTime + s.duration;
+      let first = true;
+      if (sharedServerHalf[i]) continue;
+      for (const ref of s.references) {
+        if (ref.traceId !== s.traceId) {
+          this.totals.crossTraceReferences++;
+          continue;
+        }
+        const p = this.resolveParent(byId.get(ref.spanId), i, spans, facts);
+        if (p === undefined) {
+          if (first) this.totals.orphanSpans++;
+          first = false;
+          continue;
+        }
+        const parent = spans[p];
+        hasChild[p] = 1;
+        if (first && parent.process.serviceName === service) isEntry[i] = 0;
+        first = false;
+        if (parent.process.serviceName === service) continue;
+        hasRemoteChild[p] = 1;
+        const pf = facts[p];
+        const cf = facts[i];
+        const callerHalf = CALLER_KINDS.has(pf.kind);
+        const calleeHalf = CALLEE_KINDS.has(cf.kind);
+        const evidence: EdgeEvidence = callerHalf ? (calleeHalf ? 'client+server' : 'client-only') : calleeHalf ? 'server-only' : 'reference';
+        const isAsync = ref.refType === 'FOLLOWS_FROM' || (pf.kind === 'producer' && cf.kind === 'consumer');
+        const edge = this.edge(this.nodeKey(parent.process.serviceName, parent.operationName), this.nodeKey(service, s.operationName), '');
+        this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), s.duration, callerHalf ? parent.duration : undefined);
+        if (s.startTime < parent.startTime || end > parent.startTime + parent.duration) edge.skewed++;
+      }
+    }
+    // Shared span ids: a client and a server half of one RPC under one id.
+    for (const entry of byId.values()) {
+      if (typeof entry === 'number') continue;
+      const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
+      const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
+      if (client === undefined || server === undefined) continue;
+      const c = spans[client];
+      const sv = spans[server];
+      if (c.process.serviceName === sv.process.serviceName) continue;
+      hasRemoteChild[client] = 1;
+      const edge = this.edge(this.nodeKey(c.process.serviceName, c.operationName), this.nodeKey(sv.process.serviceName, sv.operationName), '');
+      this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, sv.duration, c.duration);
+    }
+    for (let i = 0; i < spans.length; i++) {
+      if (skip[i]) continue;
+      const s = spans[i];
+      const f = facts[i];
+      if (isEntry[i] && !(facts[i].kind === 'client' || facts[i].kind === 'producer')) {
+        const node = this.node(s.process.serviceName, s.operationName, false, '');
+        node.calls++;
+        if (f.error) node.errors++;
+        node.duration?.add(s.duration);
+      }
+      if (!this.options.virtualNodes || hasRemoteChild[i] || f.peer === undefined || f.peer === s.process.serviceName) continue;
+      if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !hasChild[i])) continue;
+      const peer = this.node(f.peer, undefined, true, f.peerType);
+      peer.calls++;
+      if (f.error) peer.errors++;
+      peer.duration?.add(s.duration);
+      const edge = this.edge(this.nodeKey(s.process.serviceName, s.operationName), f.peer, f.peerType);
+      this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, s.duration);
+    }
+  }
+
+  /** Jaeger-compatible links: service → service call counts, sorted by parent then child. */
+  links(): DependencyLink[] {
+    const counts = new Map<string, DependencyLink>();
+    this.graph.forEachEdge((_key, attrs, source, target) => {
+      const parent = this.graph.getNodeAttribute(source, 'service');
+      const child = this.graph.getNodeAttribute(target, 'service');
+      const k = `${parent}\u0000${child}`;
+      const link = counts.get(k);
+      if (link) link.callCount += attrs.calls;
+      else counts.set(k, { parent, child, callCount: attrs.calls });
+    });
+    return [...counts.values()].sort((a, b) => compareStrings(a.parent, b.parent) || compareStrings(a.child, b.child));
+  }
+
+  /** The node key for a span: the service, or `service::operation` at the operation level. */
+  nodeKey(service: string, operation: string | undefined): string {
+    return this.options.level === 'operation' && operation !== undefined ? `${service}::${operation}` : service;
+  }
+
+  private resolveParent(entry: number | number[] | undefined, self: number, spans: readonly Span[], facts: readonly SpanFacts[]): number | undefined {
+    if (entry === undefined) return undefined;
+    if (typeof entry === 'number') return entry === self ? undefined : entry;
+    // Shared id: children hang off the server half.
+    const others = entry.filter((j) => j !== self);
+    if (others.length === 0) return undefined;
+    if (others.length < entry.length) return undefined; // the span's own id: the pairing rule covers it
+    return others.find((j) => !CALLER_KINDS.has(facts[j].kind)) ?? others[0];
+  }
+
+  private node(service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): NodeStats {
+    const key = virtual ? service : this.nodeKey(service, operation);
+    const g = this.graph;
+    if (g.hasNode(key)) {
+      const attrs = g.getNodeAttributes(key);
+      if (!virtual && attrs.virtual) {
+        attrs.virtual = false;
+        attrs.connectionType = '';
+      }
+      return attrs;
+    }
+    const attrs: NodeStats = {
+      service,
+      virtual,
+      connectionType,
+      spans: 0,
+      errorSpans: 0,
+      calls: 0,
+      errors: 0,
+      duration: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
+    };
+    if (!virtual && this.options.level === 'operation' && operation !== undefined) attrs.operation = operation;
+    g.addNode(key, attrs);
+    return attrs;
+  }
+
+  private edge(source: string, target: string, connectionType: ConnectionType): EdgeStats {
+    const key = `${source}\u0000${target}`;
+    const g = this.graph;
+    if (g.hasEdge(key)) return g.getEdgeAttributes(key);
+    if (!g.hasNode(target)) this.node(target, undefined, true, connectionType);
+    const attrs: EdgeStats = {
+      calls: 0,
+      errors: 0,
+      async: 0,
+      skewed: 0,
+      evidence: { 'client+server': 0, 'client-only': 0, 'server-only': 0, reference: 0, 'shared-span': 0, 'peer-tag': 0 },
+      connectionType,
+      latency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
+      clientLatency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
+    };
+    g.addDirectedEdgeWithKey(key, source, target, attrs);
+    return attrs;
+  }
+
+  private countCall(edge: EdgeStats, evidence: EdgeEvidence, isAsync: boolean, failed: boolean, calleeUs: number | undefined, callerUs: number | undefined): void {
+    edge.calls++;
+    edge.evidence[evidence]++;
+    if (isAsync) edge.async++;
+    if (failed) edge.errors++;
+    if (calleeUs !== undefined) edge.latency?.add(calleeUs);
+    if (callerUs !== undefined) edge.clientLatency?.add(callerUs);
+  }
+}
+
+/** Builds a graph from a whole iterable of traces (tests and small inputs). */
+export function buildDependencyGraph(traces: Iterable<Trace>, options: DependencyGraphOptions = {}): DependencyGraphBuilder {
+  const builder = new DependencyGraphBuilder(options);
+  for (const t of traces) builder.addTrace(t);
+  return builder;
+}
+
+/**
+ * A graph from Jaeger dependency links alone (`/api/dependencies`, spark-dependencies output):
+ * calls only — no errors, latency or node figures.
+ */
+export function dependencyGraphFromLinks(links: readonly DependencyLink[]): DependencyGraphBuilder {
+  const builder = new DependencyGraphBuilder({ latency: false, virtualNodes: false });
+  const g = builder.graph;
+  for (const [i, l] of links.entries()) {
+    if (typeof l?.parent !== 'string' || typeof l.child !== 'string' || !(Number(l.callCount) >= 0)) {
+      throw new AnalysisInputError(`analysis/dependency-graph: link ${i} is not {parent, child, callCount}`);
+    }
+    for (const s of [l.parent, l.child]) {
+      if (!g.hasNode(s)) g.addNode(s, { service: s, virtual: false, connectionType: '', spans: 0, errorSpans: 0, calls: 0, errors: 0, duration: null });
+    }
+    const key = `${l.parent}\u0000${l.child}`;
+    const attrs = g.hasEdge(key) ? g.getEdgeAttributes(key) : undefined;
+    if (attrs) {
+      attrs.calls += Number(l.callCount);
+      attrs.evidence.reference += Number(l.callCount);
+    } else {
+      g.addDirectedEdgeWithKey(key, l.parent, l.child, {
+        calls: Number(l.callCount),
+        errors: 0,
+        async: 0,
+        skewed: 0,
+        evidence: { 'client+server': 0, 'client-only': 0, 'server-only': 0, reference: Number(l.callCount), 'shared-span': 0, 'peer-tag': 0 },
+        connectionType: '',
+        latency: null,
+        clientLatency: null,
+      });
+    }
+    g.getNodeAttributes(l.child).calls += Number(l.callCount);
+  }
+  return builder;
+}
+
+function readFacts(span: Span): SpanFacts {
+  let kind = '';
+  let error = false;
+  let peerService: string | undefined;
+  let serverAddress: string | undefined;
+  let netPeerName: string | undefined;
+  let peerHostname: string | undefined;
+  let networkPeerAddress: string | undefined;
+  let networkPeerPort: string | undefined;
+  let dbName: string | undefined;
+  let dbSystem: string | undefined;
+  let messagingSystem: string | undefined;
+  for (const t of span.tags) {
+    const key = t.key;
+    switch (key) {
+      case 'span.kind':
+        if (t.type === 'string') kind = t.value.toLowerCase();
+        break;
+      case 'error':
+        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
+        break;
+      case 'otel.status_code':
+        if (t.type === 'string' && t.value.toUpperCase() === 'ERROR') error = true;
+        break;
+      case 'http.status_code':
+      case 'http.response.status_code': {
+        const code = t.type === 'int64' ? Number(t.value) : t.type === 'string' || t.type === 'float64' ? Number(t.value) : 0;
+        if (code >= 500) error = true;
+        break;
+      }
+      case 'peer.service':
+        peerService = str(t);
+        break;
+      case 'server.address':
+        serverAddress = str(t);
+        break;
+      case 'net.peer.name':
+        netPeerName = str(t);
+        break;
+      case 'peer.hostname':
+        peerHostname = str(t);
+        break;
+      case 'network.peer.address':
+      case 'net.sock.peer.addr':
+        networkPeerAddress = str(t);
+        break;
+      case 'network.peer.port':
+        networkPeerPort = str(t);
+        break;
+      case 'db.name':
+      case 'db.namespace':
+      case 'db.instance':
+        dbName = str(t);
+        break;
+      case 'db.system':
+      case 'db.type':
+        dbSystem = str(t);
+        break;
+      case 'messaging.system':
+        messagingSystem = str(t);
+        break;
+    }
+  }
+  let peer: string | undefined;
+  let peerType: ConnectionType = '';
+  const isDb = dbName !== undefined || dbSystem !== undefined;
+  if (peerService) {
+    peer = peerService;
+    peerType = isDb ? 'database' : messagingSystem ? 'messaging' : 'virtual';
+  } else if (isDb) {
+    const addr = networkPeerAddress && (networkPeerPort ? `${networkPeerAddress}:${networkPeerPort}` : networkPeerAddress);
+    peer = serverAddress || netPeerName || addr || dbName || dbSystem;
+    peerType = 'database';
+  } else if (messagingSystem) {
+    peer = messagingSystem;
+    peerType = 'messaging';
+  } else if (serverAddress || netPeerName || peerHostname) {
+    peer = serverAddress || netPeerName || peerHostname;
+    peerType = 'virtual';
+  }
+  return { kind, error, peer: peer || undefined, peerType, peerServiceTagged: peerService !== undefined };
+}
+
+function str(t: Span['tags'][number]): string | undefined {
+  if (t.type === 'string') return t.value;
+  if (t.type === 'int64') return t.value.toString();
+  if (t.type === 'float64' || t.type === 'bool') return String(t.value);
+  return undefined;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

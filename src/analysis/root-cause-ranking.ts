@@ -1,0 +1,179 @@
+/**
+ * Root-cause ranking — scores candidate nodes (services, or (service, operation) pairs) of an
+ * incident window: spectrum score over abnormal vs normal traces (Ochiai, Jaccard or DStar),
+ * optionally with MicroRank's PageRank weights on ef and ep, multiplied by origin evidence —
+ * `originFloor + (1 − originFloor) × originShare`, where originShare is the share of abnormal
+ * traces in which the node holds an origin span (see origin-evidence.ts). Nodes that only relay an
+ * anomaly keep a small score, so a pure relay never outranks the origin it relays.
+ *
+ * Weighted counts (PageRank on): ef′ = ef × w_abnormal(node), ep′ = ep × w_normal(node), weights of
+ * mean 1 from traceNodePageRank over the abnormal and the normal traces; nf and np stay counts.
+ *
+ * Reference: MicroRank (WWW'21) weighted spectrum; TraceRCA (IWQoS'21) origin (in/out) evidence;
+ * Jaeger UI critical path for the critical-path share.
+ */
+import { AnalysisInputError } from '../model/index.js';
+import type { SignalCounts, SpectrumMethod } from './anomaly-report.js';
+import { SIGNAL_BIT } from './outlier-detection.js';
+import { traceNodePageRank } from './pagerank.js';
+import { spectrumScore } from './spectrum-scoring.js';
+import type { TraceColumnsView } from './trace-columns.js';
+
+export const DEFAULTS = {
+  method: 'ochiai' as SpectrumMethod,
+  pagerank: false,
+  /** Share of the spectrum score a node with no origin evidence keeps. */
+  originFloor: 0.1,
+  /** Example trace ids per node. */
+  examples: 3,
+};
+
+export interface RankingInput {
+  window: TraceColumnsView;
+  /** Per trace: 1 when abnormal. */
+  abnormalTrace: Uint8Array;
+  /** Per span row: origin signal bits (origin-evidence.ts). */
+  origins: Uint8Array;
+  /** Per span row: the node (0 ≤ id < nodeCount) the span belongs to at this level. */
+  nodeOf: Int32Array;
+  nodeCount: number;
+}
+
+export interface RankingOptions {
+  method?: SpectrumMethod;
+  pagerank?: boolean;
+  originFloor?: number;
+  examples?: number;
+}
+
+export interface RankedNode {
+  node: number;
+  score: number;
+  ef: number;
+  ep: number;
+  nf: number;
+  np: number;
+  spectrum: number;
+  originTraces: number;
+  originShare: number;
+  signals: SignalCounts;
+  criticalPathShare: number;
+  pagerankWeight?: number;
+  exampleTraceIds: string[];
+  /** Instance name id (OperationKeys.name) most frequent among origin spans, with its share. */
+  topInstance?: { id: number; share: number };
+}
+
+/** Nodes with ef > 0, best first (ties: more origin traces, then lower node id). */
+export function rankRootCauses(input: RankingInput, options: RankingOptions = {}): RankedNode[] {
+  const method = options.method ?? DEFAULTS.method;
+  const usePagerank = options.pagerank ?? DEFAULTS.pagerank;
+  const originFloor = options.originFloor ?? DEFAULTS.originFloor;
+  const examples = options.examples ?? DEFAULTS.examples;
+  const { window: w, abnormalTrace, origins, nodeOf, nodeCount } = input;
+  if (nodeOf.length !== w.spanCount || origins.length !== w.spanCount) {
+    throw new AnalysisInputError(`analysis/root-cause-ranking: ${nodeOf.length} node rows and ${origins.length} origin rows for ${w.spanCount} spans`);
+  }
+  if (abnormalTrace.length !== w.traceCount) throw new AnalysisInputError('analysis/root-cause-ranking: abnormalTrace length differs from the trace count');
+  if (!(originFloor >= 0 && originFloor <= 1)) throw new AnalysisInputError(`analysis/root-cause-ranking: originFloor must be in [0, 1], got ${originFloor}`);
+
+  const ef = new Float64Array(nodeCount);
+  const ep = new Float64Array(nodeCount);
+  const originTraces = new Float64Array(nodeCount);
+  const cpShareSum = new Float64Array(nodeCount);
+  const signals: SignalCounts[] = Array.from({ length: nodeCount }, () => ({ latency: 0, selfTime: 0, gap: 0, error: 0 }));
+  const exampleIds: string[][] = Array.from({ length: nodeCount }, () => []);
+  const instanceCounts: Array<Map<number, number> | undefined> = [];
+  const stamp = new Int32Array(nodeCount).fill(-1);
+  const originStamp = new Int32Array(nodeCount).fill(-1);
+  const cpInTrace = new Float64Array(nodeCount);
+  const abnormalLists: Int32Array[] = [];
+  const normalLists: Int32Array[] = [];
+  let F = 0;
+  let P = 0;
+  const seen: number[] = [];
+
+  for (let t = 0; t < w.traceCount; t++) {
+    const bad = abnormalTrace[t] === 1;
+    if (bad) F++;
+    else P++;
+    seen.length = 0;
+    for (let i = w.traceOffset[t]; i < w.traceOffset[t + 1]; i++) {
+      const v = nodeOf[i];
+      if (!(v >= 0 && v < nodeCount)) throw new AnalysisInputError(`analysis/root-cause-ranking: node id ${v} of span row ${i} out of range`);
+      if (stamp[v] !== t) {
+        stamp[v] = t;
+        seen.push(v);
+        cpInTrace[v] = 0;
+      }
+      if (!bad) continue;
+      cpInTrace[v] += w.criticalPath[i];
+      const o = origins[i];
+      if (!o) continue;
+      const s = signals[v];
+      if (o & SIGNAL_BIT.latency) s.latency++;
+      if (o & SIGNAL_BIT.selfTime) s.selfTime++;
+      if (o & SIGNAL_BIT.gap) s.gap++;
+      if (o & SIGNAL_BIT.error) s.error++;
+      if (w.instance[i] >= 0) {
+        const m = (instanceCounts[v] ??= new Map());
+        m.set(w.instance[i], (m.get(w.instance[i]) ?? 0) + 1);
+      }
+      if (originStamp[v] !== t) {
+        originStamp[v] = t;
+        originTraces[v]++;
+        if (exampleIds[v].length < examples) exampleIds[v].push(w.traceIds[t]);
+      }
+    }
+    const duration = w.traceDuration[t];
+    for (const v of seen) {
+      if (bad) {
+        ef[v]++;
+        if (duration > 0) cpShareSum[v] += Math.min(1, cpInTrace[v] / duration);
+      } else ep[v]++;
+    }
+    if (usePagerank) (bad ? abnormalLists : normalLists).push(Int32Array.from(seen));
+  }
+
+  const wA = usePagerank ? traceNodePageRank(abnormalLists, nodeCount) : undefined;
+  const wN = usePagerank ? traceNodePageRank(normalLists, nodeCount) : undefined;
+  const out: RankedNode[] = [];
+  for (let v = 0; v < nodeCount; v++) {
+    if (ef[v] === 0) continue;
+    const efW = wA ? ef[v] * wA[v] : ef[v];
+    const epW = wN && ep[v] > 0 ? ep[v] * wN[v] : ep[v];
+    const spectrum = spectrumScore({ ef: efW, ep: epW, nf: F - ef[v], np: P - ep[v] }, method);
+    const originShare = F ? originTraces[v] / F : 0;
+    const node: RankedNode = {
+      node: v,
+      score: spectrum * (originFloor + (1 - originFloor) * originShare),
+      ef: ef[v],
+      ep: ep[v],
+      nf: F - ef[v],
+      np: P - ep[v],
+      spectrum,
+      originTraces: originTraces[v],
+      originShare,
+      signals: signals[v],
+      criticalPathShare: cpShareSum[v] / ef[v],
+      exampleTraceIds: exampleIds[v],
+    };
+    if (wA) node.pagerankWeight = wA[v];
+    const m = instanceCounts[v];
+    if (m) {
+      let best = -1;
+      let bestCount = 0;
+      let total = 0;
+      for (const [id, c] of m) {
+        total += c;
+        if (c > bestCount || (c === bestCount && id < best)) {
+          best = id;
+          bestCount = c;
+        }
+      }
+      node.topInstance = { id: best, share: bestCount / total };
+    }
+    out.push(node);
+  }
+  return out.sort((a, b) => b.score - a.score || b.originTraces - a.originTraces || a.node - b.node);
+}

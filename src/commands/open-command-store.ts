@@ -1,0 +1,19 @@
+import type { CliContext } from '../cli/context.js';
+import { JaegerSlsError, StorageUnavailableError } from '../model/index.js';
+import { openStore } from '../sources/open-store.js';
+import type { Store } from '../storage/types.js';
+
+/**
+ * openStore for a command: backend logs go to stderr, and a failure that is not already a typed
+ * error (e.g. an unwritable sqlite path) becomes a one-line StorageUnavailableError naming the URI.
+ */
+export async function openCommandStore(uri: string, ctx: CliContext, readOnly = false): Promise<Store> {
+  try {
+    return await openStore(uri, { env: ctx.env, readOnly, log: (line) => ctx.err(line) });
+  } catch (err) {
+    if (err instanceof JaegerSlsError) throw err;
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    // The query part may carry options; never echo it (it could hold a secret someone put there).
+    throw new StorageUnavailableError(`cannot open store "${uri.split('?')[0]}": ${message}`, { cause: err });
+  }
+}

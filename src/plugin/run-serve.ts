@@ -1,0 +1,92 @@
+import { readFile } from 'node:fs/promises';
+import type { ServeConfig } from '../config/serve-config.js';
+import { ConfigError } from '../model/index.js';
+import { openStore } from '../sources/open-store.js';
+import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
+import { createJsonLogger } from './log.js';
+import { ServerMetrics, startMetricsServer } from './metrics.js';
+import type { TlsFiles } from './server.js';
+import { startServer } from './server.js';
+
+export interface ServeIo {
+  env: NodeJS.ProcessEnv;
+  /** stdout: only the go-plugin handshake line. */
+  out(text: string): void;
+  /** stderr: JSON log lines. */
+  err(text: string): void;
+  /** Where SIGINT/SIGTERM arrive (the process). */
+  signals: NodeJS.EventEmitter;
+}
+
+/** Time running calls get to finish at shutdown before they are cancelled (stays within 10 s). */
+const SHUTDOWN_GRACE_MS = 7000;
+
+/**
+ * Runs the gRPC storage server until SIGINT/SIGTERM (or go-plugin's Shutdown): opens the store,
+ * serves, then stops accepting, drains running calls, closes the store. Resolves when all is closed.
+ */
+export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> {
+  const log = createJsonLogger(io.err, config.logLevel);
+  const goPlugin = isGoPluginLaunch(io.env);
+  const portRange = goPlugin ? goPluginPortRange(io.env) : undefined;
+  const tls = config.tls ? await readTls(config.tls) : undefined;
+  const store = await openStore(config.store, { env: io.env, log: (line) => log.info(line) });
+  let stop!: (reason: string) => void;
+  const stopped = new Promise<string>((resolve) => (stop = resolve));
+  const onSignal = (signal: string) => stop(signal);
+  io.signals.once('SIGINT', onSignal);
+  io.signals.once('SIGTERM', onSignal);
+  try {
+    const metrics = new ServerMetrics();
+    const server = await startServer({
+      store,
+      host: goPlugin ? '127.0.0.1' : config.listen.host,
+      port: goPlugin ? 0 : config.listen.port,
+      ...(portRange ? { portRange } : {}),
+      ...(tls ? { tls } : {}),
+      ...(config.tenancy ? { tenancy: { header: config.tenantHeader, tenants: config.tenants } } : {}),
+      maxMessageSize: config.maxMessageSize,
+      streamingSpanWriter: config.enableStreamingWriter,
+      log,
+      metrics,
+      ...(goPlugin ? { goPlugin: { onShutdownRequest: () => stop('plugin shutdown request') } } : {}),
+    });
+    const metricsServer = config.metricsListen ? await startMetricsServer(config.metricsListen, metrics) : undefined;
+    log.info('listening', {
+      address: server.address,
+      store: storeLabel(config.store),
+      tls: tls ? (tls.ca ? 'mutual' : 'server') : 'off',
+      tenancy: config.tenancy,
+      mode: goPlugin ? 'go-plugin' : 'remote',
+      metrics: metricsServer?.address,
+    });
+    if (goPlugin) io.out(handshakeLine(server.port));
+    const reason = await stopped;
+    log.info('shutting down', { reason });
+    await server.close(SHUTDOWN_GRACE_MS);
+    await metricsServer?.close();
+    log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
+  } finally {
+    io.signals.removeListener('SIGINT', onSignal);
+    io.signals.removeListener('SIGTERM', onSignal);
+    await store.close();
+  }
+}
+
+async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles> {
+  const read = async (path: string, what: string) => {
+    try {
+      return await readFile(path);
+    } catch (err) {
+      throw new ConfigError(`cannot read TLS ${what} "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const files: TlsFiles = { cert: await read(paths.cert, 'certificate'), key: await read(paths.key, 'key') };
+  if (paths.ca) files.ca = await read(paths.ca, 'CA');
+  return files;
+}
+
+/** The store URI without its query (which may carry options), for logs. */
+function storeLabel(uri: string): string {
+  return uri.split('?')[0];
+}

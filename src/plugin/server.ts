@@ -1,0 +1,165 @@
+import * as grpc from '@grpc/grpc-js';
+import { StorageUnavailableError } from '../model/index.js';
+import type { Store, TraceStore } from '../storage/types.js';
+import type { CallContext } from './calls.js';
+import { withSafeDecoding } from './calls.js';
+import { HealthService } from './health.js';
+import type { Logger } from './log.js';
+import { ServerMetrics } from './metrics.js';
+import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from './protos.js';
+import type { TenancyOptions } from './tenancy.js';
+import { tenantFromMetadata } from './tenancy.js';
+import { v1ServiceImplementations } from './v1-services.js';
+import { v2ServiceImplementations } from './v2-services.js';
+
+export interface TlsFiles {
+  /** PEM server certificate chain and key. */
+  cert: Buffer;
+  key: Buffer;
+  /** PEM CA bundle: when given, clients must present a certificate it signed (mutual TLS). */
+  ca?: Buffer;
+}
+
+export interface ServerOptions {
+  store: Store;
+  /** Interface to bind, e.g. "127.0.0.1", "0.0.0.0", "::1". */
+  host: string;
+  /** Port to bind; 0 = any free port. */
+  port: number;
+  /** Sidecar mode: try ports in this inclusive range instead of `port`. */
+  portRange?: { min: number; max: number };
+  tls?: TlsFiles;
+  tenancy?: TenancyOptions;
+  /** Largest message received or sent, bytes. */
+  maxMessageSize: number;
+  /** Advertise the streaming span writer in PluginCapabilities. */
+  streamingSpanWriter: boolean;
+  log: Logger;
+  metrics?: ServerMetrics;
+  /** hashicorp go-plugin sidecar: health "plugin" and plugin.GRPCController, which calls this on Shutdown. */
+  goPlugin?: { onShutdownRequest(): void };
+}
+
+export interface RunningServer {
+  /** host:port actually bound. */
+  readonly address: string;
+  readonly port: number;
+  readonly metrics: ServerMetrics;
+  /**
+   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest.
+   * Does not close the store (its owner does). Idempotent.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+/** Health names Jaeger's remote-storage and v2 handler register, plus "" (readiness). */
+const HEALTH_NAMES = [
+  '',
+  SERVICE_NAMES.spanReader,
+  SERVICE_NAMES.spanWriter,
+  SERVICE_NAMES.pluginCapabilities,
+  SERVICE_NAMES.dependenciesReader,
+  SERVICE_NAMES.streamingSpanWriter,
+  SERVICE_NAMES.archiveSpanReader,
+  SERVICE_NAMES.archiveSpanWriter,
+  SERVICE_NAMES.traceReader,
+  SERVICE_NAMES.dependencyReader,
+  SERVICE_NAMES.capabilities,
+  SERVICE_NAMES.traceService,
+  'jaeger.storage.v2.TraceWriter',
+];
+
+/** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */
+const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Starts one gRPC server serving, on one port: jaeger.storage.v1 (all services), jaeger.storage.v2
+ * TraceReader/DependencyReader/Capabilities, OTLP TraceService/Export, grpc.health.v1 and, in
+ * sidecar mode, go-plugin's GRPCController.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { store, log, tenancy } = options;
+  const metrics = options.metrics ?? new ServerMetrics();
+  let closing = false;
+  const storeFor = (metadata: grpc.Metadata): TraceStore => {
+    if (closing) throw new StorageUnavailableError('server is shutting down');
+    return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
+  };
+  const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
+
+  const health = new HealthService(options.goPlugin ? [...HEALTH_NAMES, 'plugin'] : HEALTH_NAMES);
+  const implementations: Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> = {
+    ...v1ServiceImplementations(ctx, { streamingSpanWriter: options.streamingSpanWriter, hasArchive: Boolean(store.archive) }),
+    ...v2ServiceImplementations(ctx),
+    health: health.implementation(),
+  };
+  if (options.goPlugin) {
+    const { onShutdownRequest } = options.goPlugin;
+    implementations.grpcController = {
+      Shutdown: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        callback(null, {});
+        setImmediate(onShutdownRequest);
+      },
+    };
+  }
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxMessageSize,
+    'grpc.max_send_message_length': options.maxMessageSize,
+  });
+  for (const [key, implementation] of Object.entries(implementations) as [ServiceKey, grpc.UntypedServiceImplementation][]) {
+    server.addService(withSafeDecoding(serviceDefinition(key)), implementation);
+  }
+
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(options.tls.ca ?? null, [{ cert_chain: options.tls.cert, private_key: options.tls.key }], Boolean(options.tls.ca))
+    : grpc.ServerCredentials.createInsecure();
+  const port = await bind(server, options.host, options.portRange ? candidatePorts(options.portRange) : [options.port], credentials);
+  const address = `${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`;
+
+  let closed: Promise<void> | undefined;
+  return {
+    address,
+    port,
+    metrics,
+    close(graceMs = 8000) {
+      closed ??= new Promise<void>((resolve) => {
+        closing = true;
+        health.stop();
+        const force = setTimeout(() => {
+          log.warn('calls still running at shutdown deadline; cancelling them', { graceMs });
+          server.forceShutdown();
+          resolve();
+        }, graceMs);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      return closed;
+    },
+  };
+}
+
+function candidatePorts(range: { min: number; max: number }): number[] {
+  const span = range.max - range.min + 1;
+  const first = Math.floor(Math.random() * span);
+  const ports: number[] = [];
+  for (let i = 0; i < Math.min(span, 50); i++) ports.push(range.min + ((first + i) % span));
+  return ports;
+}
+
+async function bind(server: grpc.Server, host: string, ports: readonly number[], credentials: grpc.ServerCredentials): Promise<number> {
+  let lastError: Error | undefined;
+  const target = (port: number) => `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  for (const port of ports) {
+    try {
+      return await new Promise<number>((resolve, reject) =>
+        server.bindAsync(target(port), credentials, (err, bound) => (err ? reject(err) : resolve(bound))),
+      );
+    } catch (err) {
+      lastError = err as Error;
+    }
+  }
+  throw new StorageUnavailableError(`cannot listen on ${target(ports[ports.length - 1] ?? 0)}: ${lastError?.message ?? 'no port'}`);
+}

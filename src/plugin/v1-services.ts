@@ -1,0 +1,215 @@
+import { performance } from 'node:perf_hooks';
+import type * as grpc from '@grpc/grpc-js';
+import type { Span } from '../model/index.js';
+import { InvalidArgumentError, NotSupportedError, traceIdToBytes, validateSpan } from '../model/index.js';
+import type { ArchiveStore, TraceStore } from '../storage/types.js';
+import type { CallContext } from './calls.js';
+import { chunkTraces, decoded, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
+import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from './mapping.js';
+import {
+  dependencyLinkToProto,
+  operationToProto,
+  protoToDependencyWindow,
+  protoToGetTraceQuery,
+  protoToOperationQuery,
+  protoToSpan,
+  protoToTraceQueryV1,
+  spanToProto,
+} from './mapping.js';
+import { toServiceError } from './status.js';
+import type { ServiceKey } from './protos.js';
+
+/** jaeger.storage.v1 request shapes (proto-loader objects). */
+interface WriteSpanRequest {
+  span: ProtoSpan | null;
+}
+interface GetTraceRequest {
+  traceId: Uint8Array;
+  startTime: ProtoTimestamp | null;
+  endTime: ProtoTimestamp | null;
+}
+interface FindTracesRequest {
+  query: ProtoTraceQueryV1 | null;
+}
+interface GetDependenciesRequest {
+  startTime: ProtoTimestamp | null;
+  endTime: ProtoTimestamp | null;
+}
+
+export interface V1Options {
+  /** Whether PluginCapabilities advertises the streaming writer (Jaeger then writes over streams). */
+  streamingSpanWriter: boolean;
+  /** Whether the store keeps an archive (reported by PluginCapabilities). */
+  hasArchive: boolean;
+}
+
+/** One span from a WriteSpanRequest, validated (ids, times, sizes). */
+export function spanFromWriteRequest(request: WriteSpanRequest): Span {
+  if (!request.span) throw new InvalidArgumentError('span is required');
+  const span = protoToSpan(request.span);
+  validateSpan(span);
+  return span;
+}
+
+function archiveOf(store: TraceStore): ArchiveStore {
+  if (!store.archive) throw new NotSupportedError('archive storage is not configured');
+  return store.archive;
+}
+
+/** Handlers of every jaeger.storage.v1 service, keyed by service. */
+export function v1ServiceImplementations(ctx: CallContext, options: V1Options): Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> {
+  const chunkOptions = { maxSpans: MAX_SPANS_PER_CHUNK, maxBytes: ctx.maxChunkBytes, oneTracePerChunk: false };
+
+  const writeOne = (write: (store: TraceStore, spans: Span[]) => Promise<void>) => async (req: WriteSpanRequest, store: TraceStore) => {
+    const span = spanFromWriteRequest(req);
+    await write(store, [span]);
+    ctx.metrics.spansWritten++;
+    return {};
+  };
+
+  const getTrace = (read: (store: TraceStore) => Pick<ArchiveStore, 'getTrace'>) =>
+    async (req: GetTraceRequest, store: TraceStore, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
+      const trace = await read(store).getTrace(protoToGetTraceQuery(req));
+      for await (const spans of chunkTraces([trace], chunkOptions)) {
+        await send({ spans: spans.map(spanToProto) });
+        ctx.metrics.spansRead += spans.length;
+      }
+    };
+
+  return {
+    spanWriter: {
+      WriteSpan: unaryCall(ctx, 'v1.WriteSpan', writeOne((store, spans) => store.writeSpans(spans))),
+      // The store is shared by every client: a client's Close must not close it.
+      Close: unaryCall(ctx, 'v1.Close', async () => ({})),
+    },
+    streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
+    spanReader: {
+      GetTrace: serverStreamCall(ctx, 'v1.GetTrace', getTrace((store) => store)),
+      GetServices: unaryCall(ctx, 'v1.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
+      GetOperations: unaryCall(ctx, 'v1.GetOperations', async (req: { service: string; spanKind: string }, store) => {
+        const operations = await store.getOperations(protoToOperationQuery(req));
+        return { operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) };
+      }),
+      FindTraces: serverStreamCall(ctx, 'v1.FindTraces', async (req: FindTracesRequest, store, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
+        for await (const spans of chunkTraces(store.findTraces(protoToTraceQueryV1(req.query)), chunkOptions)) {
+          await send({ spans: spans.map(spanToProto) });
+          ctx.metrics.spansRead += spans.length;
+        }
+      }),
+      FindTraceIDs: unaryCall(ctx, 'v1.FindTraceIDs', async (req: FindTracesRequest, store) => {
+        const found = await store.findTraceIds(protoToTraceQueryV1(req.query));
+        return { traceIds: found.map((f) => traceIdToBytes(f.traceId)) };
+      }),
+    },
+    archiveSpanWriter: {
+      WriteArchiveSpan: unaryCall(ctx, 'v1.WriteArchiveSpan', writeOne((store, spans) => archiveOf(store).writeSpans(spans))),
+    },
+    archiveSpanReader: {
+      GetArchiveTrace: serverStreamCall(ctx, 'v1.GetArchiveTrace', getTrace(archiveOf)),
+    },
+    dependenciesReader: {
+      GetDependencies: unaryCall(ctx, 'v1.GetDependencies', async (req: GetDependenciesRequest, store) => {
+        const { endTime, lookback } = protoToDependencyWindow(req);
+        return { dependencies: (await store.getDependencies(endTime, lookback)).map(dependencyLinkToProto) };
+      }),
+    },
+    pluginCapabilities: {
+      // Answered without a tenant: Jaeger asks once at start-up, outside any request context.
+      Capabilities: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+        callback(null, {
+          archiveSpanReader: options.hasArchive,
+          archiveSpanWriter: options.hasArchive,
+          streamingSpanWriter: options.streamingSpanWriter,
+        }),
+    },
+  };
+}
+
+/** Spans written per store call at most, and store calls in flight per stream before reading pauses. */
+const STREAM_BATCH_SPANS = 1000;
+const STREAM_MAX_IN_FLIGHT = 4;
+
+/**
+ * WriteSpanStream: each message is persisted on arrival — messages that arrive together are written
+ * in one store call as soon as the event loop turns, never held until the stream ends. The single
+ * response (the client's acknowledgement) is sent only after every span of the stream is durable;
+ * a malformed span ends the stream with INVALID_ARGUMENT (spans before it stay stored).
+ */
+function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<WriteSpanRequest, object> {
+  return (call, callback) => {
+    const started = performance.now();
+    let store: TraceStore;
+    try {
+      store = ctx.storeFor(call.metadata);
+    } catch (err) {
+      ctx.metrics.observe('v1.WriteSpanStream', 0, true);
+      callback(toServiceError(err));
+      return;
+    }
+    let pending: Span[] = [];
+    let flushScheduled = false;
+    let ended = false;
+    let responded = false;
+    let failure: unknown;
+    const inFlight = new Set<Promise<void>>();
+
+    const respond = () => {
+      if (responded || inFlight.size > 0 || !(ended || failure !== undefined)) return;
+      responded = true;
+      ctx.metrics.observe('v1.WriteSpanStream', (performance.now() - started) / 1000, failure !== undefined);
+      if (failure !== undefined) {
+        ctx.log.debug('stream refused', { method: 'v1.WriteSpanStream', error: String((failure as Error).message ?? failure).slice(0, 200) });
+        callback(toServiceError(failure));
+      } else {
+        callback(null, {});
+      }
+    };
+    const flush = () => {
+      flushScheduled = false;
+      if (pending.length === 0 || failure !== undefined) return;
+      const batch = pending;
+      pending = [];
+      const write: Promise<void> = store.writeSpans(batch).then(
+        () => {
+          ctx.metrics.spansWritten += batch.length;
+        },
+        (err: unknown) => {
+          failure ??= err;
+        },
+      );
+      inFlight.add(write);
+      if (inFlight.size >= STREAM_MAX_IN_FLIGHT) call.pause();
+      void write.finally(() => {
+        inFlight.delete(write);
+        if (inFlight.size < STREAM_MAX_IN_FLIGHT && !ended) call.resume();
+        respond();
+      });
+    };
+
+    call.on('data', (request: WriteSpanRequest) => {
+      if (failure !== undefined || responded) return;
+      try {
+        pending.push(spanFromWriteRequest(decoded(request)));
+      } catch (err) {
+        failure = err;
+        pending = [];
+        respond();
+        return;
+      }
+      if (pending.length >= STREAM_BATCH_SPANS) flush();
+      else if (!flushScheduled) {
+        flushScheduled = true;
+        setImmediate(flush);
+      }
+    });
+    call.on('end', () => {
+      ended = true;
+      flush();
+      respond();
+    });
+    call.on('error', () => {
+      ended = true;
+      flush();
+    });
+  };
+}

@@ -1,0 +1,22 @@
+/** Chooses the renderer for `anomalies --format`. */
+import type { AnomalyReport } from '../analysis/anomaly-report.js';
+import { renderAnomaliesHtml } from './anomalies-html.js';
+import { renderAnomaliesJson } from './anomalies-json.js';
+import { renderAnomaliesMarkdown } from './anomalies-markdown.js';
+import { renderAnomaliesTable } from './anomalies-table.js';
+
+export const ANOMALIES_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
+export type AnomaliesFormat = (typeof ANOMALIES_FORMATS)[number];
+
+export function renderAnomalies(report: AnomalyReport, format: AnomaliesFormat): string {
+  switch (format) {
+    case 'table':
+      return renderAnomaliesTable(report);
+    case 'json':
+      return renderAnomaliesJson(report);
+    case 'markdown':
+      return renderAnomaliesMarkdown(report);
+    case 'html':
+      return renderAnomaliesHtml(report);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * `deps --format table`: the graph as cli-table3 tables — edges by calls (descending), then nodes,
+ * cycles, paths and diff when present. No colours, so output is stable and pipes cleanly.
+ */
+import Table from 'cli-table3';
+import type { DependencyReport, ReportEdge } from '../analysis/dependency-report.js';
+import type { DependencyDiff } from '../analysis/dependency-diff.js';
+import { formatCount, formatDurationUs, formatPercent, formatRate } from './format-figures.js';
+
+const PLAIN = { head: [] as string[], border: [] as string[] };
+/** No rule between body rows: compact, and faster for thousands of rows. */
+const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+
+export function renderDepsTable(report: DependencyReport): string {
+  const parts: string[] = [summaryLine(report)];
+  if (report.query?.kind === 'paths') {
+    parts.push(`Call paths ${report.query.from} → ${report.query.to}: ${report.query.paths.length}${report.query.truncated ? ' (more not shown)' : ''}`);
+    for (const p of report.query.paths) parts.push(`  ${p.join(' → ')}`);
+  }
+  const traces = report.input === 'traces';
+  const edgeHead = traces
+    ? ['Caller', 'Callee', 'Calls', 'Rate/s', 'Errors', 'Err %', 'p50', 'p90', 'p99', 'Notes']
+    : ['Caller', 'Callee', 'Calls'];
+  const edges = new Table({ head: edgeHead, style: PLAIN, chars: CHARS });
+  const sorted = [...report.edges].sort((a, b) => b.calls - a.calls || (a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : 1));
+  for (const e of sorted) {
+    edges.push(
+      traces
+        ? [e.source, e.target, formatCount(e.calls), formatRate(e.ratePerSecond), formatCount(e.errors), formatPercent(e.errorRate), formatDurationUs(e.latency?.p50Us ?? e.clientLatency?.p50Us), formatDurationUs(e.latency?.p90Us ?? e.clientLatency?.p90Us), formatDurationUs(e.latency?.p99Us ?? e.clientLatency?.p99Us), edgeNotes(e)]
+        : [e.source, e.target, formatCount(e.calls)],
+    );
+  }
+  parts.push(`Edges (${report.edges.length})`, report.edges.length ? edges.toString() : '  none');
+  if (traces) {
+    const nodes = new Table({ head: ['Node', 'Kind', 'Calls', 'Rate/s', 'Err %', 'p50', 'p99', 'Spans'], style: PLAIN, chars: CHARS });
+    for (const n of report.nodes) {
+      nodes.push([n.id, n.virtual ? n.connectionType || 'virtual' : 'service', formatCount(n.calls), formatRate(n.ratePerSecond), formatPercent(n.errorRate), formatDurationUs(n.duration?.p50Us), formatDurationUs(n.duration?.p99Us), formatCount(n.spans)]);
+    }
+    parts.push(`Nodes (${report.nodes.length})`, nodes.toString());
+  }
+  if (report.cycles.length) {
+    parts.push(`Cycles (${report.cycles.length})`);
+    for (const c of report.cycles) parts.push(`  ${c.example.join(' → ')}${c.nodes.length > c.example.length - 1 ? `  (group of ${c.nodes.length})` : ''}`);
+  } else {
+    parts.push('Cycles: none');
+  }
+  if (report.diff) parts.push(renderDiffTable(report.diff));
+  return `${parts.join('\n')}\n`;
+}
+
+function summaryLine(r: DependencyReport): string {
+  const window = r.window ? `${r.window.start} .. ${r.window.end}` : 'links file';
+  const t = r.totals;
+  const scope = r.query?.kind === 'neighbourhood' ? `, ${r.query.depth} hop(s) around ${r.query.service}` : '';
+  const spans = r.input === 'traces' ? `${formatCount(t.traces)} traces, ${formatCount(t.spans)} spans, ` : '';
+  const orphans = t.orphanSpans ? `, ${formatCount(t.orphanSpans)} spans with a missing parent` : '';
+  return `Dependencies (${r.level} level${scope}) ${window}: ${spans}${formatCount(t.nodes)} nodes, ${formatCount(t.edges)} edges, ${formatCount(t.calls)} calls${orphans}`;
+}
+
+function edgeNotes(e: ReportEdge): string {
+  const notes: string[] = [];
+  if (e.asyncCalls > 0) notes.push(e.asyncCalls === e.calls ? 'async' : `async ${formatCount(e.asyncCalls)}`);
+  if (e.connectionType) notes.push(e.connectionType);
+  if (e.evidence['client+server'] === undefined && e.evidence['shared-span'] === undefined) {
+    const kinds = Object.keys(e.evidence);
+    if (kinds.length) notes.push(kinds.join('+'));
+  }
+  return notes.join(', ');
+}
+
+function renderDiffTable(d: DependencyDiff): string {
+  const parts: string[] = [];
+  const base = d.baselineWindow ? `${d.baselineWindow.start} .. ${d.baselineWindow.end}` : 'baseline links';
+  parts.push(`Changes since baseline ${base}: ${d.edges.filter((e) => e.change === 'new').length} new, ${d.edges.filter((e) => e.change === 'vanished').length} vanished, ${d.edges.filter((e) => e.change === 'changed').length} changed, ${d.unchangedEdges} unchanged edges`);
+  if (d.newNodes.length) parts.push(`  new nodes: ${d.newNodes.join(', ')}`);
+  if (d.vanishedNodes.length) parts.push(`  vanished nodes: ${d.vanishedNodes.join(', ')}`);
+  if (d.edges.length === 0) return parts.join('\n');
+  const t = new Table({ head: ['Change', 'Caller', 'Callee', 'Calls before', 'Calls now', 'Err % before', 'Err % now', 'p99 before', 'p99 now', 'Why'], style: PLAIN, chars: CHARS });
+  for (const e of d.edges) {
+    t.push([e.change, e.source, e.target, formatCount(e.callsBefore), formatCount(e.callsAfter), formatPercent(e.errorRateBefore), formatPercent(e.errorRateAfter), formatDurationUs(e.p99UsBefore), formatDurationUs(e.p99UsAfter), e.reasons.join(', ')]);
+  }
+  parts.push(t.toString());
+  return parts.join('\n');
+}

@@ -1,0 +1,145 @@
+/**
+ * LZ4 block format (no frame), as SLS expects for `x-log-compresstype: lz4` (Go `lz4.CompressBlock`).
+ * Format: sequences of [token][literal length+][literals][offset LE16][match length+]; the last
+ * sequence is literals only; the last 5 bytes are always literals and a match never starts in the
+ * last 12 bytes. Reference: lz4/lz4 `doc/lz4_Block_format.md`.
+ */
+
+const MIN_MATCH = 4;
+const LAST_LITERALS = 5;
+const MF_LIMIT = 12;
+const HASH_LOG = 16;
+const MAX_OFFSET = 65535;
+
+const hashTable = new Int32Array(1 << HASH_LOG);
+
+function hash(v: number): number {
+  return Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
+}
+
+function read32(b: Uint8Array, i: number): number {
+  return b[i] | (b[i + 1] << 8) | (b[i + 2] << 16) | (b[i + 3] << 24);
+}
+
+/** Worst-case compressed size of `n` input bytes. */
+export function lz4CompressBound(n: number): number {
+  return n + Math.floor(n / 255) + 16;
+}
+
+/** Compresses `src` into one LZ4 block. Greedy single-probe hash matcher. */
+export function lz4CompressBlock(src: Uint8Array): Buffer {
+  const n = src.length;
+  const dst = Buffer.allocUnsafe(lz4CompressBound(n));
+  let op = 0;
+  let anchor = 0;
+  if (n >= MF_LIMIT + 1) {
+    hashTable.fill(-1);
+    const matchLimit = n - LAST_LITERALS;
+    const inputLimit = n - MF_LIMIT;
+    let ip = 0;
+    while (ip < inputLimit) {
+      const seq = read32(src, ip);
+      const h = hash(seq);
+      const ref = hashTable[h];
+      hashTable[h] = ip;
+      if (ref < 0 || ip - ref > MAX_OFFSET || read32(src, ref) !== seq) {
+        ip++;
+        continue;
+      }
+      // Extend the match backwards over pending literals, then forwards.
+      let start = ip;
+      let mref = ref;
+      while (start > anchor && mref > 0 && src[start - 1] === src[mref - 1]) {
+        start--;
+        mref--;
+      }
+      let end = ip + MIN_MATCH;
+      let r = mref + (end - start);
+      while (end < matchLimit && src[end] === src[r]) {
+        end++;
+        r++;
+      }
+      op = writeSequence(dst, op, src, anchor, start - anchor, start - mref, end - start);
+      anchor = end;
+      if (end < inputLimit) hashTable[hash(read32(src, end - 2))] = end - 2;
+      ip = end;
+    }
+  }
+  op = writeLastLiterals(dst, op, src, anchor, n - anchor);
+  return dst.subarray(0, op);
+}
+
+function writeLength(dst: Uint8Array, op: number, rest: number): number {
+  while (rest >= 255) {
+    dst[op++] = 255;
+    rest -= 255;
+  }
+  dst[op++] = rest;
+  return op;
+}
+
+function writeSequence(dst: Uint8Array, op: number, src: Uint8Array, litStart: number, litLen: number, offset: number, matchLen: number): number {
+  const ml = matchLen - MIN_MATCH;
+  const tokenPos = op++;
+  dst[tokenPos] = ((litLen >= 15 ? 15 : litLen) << 4) | (ml >= 15 ? 15 : ml);
+  if (litLen >= 15) op = writeLength(dst, op, litLen - 15);
+  dst.set(src.subarray(litStart, litStart + litLen), op);
+  op += litLen;
+  dst[op++] = offset & 0xff;
+  dst[op++] = offset >>> 8;
+  if (ml >= 15) op = writeLength(dst, op, ml - 15);
+  return op;
+}
+
+function writeLastLiterals(dst: Uint8Array, op: number, src: Uint8Array, litStart: number, litLen: number): number {
+  dst[op++] = (litLen >= 15 ? 15 : litLen) << 4;
+  if (litLen >= 15) op = writeLength(dst, op, litLen - 15);
+  dst.set(src.subarray(litStart, litStart + litLen), op);
+  return op + litLen;
+}
+
+/** Decompresses one LZ4 block whose decompressed size is known (x-log-bodyrawsize). */
+export function lz4DecompressBlock(src: Uint8Array, rawSize: number): Buffer {
+  const dst = Buffer.allocUnsafe(rawSize);
+  let ip = 0;
+  let op = 0;
+  const fail = (why: string): never => {
+    throw new Error(`invalid lz4 block: ${why}`);
+  };
+  while (ip < src.length) {
+    const token = src[ip++];
+    let litLen = token >>> 4;
+    if (litLen === 15) {
+      let b: number;
+      do {
+        if (ip >= src.length) fail('truncated literal length');
+        b = src[ip++];
+        litLen += b;
+      } while (b === 255);
+    }
+    if (ip + litLen > src.length || op + litLen > rawSize) fail('literals overflow');
+    dst.set(src.subarray(ip, ip + litLen), op);
+    ip += litLen;
+    op += litLen;
+    if (ip >= src.length) break;
+    if (ip + 2 > src.length) fail('truncated offset');
+    const offset = src[ip] | (src[ip + 1] << 8);
+    ip += 2;
+    if (offset === 0 || offset > op) fail('bad offset');
+    let matchLen = token & 15;
+    if (matchLen === 15) {
+      let b: number;
+      do {
+        if (ip >= src.length) fail('truncated match length');
+        b = src[ip++];
+        matchLen += b;
+      } while (b === 255);
+    }
+    matchLen += MIN_MATCH;
+    if (op + matchLen > rawSize) fail('match overflow');
+    let m = op - offset;
+    for (let i = 0; i < matchLen; i++) dst[op++] = dst[m++];
+  }
+  if (op !== rawSize) fail(`decompressed ${op} bytes, expected ${rawSize}`);
+  return dst;
+}

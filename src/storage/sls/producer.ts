@@ -1,0 +1,245 @@
+/**
+ * Batching producer for SLS PutLogs, after the Go/Java SLS producers (sls.md §2.7, §5.6):
+ * - logs are batched per target (logstore + topic): a batch is sent at 4096 logs, at ~3 MB of raw
+ *   LogGroup, or `lingerMs` after its first log;
+ * - at most `maxInFlight` requests at once; memory is bounded: logs not yet acknowledged occupy at
+ *   most `maxBufferBytes`, and `add` waits (FIFO) for room instead of growing or dropping;
+ * - failed requests are retried with exponential backoff and full jitter while the error is
+ *   transient (429, 5xx, 403 quota, timeouts, network) and `maxRetryElapsedMs` has not passed;
+ *   400/401/404 fail at once. A retrying batch keeps its slot, so an outage does not hammer SLS;
+ * - `add` resolves only when every log it handed over is acknowledged by SLS (the durability
+ *   contract of SpanWriter for remote stores), and rejects when any of its batches finally fails.
+ * The transport is injected (`send`), so the producer is tested without HTTP.
+ */
+import { encodeLogGroup, logGroupEntrySize } from './log-group.js';
+
+export interface ProducerTarget {
+  logstore: string;
+  topic?: string;
+}
+
+export interface ProducerOptions {
+  /** Sends one LogGroup; resolves on acknowledgement, rejects with an error `isRetryable` can judge. */
+  send(target: ProducerTarget, logGroup: Buffer, logCount: number): Promise<{ bytesSent: number }>;
+  isRetryable(error: unknown): boolean;
+  /** Turns a final failure into the error `add` rejects with. */
+  toError?(error: unknown): Error;
+  maxBatchLogs?: number;
+  /** Raw (uncompressed) LogGroup bytes per request. */
+  maxBatchBytes?: number;
+  lingerMs?: number;
+  maxInFlight?: number;
+  maxBufferBytes?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  maxRetryElapsedMs?: number;
+  /** stderr lines (retries, give-ups); never includes credentials. */
+  log?(line: string): void;
+  random?(): number;
+}
+
+export interface ProducerStats {
+  requests: number;
+  /** Successful requests. */
+  batchesSent: number;
+  logsSent: number;
+  rawBytesSent: number;
+  bytesSent: number;
+  retries: number;
+  failedBatches: number;
+  bufferedBytes: number;
+  peakBufferedBytes: number;
+  /** add() calls that had to wait for room. */
+  waits: number;
+}
+
+interface Ticket {
+  pending: number;
+  failed: boolean;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+interface Batch {
+  target: ProducerTarget;
+  logs: Buffer[];
+  rawBytes: number;
+  memory: number;
+  tickets: Set<Ticket>;
+  timer?: NodeJS.Timeout;
+}
+
+const LOG_GROUP_OVERHEAD = 64;
+
+export class Producer {
+  readonly stats: ProducerStats = { requests: 0, batchesSent: 0, logsSent: 0, rawBytesSent: 0, bytesSent: 0, retries: 0, failedBatches: 0, bufferedBytes: 0, peakBufferedBytes: 0, waits: 0 };
+  private readonly open = new Map<string, Batch>();
+  private readonly sealed: Batch[] = [];
+  private inFlight = 0;
+  private readonly roomWaiters: { bytes: number; wake: () => void }[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private closed = false;
+  private readonly o: Required<Omit<ProducerOptions, 'log' | 'toError'>> & Pick<ProducerOptions, 'log' | 'toError'>;
+
+  constructor(options: ProducerOptions) {
+    this.o = {
+      maxBatchLogs: 4096,
+      maxBatchBytes: 3 * 1024 * 1024,
+      lingerMs: 20,
+      maxInFlight: 8,
+      maxBufferBytes: 64 * 1024 * 1024,
+      retryBaseMs: 100,
+      retryMaxMs: 10_000,
+      maxRetryElapsedMs: 120_000,
+      random: Math.random,
+      ...options,
+    };
+  }
+
+  /** Queues encoded logs (see log-group.ts `encodeLog`); resolves when SLS has acknowledged all of them. */
+  async add(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
+    if (this.closed) throw new Error('SLS producer is closed');
+    if (logs.length === 0) return;
+    let bytes = 0;
+    for (const l of logs) bytes += l.length;
+    await this.admit(bytes);
+    return new Promise<void>((resolve, reject) => {
+      const ticket: Ticket = { pending: 0, failed: false, resolve, reject };
+      const key = `${target.logstore}\u0000${target.topic ?? ''}`;
+      for (const log of logs) {
+        const entry = logGroupEntrySize(log);
+        let batch = this.open.get(key);
+        if (batch && (batch.logs.length >= this.o.maxBatchLogs || batch.rawBytes + entry > this.o.maxBatchBytes)) {
+          this.seal(key, batch);
+          batch = undefined;
+        }
+        if (!batch) {
+          batch = { target, logs: [], rawBytes: LOG_GROUP_OVERHEAD, memory: 0, tickets: new Set() };
+          this.open.set(key, batch);
+        }
+        batch.logs.push(log);
+        batch.rawBytes += entry;
+        batch.memory += log.length;
+        if (!batch.tickets.has(ticket)) {
+          batch.tickets.add(ticket);
+          ticket.pending++;
+        }
+      }
+      const last = this.open.get(key);
+      if (last) {
+        if (last.logs.length >= this.o.maxBatchLogs) this.seal(key, last);
+        else if (!last.timer) last.timer = setTimeout(() => this.open.get(key) === last && this.seal(key, last), this.o.lingerMs);
+      }
+      this.pump();
+    });
+  }
+
+  /** Sends everything queued and waits until nothing is pending. */
+  async flush(): Promise<void> {
+    for (const [key, batch] of [...this.open]) this.seal(key, batch);
+    this.pump();
+    if (this.isIdle()) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Flushes, then refuses new logs. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private isIdle(): boolean {
+    return this.open.size === 0 && this.sealed.length === 0 && this.inFlight === 0;
+  }
+
+  private async admit(bytes: number): Promise<void> {
+    const fits = () => this.stats.bufferedBytes === 0 || this.stats.bufferedBytes + bytes <= this.o.maxBufferBytes;
+    if (this.roomWaiters.length === 0 && fits()) {
+      this.reserve(bytes);
+      return;
+    }
+    this.stats.waits++;
+    await new Promise<void>((wake) => this.roomWaiters.push({ bytes, wake }));
+  }
+
+  private reserve(bytes: number): void {
+    this.stats.bufferedBytes += bytes;
+    if (this.stats.bufferedBytes > this.stats.peakBufferedBytes) this.stats.peakBufferedBytes = this.stats.bufferedBytes;
+  }
+
+  private release(bytes: number): void {
+    this.stats.bufferedBytes -= bytes;
+    while (this.roomWaiters.length > 0) {
+      const next = this.roomWaiters[0];
+      if (this.stats.bufferedBytes !== 0 && this.stats.bufferedBytes + next.bytes > this.o.maxBufferBytes) break;
+      this.roomWaiters.shift();
+      this.reserve(next.bytes);
+      next.wake();
+    }
+  }
+
+  private seal(key: string, batch: Batch): void {
+    if (batch.timer) clearTimeout(batch.timer);
+    batch.timer = undefined;
+    this.open.delete(key);
+    this.sealed.push(batch);
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.o.maxInFlight && this.sealed.length > 0) {
+      const batch = this.sealed.shift()!;
+      this.inFlight++;
+      void this.deliver(batch);
+    }
+    if (this.isIdle()) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private async deliver(batch: Batch): Promise<void> {
+    const group = encodeLogGroup(batch.logs, batch.target.topic ? { topic: batch.target.topic } : {});
+    const startedAt = Date.now();
+    let failure: unknown;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.stats.requests++;
+        const { bytesSent } = await this.o.send(batch.target, group, batch.logs.length);
+        this.stats.batchesSent++;
+        this.stats.logsSent += batch.logs.length;
+        this.stats.rawBytesSent += group.length;
+        this.stats.bytesSent += bytesSent;
+        failure = undefined;
+        break;
+      } catch (err) {
+        failure = err;
+        const elapsed = Date.now() - startedAt;
+        if (!this.o.isRetryable(err) || elapsed >= this.o.maxRetryElapsedMs) break;
+        const cap = Math.min(this.o.retryMaxMs, this.o.retryBaseMs * 2 ** Math.min(attempt, 30));
+        const delay = Math.min(this.o.maxRetryElapsedMs - elapsed, this.o.retryBaseMs + this.o.random() * (cap - this.o.retryBaseMs));
+        this.stats.retries++;
+        if (attempt === 0 || attempt % 10 === 9) {
+          this.o.log?.(`sls: PutLogs to ${batch.target.logstore} failed (${describe(err)}); retrying (attempt ${attempt + 1})`);
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    if (failure !== undefined) {
+      this.stats.failedBatches++;
+      this.o.log?.(`sls: PutLogs to ${batch.target.logstore} gave up after ${Math.round((Date.now() - startedAt) / 1000)} s: ${describe(failure)}`);
+    }
+    const error = failure === undefined ? undefined : this.o.toError ? this.o.toError(failure) : failure instanceof Error ? failure : new Error(String(failure));
+    for (const t of batch.tickets) {
+      if (t.failed) continue;
+      if (error) {
+        t.failed = true;
+        t.reject(error);
+      } else if (--t.pending === 0) t.resolve();
+    }
+    this.inFlight--;
+    this.release(batch.memory);
+    this.pump();
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0].slice(0, 200) : String(err);
+}

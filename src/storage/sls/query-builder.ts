@@ -1,0 +1,195 @@
+/**
+ * SLS queries `<search> | <SQL>` for the span logstore (SLS Trace schema), built so that every user
+ * value is data, never syntax (sls.md §5.3–§5.4):
+ * - search values are double-quoted with `\` and `"` backslash-escaped; keys are ours, never user input;
+ * - SQL string literals are single-quoted with `'` doubled; identifiers double-quoted with `"` doubled;
+ * - numbers are checked to be safe integers;
+ * - tag keys reach SQL only inside a JSON path literal (`$["key"]`, JSON-escaped, then SQL-quoted).
+ * Exact matching lives in the SQL part (the search part narrows by indexed service/name/traceID).
+ * Times and durations are µs; rows written in ns (start ≥ 1e17) are matched with scaled bounds.
+ * Pure: strings in, strings out.
+ */
+import type { TraceQuery } from '../../model/index.js';
+import { InvalidArgumentError } from '../../model/index.js';
+
+/** SLS SQL answers at most this many rows per query unless told otherwise. */
+export const MAX_SQL_ROWS = 100_000;
+/** A search part takes at most 30 conditions. */
+export const MAX_SEARCH_TERMS = 30;
+/** start values at or above this are ns, below µs. */
+export const NS_THRESHOLD = 100_000_000_000_000_000n;
+
+export function quoteSearchValue(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}
+
+export function sqlString(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}
+
+export function sqlIdent(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+export function sqlInt(value: number | bigint, what = 'number'): string {
+  if (typeof value === 'bigint') return value.toString();
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`invalid ${what} ${value}: expected an integer`);
+  return String(value);
+}
+
+/** JSON path selecting one top-level key, e.g. `$["http.method"]`. */
+export function jsonKeyPath(key: string): string {
+  return `$[${JSON.stringify(key)}]`;
+}
+
+function col(alias: string | undefined, name: string): string {
+  return alias ? `${alias}.${sqlIdent(name)}` : sqlIdent(name);
+}
+
+/** `traceID: "<32 hex>" or traceID: "<unpadded>"` terms for the ids (aliyun-log-jaeger writes unpadded ids). */
+export function traceIdTerms(traceIds: readonly string[]): string[] {
+  const terms: string[] = [];
+  for (const id of traceIds) {
+    if (!/^[0-9a-f]{32}$/.test(id)) throw new InvalidArgumentError(`invalid trace id "${id.slice(0, 40)}"`);
+    terms.push(`traceID: ${quoteSearchValue(id)}`);
+    const short = id.replace(/^0+/, '') || '0';
+    if (short !== id) terms.push(`traceID: ${quoteSearchValue(short)}`);
+  }
+  return terms;
+}
+
+/** Trace ids grouped so that each group's search part stays within the condition limit. */
+export function traceIdBatches(traceIds: readonly string[], maxTerms = MAX_SEARCH_TERMS): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let terms = 0;
+  for (const id of traceIds) {
+    const n = traceIdTerms([id]).length;
+    if (terms + n > maxTerms && current.length > 0) {
+      batches.push(current);
+      current = [];
+      terms = 0;
+    }
+    current.push(id);
+    terms += n;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+
+/** Search part fetching every span of the traces. */
+export function buildTraceFetchQuery(traceIds: readonly string[]): string {
+  return traceIdTerms(traceIds).join(' or ');
+}
+
+export function buildServicesQuery(): string {
+  return `* | select distinct ${sqlIdent('service')} from log order by ${sqlIdent('service')} limit ${MAX_SQL_ROWS}`;
+}
+
+export function buildOperationsQuery(service: string, spanKind?: string): string {
+  let search = `service: ${quoteSearchValue(service)}`;
+  let where = `${sqlIdent('service')} = ${sqlString(service)}`;
+  if (spanKind) {
+    search += ` and kind: ${quoteSearchValue(spanKind)}`;
+    where += ` and ${sqlIdent('kind')} = ${sqlString(spanKind)}`;
+  }
+  return `${search} | select distinct ${sqlIdent('name')}, ${sqlIdent('kind')} from log where ${where} limit ${MAX_SQL_ROWS}`;
+}
+
+/**
+ * SQL condition on start time and duration (µs bounds, inclusive), matching µs rows with the bounds
+ * and ns rows with the bounds × 1000. Undefined when there is no bound.
+ */
+export function timeConditions(
+  bounds: { startMin?: number; startMax?: number; durationMin?: number; durationMax?: number },
+  alias?: string,
+): string | undefined {
+  const start = col(alias, 'start');
+  const duration = col(alias, 'duration');
+  const parts = (scale: bigint): string[] => {
+    const out: string[] = [];
+    const n = (v: number, what: string) => (BigInt(sqlInt(v, what)) * scale).toString();
+    if (bounds.startMin !== undefined) out.push(`${start} >= ${n(bounds.startMin, 'start time')}`);
+    if (bounds.startMax !== undefined) out.push(`${start} <= ${n(bounds.startMax, 'start time')}`);
+    if (bounds.durationMin) out.push(`${duration} >= ${n(bounds.durationMin, 'duration')}`);
+    if (bounds.durationMax) out.push(`${duration} <= ${n(bounds.durationMax, 'duration')}`);
+    return out;
+  };
+  const us = parts(1n);
+  if (us.length === 0) return undefined;
+  const ns = parts(1000n);
+  return `((${start} < ${NS_THRESHOLD} and ${us.join(' and ')}) or (${start} >= ${NS_THRESHOLD} and ${ns.join(' and ')}))`;
+}
+
+/**
+ * SQL condition: the span has tag `key` whose string form is `value`, among span tags (attribute),
+ * process tags (resource) or log fields (logs, matched on the JSON text as jaeger-sls writes it).
+ */
+export function tagCondition(key: string, value: string): string {
+  const path = sqlString(jsonKeyPath(key));
+  const v = sqlString(value);
+  const alternatives = [
+    `json_extract_scalar(${sqlIdent('attribute')}, ${path}) = ${v}`,
+    `json_extract_scalar(${sqlIdent('resource')}, ${path}) = ${v}`,
+    `strpos(${sqlIdent('logs')}, ${sqlString(`${JSON.stringify(key)}:${JSON.stringify(value)}`)}) > 0`,
+  ];
+  if (/^(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false)$/.test(value)) {
+    for (const end of [',', '}']) alternatives.push(`strpos(${sqlIdent('logs')}, ${sqlString(`${JSON.stringify(key)}:${value}${end}`)}) > 0`);
+  }
+  return `(${alternatives.join(' or ')})`;
+}
+
+function searchAndWhere(q: TraceQuery): { search: string; where: string[] } {
+  const search: string[] = [];
+  const where: string[] = [];
+  if (q.serviceName) {
+    search.push(`service: ${quoteSearchValue(q.serviceName)}`);
+    where.push(`${sqlIdent('service')} = ${sqlString(q.serviceName)}`);
+  }
+  if (q.operationName) {
+    search.push(`name: ${quoteSearchValue(q.operationName)}`);
+    where.push(`${sqlIdent('name')} = ${sqlString(q.operationName)}`);
+  }
+  const time = timeConditions({ startMin: q.startTimeMin, startMax: q.startTimeMax, durationMin: q.durationMin, durationMax: q.durationMax });
+  if (time) where.push(time);
+  for (const [key, value] of Object.entries(q.tags ?? {})) where.push(tagCondition(key, value));
+  return { search: search.length ? search.join(' and ') : '*', where };
+}
+
+/** Trace ids with at least one span matching every condition, newest first; columns traceid, newest. */
+export function buildFindTraceIdsQuery(q: TraceQuery): string {
+  const { search, where } = searchAndWhere(q);
+  const limit = q.limit ? Math.min(q.limit, MAX_SQL_ROWS) : MAX_SQL_ROWS;
+  const id = sqlIdent('traceID');
+  return (
+    `${search} | select ${id}, max(${sqlIdent('start')}) as newest from log` +
+    (where.length ? ` where ${where.join(' and ')}` : '') +
+    ` group by ${id} order by newest desc limit ${sqlInt(limit, 'limit')}`
+  );
+}
+
+/** The time range every listed trace covers; columns traceid, tmin, tmax (in the rows' unit). */
+export function buildTraceRangesQuery(traceIds: readonly string[]): string {
+  const start = sqlIdent('start');
+  return `${buildTraceFetchQuery(traceIds)} | select ${sqlIdent('traceID')}, min(${start}) as tmin, max(${start} + ${sqlIdent('duration')}) as tmax from log group by ${sqlIdent('traceID')} limit ${MAX_SQL_ROWS}`;
+}
+
+/**
+ * Service links aggregated inside SLS: a self-join of child spans on their parent (same trace,
+ * parentSpanID = spanID) across services, for child spans starting in [startMin, startMax] µs.
+ * Columns parent, child, callcount.
+ */
+export function buildDependenciesQuery(startMin: number, startMax: number): string {
+  const time = timeConditions({ startMin, startMax }, 'c');
+  return (
+    `* | select p.${sqlIdent('service')} as parent, c.${sqlIdent('service')} as child, count(1) as callcount` +
+    ` from log p join log c on c.${sqlIdent('traceID')} = p.${sqlIdent('traceID')} and c.${sqlIdent('parentSpanID')} = p.${sqlIdent('spanID')}` +
+    ` where p.${sqlIdent('service')} <> c.${sqlIdent('service')} and ${time}` +
+    ` group by p.${sqlIdent('service')}, c.${sqlIdent('service')} limit ${MAX_SQL_ROWS}`
+  );
+}
+
+/** Links from the SLS Trace app's `<instance>-traces-deps` logstore. Columns parent_service, child_service, callcount. */
+export function buildDepsLogstoreQuery(): string {
+  return `version: ${quoteSearchValue('service')} | select parent_service, child_service, sum(n_status_fail + n_status_succ) as callcount from log group by parent_service, child_service limit ${MAX_SQL_ROWS}`;
+}

@@ -1,0 +1,160 @@
+/**
+ * Evaluation cases: one seed → one labelled scenario (a baseline period, an incident window, and one
+ * or two faults inside the window). Case i of a run has seed `first + i` and fault kind
+ * EVAL_CASE_KINDS[i mod 8], so any run of ≥ 8 cases covers every kind.
+ *
+ * Seed ranges: DEVELOPMENT seeds (1 … 999,999) are for looking at failures and tuning; HELD_OUT seeds
+ * (1,000,000 and up) are only for reporting, never for tuning.
+ */
+import type { FaultSpec } from './faults.js';
+import { generateWorkload } from './workload.js';
+import { deriveSeed, Random } from './random.js';
+import type { Topology } from './topology.js';
+import { callersOfDatabase } from './topology.js';
+
+export const EVAL_CASE_KINDS = ['latency-service', 'latency-operation', 'latency-instance', 'error', 'db-slow', 'cpu', 'partial', 'multi'] as const;
+export type EvalCaseKind = (typeof EVAL_CASE_KINDS)[number];
+
+export const HELD_OUT_SEED_BASE = 1_000_000;
+
+export interface EvalCaseSizing {
+  /** Baseline length, µs. */
+  baselineUs: number;
+  /** Incident window length, µs. */
+  windowUs: number;
+  /** Mean traces per second. */
+  rate: number;
+}
+
+export const EVAL_SIZING: EvalCaseSizing = { baselineUs: 15 * 60_000_000, windowUs: 6 * 60_000_000, rate: 1.5 };
+
+export interface EvalCase {
+  seed: number;
+  kind: EvalCaseKind;
+  /** µs: the generated period is [start, windowEnd); the baseline [start, windowStart). */
+  start: number;
+  windowStart: number;
+  windowEnd: number;
+  rate: number;
+  faults: FaultSpec[];
+}
+
+/** Share of traces a target must appear in to be chosen, so a fault has enough traces to show in. */
+const MIN_TARGET_SHARE = 0.06;
+const MINUTE = 60_000_000;
+const EPOCH_2026_03_02 = Date.UTC(2026, 2, 2) * 1000;
+
+export function makeEvalCase(topology: Topology, seed: number, kind: EvalCaseKind, sizing: EvalCaseSizing = EVAL_SIZING): EvalCase {
+  const rnd = new Random(deriveSeed(seed, 0xca5e));
+  const start = EPOCH_2026_03_02 + rnd.int(24) * 60 * MINUTE + rnd.int(60) * MINUTE;
+  const windowStart = start + sizing.baselineUs;
+  const windowEnd = windowStart + sizing.windowUs;
+  const faultStart = windowStart + Math.round(sizing.windowUs * (0.1 + 0.15 * rnd.next()));
+  const faultEnd = windowEnd - Math.round(sizing.windowUs * 0.15 * rnd.next());
+  const coverage = targetCoverage(topology, seed);
+  const window = { start: faultStart, end: faultEnd };
+  const faults: FaultSpec[] = [];
+  if (kind === 'multi') {
+    const first = singleFault(rnd, topology, coverage, rnd.pick(['latency', 'error', 'cpu', 'db-slow'] as const), window, []);
+    const second = singleFault(rnd, topology, coverage, rnd.pick(['latency', 'error', 'cpu', 'db-slow'] as const), window, [first]);
+    faults.push(first, second);
+  } else if (kind === 'partial') {
+    const f = singleFault(rnd, topology, coverage, rnd.pick(['latency', 'error', 'cpu'] as const), window, []);
+    f.fraction = round2(0.25 + 0.25 * rnd.next());
+    faults.push(f);
+  } else {
+    const type = kind.startsWith('latency') ? 'latency' : (kind as 'error' | 'db-slow' | 'cpu');
+    const scope = kind === 'latency-operation' ? 'operation' : kind === 'latency-instance' ? 'instance' : 'service';
+    faults.push(singleFault(rnd, topology, coverage, type, window, [], scope));
+  }
+  return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults };
+}
+
+interface Coverage {
+  services: Map<string, number>;
+  operations: Map<string, number>;
+  databases: Map<string, number>;
+}
+
+/** Share of traces that reach each service, operation and database, from a fault-free sample. */
+function targetCoverage(topology: Topology, seed: number): Coverage {
+  const services = new Map<string, number>();
+  const operations = new Map<string, number>();
+  const databases = new Map<string, number>();
+  const dbNames = new Set(Object.keys(topology.databases));
+  let n = 0;
+  for (const g of generateWorkload({ topology, seed: deriveSeed(seed, 0xc0), start: EPOCH_2026_03_02, duration: 400 * 1_000_000, rate: 1, load: 'flat' })) {
+    n++;
+    const seen = new Set<string>();
+    for (const s of g.trace.spans) {
+      const peer = s.tags.find((t) => t.key === 'peer.service');
+      const kind = s.tags.find((t) => t.key === 'span.kind')?.value;
+      if (peer && peer.type === 'string' && dbNames.has(peer.value)) seen.add(`d\u0000${peer.value}`);
+      if (kind === 'server' || kind === 'consumer') {
+        seen.add(`s\u0000${s.process.serviceName}`);
+        seen.add(`o\u0000${s.process.serviceName}\u0000${s.operationName}`);
+      }
+    }
+    for (const key of seen) {
+      const [k, a, b] = key.split('\u0000');
+      const map = k === 's' ? services : k === 'o' ? operations : databases;
+      const name = k === 'o' ? `${a}\u0000${b}` : a;
+      map.set(name, (map.get(name) ?? 0) + 1);
+    }
+  }
+  for (const m of [services, operations, databases]) for (const [k, v] of m) m.set(k, v / Math.max(1, n));
+  return { services, operations, databases };
+}
+
+function eligible(m: Map<string, number>, minShare: number, exclude: ReadonlySet<string>): string[] {
+  return [...m].filter(([k, share]) => share >= minShare && !exclude.has(k)).map(([k]) => k).sort();
+}
+
+function singleFault(
+  rnd: Random,
+  topology: Topology,
+  coverage: Coverage,
+  type: FaultSpec['type'],
+  window: { start: number; end: number },
+  others: readonly FaultSpec[],
+  scope: 'service' | 'operation' | 'instance' = 'service',
+): FaultSpec {
+  const usedServices = new Set(others.flatMap((f) => (f.service ? [f.service] : callersOfDatabase(topology, f.database!))));
+  const usedDbs = new Set(others.flatMap((f) => (f.database ? [f.database] : [])));
+  const base = { start: window.start, end: window.end, fraction: 1 };
+  if (type === 'db-slow') {
+    const candidates = eligible(coverage.databases, MIN_TARGET_SHARE, usedDbs).filter((d) => !callersOfDatabase(topology, d).some((s) => usedServices.has(s)));
+    const database = rnd.pick(candidates);
+    const slowMs = 30 + 120 * rnd.next();
+    return { ...base, type, database, factor: round2(Math.max(5, slowMs / topology.databases[database].latencyMs)) };
+  }
+  let service: string;
+  let operation: string | undefined;
+  let instance: number | undefined;
+  if (scope === 'operation') {
+    const ops = eligible(coverage.operations, MIN_TARGET_SHARE, new Set()).filter((k) => !usedServices.has(k.split('\u0000')[0]));
+    [service, operation] = rnd.pick(ops).split('\u0000');
+  } else if (scope === 'instance') {
+    const services = eligible(coverage.services, MIN_TARGET_SHARE, usedServices).filter(
+      (s) => topology.services[s].instances >= 2 && coverage.services.get(s)! / topology.services[s].instances >= MIN_TARGET_SHARE / 2,
+    );
+    service = rnd.pick(services);
+    instance = rnd.int(topology.services[service].instances);
+  } else {
+    service = rnd.pick(eligible(coverage.services, MIN_TARGET_SHARE, usedServices));
+  }
+  const spec: FaultSpec = { ...base, type, service, operation, instance };
+  if (type === 'latency') spec.delayMs = Math.round(100 + 400 * rnd.next());
+  if (type === 'cpu') spec.factor = round2(4 + 6 * rnd.next());
+  if (type === 'error') spec.fraction = round2(0.5 + 0.5 * rnd.next());
+  return stripUndefined(spec);
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+
+describe('jaeger-sls CLI', () => {
+  it('prints help with every command on stdout and exits 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['serve', 'import', 'export', 'deps', 'anomalies', 'generate', 'eval', 'sls']) {
+      expect(r.stdout).toContain(cmd);
+    }
+    expect(r.stderr).toBe('');
+  });
+
+  it('rejects an unknown command with one line on stderr and exit 2', async () => {
+    const r = await runCli(['bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual(["jaeger-sls: unknown command 'bogus'"]);
+  });
+
+  it('rejects an unknown option with exit 2 and no stack trace', async () => {
+    const r = await runCli(['deps', '--no-such-flag']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^jaeger-sls: .*--no-such-flag/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
