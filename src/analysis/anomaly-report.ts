@@ -173,6 +173,6 @@ export interface AnomalyReport {
    * client spans to uninstrumented peers (databases, caches), sorted by parent then child.
    */
   dependencies: DependencyLink[];
-  /** Baseline vs window latency histograms for the operations of the top root causes. */
+  /** Baseline vs window latency histograms: operations originating the anomaly, then the most shifted (at most 6). */
   histograms: OperationHistogram[];
 }

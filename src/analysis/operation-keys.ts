@@ -15,7 +15,8 @@ export interface OperationKey {
 
 /** Ids are dense from 0 in first-seen order and never change. One registry per analysis run. */
 export class OperationKeys {
-  private readonly ids = new Map<string, number>();
+  /** service → operation → kind → id (nested maps: no string building per lookup). */
+  private readonly ids = new Map<string, Map<string, Map<string, number>>>();
   private readonly keys: OperationKey[] = [];
   private readonly nameIds = new Map<string, number>();
   private readonly names: string[] = [];
@@ -30,11 +31,14 @@ export class OperationKeys {
   }
 
   intern(service: string, operation: string, spanKind: string): number {
-    const text = `${service}\u0000${operation}\u0000${spanKind}`;
-    let id = this.ids.get(text);
+    let byOp = this.ids.get(service);
+    if (!byOp) this.ids.set(service, (byOp = new Map()));
+    let byKind = byOp.get(operation);
+    if (!byKind) byOp.set(operation, (byKind = new Map()));
+    let id = byKind.get(spanKind);
     if (id === undefined) {
       id = this.keys.length;
-      this.ids.set(text, id);
+      byKind.set(spanKind, id);
       this.keys.push({ service, operation, spanKind });
     }
     return id;
@@ -42,7 +46,7 @@ export class OperationKeys {
 
   /** The id of a key seen before, or undefined. */
   find(service: string, operation: string, spanKind: string): number | undefined {
-    return this.ids.get(`${service}\u0000${operation}\u0000${spanKind}`);
+    return this.ids.get(service)?.get(operation)?.get(spanKind);
   }
 
   key(id: number): OperationKey {

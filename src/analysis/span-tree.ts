@@ -13,8 +13,8 @@
  * Reference: jaeger-analytics-java network latency (client − server duration); Jaeger UI
  * `getTraceSpanIdsAsTree` and self-time in the trace statistics view.
  */
-import type { Span, Trace } from '../model/index.js';
-import { AnalysisInputError, findTag, isErrorSpan, parentSpanId, spanKind } from '../model/index.js';
+import type { KeyValue, Process, Span, Trace } from '../model/index.js';
+import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
 
 /** Compact per-trace data; arrays are indexed by span position (after de-duplication). */
@@ -67,17 +67,7 @@ export interface SpanTreeOptions {
 
 /** Error status: `error=true`, OTel ERROR, `http.status_code` ≥ 500 or a non-zero gRPC status. */
 export function spanHasError(span: Span): boolean {
-  if (isErrorSpan(span)) return true;
-  for (const t of span.tags) {
-    if (t.key === 'http.status_code' || t.key === 'http.response.status_code') {
-      const code = t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
-      if (code >= 500) return true;
-    } else if (t.key === 'rpc.grpc.status_code' || t.key === 'grpc.status_code') {
-      const code = t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
-      if (Number.isFinite(code) && code !== 0) return true;
-    }
-  }
-  return false;
+  return scanTags(span.tags, []).error;
 }
 
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
@@ -86,13 +76,23 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
   }
-  const spans = dedupe(trace.spans);
+  let spans: readonly Span[] = trace.spans;
+  let byId = indexById(spans);
+  if (byId.size < spans.length) {
+    spans = dedupe(spans);
+    byId = indexById(spans);
+  }
   const n = spans.length;
   const traceId = spans[0].traceId;
-  const kinds = spans.map(spanKind);
-
-  const byId = new Map<string, number>();
-  for (let i = 0; i < n; i++) if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
+  const kinds: string[] = new Array(n);
+  const error = new Uint8Array(n);
+  const peerName: Array<string | undefined> = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = scanTags(spans[i].tags, peerTags);
+    kinds[i] = t.kind;
+    error[i] = t.error ? 1 : 0;
+    peerName[i] = t.peer;
+  }
 
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -120,35 +120,33 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   const start = new Float64Array(n);
   const spanDuration = new Float64Array(n);
   const key = new Int32Array(n);
-  const error = new Uint8Array(n);
   const instance = new Int32Array(n).fill(-1);
+  const instanceOf = new Map<Process, number>();
   for (let i = 0; i < n; i++) {
     const s = spans[i];
     start[i] = s.startTime;
     spanDuration[i] = Math.max(0, s.duration);
     key[i] = keys.intern(s.process.serviceName, s.operationName, kinds[i]);
-    error[i] = spanHasError(s) ? 1 : 0;
-    for (const tagKey of instanceTags) {
-      const t = findTag(s.process.tags, tagKey);
-      if (t && t.type === 'string' && t.value) {
-        instance[i] = keys.internName(t.value);
-        break;
+    let inst = instanceOf.get(s.process);
+    if (inst === undefined) {
+      inst = -1;
+      for (const tagKey of instanceTags) {
+        const t = findTag(s.process.tags, tagKey);
+        if (t && t.type === 'string' && t.value) {
+          inst = keys.internName(t.value);
+          break;
+        }
       }
+      instanceOf.set(s.process, inst);
     }
+    instance[i] = inst;
   }
   const peer = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const a = childStart[i];
     const b = childStart[i + 1];
-    if (a === b && kinds[i] === 'client') {
-      for (const tagKey of peerTags) {
-        const t = findTag(spans[i].tags, tagKey);
-        if (t && t.type === 'string' && t.value) {
-          peer[i] = keys.internName(t.value);
-          break;
-        }
-      }
-    }
+    const name = peerName[i];
+    if (a === b && name !== undefined && kinds[i] === 'client') peer[i] = keys.internName(name);
     if (b - a > 1) childList.subarray(a, b).sort((x, y) => start[x] - start[y] || x - y);
   }
 
@@ -204,6 +202,62 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     childStart,
     childList,
   };
+}
+
+function indexById(spans: readonly Span[]): Map<string, number> {
+  const byId = new Map<string, number>();
+  for (let i = 0; i < spans.length; i++) if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
+  return byId;
+}
+
+interface TagFacts {
+  kind: string;
+  error: boolean;
+  /** Highest-precedence peer tag value. */
+  peer: string | undefined;
+}
+
+/** One pass over a span's tags: kind (lower-case), error status (see spanHasError), peer name. */
+function scanTags(tags: readonly KeyValue[], peerTags: readonly string[]): TagFacts {
+  let kind = '';
+  let error = false;
+  let peer: string | undefined;
+  let peerRank = Infinity;
+  for (const t of tags) {
+    switch (t.key) {
+      case 'span.kind':
+        if (t.type === 'string') kind = t.value.toLowerCase();
+        continue;
+      case 'error':
+        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
+        continue;
+      case 'otel.status_code':
+        if (t.type === 'string' && t.value === 'ERROR') error = true;
+        continue;
+      case 'http.status_code':
+      case 'http.response.status_code':
+        if (numericTag(t) >= 500) error = true;
+        continue;
+      case 'rpc.grpc.status_code':
+      case 'grpc.status_code': {
+        const code = numericTag(t);
+        if (Number.isFinite(code) && code !== 0) error = true;
+        continue;
+      }
+    }
+    if (t.type === 'string' && t.value) {
+      const rank = peerTags.indexOf(t.key);
+      if (rank >= 0 && rank < peerRank) {
+        peer = t.value;
+        peerRank = rank;
+      }
+    }
+  }
+  return { kind, error, peer };
+}
+
+function numericTag(t: KeyValue): number {
+  return t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
 }
 
 /** Drops spans identical to an earlier one in id, service, start and duration. */

@@ -175,7 +175,11 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
   });
   report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
-  report.histograms = histograms(view, baselines, keys, byOperation.slice(0, ANOMALIES_DEFAULTS.histograms).map((r) => opNodeKeys.get(r.node)!));
+  // Histograms: operations that originate the anomaly first, then the most shifted ones.
+  const histogramKeys: number[] = [];
+  for (const r of byOperation) if (r.originTraces > 0) histogramKeys.push(mostFrequent(opNodeKeys.get(r.node)!));
+  for (const o of report.anomalies) histogramKeys.push(keys.find(o.service, o.operation, o.spanKind)!);
+  report.histograms = histograms(view, baselines, keys, [...new Set(histogramKeys)].slice(0, ANOMALIES_DEFAULTS.histograms));
   if (notes.length) report.message = notes.join('; ');
   return report;
 }
@@ -263,23 +267,22 @@ function abnormalTraces(
   return out.sort((a, b) => a.startTime - b.startTime || (a.traceId < b.traceId ? -1 : 1));
 }
 
-/** Histograms of the most frequent operation key behind each of the top operation nodes. */
-function histograms(view: TraceColumnsView, baselines: Baselines, keys: OperationKeys, nodeKeys: Array<Map<number, number>>): OperationHistogram[] {
-  const out: OperationHistogram[] = [];
-  const done = new Set<number>();
-  for (const m of nodeKeys) {
-    let best = -1;
-    let bestCount = -1;
-    for (const [k, c] of m) if (c > bestCount) [best, bestCount] = [k, c];
-    if (best < 0 || done.has(best)) continue;
-    done.add(best);
+/** The key seen most often (ties: the lowest id). */
+function mostFrequent(counts: Map<number, number>): number {
+  let best = -1;
+  let bestCount = -1;
+  for (const [k, c] of counts) if (c > bestCount || (c === bestCount && k < best)) [best, bestCount] = [k, c];
+  return best;
+}
+
+/** Baseline-vs-window latency histograms of the given operation keys. */
+function histograms(view: TraceColumnsView, baselines: Baselines, keys: OperationKeys, keyIds: number[]): OperationHistogram[] {
+  return keyIds.map((id) => {
     const values: number[] = [];
-    for (let i = 0; i < view.spanCount; i++) if (view.key[i] === best) values.push(view.duration[i]);
-    const b = baselines.byKey[best]?.latency;
+    for (let i = 0; i < view.spanCount; i++) if (view.key[i] === id) values.push(view.duration[i]);
+    const b = baselines.byKey[id]?.latency;
     const base = b ? Array.from(b.sortedLog, (v) => Math.expm1(v)) : [];
-    const h = latencyHistogram(base, values);
-    const k = keys.key(best);
-    out.push({ service: k.service, operation: k.operation, spanKind: k.spanKind, ...h });
-  }
-  return out;
+    const k = keys.key(id);
+    return { service: k.service, operation: k.operation, spanKind: k.spanKind, ...latencyHistogram(base, values) };
+  });
 }

@@ -45,6 +45,8 @@ export interface GenerateOptions {
 
 export interface GenerateDeps {
   env?: NodeJS.ProcessEnv;
+  /** Store factory; default openStore. The store is closed when generation ends. */
+  openStore?: typeof openStore;
   log?: (line: string) => void;
   /** Receives lines when the sink is the file "-". */
   writeLine?: (line: string) => void;
@@ -101,7 +103,7 @@ interface Sink {
 
 async function openSink(sink: GenerateSink, deps: GenerateDeps): Promise<Sink> {
   if (sink.kind === 'store') {
-    const store = await openStore(sink.uri, { env: deps.env, log: deps.log });
+    const store = await (deps.openStore ?? openStore)(sink.uri, { env: deps.env, log: deps.log });
     return {
       trace: async () => {},
       batch: (spans) => store.writeSpans(spans),

@@ -17,7 +17,8 @@ export type TraceFileLayout = 'document' | 'ndjson';
 /** One trace-bearing item inside a top-level JSON value, with its JSON path (e.g. `data[3]`, "" for the root). */
 export type TraceItem =
   | { kind: 'jaeger'; path: string; value: Record<string, unknown> }
-  | { kind: 'otlp'; path: string; value: Record<string, unknown> }
+  /** `resourceSpansOffset`: the value holds `resourceSpans[offset…]` of the original (streamed documents). */
+  | { kind: 'otlp'; path: string; value: Record<string, unknown>; resourceSpansOffset?: number }
   /** `unrecognised`: the value is not trace data at all (as opposed to a trace with a bad field). */
   | { kind: 'invalid'; path: string; reason: string; unrecognised: boolean };
 
@@ -50,24 +51,25 @@ export function detectLayout(parsed: readonly (object | undefined)[]): TraceFile
 export function traceItemsOf(value: unknown): TraceItem[] {
   const items: TraceItem[] = [];
   if (Array.isArray(value)) {
-    value.forEach((element, i) => items.push(classifyObject(element, `[${i}]`, true)));
+    value.forEach((element, i) => items.push(classifyTraceObject(element, `[${i}]`, true)));
     return items;
   }
   if (isObject(value) && 'data' in value && !('spans' in value) && !('resourceSpans' in value)) {
     const data = value.data;
     if (Array.isArray(data)) {
-      data.forEach((element, i) => items.push(classifyObject(element, `data[${i}]`, false)));
+      data.forEach((element, i) => items.push(classifyTraceObject(element, `data[${i}]`, false)));
       return items;
     }
     if (data === null) return items;
-    items.push(classifyObject(data, 'data', false));
+    items.push(classifyTraceObject(data, 'data', false));
     return items;
   }
-  items.push(classifyObject(value, '', true));
+  items.push(classifyTraceObject(value, '', true));
   return items;
 }
 
-function classifyObject(value: unknown, path: string, otlpAllowed: boolean): TraceItem {
+/** One would-be trace object at `path`: a UI trace, or (when allowed) an OTLP object. */
+export function classifyTraceObject(value: unknown, path: string, otlpAllowed: boolean): TraceItem {
   if (!isObject(value)) {
     return { kind: 'invalid', path, reason: `expected a trace object, found ${describeJson(value)}`, unrecognised: true };
   }

@@ -3,21 +3,25 @@
  * variants, detected by content (detect.ts). Yields decoded, validated spans entry by entry, and
  * every bad entry as an InputFormatError naming the file, the position and the reason.
  *
- * Memory: NDJSON is read line by line (one line held at a time); a single JSON document is read
- * whole and parsed with JSON.parse, up to `maxDocumentBytes` (default 256 MiB) — larger documents
- * are rejected with a hint to use NDJSON.
+ * Memory: NDJSON is read line by line (one line held at a time). A JSON document is streamed
+ * (json-document-stream.ts): each element of a root array or of `data` / `resourceSpans` is parsed
+ * on its own, so only one trace (or one OTLP ResourceSpans) is held at a time; other documents (a
+ * bare trace, `{"data": {…}}`) are held whole. Any one line or value may be at most
+ * `maxDocumentBytes` (default 256 MiB).
  *
  * Positions: `FILE:LINE` for NDJSON lines, `FILE:LINE:COLUMN (byte N)` for JSON syntax errors, and a
  * JSON path (`data[3].spans[1].traceID`, `resourceSpans[0].scopeSpans[0].spans[2]`) inside a value.
  */
 import type { Span } from '../model/index.js';
 import { InputFormatError, validateSpan } from '../model/index.js';
-import { detectLayout, parseJsonContainer, traceItemsOf } from './detect.js';
+import { classifyTraceObject, detectLayout, parseJsonContainer, traceItemsOf } from './detect.js';
 import type { TraceFileLayout, TraceItem } from './detect.js';
 import { traceFromJaegerJson } from './jaeger-json.js';
 import { spansFromOtlp } from './otlp.js';
 import type { OtlpResourceSpans } from './otlp.js';
 import { otlpJsonToTree } from './otlp-json.js';
+import { streamJsonDocument, ValueTooLargeError } from './json-document-stream.js';
+import type { StreamPosition } from './json-document-stream.js';
 import { findJsonSyntaxError, positionOf } from './json-syntax.js';
 
 /** The flavour an entry was read as. */
@@ -60,7 +64,7 @@ export async function* readTraceFile(
         yield { ok: false, error: v.error, unrecognised: v.unrecognised };
         continue;
       }
-      for (const item of traceItemsOf(v.value)) {
+      for (const item of 'item' in v ? [v.item] : traceItemsOf(v.value)) {
         yield* decodeItem(v.where, item, options.isolateInvalidSpans ?? false);
       }
     }
@@ -81,7 +85,11 @@ export async function readAllSpans(name: string, bytes: AsyncIterable<Uint8Array
   return spans;
 }
 
-type JsonValueOrError = { value: unknown; where: string } | { error: InputFormatError; unrecognised: boolean };
+type JsonValueOrError =
+  | { value: unknown; where: string }
+  /** An already classified item of a streamed document. */
+  | { item: TraceItem; where: string }
+  | { error: InputFormatError; unrecognised: boolean };
 
 async function* readJsonValues(
   name: string,
@@ -95,7 +103,16 @@ async function* readJsonValues(
   const nonEmpty: Line[] = [];
   const parsed: (object | undefined)[] = [];
   while (nonEmpty.length < 3) {
-    const line = await lines.next();
+    let line: Line | undefined;
+    try {
+      line = await lines.next();
+    } catch (err) {
+      // A first line too long to be an NDJSON line: stream it as one document.
+      if (!(err instanceof LineTooLongError) || nonEmpty.length > 0) throw err;
+      onLayout?.('document');
+      yield* documentValues(name, consumed, lines, maxBytes);
+      return;
+    }
     if (!line) break;
     consumed.push(line);
     if (line.text.trim() === '') continue;
@@ -122,12 +139,87 @@ async function* readJsonValues(
     return;
   }
 
-  const rest = await lines.rest();
-  const text = consumed.map((l) => l.text).join('\n') + (rest.length ? `\n${rest.toString('utf8')}` : '');
+  yield* documentValues(name, consumed, lines, maxBytes);
+}
+
+/** The values of a JSON document, streamed element by element where its shape allows. */
+async function* documentValues(name: string, consumed: readonly Line[], lines: LineReader, maxBytes: number): AsyncGenerator<JsonValueOrError> {
+  async function* bytes(): AsyncGenerator<Uint8Array> {
+    for (const l of consumed) yield Buffer.concat([l.raw, NEWLINE]);
+    yield* lines.remaining();
+  }
+  let root: 'array' | 'object' | undefined;
+  let roots = 0;
+  let streamed = false;
+  let members: Record<string, unknown> = {};
+  /** The first root is named by the file; later ones (a stream of values) by file and line too. */
+  let where = name;
   try {
-    yield { value: JSON.parse(text), where: name };
+    for await (const ev of streamJsonDocument(bytes(), maxBytes)) {
+      switch (ev.kind) {
+        case 'open':
+          if (root === 'object' && !streamed) yield { value: members, where };
+          root = ev.container;
+          streamed = false;
+          members = {};
+          if (++roots > 1) where = `${name}:${ev.start.line}`;
+          break;
+        case 'error':
+          yield { error: new InputFormatError(`${name}:${ev.at.line}:${ev.at.column} (byte ${ev.at.byte})`, `malformed JSON: ${ev.reason}`), unrecognised: false };
+          return;
+        case 'scalar':
+        case 'member': {
+          const parsed = parseValue(name, ev.text, ev.start);
+          if ('error' in parsed) {
+            yield parsed;
+            if (ev.kind === 'member') continue;
+            return;
+          }
+          if (ev.kind === 'scalar') yield { value: parsed.value, where };
+          else members[ev.key] = parsed.value;
+          break;
+        }
+        case 'stream':
+          streamed = true;
+          break;
+        case 'element': {
+          const parsed = parseValue(name, ev.text, ev.start);
+          if ('error' in parsed) {
+            yield parsed;
+            continue;
+          }
+          if (ev.member === 'resourceSpans') {
+            const item: TraceItem = { kind: 'otlp', path: '', value: { resourceSpans: [parsed.value] }, resourceSpansOffset: ev.index };
+            yield { item, where };
+          } else {
+            const path = ev.member === undefined ? `[${ev.index}]` : `${ev.member}[${ev.index}]`;
+            yield { item: classifyTraceObject(parsed.value, path, ev.member === undefined), where };
+          }
+          break;
+        }
+      }
+    }
   } catch (err) {
-    yield { error: syntaxError(name, text, 0, err), unrecognised: false };
+    if (!(err instanceof ValueTooLargeError)) throw err;
+    yield { error: new InputFormatError(`${name}:${err.message}`, tooLargeReason(maxBytes)), unrecognised: false };
+    return;
+  }
+  if (root === 'object' && !streamed) yield { value: members, where };
+}
+
+const NEWLINE = Buffer.from('\n');
+
+/** JSON.parse of a value that starts at `start` in the file; a syntax error names its file position. */
+function parseValue(name: string, text: string, start: StreamPosition): { value: unknown } | { error: InputFormatError; unrecognised: false } {
+  try {
+    return { value: JSON.parse(text) };
+  } catch (err) {
+    const found = findJsonSyntaxError(text);
+    if (!found) return { error: new InputFormatError(`${name}:${start.line}:${start.column}`, `malformed JSON: ${err instanceof Error ? err.message : String(err)}`), unrecognised: false };
+    const pos = positionOf(text, found.offset);
+    const line = start.line + pos.line - 1;
+    const column = pos.line === 1 ? start.column + pos.column - 1 : pos.column;
+    return { error: new InputFormatError(`${name}:${line}:${column} (byte ${start.byte + pos.byte})`, `malformed JSON: ${found.reason}`), unrecognised: false };
   }
 }
 
@@ -154,14 +246,15 @@ function* decodeItem(where: string, item: TraceItem, isolate: boolean): Generato
   }
   const decoder = item.kind === 'jaeger' ? JAEGER_DECODER : OTLP_DECODER;
   const at = decoder.at(where, item.path);
+  const offset = item.kind === 'otlp' ? (item.resourceSpansOffset ?? 0) : 0;
   try {
-    yield { ok: true, spans: decoder.decode(item.value, at), format: item.kind };
+    yield { ok: true, spans: decoder.decode(item.value, at, offset), format: item.kind };
   } catch (err) {
     if (!isolate) {
       yield { ok: false, error: asInputError(at, err), unrecognised: false };
       return;
     }
-    for (const one of decoder.isolate(item.value, at)) {
+    for (const one of decoder.isolate(item.value, at, offset)) {
       yield one.ok ? { ok: true, spans: one.spans, format: item.kind } : { ok: false, error: one.error, unrecognised: false };
     }
   }
@@ -172,10 +265,13 @@ type Isolated = { ok: true; spans: Span[] } | { ok: false; error: InputFormatErr
 interface ItemDecoder {
   /** The error prefix for an item at `path` of the value read at `where`. */
   at(where: string, path: string): string;
-  /** Valid spans of the item; throws InputFormatError at the first problem. */
-  decode(value: Record<string, unknown>, at: string): Span[];
+  /**
+   * Valid spans of the item; throws InputFormatError at the first problem. `offset`: the index in
+   * the original document of the item's first OTLP ResourceSpans (0 unless streamed).
+   */
+  decode(value: Record<string, unknown>, at: string, offset: number): Span[];
   /** The item span by span: each span valid, or its error (with the span's own path). */
-  isolate(value: Record<string, unknown>, at: string): Iterable<Isolated>;
+  isolate(value: Record<string, unknown>, at: string, offset: number): Iterable<Isolated>;
 }
 
 /** A UI trace: `traceFromJaegerJson` names spans `${at}.spans[i]`. */
@@ -190,7 +286,7 @@ const JAEGER_DECODER: ItemDecoder = {
     const spans = value.spans as unknown[];
     for (let i = 0; i < spans.length; i++) {
       try {
-        yield { ok: true, spans: this.decode({ ...value, spans: [spans[i]] }, at) };
+        yield { ok: true, spans: this.decode({ ...value, spans: [spans[i]] }, at, 0) };
       } catch (err) {
         yield { ok: false, error: relocate(asInputError(at, err), `${at}.spans[0]`, `${at}.spans[${i}]`) };
       }
@@ -201,20 +297,26 @@ const JAEGER_DECODER: ItemDecoder = {
 /** An OTLP object: otlp-json/otlp name spans `${at}: resourceSpans[r].scopeSpans[s].spans[p]`. */
 const OTLP_DECODER: ItemDecoder = {
   at: (where, path) => (path ? `${where}: ${path}` : where),
-  decode(value, at) {
-    const tree = otlpJsonToTree(value, at);
-    const spans = spansFromOtlp(tree, at);
-    validateSpans(spans, (i) => otlpSpanPath(tree, i, at));
-    return spans;
+  decode(value, at, offset) {
+    try {
+      const tree = otlpJsonToTree(value, at);
+      const spans = spansFromOtlp(tree, at);
+      validateSpans(spans, (i) => otlpSpanPath(tree, i, at, offset));
+      return spans;
+    } catch (err) {
+      if (!offset || !(err instanceof InputFormatError)) throw err;
+      throw relocate(err, `${at}: resourceSpans[0]`, `${at}: resourceSpans[${offset}]`);
+    }
   },
-  *isolate(value, at) {
+  *isolate(value, at, offset) {
     const resourceSpans = value.resourceSpans as unknown[];
-    for (let ri = 0; ri < resourceSpans.length; ri++) {
-      const rs = resourceSpans[ri] as Record<string, unknown>;
+    for (let i = 0; i < resourceSpans.length; i++) {
+      const ri = i + offset;
+      const rs = resourceSpans[i] as Record<string, unknown>;
       const scopes = isRecord(rs) ? (rs.scopeSpans ?? rs.instrumentationLibrarySpans) : undefined;
       const decodeOne = (mini: Record<string, unknown>, from: string, to: string): Isolated => {
         try {
-          return { ok: true, spans: this.decode({ resourceSpans: [mini] }, at) };
+          return { ok: true, spans: this.decode({ resourceSpans: [mini] }, at, 0) };
         } catch (err) {
           const e = relocate(asInputError(at, err), from, to);
           return { ok: false, error: relocate(e, `${at}: resourceSpans[0]`, `${at}: resourceSpans[${ri}]`) };
@@ -241,13 +343,13 @@ const OTLP_DECODER: ItemDecoder = {
   },
 };
 
-function otlpSpanPath(tree: readonly OtlpResourceSpans[], index: number, at: string): string {
+function otlpSpanPath(tree: readonly OtlpResourceSpans[], index: number, at: string, offset: number): string {
   let i = 0;
   for (let ri = 0; ri < tree.length; ri++) {
     const scopes = tree[ri].scopeSpans ?? [];
     for (let si = 0; si < scopes.length; si++) {
       const n = scopes[si].spans?.length ?? 0;
-      if (index < i + n) return `${at}: resourceSpans[${ri}].scopeSpans[${si}].spans[${index - i}]`;
+      if (index < i + n) return `${at}: resourceSpans[${ri + offset}].scopeSpans[${si}].spans[${index - i}]`;
       i += n;
     }
   }
@@ -279,9 +381,18 @@ export function validateSpans(spans: readonly Span[], spanPath: (i: number) => s
   }
 }
 
+class LineTooLongError extends InputFormatError {}
+
+function tooLargeReason(maxBytes: number): string {
+  const limit = maxBytes >= 1048576 ? `${Math.round(maxBytes / 1048576)} MiB` : `${maxBytes} bytes`;
+  return `a single JSON value or line larger than ${limit}; split it, or write one trace per line (NDJSON)`;
+}
+
 interface Line {
   /** Without the line feed (and without a trailing carriage return); a BOM on line 1 removed. */
   text: string;
+  /** The line's bytes without the line feed (a BOM on line 1 removed). */
+  raw: Buffer;
   /** 1-based. */
   number: number;
   /** Byte offset of the line's first byte in the file. */
@@ -309,13 +420,22 @@ class LineReader {
       if (this.chunk) {
         const nl = this.chunk.indexOf(10, this.pos);
         if (nl !== -1) {
+          if (nl - this.pos + this.carryLength > this.maxLineBytes) {
+            // Keep every unread byte for remaining(), then refuse the line.
+            const tail = this.chunk.subarray(this.pos);
+            this.chunk = undefined;
+            this.carry.push(tail);
+            this.carryLength += tail.length;
+            this.tooLong();
+          }
           let bytes = this.chunk.subarray(this.pos, nl);
           this.pos = nl + 1;
           if (this.carryLength) bytes = this.takeCarry(bytes);
           return this.line(bytes, bytes.length + 1);
         }
-        this.keep(this.chunk.subarray(this.pos));
+        const tail = this.chunk.subarray(this.pos);
         this.chunk = undefined;
+        this.keep(tail);
       }
       if (!(await this.pull())) {
         if (!this.carryLength) return undefined;
@@ -325,17 +445,19 @@ class LineReader {
     }
   }
 
-  /** Everything not yet returned as a line, as one buffer (bounded by maxLineBytes). */
-  async rest(): Promise<Buffer> {
+  /** Every byte not yet returned as a line, chunk by chunk. */
+  async *remaining(): AsyncGenerator<Buffer> {
+    if (this.carryLength) yield this.takeCarry(Buffer.alloc(0));
     if (this.chunk) {
-      this.keep(this.chunk.subarray(this.pos));
+      const rest = this.chunk.subarray(this.pos);
       this.chunk = undefined;
+      if (rest.length) yield rest;
     }
     while (await this.pull()) {
-      this.keep(this.chunk!);
+      const chunk = this.chunk!;
       this.chunk = undefined;
+      yield chunk;
     }
-    return this.takeCarry(Buffer.alloc(0));
   }
 
   private async pull(): Promise<boolean> {
@@ -354,13 +476,12 @@ class LineReader {
     if (!bytes.length) return;
     this.carry.push(bytes);
     this.carryLength += bytes.length;
-    if (this.carryLength > this.maxLineBytes) {
-      const limit = this.maxLineBytes >= 1048576 ? `${Math.round(this.maxLineBytes / 1048576)} MiB` : `${this.maxLineBytes} bytes`;
-      throw new InputFormatError(
-        `${this.name}:${this.lineNumber + 1}`,
-        `a single JSON document or line larger than ${limit}; split it, or write one trace per line (NDJSON)`,
-      );
-    }
+    if (this.carryLength > this.maxLineBytes) this.tooLong();
+  }
+
+  /** Throws LineTooLongError; the bytes read so far stay available to remaining(). */
+  private tooLong(): never {
+    throw new LineTooLongError(`${this.name}:${this.lineNumber + 1}`, tooLargeReason(this.maxLineBytes));
   }
 
   private takeCarry(tail: Buffer): Buffer {
@@ -374,9 +495,9 @@ class LineReader {
     this.lineNumber++;
     const offset = this.byteOffset;
     this.byteOffset += consumedBytes;
-    let text = bytes.toString('utf8');
+    const raw = this.lineNumber === 1 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
+    let text = raw.toString('utf8');
     if (text.endsWith('\r')) text = text.slice(0, -1);
-    if (this.lineNumber === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return { text, number: this.lineNumber, byteOffset: offset };
+    return { text, raw, number: this.lineNumber, byteOffset: offset };
   }
 }

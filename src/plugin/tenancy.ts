@@ -14,7 +14,9 @@ export interface TenancyOptions {
  * not in the list ⇒ PERMISSION_DENIED "unknown tenant".
  */
 export function tenantFromMetadata(metadata: grpc.Metadata, options: TenancyOptions): string {
-  const values = metadata.get(options.header);
+  // NOTE: Node's HTTP/2 joins repeated headers into one "a, b" value; tenants never contain commas
+  // (Jaeger configures them as a comma-separated list), so a comma means more than one header.
+  const values = metadata.get(options.header).flatMap((v) => String(v).split(',')).map((v) => v.trim());
   if (values.length === 0) throw new PermissionError('missing tenant header', true);
   if (values.length > 1) throw new PermissionError('extra tenant header');
   const tenant = String(values[0]);

@@ -80,11 +80,11 @@ function rootCauseTable(list: RootCause[]): string {
 
 /** Bars of baseline and window shares per bucket, side by side. */
 function histogramSvg(h: OperationHistogram): string {
-  const W = 360;
+  const W = 380;
   const H = 150;
-  const left = 34;
+  const left = 44;
   const bottom = 22;
-  const plotW = W - left - 6;
+  const plotW = W - left - 24;
   const plotH = H - bottom - 8;
   const n = h.window.length;
   const share = (c: number[]) => {
@@ -109,13 +109,14 @@ function histogramSvg(h: OperationHistogram): string {
     const x = left + i * slot;
     ticks.push(`<line x1="${f(x)}" y1="${8 + plotH}" x2="${f(x)}" y2="${8 + plotH + 4}" stroke="#9aa5b1"/><text x="${f(x)}" y="${H - 6}" text-anchor="middle">${esc(formatDurationUs(h.edges[i]))}</text>`);
   }
-  const axis = `<line x1="${left}" y1="${8 + plotH}" x2="${W - 6}" y2="${8 + plotH}" stroke="#9aa5b1"/><text x="${left - 4}" y="14" text-anchor="end">${formatPercent(max)}</text><text x="${left - 4}" y="${8 + plotH}" text-anchor="end">0</text>`;
+  const axis = `<line x1="${left}" y1="${8 + plotH}" x2="${left + plotW}" y2="${8 + plotH}" stroke="#9aa5b1"/><text x="${left - 4}" y="14" text-anchor="end">${formatPercent(max)}</text><text x="${left - 4}" y="${8 + plotH}" text-anchor="end">0</text>`;
   return `<div class="hist"><h3>${esc(operationLabel(h))}</h3><svg class="histogram" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" role="img" aria-label="latency histogram of ${esc(h.operation)}">${axis}<g class="bars">${bars.join('')}</g>${ticks.join('')}</svg></div>`;
 }
 
 /** Layered drawing of the window's service links: callers left, callees right; suspects in red. */
 function serviceGraph(report: AnomalyReport): string {
-  const suspects = new Map(report.rootCauses.slice(0, 3).map((rc) => [rc.service, rc.rank]));
+  // Suspects: the top three services that originate the anomaly (relays are not highlighted).
+  const suspects = new Map(report.rootCauses.filter((rc) => rc.evidence.originTraces > 0).slice(0, 3).map((rc) => [rc.service, rc.rank]));
   const names = new Set<string>();
   for (const l of report.dependencies) names.add(l.parent).add(l.child);
   for (const s of suspects.keys()) names.add(s);

@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import type { AnomalyReport, RootCause } from '../analysis/anomaly-report.js';
 import { countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
-import { formatCount, formatPercent } from './format-figures.js';
+import { formatPercent } from './format-figures.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
@@ -18,11 +18,8 @@ export function renderAnomaliesTable(report: AnomalyReport): string {
     parts.push('Root causes (operations)', rootCauseTable(report.operationRootCauses));
   }
   if (report.anomalies.length) {
-    const t = new Table({ head: ['Operation', 'Signals', 'Abnormal spans', 'Shift'], style: PLAIN, chars: CHARS });
-    for (const o of report.anomalies) {
-      const c = o.abnormalSpans;
-      t.push([operationLabel(o), o.signals.join(', '), formatCount(c.latency + c.selfTime + c.gap + c.error), shiftText(o)]);
-    }
+    const t = new Table({ head: ['Operation', 'Signals', 'Outlier spans', 'Shift'], style: PLAIN, chars: CHARS });
+    for (const o of report.anomalies) t.push([operationLabel(o), o.signals.join(', '), signalsFired(o.abnormalSpans), shiftText(o)]);
     parts.push(`Shifted operations (${report.anomalies.length})`, t.toString());
   }
   return `${parts.join('\n')}\n`;

@@ -64,7 +64,7 @@ function expectOneLineError(r: CliResult, code: number, pattern: RegExp): void {
 /** The bad inputs of the must-show list, each with the message that must name it. */
 const BAD_INPUTS: [string, () => string, RegExp][] = [
   ['malformed JSON', () => path.join(BAD, 'malformed.json'), /malformed\.json:5:7 \(byte 47\): malformed JSON: .*; nothing was imported$/],
-  ['truncated JSON', () => path.join(BAD, 'truncated.json'), /truncated\.json:8:21 \(byte 119\): malformed JSON: unterminated string/],
+  ['truncated JSON', () => path.join(BAD, 'truncated.json'), /truncated\.json:8:22 \(byte 120\): malformed JSON: unexpected end of input/],
   ['a malformed NDJSON line', () => path.join(BAD, 'lines.ndjson'), /lines\.ndjson:2:30 \(byte 323\): malformed JSON/],
   ['a wrong span id length (Jaeger)', () => path.join(BAD, 'wrong-id-length.json'), /wrong-id-length\.json: data\[1\]\.spans\[0\]\.spanID: invalid span id "00000000000000201"/],
   ['a wrong trace id length (OTLP)', () => path.join(BAD, 'otlp-wrong-id-length.json'), /resourceSpans\[0\]\.scopeSpans\[0\]\.spans\[1\]\.traceId: .* has 30 hex digits, expected 32/],

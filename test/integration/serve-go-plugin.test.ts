@@ -41,7 +41,7 @@ const span: Span = {
 };
 
 describe('go-plugin sidecar', () => {
-  it('hands shakes on stdout, serves health "plugin" and the API, and exits 0 on Shutdown', async () => {
+  it('shakes hands on stdout, serves health "plugin" and the API, and exits 0 on Shutdown', async () => {
     const config = path.join(dir, 'plugin.yaml');
     writeFileSync(config, 'enable_streaming_writer: true\nstore: "memory:"\nlog_level: debug\n');
     const plugin = await startServe(['--config', config], { goPlugin: true, env: PLUGIN_ENV });

@@ -15,7 +15,7 @@
  * (ns or µs times, detected by magnitude; kind and status as columns).
  */
 import type { KeyValue, Log, Span, SpanRef, SpanRefType } from '../../model/index.js';
-import { isErrorSpan, parentSpanId, spanKind } from '../../model/index.js';
+import { isErrorSpan, parentSpanId, spanKind, tagValueAsString } from '../../model/index.js';
 import type { SlsLog } from './log-group.js';
 
 export type SlsRow = Record<string, string>;
@@ -164,7 +164,10 @@ function jsonValue(kv: KeyValue): { text: string; inferable: boolean } {
     case 'float64': {
       const v = kv.value;
       if (!Number.isFinite(v)) return { text: `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`, inferable: false };
-      return { text: JSON.stringify(v), inferable: !Number.isInteger(v) };
+      // Jaeger's string form (Go %g, e.g. 1e-07) when it is exact, so SQL tag matches see AsString.
+      const asString = tagValueAsString(kv);
+      const text = Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
+      return { text, inferable: !Number.isInteger(v) };
     }
     case 'binary':
       return { text: `"${Buffer.from(kv.value).toString('hex')}"`, inferable: false };
@@ -239,7 +242,12 @@ export function timeUnitDivisor(start: number): number {
   return a >= 1e17 ? 1000 : a >= 1e14 ? 1 : a >= 1e11 ? 0.001 : 0.000001;
 }
 
-function toMicros(value: number, divisor: number): number {
+export function toMicros(value: number, divisor: number): number {
+  if (divisor === 1000 && Number.isInteger(value)) {
+    // ns beyond 2^53 arrive as the nearest double (±256 ns); integer rounding keeps µs exact.
+    const ns = BigInt(value);
+    return Number((ns >= 0n ? ns + 500n : ns - 500n) / 1000n);
+  }
   return Math.round(value / divisor);
 }
 

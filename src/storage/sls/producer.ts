@@ -79,6 +79,10 @@ export class Producer {
   private readonly roomWaiters: { bytes: number; wake: () => void }[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private closed = false;
+  /** flush() calls in progress: new batches are sealed at once. */
+  private flushing = 0;
+  /** add() calls woken from the room queue that have not enqueued yet. */
+  private admitted = 0;
   private readonly o: Required<Omit<ProducerOptions, 'log' | 'toError'>> & Pick<ProducerOptions, 'log' | 'toError'>;
 
   constructor(options: ProducerOptions) {
@@ -97,12 +101,24 @@ export class Producer {
   }
 
   /** Queues encoded logs (see log-group.ts `encodeLog`); resolves when SLS has acknowledged all of them. */
-  async add(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
-    if (this.closed) throw new Error('SLS producer is closed');
-    if (logs.length === 0) return;
+  add(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('SLS producer is closed'));
+    if (logs.length === 0) return Promise.resolve();
     let bytes = 0;
     for (const l of logs) bytes += l.length;
-    await this.admit(bytes);
+    const fits = this.stats.bufferedBytes === 0 || this.stats.bufferedBytes + bytes <= this.o.maxBufferBytes;
+    if (this.roomWaiters.length === 0 && fits) {
+      this.reserve(bytes);
+      return this.enqueue(target, logs);
+    }
+    this.stats.waits++;
+    return new Promise<void>((wake) => this.roomWaiters.push({ bytes, wake })).then(() => {
+      this.admitted--;
+      return this.enqueue(target, logs);
+    });
+  }
+
+  private enqueue(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { pending: 0, failed: false, resolve, reject };
       const key = `${target.logstore}\u0000${target.topic ?? ''}`;
@@ -127,7 +143,7 @@ export class Producer {
       }
       const last = this.open.get(key);
       if (last) {
-        if (last.logs.length >= this.o.maxBatchLogs) this.seal(key, last);
+        if (last.logs.length >= this.o.maxBatchLogs || this.flushing) this.seal(key, last);
         else if (!last.timer) last.timer = setTimeout(() => this.open.get(key) === last && this.seal(key, last), this.o.lingerMs);
       }
       this.pump();
@@ -136,10 +152,15 @@ export class Producer {
 
   /** Sends everything queued and waits until nothing is pending. */
   async flush(): Promise<void> {
-    for (const [key, batch] of [...this.open]) this.seal(key, batch);
-    this.pump();
-    if (this.isIdle()) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    this.flushing++;
+    try {
+      for (const [key, batch] of [...this.open]) this.seal(key, batch);
+      this.pump();
+      if (this.isIdle()) return;
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    } finally {
+      this.flushing--;
+    }
   }
 
   /** Flushes, then refuses new logs. Idempotent. */
@@ -149,17 +170,7 @@ export class Producer {
   }
 
   private isIdle(): boolean {
-    return this.open.size === 0 && this.sealed.length === 0 && this.inFlight === 0;
-  }
-
-  private async admit(bytes: number): Promise<void> {
-    const fits = () => this.stats.bufferedBytes === 0 || this.stats.bufferedBytes + bytes <= this.o.maxBufferBytes;
-    if (this.roomWaiters.length === 0 && fits()) {
-      this.reserve(bytes);
-      return;
-    }
-    this.stats.waits++;
-    await new Promise<void>((wake) => this.roomWaiters.push({ bytes, wake }));
+    return this.open.size === 0 && this.sealed.length === 0 && this.inFlight === 0 && this.roomWaiters.length === 0 && this.admitted === 0;
   }
 
   private reserve(bytes: number): void {
@@ -173,6 +184,7 @@ export class Producer {
       const next = this.roomWaiters[0];
       if (this.stats.bufferedBytes !== 0 && this.stats.bufferedBytes + next.bytes > this.o.maxBufferBytes) break;
       this.roomWaiters.shift();
+      this.admitted++;
       this.reserve(next.bytes);
       next.wake();
     }

@@ -15,7 +15,7 @@ import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
 import { encodeLog } from './log-group.js';
-import { rowToSpan, spanToSlsLog, timeUnitDivisor } from './log-mapping.js';
+import { rowToSpan, spanToSlsLog, timeUnitDivisor, toMicros } from './log-mapping.js';
 import type { SlsRow } from './log-mapping.js';
 import type { ProducerOptions, ProducerStats } from './producer.js';
 import { Producer } from './producer.js';
@@ -349,7 +349,7 @@ class SlsTenantView implements TraceStore {
         const tmax = Number(r.tmax);
         if (!Number.isFinite(tmin) || !Number.isFinite(tmax)) continue;
         const d = timeUnitDivisor(tmin);
-        const range = { start: Math.round(tmin / d), end: Math.round(tmax / d) };
+        const range = { start: toMicros(tmin, d), end: toMicros(tmax, d) };
         const prev = ranges.get(id);
         ranges.set(id, prev ? { start: Math.min(prev.start, range.start), end: Math.max(prev.end, range.end) } : range);
       }

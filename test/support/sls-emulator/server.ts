@@ -218,7 +218,8 @@ export class SlsEmulator {
       return;
     }
     if (fault?.kind === 'slow') await new Promise((r) => setTimeout(r, fault.delayMs ?? 5000));
-    if (res.destroyed) return;
+    // A client that gave up (timeout) gets nothing stored: the request is dropped before commit.
+    if (res.destroyed || req.socket.destroyed) return;
     try {
       if (fault && fault.kind !== 'slow' && fault.kind !== 'incomplete') {
         const [status, code] = ({ http429: [429, 'TooManyRequests'], http500: [500, 'InternalServerError'], http503: [503, 'ServerBusy'], quota: [403, 'WriteQuotaExceed'] } as const)[fault.kind];

@@ -549,7 +549,7 @@ export function jsonExtractScalar(json: Value, path: Value): Value {
   if (json === null || path === null) return null;
   let doc: unknown;
   try {
-    doc = JSON.parse(String(json));
+    doc = parseJsonKeepingNumberText(String(json));
   } catch {
     return null;
   }
@@ -579,8 +579,71 @@ export function jsonExtractScalar(json: Value, path: Value): Value {
     doc = (doc as Record<string | number, unknown>)[key];
     if (doc === undefined) return null;
   }
+  if (doc instanceof JsonNumber) return doc.text;
   if (doc === null || typeof doc === 'object') return null;
   return typeof doc === 'string' ? doc : String(doc);
+}
+
+/** A JSON number as written in the source (Presto's json_extract_scalar returns the source text). */
+class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+function parseJsonKeepingNumberText(text: string): unknown {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const value = (): unknown => {
+    ws();
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      const obj: Record<string, unknown> = Object.create(null);
+      ws();
+      if (text[i] === '}') return i++, obj;
+      for (;;) {
+        ws();
+        const key = value();
+        if (typeof key !== 'string') throw new Error('bad key');
+        ws();
+        if (text[i++] !== ':') throw new Error('expected :');
+        obj[key] = value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === '}') return i++, obj;
+        else throw new Error('expected , or }');
+      }
+    }
+    if (c === '[') {
+      i++;
+      const arr: unknown[] = [];
+      ws();
+      if (text[i] === ']') return i++, arr;
+      for (;;) {
+        arr.push(value());
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === ']') return i++, arr;
+        else throw new Error('expected , or ]');
+      }
+    }
+    if (c === '"') {
+      const start = i;
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i++;
+      return JSON.parse(text.slice(start, i)) as string;
+    }
+    const m = /^(-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null)/.exec(text.slice(i, i + 400));
+    if (!m) throw new Error('bad JSON');
+    i += m[0].length;
+    return m[0] === 'true' ? true : m[0] === 'false' ? false : m[0] === 'null' ? null : new JsonNumber(m[0]);
+  };
+  const v = value();
+  ws();
+  if (i !== text.length) throw new Error('trailing JSON');
+  return v;
 }
 
 function formatValue(v: Value): string {

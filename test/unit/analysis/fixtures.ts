@@ -80,3 +80,57 @@ export function workload(opts: { seed: number; traces: number; startTime: number
   }
   return { traces, faulty };
 }
+
+import { BaselineBuilder } from '../../../src/analysis/baselines.js';
+import type { Baselines } from '../../../src/analysis/baselines.js';
+import { criticalPathTimes } from '../../../src/analysis/critical-path.js';
+import { OperationKeys } from '../../../src/analysis/operation-keys.js';
+import { summarizeTrace } from '../../../src/analysis/span-tree.js';
+import { TraceColumns } from '../../../src/analysis/trace-columns.js';
+import type { TraceColumnsView } from '../../../src/analysis/trace-columns.js';
+
+/** Summarises baseline and window traces with one key registry, as runAnomalies does. */
+export function prepare(baselineTraces: Trace[], windowTraces: Trace[], baselineRange = { start: 0, end: 3_600_000_000 }): { keys: OperationKeys; baselines: Baselines; window: TraceColumnsView } {
+  const keys = new OperationKeys();
+  const b = new BaselineBuilder();
+  for (const t of baselineTraces) b.add(summarizeTrace(t, keys));
+  const cols = new TraceColumns();
+  for (const t of windowTraces) {
+    const s = summarizeTrace(t, keys);
+    cols.add(s, criticalPathTimes(s));
+  }
+  return { keys, baselines: b.finish(baselineRange), window: cols.view() };
+}
+
+/** A three-tier trace (front → mid → db client) with the given durations in µs. */
+export function threeTier(traceId: string, t0: number, durations: { front: number; mid: number; db: number }, opts: { midError?: boolean; instance?: string } = {}): Trace {
+  const { front, mid, db } = durations;
+  return trace(
+    [
+      { id: 'f', service: 'front', operation: 'GET /', start: t0, duration: front, kind: 'server' },
+      { id: 'fc', parent: 'f', service: 'front', operation: 'mid.Call', start: t0 + 100, duration: mid + 200, kind: 'client' },
+      { id: 'm', parent: 'fc', service: 'mid', operation: 'mid.Call', start: t0 + 200, duration: mid, kind: 'server', error: opts.midError, instance: opts.instance ?? 'mid-0' },
+      { id: 'd', parent: 'm', service: 'mid', operation: 'SELECT', start: t0 + 300, duration: db, kind: 'client', tags: [{ key: 'peer.service', type: 'string', value: 'db' }] },
+    ],
+    traceId,
+  );
+}
+
+export function traceIdOf(n: number): string {
+  return n.toString(16).padStart(32, '0');
+}
+
+/** Deterministic jitter in [1 − a, 1 + a]. */
+export function jitter(i: number, a = 0.2): number {
+  const x = Math.sin(i * 12.9898) * 43758.5453;
+  return 1 - a + 2 * a * (x - Math.floor(x));
+}
+
+/** `n` normal three-tier traces starting at t0, 1 s apart. */
+export function normalTraces(n: number, t0: number, idBase: number): Trace[] {
+  return Array.from({ length: n }, (_, i) => {
+    const db = Math.round(2000 * jitter(i + idBase));
+    const mid = db + Math.round(3000 * jitter(i * 7 + idBase));
+    return threeTier(traceIdOf(idBase + i), t0 + i * 1_000_000, { front: mid + 1000, mid, db });
+  });
+}

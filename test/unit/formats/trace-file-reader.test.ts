@@ -44,6 +44,10 @@ async function* chunks(file: string, size: number): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < all.length; i += size) yield all.subarray(i, i + size);
 }
 
+async function* chunks2(s: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < s.length; i += size) yield s.slice(i, i + size);
+}
+
 async function* text(s: string): AsyncGenerator<string> {
   yield s;
 }
@@ -168,7 +172,7 @@ describe('typed content', () => {
 describe('bad input: file, position and reason', () => {
   it.each([
     ['malformed.json', 'malformed.json:5:7 (byte 47): malformed JSON: unexpected character "\\"" where \',\' or \'}\' was expected'],
-    ['truncated.json', 'truncated.json:8:21 (byte 119): malformed JSON: unterminated string'],
+    ['truncated.json', 'truncated.json:8:22 (byte 120): malformed JSON: unexpected end of input (truncated JSON)'],
     ['wrong-id-length.json', 'wrong-id-length.json: data[1].spans[0].spanID: invalid span id "00000000000000201": expected 1 to 16 hex digits'],
     ['non-hex-id.json', 'non-hex-id.json: data[1].spans[0].traceID: invalid trace id "xyz-not-hex": expected 1 to 32 hex digits'],
     ['negative-duration.json', 'negative-duration.json: data[1].spans[1].duration: negative duration -1µs'],
@@ -210,10 +214,27 @@ describe('bad input: file, position and reason', () => {
     expect(r.spans).toEqual([]);
   });
 
-  it('refuses a document over the size limit instead of exhausting memory', async () => {
+  it('refuses a value or line over the size limit instead of exhausting memory', async () => {
     const r = await readFile(good('jaeger-envelope.json'), { maxDocumentBytes: 1024 });
-    expect(r.errors).toHaveLength(1);
-    expect(r.errors[0]).toMatch(/^jaeger-envelope\.json:\d+: a single JSON document or line larger than 1024 bytes; split it, or write one trace per line \(NDJSON\)$/);
+    expect(r.errors).toEqual(['jaeger-envelope.json:3:5 (byte 18): a single JSON value or line larger than 1024 bytes; split it, or write one trace per line (NDJSON)']);
+    const lines = await readFile(good('jaeger-lines.ndjson'), { maxDocumentBytes: 200 });
+    expect(lines.errors).toEqual(['jaeger-lines.ndjson:1:11 (byte 10): a single JSON value or line larger than 200 bytes; split it, or write one trace per line (NDJSON)']);
+  });
+
+  it('streams a one-line document longer than the line limit as a document', async () => {
+    const compact = JSON.stringify(JSON.parse(readFileSync(good('jaeger-envelope.json'), 'utf8')));
+    expect(compact.length).toBeGreaterThan(1600); // the line is over the limit, each trace under it
+    const r = await read('compact.json', chunks2(compact, 64), { maxDocumentBytes: 1600 });
+    expect(r.layout).toBe('document');
+    expect(r.errors).toEqual([]);
+    expect(r.spans).toHaveLength(3);
+  });
+
+  it('streams a document: elements before a syntax error are read, the error names its line', async () => {
+    const doc = readFileSync(good('jaeger-array.json'), 'utf8').replace(/\n\]\n$/, '\n,{"traceID": oops}\n]\n');
+    const r = await read('broken.json', text(doc), { isolateInvalidSpans: true });
+    expect(r.spans).toHaveLength(2);
+    expect(r.errors).toEqual(['broken.json:4:14 (byte 530): malformed JSON: unexpected token "oops" where a value was expected']);
   });
 
   it('an empty file and a file of something else are unrecognised, not bad traces', async () => {

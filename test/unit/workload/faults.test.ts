@@ -169,12 +169,11 @@ describe('faults', () => {
       }
     }
     expect(failed).toBeGreaterThan(20);
-    for (const c of clean.spans.values()) {
-      if (c.startTime + 10 * 60_000_000 < WINDOW.start || c.startTime >= WINDOW.end + 60_000_000) {
-        const s = r.spans.get(c.spanId);
-        if (s && s.traceId === c.traceId && !changedTraces(r).has(c.traceId)) expect(s.duration).toBe(c.duration);
-      }
-    }
+    const changed = changedTraces(r);
+    const roots = [...clean.spans.values()].filter((c) => c.references.length === 0);
+    const outside = roots.filter((c) => c.startTime + 5_000_000 < WINDOW.start || c.startTime >= WINDOW.end);
+    expect(outside.length).toBeGreaterThan(100);
+    for (const root of outside) expect(changed.has(root.traceId)).toBe(false);
     expectLabelsMatchChanges(r);
   });
 

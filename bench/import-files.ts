@@ -1,0 +1,99 @@
+/**
+ * Benchmark (not a test): trace file reading and `import` throughput.
+ * Generates N spans as Jaeger NDJSON, one Jaeger JSON document and OTLP NDJSON in a temp folder,
+ * then times, per format: reading alone (parse + map + validate) and importing into memory: and,
+ * when available, a fresh sqlite: file. Prints medians of 3 runs in spans/s and the peak RSS.
+ *
+ *   npx tsx bench/import-files.ts [spans=200000]
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import os from 'node:os';
+import path from 'node:path';
+import { importTraceFiles } from '../src/commands/run-import.js';
+import { jaegerJsonFromTrace } from '../src/formats/jaeger-json.js';
+import { otlpFromSpans } from '../src/formats/otlp.js';
+import { treeToOtlpJson } from '../src/formats/otlp-json.js';
+import { readTraceFile } from '../src/formats/trace-file-reader.js';
+import { openStore } from '../src/sources/open-store.js';
+import { simpleTraces } from '../src/workload/simple-traces.js';
+
+const SPANS = Number(process.argv[2] ?? 200_000);
+const SPANS_PER_TRACE = 10;
+const RUNS = 3;
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-bench-import-'));
+const traces = () => simpleTraces({ seed: 7, traces: SPANS / SPANS_PER_TRACE, spansPerTrace: SPANS_PER_TRACE, services: 8, startTime: 1_700_000_000_000_000, intervalUs: 1000 });
+
+async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(file);
+  for (const line of lines) if (!out.write(line)) await once(out, 'drain');
+  out.end();
+  await once(out, 'close');
+}
+
+const files = {
+  'Jaeger NDJSON': path.join(dir, 'jaeger.ndjson'),
+  'Jaeger JSON document': path.join(dir, 'jaeger.json'),
+  'OTLP NDJSON': path.join(dir, 'otlp.ndjson'),
+};
+await writeLines(files['Jaeger NDJSON'], (function* () {
+  for (const t of traces()) yield `${JSON.stringify(jaegerJsonFromTrace(t))}\n`;
+})());
+await writeLines(files['Jaeger JSON document'], (function* () {
+  yield '{"data":[\n';
+  let first = true;
+  for (const t of traces()) {
+    yield `${first ? '' : ','}${JSON.stringify(jaegerJsonFromTrace(t))}\n`;
+    first = false;
+  }
+  yield ']}\n';
+})());
+await writeLines(files['OTLP NDJSON'], (function* () {
+  for (const t of traces()) yield `${JSON.stringify(treeToOtlpJson(otlpFromSpans(t.spans)))}\n`;
+})());
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rate = (ms: number) => Math.round(SPANS / (ms / 1000)).toLocaleString('en-US');
+
+async function time(fn: () => Promise<void>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const sqliteOk = await openStore(`sqlite:${path.join(dir, 'probe.db')}`).then(
+  async (s) => (await s.close(), true),
+  () => false,
+);
+
+console.log(`${SPANS.toLocaleString('en-US')} spans (${SPANS_PER_TRACE} per trace), median of ${RUNS} runs, spans/s`);
+console.log('format'.padEnd(24), 'read only'.padStart(12), 'memory:'.padStart(12), sqliteOk ? 'sqlite:'.padStart(12) : '');
+let run = 0;
+for (const [format, file] of Object.entries(files)) {
+  const read = await time(async () => {
+    let n = 0;
+    for await (const e of readTraceFile(file, createReadStream(file))) if (e.ok) n += e.spans.length;
+    if (n !== SPANS) throw new Error(`read ${n} spans`);
+  });
+  const input = [{ name: file, open: () => createReadStream(file) }];
+  const memory = await time(async () => {
+    const store = await openStore('memory:');
+    await importTraceFiles(store, { inputs: input, skipInvalid: false, batchSpans: 5000 });
+  });
+  const sqlite = sqliteOk
+    ? await time(async () => {
+        const store = await openStore(`sqlite:${path.join(dir, `run-${run++}.db`)}`);
+        await importTraceFiles(store, { inputs: input, skipInvalid: false, batchSpans: 5000 });
+        await store.close();
+      })
+    : undefined;
+  console.log(format.padEnd(24), rate(read).padStart(12), rate(memory).padStart(12), sqlite ? rate(sqlite).padStart(12) : '');
+}
+console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { AnomalyReport } from '../../../src/analysis/anomaly-report.js';
+import { runAnomalies } from '../../../src/commands/run-anomalies.js';
+import { renderAnomalies } from '../../../src/render/anomalies-render.js';
+import { createMemoryStore } from '../../../src/storage/memory/memory-store.js';
+import { normalTraces, threeTier, traceIdOf } from '../analysis/fixtures.js';
+
+const HOUR = 3_600_000_000;
+const T0 = 1_772_000_000_000_000;
+const W0 = T0 + HOUR;
+let report: AnomalyReport;
+let empty: AnomalyReport;
+
+beforeAll(async () => {
+  const store = createMemoryStore();
+  for (const t of normalTraces(400, T0, 1)) await store.writeSpans(t.spans);
+  for (const t of normalTraces(60, W0, 5000)) await store.writeSpans(t.spans);
+  for (let i = 0; i < 12; i++) await store.writeSpans(threeTier(traceIdOf(90_000 + i), W0 + i * 1_000_000 + 5, { front: 84_000, mid: 83_000, db: 80_000 }).spans);
+  const opts = { window: { start: W0, end: W0 + HOUR }, baseline: { start: T0, end: W0 - 1 }, top: 3, method: 'ochiai' as const, pagerank: false };
+  report = await runAnomalies(store, opts);
+  empty = await runAnomalies(store, { ...opts, window: { start: W0 + 2 * HOUR, end: W0 + 3 * HOUR } });
+});
+
+describe('anomalies renderers', () => {
+  it('json is the report, parseable and stable', () => {
+    const text = renderAnomalies(report, 'json');
+    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(Object.keys(JSON.parse(text)).slice(0, 3)).toEqual(['version', 'window', 'baseline']);
+    expect(JSON.parse(text).rootCauses[0]).toMatchObject({ rank: 1, service: 'db', operation: 'SELECT' });
+  });
+
+  it('table shows the suspects with evidence and the shifted operations', () => {
+    const text = renderAnomalies(report, 'table');
+    expect(text).toMatch(/^Anomalies .*: 12 abnormal of 72 traces/);
+    expect(text).toContain('Root causes (services)');
+    const firstRow = text.split('\n').find((l) => /│ 1 +│/.test(l))!;
+    expect(firstRow).toMatch(/│ db +│ SELECT +│/);
+    expect(firstRow).toContain('ef 12 ep 60 nf 0 np 0'); // the database is in every trace
+    expect(firstRow).toMatch(/100% \(12 traces\)/);
+    expect(firstRow).toMatch(/latency 12, self-time 12|self-time 12, latency 12/);
+    expect(text).toMatch(/mid \/ SELECT \[client\] +│ latency, selfTime +│ latency 12, self-time 12 +│ p99 2\.\d+ms → 80\.0ms/);
+  });
+
+  it('markdown is ticket-ready', () => {
+    const text = renderAnomalies(report, 'markdown');
+    expect(text).toContain('## Trace anomalies');
+    expect(text).toContain('**Most likely root cause:** `db`');
+    expect(text).toMatch(/^\| 1 \| db \| SELECT \| /m);
+    expect(text).toContain(`\`${traceIdOf(90_000)}\``);
+  });
+
+  it('html is one self-contained page with histograms and the suspect graph', () => {
+    const html = renderAnomalies(report, 'html');
+    expect(html.startsWith('<!DOCTYPE html>')).toBe(true);
+    expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
+    expect(html).toContain('<svg class="histogram"');
+    expect(html).toMatch(/<g class="node suspect" data-service="db">/);
+  });
+
+  it('every format states an empty window instead of failing', () => {
+    for (const f of ['table', 'markdown', 'html'] as const) expect(renderAnomalies(empty, f)).toMatch(/no traces in the window/);
+    expect(JSON.parse(renderAnomalies(empty, 'json')).message).toMatch(/no traces in the window/);
+  });
+});
