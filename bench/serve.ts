@@ -147,7 +147,7 @@ async function startTarget(target: 'store' | 'noop', storeUri: string): Promise<
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child =
     target === 'store'
-      ? spawn(process.execPath, [path.join(root, 'bin/jaeger-sls.js'), 'serve', '--listen', '127.0.0.1:0', '--store', storeUri, '--log-level', 'warn', '--max-message-size', '16MiB'], { stdio: ['ignore', 'ignore', 'pipe'] })
+      ? spawn(process.execPath, [path.join(root, 'bin/jaeger-sls.js'), 'serve', '--listen', '127.0.0.1:0', '--store', storeUri, '--max-message-size', '16MiB'], { stdio: ['ignore', 'ignore', 'pipe'] })
       : spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop-server'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const address = await new Promise<string>((resolve, reject) => {

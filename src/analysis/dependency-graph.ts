@@ -113,6 +113,21 @@ interface SpanFacts {
 const CALLER_KINDS = new Set(['client', 'producer']);
 const CALLEE_KINDS = new Set(['server', 'consumer']);
 
+// Per-span flag bits used while adding a trace.
+const SKIP = 1;
+const HAS_CHILD = 2;
+const HAS_REMOTE_CHILD = 4;
+const NOT_ENTRY = 8;
+const SHARED_SERVER_HALF = 16;
+
+/** The span a reference points to: for a shared id, the server (non-client) half. */
+function resolveParent(entry: number | number[] | undefined, self: number, facts: readonly SpanFacts[]): number | undefined {
+  if (entry === undefined) return undefined;
+  if (typeof entry === 'number') return entry === self ? undefined : entry;
+  if (entry.includes(self)) return undefined; // the span's own id: the pairing rule covers it
+  return entry.find((j) => !CALLER_KINDS.has(facts[j].kind)) ?? entry[0];
+}
+
 /** Builds the graph from traces added one at a time; see the module banner for the rules. */
 export class DependencyGraphBuilder {
   readonly graph: DependencyGraph;
@@ -127,6 +142,10 @@ export class DependencyGraphBuilder {
     lastSpanEnd: Number.NaN,
   };
 
+  private readonly nodeCache = new Map<string, NodeStats>();
+  private readonly edgeCache = new Map<string, Map<string, EdgeStats>>();
+  private flags = new Uint8Array(64);
+
   constructor(options: DependencyGraphOptions = {}) {
     this.options = { ...DEPENDENCY_GRAPH_DEFAULTS, ...options };
     if (this.options.level !== 'service' && this.options.level !== 'operation') {
@@ -139,13 +158,20 @@ export class DependencyGraphBuilder {
   /** Adds one trace. Spans of other traces in the list are ignored by reference matching. */
   addTrace(trace: Trace): void {
     const spans = trace.spans;
-    if (spans.length === 0) return;
+    const n = spans.length;
+    if (n === 0) return;
     this.totals.traces++;
+    // Per-span scratch, reused across traces: bit flags, facts, node keys and stats.
+    if (this.flags.length < n) this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
+    const flags = this.flags;
+    flags.fill(0, 0, n);
+    const facts: SpanFacts[] = new Array(n);
+    const keys: string[] = new Array(n);
+    const nodes: NodeStats[] = new Array(n);
     // Index by span id; a Zipkin shared id keeps every distinct (service, kind) span.
     const byId = new Map<string, number | number[]>();
-    const facts: SpanFacts[] = new Array(spans.length);
-    const skip = new Uint8Array(spans.length);
-    for (let i = 0; i < spans.length; i++) {
+    let shared = false;
+    for (let i = 0; i < n; i++) {
       const s = spans[i];
       const f = (facts[i] = readFacts(s));
       const prev = byId.get(s.spanId);
@@ -153,102 +179,106 @@ export class DependencyGraphBuilder {
       else {
         const list = typeof prev === 'number' ? [prev] : prev;
         if (list.some((j) => spans[j].process.serviceName === s.process.serviceName && facts[j].kind === f.kind)) {
-          skip[i] = 1;
+          flags[i] |= SKIP;
           this.totals.duplicateSpans++;
           continue;
         }
         list.push(i);
         byId.set(s.spanId, list);
+        shared = true;
       }
     }
-    for (let i = 0; i < spans.length; i++) {
-      if (skip[i]) continue;
+    for (let i = 0; i < n; i++) {
+      if (flags[i] & SKIP) continue;
       const s = spans[i];
       this.totals.spans++;
       const end = s.startTime + s.duration;
       if (!(s.startTime >= this.totals.firstSpanStart)) this.totals.firstSpanStart = s.startTime;
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const node = this.node(s.process.serviceName, s.operationName, false, '');
+      const key = (keys[i] = this.nodeKey(s.process.serviceName, s.operationName));
+      const node = (nodes[i] = this.node(key, s.process.serviceName, s.operationName, false, ''));
       node.spans++;
       if (facts[i].error) node.errorSpans++;
     }
     // The server half of a shared id is paired with its client half below; its own reference
     // (to the client's parent) would count the same call twice.
-    const sharedServerHalf = new Uint8Array(spans.length);
-    for (const entry of byId.values()) {
-      if (typeof entry === 'number') continue;
-      const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
-      const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
-      if (client !== undefined && server !== undefined && spans[client].process.serviceName !== spans[server].process.serviceName) sharedServerHalf[server] = 1;
+    const pairs: [number, number][] = [];
+    if (shared) {
+      for (const entry of byId.values()) {
+        if (typeof entry === 'number') continue;
+        const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
+        const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
+        if (client === undefined || server === undefined || spans[client].process.serviceName === spans[server].process.serviceName) continue;
+        flags[server] |= SHARED_SERVER_HALF;
+        pairs.push([client, server]);
+      }
     }
-    const hasChild = new Uint8Array(spans.length);
-    const hasRemoteChild = new Uint8Array(spans.length);
-    const isEntry = new Uint8Array(spans.length).fill(1);
-    for (let i = 0; i < spans.length; i++) {
-      if (skip[i]) continue;
+    for (let i = 0; i < n; i++) {
+      if (flags[i] & (SKIP | SHARED_SERVER_HALF)) continue;
       const s = spans[i];
+      const refs = s.references;
+      if (refs.length === 0) continue;
       const service = s.process.serviceName;
       const end = s.startTime + s.duration;
       let first = true;
-      if (sharedServerHalf[i]) continue;
-      for (const ref of s.references) {
+      for (let r = 0; r < refs.length; r++) {
+        const ref = refs[r];
         if (ref.traceId !== s.traceId) {
           this.totals.crossTraceReferences++;
           continue;
         }
-        const p = this.resolveParent(byId.get(ref.spanId), i, spans, facts);
+        const p = resolveParent(byId.get(ref.spanId), i, facts);
         if (p === undefined) {
           if (first) this.totals.orphanSpans++;
           first = false;
           continue;
         }
         const parent = spans[p];
-        hasChild[p] = 1;
-        if (first && parent.process.serviceName === service) isEntry[i] = 0;
+        flags[p] |= HAS_CHILD;
+        if (parent.process.serviceName === service) {
+          if (first) flags[i] |= NOT_ENTRY;
+          first = false;
+          continue;
+        }
         first = false;
-        if (parent.process.serviceName === service) continue;
-        hasRemoteChild[p] = 1;
+        flags[p] |= HAS_REMOTE_CHILD;
         const pf = facts[p];
         const cf = facts[i];
         const callerHalf = CALLER_KINDS.has(pf.kind);
         const calleeHalf = CALLEE_KINDS.has(cf.kind);
         const evidence: EdgeEvidence = callerHalf ? (calleeHalf ? 'client+server' : 'client-only') : calleeHalf ? 'server-only' : 'reference';
         const isAsync = ref.refType === 'FOLLOWS_FROM' || (pf.kind === 'producer' && cf.kind === 'consumer');
-        const edge = this.edge(this.nodeKey(parent.process.serviceName, parent.operationName), this.nodeKey(service, s.operationName), '');
+        const edge = this.edge(keys[p], keys[i], '');
         this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), s.duration, callerHalf ? parent.duration : undefined);
         if (s.startTime < parent.startTime || end > parent.startTime + parent.duration) edge.skewed++;
       }
     }
     // Shared span ids: a client and a server half of one RPC under one id.
-    for (const entry of byId.values()) {
-      if (typeof entry === 'number') continue;
-      const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
-      const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
-      if (client === undefined || server === undefined) continue;
+    for (const [client, server] of pairs) {
       const c = spans[client];
       const sv = spans[server];
-      if (c.process.serviceName === sv.process.serviceName) continue;
-      hasRemoteChild[client] = 1;
-      const edge = this.edge(this.nodeKey(c.process.serviceName, c.operationName), this.nodeKey(sv.process.serviceName, sv.operationName), '');
+      flags[client] |= HAS_REMOTE_CHILD;
+      const edge = this.edge(keys[client], keys[server], '');
       this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, sv.duration, c.duration);
     }
-    for (let i = 0; i < spans.length; i++) {
-      if (skip[i]) continue;
+    for (let i = 0; i < n; i++) {
+      const fl = flags[i];
+      if (fl & SKIP) continue;
       const s = spans[i];
       const f = facts[i];
-      if (isEntry[i] && !(facts[i].kind === 'client' || facts[i].kind === 'producer')) {
-        const node = this.node(s.process.serviceName, s.operationName, false, '');
+      if (!(fl & NOT_ENTRY) && !(f.kind === 'client' || f.kind === 'producer')) {
+        const node = nodes[i];
         node.calls++;
         if (f.error) node.errors++;
         node.duration?.add(s.duration);
       }
-      if (!this.options.virtualNodes || hasRemoteChild[i] || f.peer === undefined || f.peer === s.process.serviceName) continue;
-      if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !hasChild[i])) continue;
-      const peer = this.node(f.peer, undefined, true, f.peerType);
+      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === s.process.serviceName) continue;
+      if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
+      const peer = this.node(f.peer, f.peer, undefined, true, f.peerType);
       peer.calls++;
       if (f.error) peer.errors++;
       peer.duration?.add(s.duration);
-      const edge = this.edge(this.nodeKey(s.process.serviceName, s.operationName), f.peer, f.peerType);
+      const edge = this.edge(keys[i], f.peer, f.peerType);
       this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, s.duration);
     }
   }
@@ -272,26 +302,15 @@ export class DependencyGraphBuilder {
     return this.options.level === 'operation' && operation !== undefined ? `${service}::${operation}` : service;
   }
 
-  private resolveParent(entry: number | number[] | undefined, self: number, spans: readonly Span[], facts: readonly SpanFacts[]): number | undefined {
-    if (entry === undefined) return undefined;
-    if (typeof entry === 'number') return entry === self ? undefined : entry;
-    // Shared id: children hang off the server half.
-    const others = entry.filter((j) => j !== self);
-    if (others.length === 0) return undefined;
-    if (others.length < entry.length) return undefined; // the span's own id: the pairing rule covers it
-    return others.find((j) => !CALLER_KINDS.has(facts[j].kind)) ?? others[0];
-  }
-
-  private node(service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): NodeStats {
-    const key = virtual ? service : this.nodeKey(service, operation);
-    const g = this.graph;
-    if (g.hasNode(key)) {
-      const attrs = g.getNodeAttributes(key);
-      if (!virtual && attrs.virtual) {
-        attrs.virtual = false;
-        attrs.connectionType = '';
+  private node(key: string, service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): NodeStats {
+    const known = this.nodeCache.get(key);
+    if (known) {
+      if (!virtual && known.virtual) {
+        known.virtual = false;
+        known.connectionType = '';
+        if (this.options.level === 'operation' && operation !== undefined) known.operation = operation;
       }
-      return attrs;
+      return known;
     }
     const attrs: NodeStats = {
       service,
@@ -304,15 +323,17 @@ export class DependencyGraphBuilder {
       duration: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
     };
     if (!virtual && this.options.level === 'operation' && operation !== undefined) attrs.operation = operation;
-    g.addNode(key, attrs);
+    this.graph.addNode(key, attrs);
+    this.nodeCache.set(key, attrs);
     return attrs;
   }
 
   private edge(source: string, target: string, connectionType: ConnectionType): EdgeStats {
-    const key = `${source}\u0000${target}`;
-    const g = this.graph;
-    if (g.hasEdge(key)) return g.getEdgeAttributes(key);
-    if (!g.hasNode(target)) this.node(target, undefined, true, connectionType);
+    let out = this.edgeCache.get(source);
+    if (!out) this.edgeCache.set(source, (out = new Map()));
+    const known = out.get(target);
+    if (known) return known;
+    if (!this.nodeCache.has(target)) this.node(target, target, undefined, true, connectionType);
     const attrs: EdgeStats = {
       calls: 0,
       errors: 0,
@@ -323,7 +344,8 @@ export class DependencyGraphBuilder {
       latency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
       clientLatency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
     };
-    g.addDirectedEdgeWithKey(key, source, target, attrs);
+    this.graph.addDirectedEdgeWithKey(`${source}\u0000${target}`, source, target, attrs);
+    out.set(target, attrs);
     return attrs;
   }
 

@@ -78,6 +78,11 @@ export class LatencySketch {
       return;
     }
     const index = Math.ceil(Math.log(value) / this.logGamma);
+    const pos = index - this.offset;
+    if (pos >= 0 && pos < this.counts.length) {
+      this.counts[pos] += weight;
+      return;
+    }
     this.ensure(index, index);
     this.counts[index - this.offset] += weight;
   }

@@ -85,7 +85,9 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   const n = spans.length;
   const traceId = spans[0].traceId;
   const kinds: string[] = new Array(n);
-  const error = new Uint8Array(n);
+  // One backing buffer per trace for every per-span array (fewer allocations on the hot path).
+  const arena = new Arena(n);
+  const error = arena.u8(n);
   const peerName: Array<string | undefined> = new Array(n);
   for (let i = 0; i < n; i++) {
     const t = scanTags(spans[i].tags, peerTags);
@@ -94,7 +96,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     peerName[i] = t.peer;
   }
 
-  const parent = new Int32Array(n).fill(-1);
+  const parent = arena.i32(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const s = spans[i];
     const first = byId.get(s.spanId)!;
@@ -107,20 +109,20 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     const p = byId.get(pid);
     if (p !== undefined && p !== i) parent[i] = p;
   }
-  const depth = depthsBreakingCycles(parent);
+  const depth = depthsBreakingCycles(parent, arena.i32(n).fill(-1));
 
   // Children grouped per parent (counting sort), each group ordered by start.
-  const childStart = new Int32Array(n + 1);
+  const childStart = arena.i32(n + 1);
   for (let i = 0; i < n; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
   for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
   const fill = childStart.slice(0, n);
-  const childList = new Int32Array(childStart[n]);
+  const childList = arena.i32(childStart[n]);
   for (let i = 0; i < n; i++) if (parent[i] >= 0) childList[fill[parent[i]]++] = i;
 
-  const start = new Float64Array(n);
-  const spanDuration = new Float64Array(n);
-  const key = new Int32Array(n);
-  const instance = new Int32Array(n).fill(-1);
+  const start = arena.f64(n);
+  const spanDuration = arena.f64(n);
+  const key = arena.i32(n);
+  const instance = arena.i32(n).fill(-1);
   const instanceOf = new Map<Process, number>();
   for (let i = 0; i < n; i++) {
     const s = spans[i];
@@ -141,7 +143,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     }
     instance[i] = inst;
   }
-  const peer = new Int32Array(n).fill(-1);
+  const peer = arena.i32(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const a = childStart[i];
     const b = childStart[i + 1];
@@ -150,8 +152,8 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     if (b - a > 1) childList.subarray(a, b).sort((x, y) => start[x] - start[y] || x - y);
   }
 
-  const selfTime = new Float64Array(n);
-  const gap = new Float64Array(n).fill(-1);
+  const selfTime = arena.f64(n);
+  const gap = arena.f64(n).fill(-1);
   for (let i = 0; i < n; i++) {
     const s0 = start[i];
     const e0 = s0 + spanDuration[i];
@@ -202,6 +204,32 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     childStart,
     childList,
   };
+}
+
+/** Carves typed arrays for one trace out of a single buffer: 4 × f64, 7 × i32 (+1 entry), 1 × u8. */
+class Arena {
+  private readonly buffer: ArrayBuffer;
+  private offset = 0;
+  constructor(n: number) {
+    this.buffer = new ArrayBuffer(8 * (4 * n) + 4 * (7 * n + 2) + n + 16);
+  }
+  f64(len: number): Float64Array {
+    this.offset = (this.offset + 7) & ~7;
+    const a = new Float64Array(this.buffer, this.offset, len);
+    this.offset += 8 * len;
+    return a;
+  }
+  i32(len: number): Int32Array {
+    this.offset = (this.offset + 3) & ~3;
+    const a = new Int32Array(this.buffer, this.offset, len);
+    this.offset += 4 * len;
+    return a;
+  }
+  u8(len: number): Uint8Array {
+    const a = new Uint8Array(this.buffer, this.offset, len);
+    this.offset += len;
+    return a;
+  }
 }
 
 function indexById(spans: readonly Span[]): Map<string, number> {
@@ -278,9 +306,8 @@ function dedupe(spans: readonly Span[]): readonly Span[] {
 }
 
 /** Depth per span; a parent chain that loops is cut by making the first revisited span a root. */
-function depthsBreakingCycles(parent: Int32Array): Int32Array {
+function depthsBreakingCycles(parent: Int32Array, depth: Int32Array): Int32Array {
   const n = parent.length;
-  const depth = new Int32Array(n).fill(-1);
   const onPath = new Uint8Array(n);
   const path: number[] = [];
   for (let i = 0; i < n; i++) {

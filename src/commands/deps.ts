@@ -102,7 +102,8 @@ function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number): 
     if (start > end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
     return { kind: 'store', uri: source.uri, window: { start, end } };
   }
+  // Default: the window just before, ending 1 µs before this one starts (bounds are inclusive).
   const length = source.window.end - source.window.start;
-  const shift = raw.baselineShift !== undefined ? parseDuration(raw.baselineShift, '--baseline-shift') : length;
+  const shift = raw.baselineShift !== undefined ? parseDuration(raw.baselineShift, '--baseline-shift') : length + 1;
   return { kind: 'store', uri: source.uri, window: { start: source.window.start - shift, end: source.window.end - shift } };
 }

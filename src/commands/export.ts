@@ -126,7 +126,15 @@ interface Sink {
 }
 
 function stdoutSink(ctx: CliContext): Sink {
-  return { write: (chunk) => ctx.out(chunk), commit: async () => {}, abort: async () => {} };
+  return {
+    async write(chunk) {
+      ctx.out(chunk);
+      // Large exports into a slow pipe: wait for stdout to drain rather than buffer the store in memory.
+      if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+    },
+    commit: async () => {},
+    abort: async () => {},
+  };
 }
 
 /** Writes FILE.tmp-PID beside FILE, renamed over FILE on commit and removed on abort. */

@@ -17,18 +17,17 @@ import { ANOMALY_SIGNALS } from '../analysis/anomaly-report.js';
 import type { Baselines } from '../analysis/baselines.js';
 import { BaselineBuilder } from '../analysis/baselines.js';
 import { criticalPathTimes } from '../analysis/critical-path.js';
-import { DependencyLinkCounter } from '../analysis/dependency-links.js';
 import { latencyHistogram } from '../analysis/latency-histogram.js';
 import { OperationKeys } from '../analysis/operation-keys.js';
 import { originSignals } from '../analysis/origin-evidence.js';
 import { detectOutliers, resolveThresholds, SIGNAL_BIT } from '../analysis/outlier-detection.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { rankRootCauses } from '../analysis/root-cause-ranking.js';
+import { ServiceLinkCounter } from '../analysis/service-links.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
 import { TraceColumns } from '../analysis/trace-columns.js';
-import type { DependencyLink } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { SpanReader } from '../storage/types.js';
 import { isoFromUs } from './shared-options.js';
@@ -89,20 +88,14 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
 
   // Window: compact columns per trace, plus the service links.
   const columns = new TraceColumns();
-  const links = new DependencyLinkCounter();
-  const peerLinks = new Map<string, number>();
+  const links = new ServiceLinkCounter(keys);
   read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.window.start, startTimeMax: opts.window.end })) {
     if (trace.spans.length === 0) continue;
     const summary = summarizeTrace(trace, keys);
     if (summary.startTime >= opts.window.start && summary.startTime <= opts.window.end) {
       columns.add(summary, criticalPathTimes(summary));
-      links.addTrace(trace);
-      for (let i = 0; i < summary.peer.length; i++) {
-        if (summary.peer[i] < 0) continue;
-        const link = `${keys.key(summary.key[i]).service}\u0000${keys.name(summary.peer[i])}`;
-        peerLinks.set(link, (peerLinks.get(link) ?? 0) + 1);
-      }
+      links.add(summary);
     }
     if (++read % 1000 === 0) opts.onProgress?.('window', read);
   }
@@ -121,7 +114,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     rootCauses: [],
     operationRootCauses: [],
     abnormalTraces: [],
-    dependencies: mergeLinks(links.links(), peerLinks),
+    dependencies: links.links(),
     histograms: [],
   };
   const notes: string[] = [];
@@ -151,11 +144,18 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const serviceNode = new Int32Array(view.spanCount);
   const opNode = new Int32Array(view.spanCount);
   const opNodeKeys = new Map<number, Map<number, number>>();
+  const nodeCache = new Map<number, [number, number]>(); // (peer, key) → [service node, operation node]
   for (let i = 0; i < view.spanCount; i++) {
-    const k = keys.key(view.key[i]);
-    const service = view.peer[i] >= 0 ? keys.name(view.peer[i]) : k.service;
-    serviceNode[i] = names.internName(service);
-    const op = (opNode[i] = names.intern(service, k.operation, ''));
+    const cacheKey = (view.peer[i] + 1) * keys.size + view.key[i];
+    let nodes = nodeCache.get(cacheKey);
+    if (!nodes) {
+      const k = keys.key(view.key[i]);
+      const service = view.peer[i] >= 0 ? keys.name(view.peer[i]) : k.service;
+      nodes = [names.internName(service), names.intern(service, k.operation, '')];
+      nodeCache.set(cacheKey, nodes);
+    }
+    serviceNode[i] = nodes[0];
+    const op = (opNode[i] = nodes[1]);
     let m = opNodeKeys.get(op);
     if (!m) opNodeKeys.set(op, (m = new Map()));
     m.set(view.key[i], (m.get(view.key[i]) ?? 0) + 1);
@@ -182,19 +182,6 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   report.histograms = histograms(view, baselines, keys, [...new Set(histogramKeys)].slice(0, ANOMALIES_DEFAULTS.histograms));
   if (notes.length) report.message = notes.join('; ');
   return report;
-}
-
-/** Jaeger's links plus service → uninstrumented peer links from leaf client spans, sorted. */
-function mergeLinks(links: DependencyLink[], peerLinks: Map<string, number>): DependencyLink[] {
-  const byPair = new Map(links.map((l) => [`${l.parent}\u0000${l.child}`, l]));
-  for (const [pair, callCount] of peerLinks) {
-    const existing = byPair.get(pair);
-    if (existing) continue; // an instrumented callee already counts these calls
-    const [parent, child] = pair.split('\u0000');
-    if (parent === child) continue;
-    byPair.set(pair, { parent, child, callCount });
-  }
-  return [...byPair.values()].sort((a, b) => (a.parent === b.parent ? (a.child < b.child ? -1 : a.child > b.child ? 1 : 0) : a.parent < b.parent ? -1 : 1));
 }
 
 function checkRange(r: TimeRange | undefined, what: string): void {
@@ -277,12 +264,12 @@ function mostFrequent(counts: Map<number, number>): number {
 
 /** Baseline-vs-window latency histograms of the given operation keys. */
 function histograms(view: TraceColumnsView, baselines: Baselines, keys: OperationKeys, keyIds: number[]): OperationHistogram[] {
+  const values = new Map<number, number[]>(keyIds.map((id) => [id, []]));
+  for (let i = 0; i < view.spanCount; i++) values.get(view.key[i])?.push(view.duration[i]);
   return keyIds.map((id) => {
-    const values: number[] = [];
-    for (let i = 0; i < view.spanCount; i++) if (view.key[i] === id) values.push(view.duration[i]);
     const b = baselines.byKey[id]?.latency;
     const base = b ? Array.from(b.sortedLog, (v) => Math.expm1(v)) : [];
     const k = keys.key(id);
-    return { service: k.service, operation: k.operation, spanKind: k.spanKind, ...latencyHistogram(base, values) };
+    return { service: k.service, operation: k.operation, spanKind: k.spanKind, ...latencyHistogram(base, values.get(id)!) };
   });
 }

@@ -91,7 +91,7 @@ export async function* streamJsonDocument(chunks: AsyncIterable<Uint8Array>, max
   const describe = (b: number) => `character ${JSON.stringify(String.fromCharCode(b))}`;
 
   for await (const chunk of chunks) {
-    const buf = chunk;
+    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let i = 0;
     let pieceStart = 0;
     const n = buf.length;
@@ -100,25 +100,39 @@ export async function* streamJsonDocument(chunks: AsyncIterable<Uint8Array>, max
       if (capturing) {
         // Scan to the end of the value, keeping line count.
         let done = false;
-        for (; i < n; i++, offset++) {
+        while (i < n) {
+          if (inString) {
+            // Jump to the next quote; it closes the string unless an odd run of backslashes precedes it.
+            // (Valid JSON strings hold no raw line feeds, so none are skipped uncounted.)
+            const q = buf.indexOf(B.QUOTE, i);
+            const stop = q === -1 ? n : q;
+            let k = stop - 1;
+            while (k >= i && buf[k] === B.BACKSLASH) k--;
+            let run = stop - 1 - k;
+            if (k < i && escaped) run++;
+            offset += stop - i;
+            i = stop;
+            if (q === -1) {
+              escaped = run % 2 === 1;
+              break;
+            }
+            escaped = false;
+            i++;
+            offset++;
+            if (run % 2 === 1) continue;
+            inString = false;
+            if (depth === 0) {
+              done = true;
+              break;
+            }
+            continue;
+          }
           const c = buf[i];
           if (c === B.LF) {
             line++;
             lineStart = offset + 1;
           }
-          if (inString) {
-            if (escaped) escaped = false;
-            else if (c === B.BACKSLASH) escaped = true;
-            else if (c === B.QUOTE) {
-              inString = false;
-              if (depth === 0) {
-                i++;
-                offset++;
-                done = true;
-                break;
-              }
-            }
-          } else if (scalar) {
+          if (scalar) {
             if (c === B.COMMA || c === B.RBRACE || c === B.RBRACKET || isSpace(c)) {
               if (c === B.LF) line--; // counted again by the structural scan
               done = true;
@@ -135,6 +149,8 @@ export async function* streamJsonDocument(chunks: AsyncIterable<Uint8Array>, max
               break;
             }
           }
+          i++;
+          offset++;
         }
         const piece = buf.subarray(pieceStart, i);
         captured += piece.length;

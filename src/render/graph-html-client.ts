@@ -17,6 +17,7 @@ export const GRAPH_HTML_SCRIPT = String.raw`
   var tip = document.getElementById('tooltip');
 
   // --- layout -------------------------------------------------------------------------------
+  var started = performance.now();
   var seed = 42;
   function rnd() { seed = (seed + 0x6d2b79f5) | 0; var t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }
   var K = n < 40 ? 90 : n < 200 ? 64 : 48;
@@ -30,13 +31,13 @@ export const GRAPH_HTML_SCRIPT = String.raw`
     dx.fill(0); dy.fill(0);
     var grid = new Map();
     for (i = 0; i < n; i++) {
-      var key = Math.floor(x[i] / cell) + ':' + Math.floor(y[i] / cell);
+      var key = (Math.floor(x[i] / cell) + 32768) * 65536 + (Math.floor(y[i] / cell) + 32768);
       var list = grid.get(key); if (list) list.push(i); else grid.set(key, [i]);
     }
     for (i = 0; i < n; i++) {
       var cx = Math.floor(x[i] / cell), cy = Math.floor(y[i] / cell);
       for (var gx = cx - 1; gx <= cx + 1; gx++) for (var gy = cy - 1; gy <= cy + 1; gy++) {
-        var bucket = grid.get(gx + ':' + gy); if (!bucket) continue;
+        var bucket = grid.get((gx + 32768) * 65536 + (gy + 32768)); if (!bucket) continue;
         for (var b = 0; b < bucket.length; b++) {
           var j = bucket[b]; if (j === i) continue;
           var ddx = x[i] - x[j], ddy = y[i] - y[j], d2 = ddx * ddx + ddy * ddy;
@@ -60,6 +61,8 @@ export const GRAPH_HTML_SCRIPT = String.raw`
     }
     temp = Math.max(1, temp - cool);
   }
+
+  var layoutMs = Math.round(performance.now() - started);
 
   // --- drawing ------------------------------------------------------------------------------
   function el(name, attrs, parent) {
@@ -171,7 +174,7 @@ export const GRAPH_HTML_SCRIPT = String.raw`
     }
   });
   fit();
-  window.__deps = { nodes: n, edges: edges.length, drawnNodes: nodeLayer.childNodes.length, drawnEdges: edgeLayer.childNodes.length };
+  window.__deps = { nodes: n, edges: edges.length, drawnNodes: nodeLayer.childNodes.length, drawnEdges: edgeLayer.childNodes.length, layoutMs: layoutMs, totalMs: Math.round(performance.now() - started) };
   document.documentElement.setAttribute('data-ready', '1');
 })();
 `;

@@ -21,6 +21,10 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
   switch (scheme) {
     case 'memory':
       return createMemoryStore();
+    case 'sqlite': {
+      const { openSqliteStoreUri } = await import('../storage/sqlite/sqlite-store.js');
+      return openSqliteStoreUri(uri, { readOnly: options.readOnly });
+    }
     case 'file': {
       const { openFileStore } = await import('./file-store.js');
       return openFileStore(uri, options);

@@ -82,7 +82,7 @@ describe('import: bad input gives one line, exit 2, no stack trace', () => {
 
   it('bad input on stdin is named "stdin"', async () => {
     const r = await runCli(['import', '--store', 'memory:', '-'], { input: '{"data": [\n' });
-    expectOneLineError(r, 2, /^jaeger-sls: stdin:1:11 \(byte 10\): malformed JSON: unexpected end of input/);
+    expectOneLineError(r, 2, /^jaeger-sls: stdin:2:1 \(byte 11\): malformed JSON: unexpected end of input/);
   });
 
   it('good input on stdin imports, with the summary on stdout and no progress bar off a terminal', async () => {

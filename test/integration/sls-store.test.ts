@@ -10,7 +10,6 @@ import { openStore } from '../../src/sources/open-store.js';
 import { spanIndexConfig } from '../../src/storage/sls/index-config.js';
 import { openSlsStoreUri } from '../../src/storage/sls/open.js';
 import type { SlsStore } from '../../src/storage/sls/sls-store.js';
-import type { Store } from '../../src/storage/types.js';
 import { SlsEmulator } from '../support/sls-emulator/index.js';
 
 const SECRET = 'test-ak-secret';

@@ -4,7 +4,8 @@
  *
  * URI parameters: endpoint (required; host[:port], http:// or https:// prefix, https by default),
  * compress (lz4 | deflate | none, default lz4), lookbackHours (read window when a query has no
- * time bounds, default 720), timeoutMs (per request, default 30000), credentialsFile (path).
+ * time bounds, default 720), timeoutMs (per request, default 30000), bufferMB (spans accepted but
+ * not yet acknowledged by SLS, default 64; writers wait beyond it), credentialsFile (path).
  *
  * Credentials: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET /
  * ALIBABA_CLOUD_SECURITY_TOKEN, else aliyun-log-jaeger's ACCESS_KEY_ID / ACCESS_KEY_SECRET, else the
@@ -23,6 +24,7 @@ export interface SlsStoreConfig {
   compress: CompressType;
   lookbackHours: number;
   timeoutMs: number;
+  bufferBytes: number;
   credentials: SlsCredentials;
 }
 
@@ -32,7 +34,7 @@ export const CREDENTIAL_ENV_HINT =
 const PROJECT = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const INSTANCE = /^[a-z0-9][a-z0-9_-]{0,50}$/;
 const SECRET_PARAMS = /^(access[_-]?key|accesskey|secret|token|ak|sk|security)/i;
-const KNOWN_PARAMS = new Set(['endpoint', 'compress', 'lookbackHours', 'timeoutMs', 'credentialsFile']);
+const KNOWN_PARAMS = new Set(['endpoint', 'compress', 'lookbackHours', 'timeoutMs', 'bufferMB', 'credentialsFile']);
 
 export function parseSlsUri(uri: string, env: NodeJS.ProcessEnv = process.env): SlsStoreConfig {
   const m = /^sls:\/\/([^/?#]*)\/([^/?#]*)\/?(?:\?([^#]*))?$/i.exec(uri.trim());
@@ -58,8 +60,9 @@ export function parseSlsUri(uri: string, env: NodeJS.ProcessEnv = process.env): 
   if (!['lz4', 'deflate', 'none'].includes(compress)) throw new ConfigError(`invalid compress "${compress}": expected lz4, deflate or none`);
   const lookbackHours = positiveNumber(params.get('lookbackHours') ?? '720', 'lookbackHours');
   const timeoutMs = positiveNumber(params.get('timeoutMs') ?? '30000', 'timeoutMs');
+  const bufferBytes = Math.round(positiveNumber(params.get('bufferMB') ?? '64', 'bufferMB') * 1024 * 1024);
   const credentials = loadCredentials(env, params.get('credentialsFile') ?? undefined);
-  return { project, instance, endpoint, compress, lookbackHours, timeoutMs, credentials };
+  return { project, instance, endpoint, compress, lookbackHours, timeoutMs, bufferBytes, credentials };
 }
 
 function positiveNumber(text: string, name: string): number {

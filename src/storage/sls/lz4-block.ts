@@ -83,8 +83,7 @@ function writeSequence(dst: Uint8Array, op: number, src: Uint8Array, litStart: n
   const tokenPos = op++;
   dst[tokenPos] = ((litLen >= 15 ? 15 : litLen) << 4) | (ml >= 15 ? 15 : ml);
   if (litLen >= 15) op = writeLength(dst, op, litLen - 15);
-  dst.set(src.subarray(litStart, litStart + litLen), op);
-  op += litLen;
+  op = copyBytes(dst, op, src, litStart, litLen);
   dst[op++] = offset & 0xff;
   dst[op++] = offset >>> 8;
   if (ml >= 15) op = writeLength(dst, op, ml - 15);
@@ -94,8 +93,17 @@ function writeSequence(dst: Uint8Array, op: number, src: Uint8Array, litStart: n
 function writeLastLiterals(dst: Uint8Array, op: number, src: Uint8Array, litStart: number, litLen: number): number {
   dst[op++] = (litLen >= 15 ? 15 : litLen) << 4;
   if (litLen >= 15) op = writeLength(dst, op, litLen - 15);
-  dst.set(src.subarray(litStart, litStart + litLen), op);
-  return op + litLen;
+  return copyBytes(dst, op, src, litStart, litLen);
+}
+
+/** Short runs by hand (no subarray allocation), long ones with a native copy. */
+function copyBytes(dst: Uint8Array, op: number, src: Uint8Array, from: number, len: number): number {
+  if (len < 32) {
+    for (let i = 0; i < len; i++) dst[op + i] = src[from + i];
+  } else {
+    dst.set(src.subarray(from, from + len), op);
+  }
+  return op + len;
 }
 
 /** Decompresses one LZ4 block whose decompressed size is known (x-log-bodyrawsize). */

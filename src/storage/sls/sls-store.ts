@@ -74,6 +74,7 @@ export class SlsStore implements Store {
     this.nowMs = options.nowMs ?? Date.now;
     this.client = new SlsClient({ endpoint: config.endpoint, credentials: config.credentials, timeoutMs: config.timeoutMs });
     this.producer = new Producer({
+      maxBufferBytes: config.bufferBytes,
       ...options.producer,
       log: this.log,
       send: async (target, group) => {

@@ -40,7 +40,8 @@ export interface EmulatorOptions {
   enforceTimeWindow?: boolean;
 }
 
-export type FaultKind = 'http429' | 'http500' | 'http503' | 'quota' | 'drop' | 'slow' | 'incomplete';
+/** `outage`: every hit fails with one of 429, 500, 503, 403 WriteQuotaExceed or a dropped connection. */
+export type FaultKind = 'http429' | 'http500' | 'http503' | 'quota' | 'drop' | 'slow' | 'incomplete' | 'outage';
 
 export interface Fault {
   kind: FaultKind;
@@ -207,12 +208,21 @@ export class SlsEmulator {
     const isPut = req.method === 'POST' && /^\/logstores\/[^/]+\/shards\/(lb|route)$/.test(path);
     const isGet = req.method === 'GET' && /^\/logstores\/[^/]+$/.test(path) && (url.searchParams.get('type') === 'log' || url.searchParams.get('type') === 'histogram');
     let body: Buffer;
+    if (isPut) {
+      this.putInFlight++;
+      this.stats.maxConcurrentPutLogs = Math.max(this.stats.maxConcurrentPutLogs, this.putInFlight);
+      res.once('close', () => this.putInFlight--);
+    }
     try {
       body = await readBody(req);
     } catch {
       return;
     }
-    const fault = this.takeFault(isPut ? 'write' : isGet ? 'read' : 'other');
+    let fault = this.takeFault(isPut ? 'write' : isGet ? 'read' : 'other');
+    if (fault?.kind === 'outage') {
+      const kinds = ['http429', 'http500', 'http503', 'quota', 'drop'] as const;
+      fault = { kind: kinds[this.stats.faultsInjected % kinds.length] };
+    }
     if (fault?.kind === 'drop') {
       req.socket.destroy();
       return;
@@ -230,13 +240,7 @@ export class SlsEmulator {
       for (const [k, v] of url.searchParams) query[k] = v;
       this.authenticate(req, path, query, body);
       if (isPut) {
-        this.putInFlight++;
-        this.stats.maxConcurrentPutLogs = Math.max(this.stats.maxConcurrentPutLogs, this.putInFlight);
-        try {
-          this.putLogs(project, path.split('/')[2], req, body);
-        } finally {
-          this.putInFlight--;
-        }
+        this.putLogs(project, path.split('/')[2], req, body);
         res.writeHead(200, { 'content-length': 0 }).end();
         return;
       }
@@ -299,7 +303,7 @@ export class SlsEmulator {
     if (raw.length > 10 * 1024 * 1024) throw new HttpError(400, 'PostBodyTooLarge', 'body too large');
     let group: { Logs?: { Time: number; TimeNs?: number; Contents?: { Key: string; Value: string }[] }[]; Topic?: string; Source?: string; LogTags?: { Key: string; Value: string }[] };
     try {
-      group = LogGroupProto.toObject(LogGroupProto.decode(raw)) as typeof group;
+      group = LogGroupProto.decode(raw) as unknown as typeof group;
     } catch (err) {
       throw new HttpError(400, 'PostBodyInvalid', `invalid LogGroup: ${(err as Error).message}`);
     }
@@ -312,7 +316,7 @@ export class SlsEmulator {
         throw new HttpError(400, 'PostBodyInvalid', 'post data time is out of range');
       }
       const row: Row = { __time__: String(log.Time), __topic__: group.Topic ?? '', __source__: group.Source ?? '' };
-      if (log.TimeNs !== undefined) row.__time_ns_part__ = String(log.TimeNs);
+      if (log.TimeNs) row.__time_ns_part__ = String(log.TimeNs);
       for (const t of group.LogTags ?? []) row[`__tag__:${t.Key}`] = t.Value;
       for (const c of log.Contents ?? []) row[c.Key] = c.Value;
       rows.push(row);

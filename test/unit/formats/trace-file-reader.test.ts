@@ -244,6 +244,12 @@ describe('bad input: file, position and reason', () => {
     expect(deps.errors[0]).toMatch(/^not-traces\.json: \[0\]: not trace data: .*found keys "parent", "child", "callCount"$/);
   });
 
+  it('an empty envelope or array (an export that matched nothing) is no traces, not an error', async () => {
+    for (const doc of ['{"data":[\n],"total":0,"limit":0,"offset":0,"errors":null}\n', '[]', '{"resourceSpans":[]}', '{"data": null}']) {
+      expect(await read('empty.json', text(doc))).toMatchObject({ spans: [], errors: [] });
+    }
+  });
+
   it('readAllSpans throws the first error', async () => {
     await expect(readAllSpans('x', createReadStream(bad('non-hex-id.json')))).rejects.toThrow(/non-hex-id|xyz-not-hex/);
   });

@@ -1,0 +1,277 @@
+import type { ProtoKeyValue, ProtoLog, ProtoProcess, ProtoSpan, ProtoSpanRef, ProtoTimestamp } from './mapping.js';
+
+/**
+ * A fast decoder for jaeger.storage.v1.WriteSpanRequest, the message of the ingest hot path.
+ * It produces exactly the object @grpc/proto-loader produces with PROTO_LOADER_OPTIONS (camelCase,
+ * every field present, int64 as decimal strings, bytes as Buffer views, absent messages as null) —
+ * a property test checks the two agree — at a fraction of protobufjs' decode + toObject cost.
+ * Field numbers: proto/jaeger/api_v2/model.proto. Malformed input throws.
+ */
+export function decodeWriteSpanRequest(buf: Buffer): { span: ProtoSpan | null } {
+  const r = new WireReader(buf);
+  let span: ProtoSpan | null = null;
+  while (r.pos < r.end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) span = decodeSpan(r, r.lengthEnd());
+    else r.skip(tag & 7);
+  }
+  return { span };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function decodeSpan(r: WireReader, end: number): ProtoSpan {
+  const span: ProtoSpan = {
+    traceId: EMPTY,
+    spanId: EMPTY,
+    operationName: '',
+    references: [],
+    flags: 0,
+    startTime: null,
+    duration: null,
+    tags: [],
+    logs: [],
+    process: null,
+    processId: '',
+    warnings: [],
+  };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        span.traceId = r.bytes();
+        break;
+      case (2 << 3) | 2:
+        span.spanId = r.bytes();
+        break;
+      case (3 << 3) | 2:
+        span.operationName = r.string();
+        break;
+      case (4 << 3) | 2:
+        span.references.push(decodeSpanRef(r, r.lengthEnd()));
+        break;
+      case (5 << 3) | 0:
+        span.flags = r.uint32();
+        break;
+      case (6 << 3) | 2:
+        span.startTime = decodeTimestamp(r, r.lengthEnd());
+        break;
+      case (7 << 3) | 2:
+        span.duration = decodeTimestamp(r, r.lengthEnd());
+        break;
+      case (8 << 3) | 2:
+        span.tags.push(decodeKeyValue(r, r.lengthEnd()));
+        break;
+      case (9 << 3) | 2:
+        span.logs.push(decodeLog(r, r.lengthEnd()));
+        break;
+      case (10 << 3) | 2:
+        span.process = decodeProcess(r, r.lengthEnd());
+        break;
+      case (11 << 3) | 2:
+        span.processId = r.string();
+        break;
+      case (12 << 3) | 2:
+        span.warnings.push(r.string());
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.expectAt(end);
+  return span;
+}
+
+function decodeSpanRef(r: WireReader, end: number): ProtoSpanRef {
+  const ref: ProtoSpanRef = { traceId: EMPTY, spanId: EMPTY, refType: 0 };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) ref.traceId = r.bytes();
+    else if (tag === ((2 << 3) | 2)) ref.spanId = r.bytes();
+    else if (tag === ((3 << 3) | 0)) ref.refType = r.int32();
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return ref;
+}
+
+/** google.protobuf.Timestamp and Duration share the wire shape {int64 seconds = 1; int32 nanos = 2}. */
+function decodeTimestamp(r: WireReader, end: number): ProtoTimestamp {
+  const ts: ProtoTimestamp = { seconds: '0', nanos: 0 };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 0)) ts.seconds = r.int64String();
+    else if (tag === ((2 << 3) | 0)) ts.nanos = r.int32();
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return ts;
+}
+
+function decodeKeyValue(r: WireReader, end: number): ProtoKeyValue {
+  const kv: ProtoKeyValue = { key: '', vType: 0, vStr: '', vBool: false, vInt64: '0', vFloat64: 0, vBinary: EMPTY };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        kv.key = r.string();
+        break;
+      case (2 << 3) | 0:
+        kv.vType = r.int32();
+        break;
+      case (3 << 3) | 2:
+        kv.vStr = r.string();
+        break;
+      case (4 << 3) | 0:
+        kv.vBool = r.bool();
+        break;
+      case (5 << 3) | 0:
+        kv.vInt64 = r.int64String();
+        break;
+      case (6 << 3) | 1:
+        kv.vFloat64 = r.double();
+        break;
+      case (7 << 3) | 2:
+        kv.vBinary = r.bytes();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.expectAt(end);
+  return kv;
+}
+
+function decodeLog(r: WireReader, end: number): ProtoLog {
+  const log: ProtoLog = { timestamp: null, fields: [] };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) log.timestamp = decodeTimestamp(r, r.lengthEnd());
+    else if (tag === ((2 << 3) | 2)) log.fields.push(decodeKeyValue(r, r.lengthEnd()));
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return log;
+}
+
+/** Like protobufjs, a repeated occurrence of a singular message field replaces the earlier one. */
+function decodeProcess(r: WireReader, end: number): ProtoProcess {
+  const p: ProtoProcess = { serviceName: '', tags: [] };
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) p.serviceName = r.string();
+    else if (tag === ((2 << 3) | 2)) p.tags.push(decodeKeyValue(r, r.lengthEnd()));
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return p;
+}
+
+const TWO_32 = 4294967296;
+
+/** Protobuf wire primitives over a Buffer; every read is bounds-checked. */
+class WireReader {
+  pos = 0;
+  readonly end: number;
+
+  constructor(private readonly buf: Buffer) {
+    this.end = buf.length;
+  }
+
+  private fail(what: string): never {
+    throw new Error(`invalid protobuf: ${what} at offset ${this.pos}`);
+  }
+
+  /** A varint as two 32-bit halves (low, high), both unsigned. */
+  private varint(): [number, number] {
+    let lo = 0;
+    let hi = 0;
+    let shift = 0;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) this.fail('truncated varint');
+      const b = this.buf[this.pos++];
+      if (shift < 28) lo |= (b & 0x7f) << shift;
+      else if (shift === 28) {
+        lo |= (b & 0x0f) << 28;
+        hi |= (b & 0x7f) >>> 4;
+      } else hi |= (b & 0x7f) << (shift - 32);
+      if (b < 0x80) return [lo >>> 0, hi >>> 0];
+      shift += 7;
+    }
+    return this.fail('varint longer than 10 bytes');
+  }
+
+  uint32(): number {
+    return this.varint()[0];
+  }
+
+  int32(): number {
+    return this.varint()[0] | 0;
+  }
+
+  bool(): boolean {
+    const [lo, hi] = this.varint();
+    return lo !== 0 || hi !== 0;
+  }
+
+  /** int64 as a decimal string (proto-loader's `longs: String`). */
+  int64String(): string {
+    const [lo, hi] = this.varint();
+    if (hi === 0) return String(lo);
+    if (hi < 0x200000) return String(hi * TWO_32 + lo);
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
+  }
+
+  double(): number {
+    if (this.pos + 8 > this.end) this.fail('truncated double');
+    const v = this.buf.readDoubleLE(this.pos);
+    this.pos += 8;
+    return v;
+  }
+
+  /** Reads a length prefix and returns where the delimited value ends. */
+  lengthEnd(): number {
+    const len = this.uint32();
+    const end = this.pos + len;
+    if (end > this.end) this.fail('length beyond the message');
+    return end;
+  }
+
+  bytes(): Buffer {
+    const end = this.lengthEnd();
+    const out = this.buf.subarray(this.pos, end);
+    this.pos = end;
+    return out;
+  }
+
+  string(): string {
+    const end = this.lengthEnd();
+    const out = this.buf.toString('utf8', this.pos, end);
+    this.pos = end;
+    return out;
+  }
+
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0:
+        this.varint();
+        return;
+      case 1:
+        this.pos += 8;
+        break;
+      case 2:
+        this.pos = this.lengthEnd();
+        return;
+      case 5:
+        this.pos += 4;
+        break;
+      default:
+        this.fail(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > this.end) this.fail('truncated field');
+  }
+
+  expectAt(end: number): void {
+    if (this.pos !== end) this.fail('field crosses its message boundary');
+  }
+}

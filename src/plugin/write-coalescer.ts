@@ -1,0 +1,62 @@
+import type { Span } from '../model/index.js';
+
+/** Most spans merged into one store write. */
+export const MAX_COALESCED_SPANS = 10_000;
+
+interface PendingWrite {
+  spans: readonly Span[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit for concurrent writers: while one store write is running, later calls queue; when it
+ * finishes, everything queued goes to the store in one call. Each caller's promise settles when its
+ * own spans are durable. If a merged write fails, its parts are retried one by one so each caller
+ * gets its own outcome (a bad batch never fails a neighbour).
+ */
+export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>, maxSpans = MAX_COALESCED_SPANS): (spans: readonly Span[]) => Promise<void> {
+  const queue: PendingWrite[] = [];
+  let running = false;
+
+  const settleEach = async (parts: PendingWrite[]) => {
+    for (const p of parts) {
+      try {
+        await write(p.spans);
+        p.resolve();
+      } catch (err) {
+        p.reject(err);
+      }
+    }
+  };
+
+  const drain = async () => {
+    running = true;
+    while (queue.length > 0) {
+      const parts: PendingWrite[] = [];
+      let count = 0;
+      while (queue.length > 0 && (parts.length === 0 || count + queue[0].spans.length <= maxSpans)) {
+        const p = queue.shift()!;
+        parts.push(p);
+        count += p.spans.length;
+      }
+      if (parts.length === 1) {
+        await settleEach(parts);
+        continue;
+      }
+      try {
+        await write(parts.flatMap((p) => p.spans));
+        for (const p of parts) p.resolve();
+      } catch {
+        await settleEach(parts);
+      }
+    }
+    running = false;
+  };
+
+  return (spans) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ spans, resolve, reject });
+      if (!running) void drain();
+    });
+}

@@ -1,0 +1,98 @@
+/**
+ * Keys of the sqlite search index (table `postings`): a 30-bit hash of what a span can be searched
+ * by, scoped to a tenant — its service, its service + operation, and each `key=AsString(value)` of
+ * its tags, process tags and log fields (tag keys leave the service out, so tag-only searches work;
+ * `serviceBit` narrows them per posting entry). A hash only selects candidates; every candidate
+ * trace is checked with the exact matching rule, so collisions cost time, never correctness.
+ */
+import type { KeyValue, Span, TraceQuery } from '../../model/index.js';
+import { tagValueAsString } from '../../model/index.js';
+
+const SERVICE = 1;
+const OPERATION = 2;
+const TAG = 3;
+
+// FNV-1a style hash in two 32-bit lanes over a sequence of strings, without concatenating them.
+let laneA = 0;
+let laneB = 0;
+
+function begin(tenant: number, kind: number): void {
+  laneA = Math.imul(0x811c9dc5 ^ tenant, 0x01000193) ^ kind;
+  laneB = Math.imul(0x9747b28c ^ kind, 0x5bd1e995) ^ tenant;
+}
+
+function feed(text: string): void {
+  let a = laneA;
+  let b = laneB;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  // Length as a separator so ("ab","c") and ("a","bc") differ.
+  laneA = Math.imul(a ^ (text.length + 0x10000), 0x01000193);
+  laneB = Math.imul(b ^ (text.length + 0x10000), 0x5bd1e995);
+}
+
+/**
+ * A non-negative integer below 2^30, so V8 keeps it unboxed (a Smi) in the hot write path. With
+ * about a billion values, collisions stay rare enough to cost nothing measurable.
+ */
+function end(): number {
+  let h = laneB ^ Math.imul(laneA, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 2;
+}
+
+export function serviceKey(tenant: number, service: string): number {
+  begin(tenant, SERVICE);
+  feed(service);
+  return end();
+}
+
+export function operationKey(tenant: number, service: string, operation: string): number {
+  begin(tenant, OPERATION);
+  feed(service);
+  feed(operation);
+  return end();
+}
+
+export function tagKey(tenant: number, key: string, value: string): number {
+  begin(tenant, TAG);
+  feed(key);
+  feed(value);
+  return end();
+}
+
+/** One of 32 bits standing for the service in a posting entry's service mask. */
+export function serviceBit(service: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < service.length; i++) h = Math.imul(h ^ service.charCodeAt(i), 0x01000193);
+  return 1 << ((h ^ (h >>> 16)) % 30);
+}
+
+/** Calls `add` with every index key of the span (repeats possible). */
+export function forEachSpanKey(tenant: number, span: Span, add: (key: number) => void): void {
+  add(serviceKey(tenant, span.process.serviceName));
+  add(operationKey(tenant, span.process.serviceName, span.operationName));
+  addTags(tenant, span.tags, add);
+  addTags(tenant, span.process.tags, add);
+  for (const log of span.logs) addTags(tenant, log.fields, add);
+}
+
+function addTags(tenant: number, tags: readonly KeyValue[], add: (key: number) => void): void {
+  for (const t of tags) add(tagKey(tenant, t.key, t.type === 'string' ? t.value : tagValueAsString(t)));
+}
+
+/** The index keys a query could be driven by; any one of them selects a superset of the matches. */
+export function queryKeys(tenant: number, query: TraceQuery): number[] {
+  const keys: number[] = [];
+  if (query.serviceName) {
+    keys.push(serviceKey(tenant, query.serviceName));
+    if (query.operationName) keys.push(operationKey(tenant, query.serviceName, query.operationName));
+  }
+  for (const [k, v] of Object.entries(query.tags ?? {})) keys.push(tagKey(tenant, k, v));
+  return keys;
+}

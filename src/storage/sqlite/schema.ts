@@ -1,0 +1,87 @@
+/**
+ * Versioned schema of the embedded store, tracked in SQLite's `PRAGMA user_version`.
+ * Migration N brings a database from version N−1 to N; each runs in the same transaction as the
+ * version bump, so a crash leaves the database at a whole version. Never edit a released migration;
+ * append a new one.
+ *
+ * Layout (all times integer µs since epoch):
+ * - tenants(id, name)                    — "" is the default tenant.
+ * - operations(tenant, service, name, kind) — answers GetServices / GetOperations.
+ * - chunks(id, tenant, trace_id, start_min, start_max, span_count, body) — the spans of one trace
+ *   id from one write batch, encoded by span-codec.ts; indexed by trace id and by time.
+ * - postings(id, hash, start_min, start_max, n, entries) — search index: per write batch and index
+ *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, earliest and latest start of the
+ *   chunk's spans carrying the key, service mask of those spans (serviceBit).
+ * - archive_chunks — archived spans, same encoding, apart from the primary data.
+ */
+import type Database from 'better-sqlite3';
+
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tenants (
+    id   INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE
+  );
+  INSERT INTO tenants (id, name) VALUES (0, '');
+  CREATE TABLE operations (
+    tenant  INTEGER NOT NULL,
+    service TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    kind    TEXT NOT NULL,
+    PRIMARY KEY (tenant, service, name, kind)
+  ) WITHOUT ROWID;
+  CREATE TABLE chunks (
+    id         INTEGER PRIMARY KEY,
+    tenant     INTEGER NOT NULL,
+    trace_id   BLOB NOT NULL,
+    start_min  INTEGER NOT NULL,
+    start_max  INTEGER NOT NULL,
+    span_count INTEGER NOT NULL,
+    body       TEXT NOT NULL
+  );
+  CREATE INDEX chunks_by_trace ON chunks (trace_id, tenant);
+  CREATE INDEX chunks_by_time ON chunks (tenant, start_max);
+  CREATE TABLE postings (
+    id        INTEGER PRIMARY KEY,
+    hash      INTEGER NOT NULL,
+    start_min INTEGER NOT NULL,
+    start_max INTEGER NOT NULL,
+    n         INTEGER NOT NULL,
+    entries   BLOB NOT NULL
+  );
+  CREATE INDEX postings_by_key ON postings (hash, start_max, start_min, n);
+  CREATE TABLE archive_chunks (
+    id       INTEGER PRIMARY KEY,
+    tenant   INTEGER NOT NULL,
+    trace_id BLOB NOT NULL,
+    body     TEXT NOT NULL
+  );
+  CREATE INDEX archive_chunks_by_trace ON archive_chunks (trace_id, tenant);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies the missing migrations; returns the versions applied (empty when up to date).
+ * Throws Error with a plain message when the file is newer than this program.
+ */
+export function migrate(db: Database.Database): number[] {
+  const applied: number[] = [];
+  db.transaction(() => {
+    const current = schemaVersion(db);
+    if (current > SCHEMA_VERSION) {
+      throw new Error(`schema version ${current} is newer than this jaeger-sls supports (${SCHEMA_VERSION})`);
+    }
+    for (let v = current + 1; v <= SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v - 1]);
+      applied.push(v);
+    }
+    if (applied.length) db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+  return applied;
+}

@@ -1,0 +1,569 @@
+/**
+ * The embedded store, `sqlite:PATH` (default `sqlite:jaeger-sls.db`), on better-sqlite3.
+ *
+ * Writes: one transaction per writeSpans call. Each batch's spans are grouped by trace id into
+ * chunks (one row each, encoded by span-codec.ts) and indexed by postings (one row per index key
+ * per batch, index-keys.ts), so the row count grows with traces and distinct keys, not spans.
+ * Duplicate span ids are stored as given; reference order is kept by the encoding.
+ *
+ * Reads: GetTrace reads the chunks of one trace id. FindTraces picks the most selective index key
+ * of the query (service, service+operation, or a tag), walks its postings newest first, and checks
+ * each candidate trace with the exact memstore rule (trace-matching.ts) before yielding it whole.
+ * Queries with no usable key walk the chunks by time. Results stream; nothing holds every match.
+ *
+ * NOTE durability: journal_mode=WAL with synchronous=NORMAL (default). A commit is appended to the
+ * WAL with write(2) before writeSpans resolves, so it lives in the OS page cache and survives the
+ * process being killed (kill -9, crash, OOM): the next open replays the WAL. Only an OS crash or
+ * power loss before the next checkpoint's fsync can drop the last commits (never corrupting the
+ * file). The requirement is "acknowledged = durable across a kill -9 of the process", which NORMAL
+ * meets at a fraction of FULL's cost (an fsync per commit). `sqlite:PATH?synchronous=full` makes
+ * every acknowledged batch survive power loss too.
+ */
+import Database from 'better-sqlite3';
+import type {
+  DependencyLink,
+  FoundTraceId,
+  GetTraceQuery,
+  Operation,
+  OperationQuery,
+  Span,
+  Trace,
+  TraceQuery,
+} from '../../model/index.js';
+import {
+  ConfigError,
+  InvalidArgumentError,
+  NotSupportedError,
+  StorageUnavailableError,
+  TraceNotFoundError,
+  spanKind,
+  validateSpan,
+} from '../../model/index.js';
+import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
+import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
+import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import { decodeChunk, encodeChunk } from './span-codec.js';
+import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
+import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
+
+export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
+
+/** Largest number of spans of one trace stored in one chunk row. */
+const MAX_CHUNK_SPANS = 512;
+/** Rows read per page while walking postings or chunks. */
+const PAGE_ROWS = 64;
+/** Posting entry: chunk id, earliest start, latest start, service mask — float64 LE each. */
+const ENTRY_FIELDS = 4;
+const MIN_TIME = Number.MIN_SAFE_INTEGER;
+const MAX_TIME = Number.MAX_SAFE_INTEGER;
+
+export interface SqliteStoreOptions {
+  /** Open an existing file for reading only: no migrations, writes rejected. */
+  readOnly?: boolean;
+  /** `normal` (default: durable across process kill) or `full` (also across power loss). */
+  synchronous?: 'normal' | 'full';
+  /** SQLite page cache per connection, MiB. Default 64. */
+  cacheMiB?: number;
+}
+
+/** `sqlite:PATH[?synchronous=full]`, `sqlite:` (default file) or `sqlite::memory:`. */
+export function parseSqliteUri(uri: string): { path: string; synchronous: 'normal' | 'full' } {
+  let rest = uri.replace(/^sqlite:/i, '');
+  if (rest.startsWith('//')) rest = rest.slice(2);
+  let synchronous: 'normal' | 'full' = 'normal';
+  const q = rest.indexOf('?');
+  if (q >= 0) {
+    const params = new URLSearchParams(rest.slice(q + 1));
+    rest = rest.slice(0, q);
+    for (const [key, value] of params) {
+      if (key === 'synchronous' && (value === 'normal' || value === 'full')) synchronous = value;
+      else throw new ConfigError(`store "${uri}": unknown option ${key}=${value} (expected synchronous=normal|full)`);
+    }
+  }
+  return { path: rest === '' ? DEFAULT_SQLITE_PATH : rest, synchronous };
+}
+
+export async function openSqliteStoreUri(uri: string, options: { readOnly?: boolean } = {}): Promise<Store> {
+  const { path, synchronous } = parseSqliteUri(uri);
+  return openSqliteStore(path, { ...options, synchronous });
+}
+
+export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
+  let db: Database.Database | undefined;
+  try {
+    db = options.readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
+    db.pragma('busy_timeout = 5000');
+    db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheMiB ?? 64))}`);
+    if (options.readOnly) {
+      const version = schemaVersion(db);
+      if (version !== SCHEMA_VERSION) {
+        throw new Error(version === 0 ? 'not a jaeger-sls database (no schema)' : `schema version ${version}, this jaeger-sls reads ${SCHEMA_VERSION}`);
+      }
+    } else {
+      if (process.env.JSLS_PAGE) db.pragma(`page_size = ${Number(process.env.JSLS_PAGE)}`);
+      db.pragma('journal_mode = WAL');
+      if (process.env.JSLS_CKPT) db.pragma(`wal_autocheckpoint = ${Number(process.env.JSLS_CKPT)}`);
+      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      migrate(db);
+    }
+    return new SqliteStore(new SqliteDatabase(db, path, options.readOnly ?? false));
+  } catch (error) {
+    db?.close();
+    const reason = error instanceof Error ? error.message : String(error);
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StorageUnavailableError(`sqlite store "${path}": ${reason}`);
+    throw new ConfigError(`cannot open sqlite store "${path}": ${reason}`);
+  }
+}
+
+type Row<T> = T | undefined;
+
+interface Candidate {
+  chunk: number;
+  /** Latest start (µs) of the chunk's spans carrying the driving key: the "newest" order. */
+  key: number;
+}
+
+/** The connection, its prepared statements and caches, shared by every tenant view. */
+class SqliteDatabase {
+  private closed = false;
+  private readonly tenantIds = new Map<string, number>();
+  /** Per tenant: operations known to be in the `operations` table. */
+  private readonly knownOperations = new Map<number, KnownOperations>();
+  private readonly stmt;
+
+  constructor(
+    private readonly db: Database.Database,
+    readonly path: string,
+    readonly readOnly: boolean,
+  ) {
+    this.stmt = {
+      selectTenant: db.prepare<[string], { id: number }>('SELECT id FROM tenants WHERE name = ?'),
+      insertTenant: readOnly ? undefined : db.prepare<[string]>('INSERT OR IGNORE INTO tenants (name) VALUES (?)'),
+      insertOperation: readOnly ? undefined : db.prepare<[number, string, string, string]>('INSERT OR IGNORE INTO operations (tenant, service, name, kind) VALUES (?, ?, ?, ?)'),
+      insertChunk: readOnly
+        ? undefined
+        : db.prepare<[number, Buffer, number, number, number, string]>(
+            'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body) VALUES (?, ?, ?, ?, ?, ?)',
+          ),
+      insertPosting: readOnly
+        ? undefined
+        : db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
+      insertArchive: readOnly ? undefined : db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
+      traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      archiveBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM archive_chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      chunkTrace: db.prepare<[number], { trace_id: Buffer }>('SELECT trace_id FROM chunks WHERE id = ?'),
+      services: db.prepare<[number], { service: string }>('SELECT DISTINCT service FROM operations WHERE tenant = ?'),
+      operations: db.prepare<[number, string], { name: string; kind: string }>('SELECT name, kind FROM operations WHERE tenant = ? AND service = ?'),
+      postingCount: db.prepare<[number, number, number], { n: number }>(
+        'SELECT coalesce(sum(n), 0) AS n FROM postings WHERE hash = ? AND start_max >= ? AND start_min <= ?',
+      ),
+      postingPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_max: number; entries: Buffer }>(
+        `SELECT id, start_max, entries FROM postings
+         WHERE hash = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
+         ORDER BY start_max DESC, id DESC LIMIT ?`,
+      ),
+      chunkPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_max: number }>(
+        `SELECT id, start_max FROM chunks
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
+         ORDER BY start_max DESC, id DESC LIMIT ?`,
+      ),
+    };
+  }
+
+  /** Runs `fn` on the open connection, turning SQLite failures into StorageUnavailableError. */
+  private use<T>(fn: () => T): T {
+    if (this.closed) throw new StorageUnavailableError(`sqlite store "${this.path}" is closed`);
+    try {
+      return fn();
+    } catch (error) {
+      if (error instanceof Database.SqliteError) throw new StorageUnavailableError(`sqlite store "${this.path}": ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
+  private tenantId(name: string, create: boolean): number | undefined {
+    const cached = this.tenantIds.get(name);
+    if (cached !== undefined) return cached;
+    let row = this.stmt.selectTenant.get(name);
+    if (!row && create) {
+      this.stmt.insertTenant!.run(name);
+      row = this.stmt.selectTenant.get(name);
+    }
+    if (row) this.tenantIds.set(name, row.id);
+    return row?.id;
+  }
+
+  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): void {
+    if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
+    for (const s of spans) validateSpan(s);
+    if (spans.length === 0) return;
+    this.use(() => this.db.transaction(() => (archive ? this.insertArchive(tenantName, spans) : this.insertPrimary(tenantName, spans))).immediate());
+  }
+
+  private insertArchive(tenantName: string, spans: readonly Span[]): void {
+    const tenant = this.tenantId(tenantName, true)!;
+    for (const group of chunksOf(spans)) {
+      this.stmt.insertArchive!.run(tenant, Buffer.from(group[0].traceId, 'hex'), encodeChunk(group));
+    }
+  }
+
+  private insertPrimary(tenantName: string, spans: readonly Span[]): void {
+    const tenant = this.tenantId(tenantName, true)!;
+    let known = this.knownOperations.get(tenant);
+    if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
+    const keys = new BatchKeys();
+    const chunkIds: number[] = [];
+    for (const group of chunksOf(spans)) {
+      let startMin = MAX_TIME;
+      let startMax = MIN_TIME;
+      keys.nextChunk();
+      for (const span of group) {
+        const start = span.startTime;
+        if (start < startMin) startMin = start;
+        if (start > startMax) startMax = start;
+        keys.span(start, serviceBit(span.process.serviceName));
+        forEachSpanKey(tenant, span, keys.add);
+        known.note(span.process.serviceName, span.operationName, spanKind(span));
+      }
+      chunkIds.push(
+        Number(this.stmt.insertChunk!.run(tenant, Buffer.from(group[0].traceId, 'hex'), startMin, startMax, group.length, encodeChunk(group)).lastInsertRowid),
+      );
+    }
+    for (const [key, list] of keys.entries) {
+      let min = MAX_TIME;
+      let max = MIN_TIME;
+      for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
+        list[i] = chunkIds[list[i]];
+        if (list[i + 1] < min) min = list[i + 1];
+        if (list[i + 2] > max) max = list[i + 2];
+      }
+      const entries = Float64Array.from(list);
+      this.stmt.insertPosting!.run(key, min, max, list.length / ENTRY_FIELDS, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
+    }
+    const added = known.takeNew();
+    try {
+      for (const [service, name, kind] of added) this.stmt.insertOperation!.run(tenant, service, name, kind);
+    } catch (error) {
+      known.forget(added);
+      throw error;
+    }
+  }
+
+  /** Every stored span of the trace, or undefined when none. */
+  readTrace(tenantName: string, traceId: string, archive: boolean): Span[] | undefined {
+    return this.use(() => {
+      const tenant = this.tenantId(tenantName, false);
+      if (tenant === undefined || !/^[0-9a-f]{32}$/.test(traceId)) return undefined;
+      const rows = (archive ? this.stmt.archiveBodies : this.stmt.traceBodies).all(Buffer.from(traceId, 'hex'), tenant);
+      if (rows.length === 0) return undefined;
+      return rows.length === 1 ? decodeChunk(traceId, rows[0].body) : rows.flatMap((r) => decodeChunk(traceId, r.body));
+    });
+  }
+
+  services(tenantName: string): string[] {
+    return this.use(() => {
+      const tenant = this.tenantId(tenantName, false);
+      if (tenant === undefined) return [];
+      return this.stmt.services
+        .all(tenant)
+        .map((r) => r.service)
+        .sort(compareStrings);
+    });
+  }
+
+  operations(tenantName: string, q: OperationQuery): Operation[] {
+    return this.use(() => {
+      const tenant = this.tenantId(tenantName, false);
+      if (tenant === undefined) return [];
+      return this.stmt.operations
+        .all(tenant, q.serviceName)
+        .filter((r) => !q.spanKind || r.kind === q.spanKind)
+        .map((r) => ({ name: r.name, spanKind: r.kind }))
+        .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.spanKind, b.spanKind));
+    });
+  }
+
+  /**
+   * Complete matching traces, newest first (by the latest start among the candidate chunk's spans
+   * carrying the driving key), at most `limit` when set. Lazy: each step runs its own statements,
+   * so callers may interleave other calls between items.
+   */
+  *matchingTraces(tenantName: string, q: TraceQuery): Generator<Span[]> {
+    const tenant = this.use(() => this.tenantId(tenantName, false));
+    if (tenant === undefined) return;
+    const tMin = q.startTimeMin ?? MIN_TIME;
+    const tMax = q.startTimeMax ?? MAX_TIME;
+    if (tMin > tMax) return;
+    const limit = q.limit && q.limit > 0 ? q.limit : Number.POSITIVE_INFINITY;
+    const driver = this.use(() => this.mostSelectiveKey(queryKeys(tenant, q), tMin, tMax));
+    const serviceMask = q.serviceName ? serviceBit(q.serviceName) : 0x3fffffff;
+    const seen = new Set<string>();
+    let found = 0;
+    const pending: Candidate[] = [];
+    let lastMax = MAX_TIME;
+    let lastId = Number.MAX_SAFE_INTEGER;
+    let exhausted = false;
+    while (found < limit) {
+      let pageMax = MIN_TIME;
+      if (!exhausted) {
+        const added = this.use(() => (driver === undefined ? this.chunkPage(tenant, tMin, tMax, lastMax, lastId) : this.postingPage(driver, tMin, tMax, serviceMask, lastMax, lastId)));
+        if (added.rows === 0) exhausted = true;
+        else {
+          pending.push(...added.candidates);
+          pending.sort((a, b) => a.key - b.key || a.chunk - b.chunk);
+          lastMax = added.lastMax;
+          lastId = added.lastId;
+          pageMax = added.lastMax;
+        }
+      }
+      if (exhausted && pending.length === 0) return;
+      // Rows still unread have start_max ≤ pageMax, so pending candidates above it are next in order.
+      while (pending.length > 0 && found < limit && (exhausted || pending[pending.length - 1].key > pageMax)) {
+        const candidate = pending.pop()!;
+        const spans = this.use(() => this.candidateTrace(tenant, tenantName, candidate.chunk, seen));
+        if (spans && spans.some((s) => spanMatchesQuery(s, q))) {
+          found++;
+          yield spans;
+        }
+      }
+    }
+  }
+
+  private candidateTrace(tenant: number, tenantName: string, chunk: number, seen: Set<string>): Span[] | undefined {
+    const row: Row<{ trace_id: Buffer }> = this.stmt.chunkTrace.get(chunk);
+    if (!row) return undefined;
+    const traceId = row.trace_id.toString('hex');
+    if (seen.has(traceId)) return undefined;
+    seen.add(traceId);
+    return this.readTrace(tenantName, traceId, false);
+  }
+
+  private mostSelectiveKey(keys: number[], tMin: number, tMax: number): number | undefined {
+    let best: number | undefined;
+    let bestCount = Number.POSITIVE_INFINITY;
+    for (const key of keys) {
+      const count = this.stmt.postingCount.get(key, tMin, tMax)?.n ?? 0;
+      if (count < bestCount) {
+        best = key;
+        bestCount = count;
+      }
+    }
+    return best;
+  }
+
+  private postingPage(key: number, tMin: number, tMax: number, serviceMask: number, lastMax: number, lastId: number) {
+    const rows = this.stmt.postingPage.all(key, tMin, tMax, lastMax, lastMax, lastId, PAGE_ROWS);
+    const candidates: Candidate[] = [];
+    for (const r of rows) {
+      const e = r.entries;
+      for (let off = 0; off < e.length; off += ENTRY_FIELDS * 8) {
+        const min = e.readDoubleLE(off + 8);
+        const max = e.readDoubleLE(off + 16);
+        if (max >= tMin && min <= tMax && (e.readDoubleLE(off + 24) & serviceMask) !== 0) candidates.push({ chunk: e.readDoubleLE(off), key: max });
+      }
+    }
+    const last = rows[rows.length - 1];
+    return { rows: rows.length, candidates, lastMax: last?.start_max ?? lastMax, lastId: last?.id ?? lastId };
+  }
+
+  private chunkPage(tenant: number, tMin: number, tMax: number, lastMax: number, lastId: number) {
+    const rows = this.stmt.chunkPage.all(tenant, tMin, tMax, lastMax, lastMax, lastId, PAGE_ROWS);
+    const last = rows[rows.length - 1];
+    return {
+      rows: rows.length,
+      candidates: rows.map((r) => ({ chunk: r.id, key: r.start_max })),
+      lastMax: last?.start_max ?? lastMax,
+      lastId: last?.id ?? lastId,
+    };
+  }
+
+  purge(): void {
+    if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
+    this.use(() =>
+      this.db.transaction(() => {
+        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
+        this.db.prepare('DELETE FROM tenants WHERE id <> 0').run();
+      }).immediate(),
+    );
+    this.tenantIds.clear();
+    this.knownOperations.clear();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.db.close();
+  }
+}
+
+/**
+ * Index keys of one write batch: key → flat [chunk ordinal, earliest start, latest start, service
+ * mask, …], one entry per chunk carrying the key.
+ */
+class BatchKeys {
+  readonly entries = new Map<number, number[]>();
+  private chunk = -1;
+  private start = 0;
+  private bit = 0;
+
+  nextChunk(): void {
+    this.chunk++;
+  }
+
+  span(start: number, serviceBit: number): void {
+    this.start = start;
+    this.bit = serviceBit;
+  }
+
+  readonly add = (key: number): void => {
+    const list = this.entries.get(key);
+    if (!list) {
+      this.entries.set(key, [this.chunk, this.start, this.start, this.bit]);
+      return;
+    }
+    const i = list.length - ENTRY_FIELDS;
+    if (list[i] !== this.chunk) list.push(this.chunk, this.start, this.start, this.bit);
+    else {
+      if (this.start < list[i + 1]) list[i + 1] = this.start;
+      if (this.start > list[i + 2]) list[i + 2] = this.start;
+      list[i + 3] |= this.bit;
+    }
+  };
+}
+
+/** Operations known to be stored for one tenant, and those noted since the last takeNew. */
+class KnownOperations {
+  private readonly byService = new Map<string, Map<string, Set<string>>>();
+  private added: [string, string, string][] = [];
+
+  note(service: string, name: string, kind: string): void {
+    let names = this.byService.get(service);
+    if (!names) this.byService.set(service, (names = new Map()));
+    let kinds = names.get(name);
+    if (!kinds) names.set(name, (kinds = new Set()));
+    if (kinds.has(kind)) return;
+    kinds.add(kind);
+    this.added.push([service, name, kind]);
+  }
+
+  takeNew(): [string, string, string][] {
+    const out = this.added;
+    this.added = [];
+    return out;
+  }
+
+  forget(operations: [string, string, string][]): void {
+    for (const [service, name, kind] of operations) this.byService.get(service)?.get(name)?.delete(kind);
+  }
+}
+
+/** Spans grouped by trace id in first-seen order, at most MAX_CHUNK_SPANS per group. */
+function chunksOf(spans: readonly Span[]): Span[][] {
+  const byTrace = new Map<string, Span[]>();
+  const out: Span[][] = [];
+  for (const s of spans) {
+    let group = byTrace.get(s.traceId);
+    if (!group || group.length >= MAX_CHUNK_SPANS) {
+      group = [];
+      byTrace.set(s.traceId, group);
+      out.push(group);
+    }
+    group.push(s);
+  }
+  return out;
+}
+
+class SqliteTenant implements TraceStore {
+  readonly archive: ArchiveStore;
+
+  constructor(
+    protected readonly database: SqliteDatabase,
+    private readonly tenant: string,
+  ) {
+    this.archive = {
+      writeSpans: async (spans) => this.database.writeSpans(this.tenant, spans, true),
+      getTrace: async (q) => this.trace(q, true),
+    };
+  }
+
+  async writeSpans(spans: readonly Span[]): Promise<void> {
+    this.database.writeSpans(this.tenant, spans, false);
+  }
+
+  async getTrace(q: GetTraceQuery): Promise<Trace> {
+    return this.trace(q, false);
+  }
+
+  private trace(q: GetTraceQuery, archive: boolean): Trace {
+    const spans = this.database.readTrace(this.tenant, q.traceId, archive);
+    if (!spans) throw new TraceNotFoundError(q.traceId);
+    return { spans };
+  }
+
+  async getServices(): Promise<string[]> {
+    return this.database.services(this.tenant);
+  }
+
+  async getOperations(q: OperationQuery): Promise<Operation[]> {
+    return this.database.operations(this.tenant, q);
+  }
+
+  async *findTraces(q: TraceQuery): AsyncIterable<Trace> {
+    checkQuery(q);
+    for (const spans of this.database.matchingTraces(this.tenant, q)) yield { spans };
+  }
+
+  async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
+    checkQuery(q);
+    const out: FoundTraceId[] = [];
+    for (const spans of this.database.matchingTraces(this.tenant, q)) out.push({ traceId: spans[0].traceId, ...traceTimeRange(spans) });
+    return out;
+  }
+
+  async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
+    const counter = new DependencyLinkCounter();
+    for (const spans of this.database.matchingTraces(this.tenant, { startTimeMin: endTime - lookback, startTimeMax: endTime })) {
+      counter.addTrace({ spans });
+    }
+    return counter.links();
+  }
+}
+
+class SqliteStore extends SqliteTenant implements Store {
+  private readonly views = new Map<string, SqliteTenant>();
+
+  constructor(database: SqliteDatabase) {
+    super(database, '');
+    this.views.set('', this);
+  }
+
+  forTenant(tenant: string): TraceStore {
+    let view = this.views.get(tenant);
+    if (!view) this.views.set(tenant, (view = new SqliteTenant(this.database, tenant)));
+    return view;
+  }
+
+  async purge(): Promise<void> {
+    this.database.purge();
+  }
+
+  async close(): Promise<void> {
+    this.database.close();
+  }
+}
+
+function checkQuery(q: TraceQuery): void {
+  for (const [name, value] of [
+    ['startTimeMin', q.startTimeMin],
+    ['startTimeMax', q.startTimeMax],
+    ['durationMin', q.durationMin],
+    ['durationMax', q.durationMax],
+    ['limit', q.limit],
+  ] as const) {
+    if (value !== undefined && !Number.isFinite(value)) throw new InvalidArgumentError(`invalid query: ${name} is ${value}`);
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
