@@ -23,3 +23,8 @@ time('bits+kind', () => { for (const s of spans) n += serviceBit(s.process.servi
 const m = new Map<number, number>();
 time('map', () => { for (const s of spans) forEachSpanKey(0, s, (k) => m.set(k, (m.get(k) ?? 0) + 1)); });
 console.log(n, bodies.reduce((a, b) => a + b.length, 0) / spans.length, 'bytes/span encoded');
+import v8 from 'node:v8';
+let bufs: Buffer[] = [];
+time('v8ser', () => { bufs = traces.map((t) => v8.serialize(t.spans)); });
+time('v8deser', () => { for (const b of bufs) v8.deserialize(b); });
+console.log(bufs.reduce((a, b) => a + b.length, 0) / spans.length, 'bytes/span v8');

@@ -13,6 +13,10 @@
  *     parent⋈child on (trace, span id), cross-service, GROUP BY (parent, child): calls, errors,
  *     exact p50/p90/p99 of the callee duration.
  * The call counts of both are compared; a mismatch fails the bench.
+ *
+ * Then the large sample (../shared/data Jaeger UI fixture, 1,238 services, 4,271 links): wall time
+ * and peak RSS of `deps --links FILE --format F -o …` for every format, and the time headless
+ * Chromium takes to lay out and draw the HTML page. LARGE_ONLY=1 runs just this part.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { chromium } from 'playwright-core';
+import { DEPS_FORMATS } from '../src/render/deps-render.js';
 import { openStore } from '../src/sources/open-store.js';
 import { parentSpanId } from '../src/model/index.js';
 import type { Span } from '../src/model/index.js';
@@ -45,8 +51,52 @@ function isError(span: Span): boolean {
   return span.tags.some((t) => (t.key === 'http.status_code' && t.type === 'int64' && t.value >= 500n) || (t.key === 'error' && t.type === 'bool' && t.value));
 }
 
+const LARGE = fileURLToPath(new URL('../../shared/data/sample-traces/jaeger-ui-fixtures/components__DependencyGraph__sample_data__large.json', import.meta.url));
+
+/** Wall time (ms) and peak RSS (MB) of one CLI run under /usr/bin/time. */
+function timedCli(args: string[]): { ms: number; mb: number } {
+  const res = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, ...args], { encoding: 'utf8' });
+  if (res.status !== 0) throw new Error(`jaeger-sls ${args.join(' ')} failed: ${res.stderr}`);
+  const [secs, kb] = res.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms: secs * 1000, mb: kb / 1024 };
+}
+
+async function largeSample(): Promise<void> {
+  if (!existsSync(LARGE)) {
+    console.log(`\nlarge sample: skipped, ${LARGE} not present`);
+    return;
+  }
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-deps-large-'));
+  try {
+    console.log(`\nlarge sample (1,238 services, 4,271 links), CLI wall time, median of ${RUNS} (target < 5 s each):`);
+    for (const format of DEPS_FORMATS) {
+      const runs = Array.from({ length: RUNS }, () => timedCli(['deps', '--links', LARGE, '--format', format, '--quiet', '--output', path.join(dir, `large.${format}`)]));
+      console.log(`  ${format.padEnd(8)} ${(median(runs.map((r) => r.ms)) / 1000).toFixed(2)} s   peak RSS ${median(runs.map((r) => r.mb)).toFixed(0)} MB`);
+    }
+    if (!existsSync('/usr/bin/chromium')) return;
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+        const t0 = performance.now();
+        await page.goto(`file://${path.join(dir, 'large.html')}`);
+        await page.waitForSelector('html[data-ready="1"]', { timeout: 60_000 });
+        times.push(performance.now() - t0);
+        await page.close();
+      }
+      console.log(`  html page in headless Chromium: laid out and drawn in ${(median(times) / 1000).toFixed(2)} s`);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)))) throw new Error('dist/ missing: run `npx tsc -p .` first');
+  if (process.env.LARGE_ONLY === '1') return largeSample();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-deps-'));
   try {
     const dbFile = path.join(dir, 'spans.db');
@@ -112,11 +162,9 @@ async function main(): Promise<void> {
     const depsTimes: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      const res = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, 'deps', '--store', `sqlite:${dbFile}`, '--start', String(START), '--end', String(START + (SPANS / SPANS_PER_TRACE) * INTERVAL_US), '--format', 'json', '--quiet', '--output', out], { encoding: 'utf8' });
-      if (res.status !== 0) throw new Error(`deps failed: ${res.stderr}`);
-      const [secs, kb] = res.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-      depsTimes.push(secs * 1000);
-      rss.push(kb / 1024);
+      const r = timedCli(['deps', '--store', `sqlite:${dbFile}`, '--start', String(START), '--end', String(START + (SPANS / SPANS_PER_TRACE) * INTERVAL_US), '--format', 'json', '--quiet', '--output', out]);
+      depsTimes.push(r.ms);
+      rss.push(r.mb);
     }
     const report = JSON.parse(await readFile(out, 'utf8')) as { edges: { source: string; target: string; calls: number }[]; totals: { spans: number } };
     const duckCalls = new Map(duckTable.rows.map((r) => [`${r[0]}>${r[1]}`, Number(r[2])]));
@@ -134,6 +182,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+  await largeSample();
 }
 
 await main();

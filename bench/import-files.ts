@@ -57,23 +57,29 @@ await writeLines(files['OTLP NDJSON'], (function* () {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rate = (ms: number) => Math.round(SPANS / (ms / 1000)).toLocaleString('en-US');
 
-async function time(fn: () => Promise<void>): Promise<number> {
-  const times: number[] = [];
+/** Median wall time and median CPU time (user + system) of RUNS runs, ms. */
+async function time(fn: () => Promise<void>): Promise<{ wall: number; cpu: number }> {
+  const walls: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
-    times.push(performance.now() - t0);
+    walls.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpus.push((c.user + c.system) / 1000);
   }
-  return median(times);
+  return { wall: median(walls), cpu: median(cpus) };
 }
+const show = (t: { wall: number; cpu: number } | undefined) => (t ? `${rate(t.wall)} (${rate(t.cpu)})` : '').padStart(22);
 
 const sqliteOk = await openStore(`sqlite:${path.join(dir, 'probe.db')}`).then(
   async (s) => (await s.close(), true),
   () => false,
 );
 
-console.log(`${SPANS.toLocaleString('en-US')} spans (${SPANS_PER_TRACE} per trace), median of ${RUNS} runs, spans/s`);
-console.log('format'.padEnd(24), 'read only'.padStart(12), 'memory:'.padStart(12), sqliteOk ? 'sqlite:'.padStart(12) : '');
+console.log(`${SPANS.toLocaleString('en-US')} spans (${SPANS_PER_TRACE} per trace), median of ${RUNS} runs, spans/s by wall time (by CPU time); load average ${os.loadavg()[0].toFixed(1)}`);
+console.log('format'.padEnd(24), 'read only'.padStart(22), 'import to memory:'.padStart(22), sqliteOk ? 'import to sqlite:'.padStart(22) : '');
 let run = 0;
 for (const [format, file] of Object.entries(files)) {
   const read = await time(async () => {
@@ -93,7 +99,7 @@ for (const [format, file] of Object.entries(files)) {
         await store.close();
       })
     : undefined;
-  console.log(format.padEnd(24), rate(read).padStart(12), rate(memory).padStart(12), sqlite ? rate(sqlite).padStart(12) : '');
+  console.log(format.padEnd(24), show(read), show(memory), show(sqlite));
 }
 console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
 await rm(dir, { recursive: true, force: true });

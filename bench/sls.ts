@@ -4,8 +4,10 @@
  *
  * serve is spawned from bin/ (run `npm run build` first); the emulator runs in this process; the
  * client sends OTLP TraceService/Export requests of 1,000 spans from CLIENTS concurrent channels,
- * encoded before timing. Prints spans/s (first Export sent → last acknowledged, which serve gives
- * only after SLS acknowledged the spans), PutLogs requests, spans per request, bytes sent
+ * encoded before timing. The emulator validates every LogGroup (signature, MD5, lz4, protobuf wire
+ * format, times) but keeps only counts (`retain: 'count'`), so it costs little. Prints spans/s (first Export sent → last acknowledged, which serve gives
+ * only after SLS acknowledged the spans), serve's CPU seconds (spans per CPU-second is the figure
+ * to compare on a shared machine), PutLogs requests, spans per request, bytes sent
  * (compressed) and raw, and serve's peak RSS (VmHWM).
  *
  *   npm run bench:sls [-- SPANS [COMPRESS=lz4|deflate|none]]
@@ -39,7 +41,7 @@ async function main(): Promise<void> {
   if (via === 'serve' && !existsSync(fileURLToPath(new URL('../dist/cli/main.js', import.meta.url)))) {
     throw new Error('dist/ is missing: run `npm run build` first');
   }
-  const emulator = await new SlsEmulator().start();
+  const emulator = await new SlsEmulator({ retain: 'count' }).start();
   emulator.createLogstore('bench', 'bench-traces', spanIndexConfig() as never);
   const uri = `sls://bench/bench?endpoint=${emulator.endpoint}&compress=${compress}`;
   console.log(`jaeger-sls bench:sls — ${total.toLocaleString('en-US')} spans via ${via === 'serve' ? 'serve (OTLP Export over gRPC)' : 'the store in-process'} into the SLS emulator, compress=${compress}`);
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const spans = pool();
   let seconds: number;
   let peakRss: number;
+  let cpuSeconds: number;
   let server: ChildProcess | undefined;
   try {
     if (via === 'serve') {
@@ -56,10 +59,13 @@ async function main(): Promise<void> {
       const exportCall = serviceDefinition('traceService').Export;
       const requests: Buffer[] = [];
       for (let i = 0; i < spans.length; i += BATCH) requests.push(exportCall.requestSerialize({ resourceSpans: otlpFromSpans(spans.slice(i, i + BATCH)) }));
+      const cpuBefore = cpuSecondsOf(server.pid!);
       seconds = await ingestGrpc(started.address, requests, total);
+      cpuSeconds = cpuSecondsOf(server.pid!) - cpuBefore;
       peakRss = peakRssBytes(server.pid!);
     } else {
       const store = (await openSlsStoreUri(uri, { env: ENV, log: () => {} })) as SlsStore;
+      const cpuBefore = process.cpuUsage();
       const began = process.hrtime.bigint();
       let next = 0;
       const batches = Math.ceil(total / BATCH);
@@ -72,6 +78,8 @@ async function main(): Promise<void> {
         }),
       );
       seconds = Number(process.hrtime.bigint() - began) / 1e9;
+      const cpu = process.cpuUsage(cpuBefore);
+      cpuSeconds = (cpu.user + cpu.system) / 1e6;
       await store.close();
       peakRss = process.resourceUsage().maxRSS * 1024;
     }
@@ -81,10 +89,11 @@ async function main(): Promise<void> {
   }
 
   const s = emulator.stats;
-  const stored = emulator.logstore('bench', 'bench-traces')!.rows.length;
+  const stored = s.logsStored;
   const perRequest = s.logsStored / Math.max(1, s.putLogsRequests);
   console.log(`spans stored           ${stored.toLocaleString('en-US')} of ${total.toLocaleString('en-US')}`);
   console.log(`throughput             ${Math.round(total / seconds).toLocaleString('en-US')} spans/s (${seconds.toFixed(2)} s)`);
+  console.log(`CPU used               ${cpuSeconds!.toFixed(2)} s by ${via === 'serve' ? 'serve' : 'this process (store + emulator + client)'} = ${Math.round(total / cpuSeconds!).toLocaleString('en-US')} spans per CPU-second`);
   console.log(`PutLogs requests       ${s.putLogsRequests.toLocaleString('en-US')} (${Math.round(perRequest).toLocaleString('en-US')} spans per request; largest ${s.maxLogsPerRequest}; max ${s.maxConcurrentPutLogs} at once)`);
   console.log(`bytes sent             ${mb(s.bytesReceived)} MB compressed, ${mb(s.rawBytesReceived)} MB raw (${(s.bytesReceived / s.rawBytesReceived).toFixed(3)}), ${Math.round(s.bytesReceived / total)} B/span`);
   console.log(`peak RSS               ${mb(peakRss)} MB (${via === 'serve' ? 'serve process' : 'this process, emulator included'})`);
@@ -147,6 +156,12 @@ function stop(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** utime + stime of a process, seconds (clock ticks of 1/100 s). */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function peakRssBytes(pid: number): number {

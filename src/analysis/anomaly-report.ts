@@ -22,7 +22,7 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
 /** Counts per signal; every signal present (0 when it did not fire). */
 export type SignalCounts = Record<AnomalySignal, number>;
 
-/** Detection thresholds; see `DETECTION_DEFAULTS` in analysis/outlier-detection.ts. */
+/** Detection thresholds; defaults: `DEFAULTS` in analysis/outlier-detection.ts. */
 export interface DetectionThresholds {
   /** Robust z on log(1 + µs) above which a latency, self-time or gap value is an outlier. */
   zThreshold: number;

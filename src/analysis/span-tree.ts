@@ -63,6 +63,8 @@ export const DEFAULTS = {
 export interface SpanTreeOptions {
   instanceTags?: readonly string[];
   peerTags?: readonly string[];
+  /** false: skip instances and peers (all −1), e.g. for baselines, which do not use them. Default true. */
+  details?: boolean;
 }
 
 /** Error status: `error=true`, OTel ERROR, `http.status_code` ≥ 500 or a non-zero gRPC status. */
@@ -72,7 +74,8 @@ export function spanHasError(span: Span): boolean {
 
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
   const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
-  const peerTags = options.peerTags ?? DEFAULTS.peerTags;
+  const details = options.details ?? true;
+  const peerTags = details ? (options.peerTags ?? DEFAULTS.peerTags) : [];
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
   }
@@ -129,7 +132,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     start[i] = s.startTime;
     spanDuration[i] = Math.max(0, s.duration);
     key[i] = keys.intern(s.process.serviceName, s.operationName, kinds[i]);
-    let inst = instanceOf.get(s.process);
+    let inst = details ? instanceOf.get(s.process) : -1;
     if (inst === undefined) {
       inst = -1;
       for (const tagKey of instanceTags) {

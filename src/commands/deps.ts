@@ -48,7 +48,7 @@ export function depsCommand(ctx: CliContext): Command {
     .addOption(new Option('--baseline-links <file>', 'baseline from a Jaeger links file'))
     .action(async (raw: RawDepsOptions) => {
       const opts = parseDepsOptions(raw, ctx.now());
-      const progress = createProgress(ctx, 'reading traces', undefined, raw.quiet);
+      const progress = createProgress(ctx, 'reading spans', undefined, raw.quiet);
       let lastSpans = 0;
       const report = await runDeps(opts, {
         openStore: (uri) => openStore(uri, { env: ctx.env, readOnly: true, log: raw.quiet ? () => {} : (line) => ctx.err(line) }),

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
+import { TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
 import { traceFilesIn } from '../sources/file-store.js';
 import { openCommandStore } from './open-command-store.js';
 import { DEFAULT_BATCH_SPANS, importTraceFiles } from './run-import.js';
@@ -99,11 +100,11 @@ async function resolveInputs(args: readonly string[], rereadable: boolean, clean
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const spool = path.join(dir, 'stdin');
       await pipeline(process.stdin, createWriteStream(spool));
-      inputs.push({ name: 'stdin', open: () => createReadStream(spool) });
+      inputs.push({ name: 'stdin', open: () => createReadStream(spool, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
       continue;
     }
     const { files } = await traceFilesIn(arg);
-    for (const file of files) inputs.push({ name: file, open: () => createReadStream(file) });
+    for (const file of files) inputs.push({ name: file, open: () => createReadStream(file, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
   }
   return inputs;
 }

@@ -44,7 +44,7 @@ export interface AnomaliesOptions {
   method: SpectrumMethod;
   /** MicroRank PageRank weighting of the spectrum counts. */
   pagerank: boolean;
-  /** Overrides of DETECTION_DEFAULTS. */
+  /** Overrides of the detection DEFAULTS of analysis/outlier-detection.ts (z 3, min log-σ 0.1, min shift 1 ms, selection ratio 3, selection z 3). */
   thresholds?: Partial<DetectionThresholds>;
   /** Example trace ids per root cause (default 3). */
   examples?: number;
@@ -80,7 +80,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   let read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
     if (trace.spans.length === 0) continue;
-    const summary = summarizeTrace(trace, keys);
+    const summary = summarizeTrace(trace, keys, { details: false });
     if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) builder.add(summary);
     if (++read % 1000 === 0) opts.onProgress?.('baseline', read);
   }

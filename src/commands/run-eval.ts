@@ -18,7 +18,7 @@ import { openStore } from '../sources/open-store.js';
 import type { SpanReader } from '../storage/types.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { EvalCase, EvalCaseKind, EvalCaseSizing } from '../workload/eval-cases.js';
-import { EVAL_CASE_KINDS, EVAL_SIZING, HELD_OUT_SEED_BASE, makeEvalCase } from '../workload/eval-cases.js';
+import { EVAL_CASE_KINDS, EVAL_SIZING, evalCaseKind, HELD_OUT_SEED_BASE, makeEvalCase } from '../workload/eval-cases.js';
 import { acceptableRootCauses, describeFault } from '../workload/faults.js';
 import type { Topology } from '../workload/topology.js';
 import { generateWorkload } from '../workload/workload.js';
@@ -96,7 +96,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   const began = performance.now();
   const results: EvalCaseResult[] = [];
   for (let i = 0; i < opts.cases; i++) {
-    const evalCase = makeEvalCase(topology, first + i, EVAL_CASE_KINDS[i % EVAL_CASE_KINDS.length], sizing);
+    const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i), sizing);
     const result = await runCase(evalCase, topology, analyse);
     results.push(result);
     opts.onCase?.(i + 1, opts.cases, result);

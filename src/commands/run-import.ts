@@ -52,7 +52,7 @@ export interface ImportSummary {
 }
 
 export const DEFAULT_BATCH_SPANS = 5000;
-const DEFAULT_RETAIN_SPANS = 250_000;
+const DEFAULT_RETAIN_SPANS = 200_000;
 
 export async function importTraceFiles(writer: SpanWriter, options: ImportOptions): Promise<ImportSummary> {
   const sink = new BatchWriter(writer, options.batchSpans, options.onProgress);

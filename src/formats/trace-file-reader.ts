@@ -29,6 +29,9 @@ export type TraceFormat = 'jaeger' | 'otlp';
 
 export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 
+/** Read size for trace files (fs.createReadStream's highWaterMark): large reads cost less per byte. */
+export const TRACE_FILE_READ_CHUNK = 1 << 20;
+
 export type TraceFileEntry =
   /** Valid spans of one entry (a trace, an OTLP value, or a single span when isolating). */
   | { ok: true; spans: Span[]; format: TraceFormat }

@@ -11,7 +11,7 @@ import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
-import { decodeWriteSpanRequest } from './wire-decoder.js';
+import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
 import { coalesceWrites } from './write-coalescer.js';
 
 export interface TlsFiles {
@@ -76,6 +76,7 @@ const FAST_DECODERS = {
   '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': decodeWriteSpanRequest,
   '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': decodeWriteSpanRequest,
   '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': decodeWriteSpanRequest,
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': decodeExportTraceServiceRequest,
 };
 
 /** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */

@@ -207,9 +207,12 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
       flush();
       respond();
     });
-    call.on('error', () => {
+    // A cancelled or broken stream: what arrived is still written; nobody awaits the answer.
+    const abandon = () => {
       ended = true;
       flush();
-    });
+    };
+    call.on('error', abandon);
+    call.on('cancelled', abandon);
   };
 }

@@ -10,6 +10,29 @@ import { formatCount, formatDurationUs, formatPercent, formatRate } from './form
 const PLAIN = { head: [] as string[], border: [] as string[] };
 /** No rule between body rows: compact, and faster for thousands of rows. */
 const CHARS = { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' };
+/** cli-table3's layout is quadratic in rows; larger tables are drawn in slices of this many rows. */
+const SLICE_ROWS = 250;
+
+/**
+ * A cli-table3 table of `rows` under `head`. Column widths are fixed from all rows, and slices are
+ * stitched together without their inner top/bottom borders, so the result equals one big table.
+ */
+export function renderTable(head: string[], rows: string[][]): string {
+  const width = (text: string) => [...text].length;
+  const colWidths = head.map((h, c) => rows.reduce((w, r) => Math.max(w, width(r[c])), width(h)) + 2);
+  const lines: string[] = [];
+  for (let i = 0; i === 0 || i < rows.length; i += SLICE_ROWS) {
+    const first = i === 0;
+    const last = i + SLICE_ROWS >= rows.length;
+    const table = new Table({ head: first ? head : [], style: PLAIN, chars: CHARS, colWidths });
+    table.push(...rows.slice(i, i + SLICE_ROWS));
+    let part = table.toString().split('\n');
+    if (!first) part = part.slice(1);
+    if (!last) part = part.slice(0, -1);
+    lines.push(...part);
+  }
+  return lines.join('\n');
+}
 
 export function renderDepsTable(report: DependencyReport): string {
   const parts: string[] = [summaryLine(report)];
@@ -21,22 +44,16 @@ export function renderDepsTable(report: DependencyReport): string {
   const edgeHead = traces
     ? ['Caller', 'Callee', 'Calls', 'Rate/s', 'Errors', 'Err %', 'p50', 'p90', 'p99', 'Notes']
     : ['Caller', 'Callee', 'Calls'];
-  const edges = new Table({ head: edgeHead, style: PLAIN, chars: CHARS });
   const sorted = [...report.edges].sort((a, b) => b.calls - a.calls || (a.source < b.source ? -1 : a.source > b.source ? 1 : a.target < b.target ? -1 : 1));
-  for (const e of sorted) {
-    edges.push(
+  const edgeRows = sorted.map((e) =>
       traces
         ? [e.source, e.target, formatCount(e.calls), formatRate(e.ratePerSecond), formatCount(e.errors), formatPercent(e.errorRate), formatDurationUs(e.latency?.p50Us ?? e.clientLatency?.p50Us), formatDurationUs(e.latency?.p90Us ?? e.clientLatency?.p90Us), formatDurationUs(e.latency?.p99Us ?? e.clientLatency?.p99Us), edgeNotes(e)]
         : [e.source, e.target, formatCount(e.calls)],
-    );
-  }
-  parts.push(`Edges (${report.edges.length})`, report.edges.length ? edges.toString() : '  none');
+  );
+  parts.push(`Edges (${report.edges.length})`, report.edges.length ? renderTable(edgeHead, edgeRows) : '  none');
   if (traces) {
-    const nodes = new Table({ head: ['Node', 'Kind', 'Calls', 'Rate/s', 'Err %', 'p50', 'p99', 'Spans'], style: PLAIN, chars: CHARS });
-    for (const n of report.nodes) {
-      nodes.push([n.id, n.virtual ? n.connectionType || 'virtual' : 'service', formatCount(n.calls), formatRate(n.ratePerSecond), formatPercent(n.errorRate), formatDurationUs(n.duration?.p50Us), formatDurationUs(n.duration?.p99Us), formatCount(n.spans)]);
-    }
-    parts.push(`Nodes (${report.nodes.length})`, nodes.toString());
+    const nodeRows = report.nodes.map((n) => [n.id, n.virtual ? n.connectionType || 'virtual' : 'service', formatCount(n.calls), formatRate(n.ratePerSecond), formatPercent(n.errorRate), formatDurationUs(n.duration?.p50Us), formatDurationUs(n.duration?.p99Us), formatCount(n.spans)]);
+    parts.push(`Nodes (${report.nodes.length})`, renderTable(['Node', 'Kind', 'Calls', 'Rate/s', 'Err %', 'p50', 'p99', 'Spans'], nodeRows));
   }
   if (report.cycles.length) {
     parts.push(`Cycles (${report.cycles.length})`);
@@ -75,10 +92,7 @@ function renderDiffTable(d: DependencyDiff): string {
   if (d.newNodes.length) parts.push(`  new nodes: ${d.newNodes.join(', ')}`);
   if (d.vanishedNodes.length) parts.push(`  vanished nodes: ${d.vanishedNodes.join(', ')}`);
   if (d.edges.length === 0) return parts.join('\n');
-  const t = new Table({ head: ['Change', 'Caller', 'Callee', 'Calls before', 'Calls now', 'Err % before', 'Err % now', 'p99 before', 'p99 now', 'Why'], style: PLAIN, chars: CHARS });
-  for (const e of d.edges) {
-    t.push([e.change, e.source, e.target, formatCount(e.callsBefore), formatCount(e.callsAfter), formatPercent(e.errorRateBefore), formatPercent(e.errorRateAfter), formatDurationUs(e.p99UsBefore), formatDurationUs(e.p99UsAfter), e.reasons.join(', ')]);
-  }
-  parts.push(t.toString());
+  const rows = d.edges.map((e) => [e.change, e.source, e.target, formatCount(e.callsBefore), formatCount(e.callsAfter), formatPercent(e.errorRateBefore), formatPercent(e.errorRateAfter), formatDurationUs(e.p99UsBefore), formatDurationUs(e.p99UsAfter), e.reasons.join(', ')]);
+  parts.push(renderTable(['Change', 'Caller', 'Callee', 'Calls before', 'Calls now', 'Err % before', 'Err % now', 'p99 before', 'p99 now', 'Why'], rows));
   return parts.join('\n');
 }

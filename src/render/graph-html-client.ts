@@ -107,9 +107,9 @@ export const GRAPH_HTML_SCRIPT = String.raw`
   }
   function fit() {
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (i = 0; i < n; i++) { minX = Math.min(minX, x[i]); maxX = Math.max(maxX, x[i]); minY = Math.min(minY, y[i]); maxY = Math.max(maxY, y[i]); }
+    for (var j = 0; j < n; j++) { minX = Math.min(minX, x[j]); maxX = Math.max(maxX, x[j]); minY = Math.min(minY, y[j]); maxY = Math.max(maxY, y[j]); }
     if (n === 0) { minX = minY = -1; maxX = maxY = 1; }
-    var w = svg.clientWidth || 800, h = svg.clientHeight || 600, pad = 60;
+    var box = svg.getBoundingClientRect(), w = box.width || 800, h = box.height || 600, pad = 60;
     view.k = Math.min((w - 2 * pad) / Math.max(1, maxX - minX), (h - 2 * pad) / Math.max(1, maxY - minY), 1.6);
     view.tx = w / 2 - view.k * (minX + maxX) / 2; view.ty = h / 2 - view.k * (minY + maxY) / 2;
     apply();
@@ -154,12 +154,12 @@ export const GRAPH_HTML_SCRIPT = String.raw`
     focused = idx;
     svg.classList.toggle('focused', idx >= 0);
     var near = new Set(idx >= 0 ? [idx] : []);
-    for (e = 0; e < edges.length; e++) {
-      var on = idx >= 0 && (edges[e].s === idx || edges[e].t === idx);
-      edgeEls[e].classList.toggle('near', on);
-      if (on) { near.add(edges[e].s); near.add(edges[e].t); }
+    for (var k = 0; k < edges.length; k++) {
+      var on = idx >= 0 && (edges[k].s === idx || edges[k].t === idx);
+      edgeEls[k].classList.toggle('near', on);
+      if (on) { near.add(edges[k].s); near.add(edges[k].t); }
     }
-    for (i = 0; i < n; i++) nodeEls[i].classList.toggle('near', near.has(i));
+    for (var j = 0; j < n; j++) nodeEls[j].classList.toggle('near', near.has(j));
   }
   nodeLayer.addEventListener('click', function (ev) {
     if (drag && drag.moved) return;
@@ -168,10 +168,13 @@ export const GRAPH_HTML_SCRIPT = String.raw`
   });
   document.getElementById('search').addEventListener('change', function (ev) {
     var q = ev.target.value.trim().toLowerCase(); if (!q) { focus(-1); return; }
-    for (i = 0; i < n; i++) if (nodes[i].id.toLowerCase().indexOf(q) >= 0) {
-      focus(i); var w = svg.clientWidth, h = svg.clientHeight; view.k = Math.max(view.k, 1.5);
-      view.tx = w / 2 - view.k * x[i]; view.ty = h / 2 - view.k * y[i]; apply(); return;
-    }
+    var hit = -1;
+    for (var j = 0; j < n && hit < 0; j++) if (nodes[j].id.toLowerCase() === q) hit = j;
+    for (j = 0; j < n && hit < 0; j++) if (nodes[j].id.toLowerCase().indexOf(q) >= 0) hit = j;
+    if (hit < 0) return;
+    focus(hit);
+    var box = svg.getBoundingClientRect();
+    view.k = Math.max(view.k, 1.5); view.tx = box.width / 2 - view.k * x[hit]; view.ty = box.height / 2 - view.k * y[hit]; apply();
   });
   fit();
   window.__deps = { nodes: n, edges: edges.length, drawnNodes: nodeLayer.childNodes.length, drawnEdges: edgeLayer.childNodes.length, layoutMs: layoutMs, totalMs: Math.round(performance.now() - started) };

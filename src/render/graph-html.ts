@@ -34,6 +34,7 @@ svg#graph { position: absolute; top: 0; left: 0; width: 100%; height: 100%; curs
 .labels-hidden .node.near text, .labels-hidden .node.hover text { display: inline; }
 .focused .edge:not(.near) { stroke-opacity: .08; }
 .focused .node:not(.near) { opacity: .25; }
+.focused .node:not(.near) text { display: none; }
 #tooltip { position: fixed; display: none; pointer-events: none; background: #111827; color: #f9fafb; padding: 6px 9px; border-radius: 4px; font-size: 12px; white-space: pre; z-index: 3; box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 `;
 

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InvalidArgumentError, NotSupportedError } from '../model/index.js';
 import type { Span } from '../model/index.js';
-import { readTraceFile } from '../formats/trace-file-reader.js';
+import { readTraceFile, TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
 import { createMemoryStore } from '../storage/memory/memory-store.js';
 import type { Store, TraceStore } from '../storage/types.js';
 
@@ -59,7 +59,7 @@ export async function openFileStore(uri: string, options: FileStoreOptions = {})
     const spans: Span[] = [];
     let first = true;
     let skipped = false;
-    for await (const entry of readTraceFile(file, createReadStream(file))) {
+    for await (const entry of readTraceFile(file, createReadStream(file, { highWaterMark: TRACE_FILE_READ_CHUNK }))) {
       if (!entry.ok) {
         if (isFolder && first && entry.unrecognised) {
           options.log?.(`file store: skipping ${file}: ${entry.error.reason}`);

@@ -1,7 +1,7 @@
 /**
  * Evaluation cases: one seed → one labelled scenario (a baseline period, an incident window, and one
- * or two faults inside the window). Case i of a run has seed `first + i` and fault kind
- * EVAL_CASE_KINDS[i mod 8], so any run of ≥ 8 cases covers every kind.
+ * or two faults inside the window). The seed also picks the fault kind (EVAL_CASE_KINDS[seed mod 8]),
+ * so a case is reproducible on its own and any 8 consecutive seeds cover every kind.
  *
  * Seed ranges: DEVELOPMENT seeds (1 … 999,999) are for looking at failures and tuning; HELD_OUT seeds
  * (1,000,000 and up) are only for reporting, never for tuning.
@@ -16,6 +16,10 @@ export const EVAL_CASE_KINDS = ['latency-service', 'latency-operation', 'latency
 export type EvalCaseKind = (typeof EVAL_CASE_KINDS)[number];
 
 export const HELD_OUT_SEED_BASE = 1_000_000;
+
+export function evalCaseKind(seed: number): EvalCaseKind {
+  return EVAL_CASE_KINDS[seed % EVAL_CASE_KINDS.length];
+}
 
 export interface EvalCaseSizing {
   /** Baseline length, µs. */
@@ -125,7 +129,7 @@ function singleFault(
   if (type === 'db-slow') {
     const candidates = eligible(coverage.databases, MIN_TARGET_SHARE, usedDbs).filter((d) => !callersOfDatabase(topology, d).some((s) => usedServices.has(s)));
     const database = rnd.pick(candidates);
-    const slowMs = 30 + 120 * rnd.next();
+    const slowMs = 20 + 130 * rnd.next();
     return { ...base, type, database, factor: round2(Math.max(5, slowMs / topology.databases[database].latencyMs)) };
   }
   let service: string;
@@ -144,8 +148,8 @@ function singleFault(
     service = rnd.pick(eligible(coverage.services, MIN_TARGET_SHARE, usedServices));
   }
   const spec: FaultSpec = { ...base, type, service, operation, instance };
-  if (type === 'latency') spec.delayMs = Math.round(100 + 400 * rnd.next());
-  if (type === 'cpu') spec.factor = round2(4 + 6 * rnd.next());
+  if (type === 'latency') spec.delayMs = Math.round(60 + 440 * rnd.next());
+  if (type === 'cpu') spec.factor = round2(3 + 7 * rnd.next());
   if (type === 'error') spec.fraction = round2(0.5 + 0.5 * rnd.next());
   return stripUndefined(spec);
 }

@@ -5,6 +5,9 @@
  * while walking; every hit is recorded with the time it added, so the caller can tell which traces a
  * fault changed observably.
  *
+ * Besides injected faults the workload has natural noise nobody labels: rare stalls of a handler
+ * (GC pauses), rare slow queries, and rare errors (default 0.03 % per operation).
+ *
  * Randomness: `rnd` drives the workload itself, `faultRnd` only fault decisions and sizes, so a fault
  * that merely slows a span leaves the rest of the trace exactly as it would have been.
  */
@@ -20,6 +23,11 @@ import { isDatabaseCall, isRpcCall } from './topology.js';
 const DEFAULT_ERROR_RATE = 0.0003;
 const DB_ERROR_RATE = 0.0001;
 const DEFAULT_SIGMA = 0.35;
+/** Natural, unlabelled stalls (GC pauses, lock waits): probability per server span and median size. */
+const STALL_RATE = 0.002;
+const STALL_MEDIAN_US = 25_000;
+/** Natural slow queries (cache misses, lock waits) per database span, and how much slower. */
+const SLOW_QUERY_RATE = 0.003;
 
 export interface FaultHit {
   /** Index into the fault list. */
@@ -106,6 +114,7 @@ class TraceBuilder {
     const preShare = 0.2 + 0.3 * rnd.next();
     const naturalError = rnd.next() < (op.errorRate ?? DEFAULT_ERROR_RATE);
     const failFastDraw = rnd.next();
+    const stallUs = rnd.next() < STALL_RATE ? Math.round(rnd.logNormal(STALL_MEDIAN_US, 0.5)) : 0;
 
     let addedPre = 0;
     let selfFactor = 1;
@@ -124,7 +133,7 @@ class TraceBuilder {
     const failed = naturalError || faultError;
     const failFast = failed && failFastDraw < 0.5;
     const pre = Math.round(ownUs * preShare) + addedPre;
-    let post = ownUs - Math.round(ownUs * preShare);
+    let post = ownUs - Math.round(ownUs * preShare) + stallUs;
     if (failFast) post = Math.round(post * 0.3);
 
     let t = start + pre;
@@ -215,7 +224,8 @@ class TraceBuilder {
     let t = start;
     for (let i = 0; i < n; i++) {
       const spanId = rnd.hex(16);
-      const base = Math.max(10, Math.round(rnd.logNormal(db.latencyMs * 1000, db.sigma ?? 0.5)));
+      let base = Math.max(10, Math.round(rnd.logNormal(db.latencyMs * 1000, db.sigma ?? 0.5)));
+      if (rnd.next() < SLOW_QUERY_RATE) base = Math.round(base * (3 + 7 * rnd.next()));
       const naturalError = rnd.next() < DB_ERROR_RATE;
       let duration = base;
       const hitFaults: number[] = [];

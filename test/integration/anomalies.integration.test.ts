@@ -33,7 +33,7 @@ beforeAll(async () => {
   if (!useSqlite) console.log('anomalies integration: sqlite backend not available yet, using a file: store');
   const target = useSqlite ? ['--store', store] : ['--output', path.join(dir, 'traces.ndjson')];
   const gen = await runCli(
-    ['generate', ...target, '--start', '2026-03-01T10:00:00Z', '--duration', '30m', '--rate', '2', '--seed', '11', '--fault', 'latency:service=cart-service,delay=300ms,start=20m,end=30m', '--labels', path.join(dir, 'labels.json'), '--quiet'],
+    ['generate', ...target, '--start', '2026-03-01T10:00:00Z', '--duration', '30m', '--rate', '1.5', '--seed', '11', '--fault', 'latency:service=cart-service,delay=300ms,start=20m,end=30m', '--labels', path.join(dir, 'labels.json'), '--quiet'],
     { timeoutMs: 120_000 },
   );
   expect(gen.stderr).toBe('');

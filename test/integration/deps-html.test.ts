@@ -103,6 +103,18 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
     await page.mouse.wheel(0, -400);
     await expect.poll(() => page.getAttribute('#viewport', 'transform')).not.toBe(before);
 
+    // Search focuses a service: it and its neighbours are highlighted, and it moves to the centre.
+    await page.fill('#search', 'payments');
+    await page.press('#search', 'Enter');
+    await expect.poll(() => page.$$eval('#nodes g.node.near', (gs) => gs.map((g) => g.textContent).sort())).toEqual(['checkout', 'fraud', 'payments']);
+    const centre = await page.$eval('#nodes g.node.near circle', () => {
+      const g = [...document.querySelectorAll('#nodes g.node')].find((n) => n.textContent === 'payments')!;
+      const r = g.querySelector('circle')!.getBoundingClientRect();
+      return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
+    });
+    expect(Math.abs(centre.x - 640)).toBeLessThan(5);
+    expect(Math.abs(centre.y - 400)).toBeLessThan(5);
+
     await page.screenshot({ path: path.join(dir, 'shop.png') });
     expect(requests).toEqual([]);
     await page.close();

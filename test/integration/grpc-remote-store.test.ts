@@ -22,6 +22,11 @@ import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import type { Store } from '../../src/storage/types.js';
 import { openStore } from '../../src/sources/open-store.js';
 import { collect, describeStorageConformance } from '../storage/conformance.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { jaegerJsonFromTrace } from '../../src/formats/jaeger-json.js';
+import { runCli } from '../support/cli.js';
 import { startServe, type ServeProcess } from '../support/serve-harness.js';
 
 let serve: ServeProcess;
@@ -114,5 +119,31 @@ describe('grpc:// store against partial servers', () => {
     const port = server.address.split(':')[1];
     server.stop();
     await expect(openStore(`grpc://127.0.0.1:${port}?timeout=2`)).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+});
+
+describe('CLI commands on grpc://', () => {
+  it('imports into and exports from a running serve through --store grpc://', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'jaeger-sls-grpc-cli-'));
+    try {
+      const trace = { spans: [mk('imported', 'd1', '1'), { ...mk('imported', 'd1', '2'), references: [{ refType: 'CHILD_OF' as const, traceId: 'd1'.padStart(32, '0'), spanId: '1'.padStart(16, '0') }] }] };
+      const file = path.join(dir, 'trace.json');
+      writeFileSync(file, JSON.stringify({ data: [jaegerJsonFromTrace(trace)] }));
+      const uri = `grpc://${serve.address}?tenant=cli`;
+      const imported = await runCli(['import', '--store', uri, '--quiet', file]);
+      expect(imported.code, imported.stderr).toBe(0);
+      const store = await openStore(uri);
+      try {
+        expect((await store.getTrace({ traceId: 'd1'.padStart(32, '0') })).spans).toHaveLength(2);
+      } finally {
+        await store.close();
+      }
+      const exported = await runCli(['export', '--store', uri, '--trace-id', 'd1']);
+      expect(exported.code, exported.stderr).toBe(0);
+      const doc = JSON.parse(exported.stdout) as { data: { spans: unknown[] }[] };
+      expect(doc.data[0].spans).toHaveLength(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

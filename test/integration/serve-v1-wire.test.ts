@@ -187,4 +187,25 @@ describe('storage v1 wire rules', () => {
     const messages = other.logs().map((l) => `${l['@level']} ${l['@message']}`);
     expect(messages).toEqual(['info listening', 'info shutting down', 'info stopped']);
   });
+
+  it('exposes Prometheus counters on --metrics-listen', async () => {
+    const other = await startServe(['--listen', '127.0.0.1:0', '--store', 'memory:', '--metrics-listen', '127.0.0.1:0']);
+    const client = grpcClient('spanWriter', other.address);
+    try {
+      await unary(client, 'WriteSpan', { span: spanToProto(span(0x500, 1)) });
+      await expect(unary(client, 'WriteSpan', {})).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      const metricsAddress = String(other.logs().find((l) => l['@message'] === 'listening')!.metrics);
+      const res = await fetch(`http://${metricsAddress}/metrics`);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(text).toContain('jaeger_sls_spans_written_total 1\n');
+      expect(text).toContain('jaeger_sls_grpc_calls_total{method="v1.WriteSpan"} 2\n');
+      expect(text).toContain('jaeger_sls_grpc_errors_total{method="v1.WriteSpan"} 1\n');
+      expect(text).toMatch(/jaeger_sls_grpc_latency_seconds_sum\{method="v1.WriteSpan"\} \d/);
+      expect((await fetch(`http://${metricsAddress}/other`)).status).toBe(404);
+    } finally {
+      closeClient(client);
+      expect(await other.stop()).toBe(0);
+    }
+  });
 });

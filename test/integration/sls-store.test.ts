@@ -3,6 +3,7 @@
  * handling, start-up diagnostics, fault tolerance of reads and writes, compression variants,
  * rows written by aliyun-log-jaeger, and dependencies from `<instance>-traces-deps`.
  */
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { PermissionError, StorageUnavailableError } from '../../src/model/index.js';
@@ -169,5 +170,29 @@ describe('data written by others', () => {
     ]);
     expect(await store.getDependencies(Date.now() * 1000, 3600e6)).toEqual([{ parent: 'web', child: 'api', callCount: 10 }]);
     await store.close();
+  });
+});
+
+describe('escaping end to end', () => {
+  it('hostile service, operation and tag values find only their own traces over HTTP (property)', async () => {
+    const hostile = fc.oneof(fc.constantFrom('x" or *', "' or 1=1 --", 'a\\', '\\"', '*', 'not x', 'x) or (y', '服务 "引号"', '%_', 'x|select 1'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 8 }));
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(fc.tuple(hostile, hostile, hostile), { minLength: 2, maxLength: 3, selector: (t) => t.join('\u0001') }), async (values) => {
+        const { store } = await freshStore();
+        try {
+          const written = values.map(([svc, op, v], i) => ({ ...spans(1, svc, i + 1)[0], operationName: op, tags: [{ key: 'k', type: 'string' as const, value: v }] }));
+          await store.writeSpans(written);
+          for (const [i, [svc, op, v]] of values.entries()) {
+            const expected = written.filter((s, j) => values[j][0] === svc && values[j][1] === op && values[j][2] === v).map((s) => s.traceId);
+            expect((await store.findTraceIds({ serviceName: svc, operationName: op, tags: { k: v } })).map((f) => f.traceId)).toEqual(expected);
+            expect((await store.getTrace({ traceId: written[i].traceId })).spans[0].process.serviceName).toBe(svc);
+          }
+          expect(await store.getServices()).toEqual([...new Set(values.map((w) => w[0]))].sort());
+        } finally {
+          await store.close();
+        }
+      }),
+      { numRuns: 15 },
+    );
   });
 });

@@ -47,34 +47,75 @@ function writePair(buf: Buffer, pos: number, fieldTag: number, key: string, keyL
   return pos;
 }
 
-/** Encodes one Log message body (without its LogGroup field tag). */
+let scratch = Buffer.allocUnsafe(1 << 16);
+/** `0x0a <len> key` per content key; keys repeat (span columns), values do not. */
+const keyHeaders = new Map<string, Buffer>();
+
+function keyHeader(key: string): Buffer {
+  let h = keyHeaders.get(key);
+  if (!h) {
+    const kl = Buffer.byteLength(key, 'utf8');
+    h = Buffer.allocUnsafe(1 + varintSize(kl) + kl);
+    h[0] = 0x0a;
+    h.write(key, writeVarint(h, 1, kl), 'utf8');
+    if (keyHeaders.size < 4096) keyHeaders.set(key, h);
+  }
+  return h;
+}
+
+function ensureScratch(needed: number): void {
+  if (needed > scratch.length) scratch = Buffer.allocUnsafe(Math.max(needed, scratch.length * 2));
+}
+
+/**
+ * Encodes one Log message body (without its LogGroup field tag). Values are written in one pass
+ * into a scratch buffer at the position a 1-byte length prefix implies, and moved when the
+ * prefix turns out longer.
+ */
 export function encodeLog(log: SlsLog): Buffer {
-  if (!Number.isInteger(log.time) || log.time < 0 || log.time > 0xffffffff) throw new RangeError(`invalid log time ${log.time}`);
-  const lens: number[] = new Array(log.contents.length * 2);
-  let size = 1 + varintSize(log.time);
-  for (let i = 0; i < log.contents.length; i++) {
-    const [k, v] = log.contents[i];
-    const kl = (lens[2 * i] = Buffer.byteLength(k, 'utf8'));
-    const vl = (lens[2 * i + 1] = Buffer.byteLength(v, 'utf8'));
-    const ps = pairSize(kl, vl);
-    size += 1 + varintSize(ps) + ps;
-  }
-  const hasNs = log.timeNs !== undefined;
-  if (hasNs) size += 5;
-  const buf = Buffer.allocUnsafe(size);
+  const flat: string[] = [];
+  for (const [k, v] of log.contents) flat.push(k, v);
+  return encodeLogColumns(log.time, log.timeNs, flat);
+}
+
+/** encodeLog with contents as a flat [key0, value0, key1, value1, …] list. */
+export function encodeLogColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
+  if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
+  ensureScratch(16);
   let pos = 0;
-  buf[pos++] = 0x08;
-  pos = writeVarint(buf, pos, log.time);
-  for (let i = 0; i < log.contents.length; i++) {
-    const [k, v] = log.contents[i];
-    pos = writePair(buf, pos, 0x12, k, lens[2 * i], v, lens[2 * i + 1]);
+  scratch[pos++] = 0x08;
+  pos = writeVarint(scratch, pos, time);
+  for (let c = 0; c < columns.length; c += 2) {
+    const k = columns[c];
+    const v = columns[c + 1];
+    const kh = keyHeader(k);
+    // Worst case: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
+    ensureScratch(pos + 12 + kh.length + v.length * 3);
+    const pairStart = pos + 2; // optimistic: 1-byte pair length
+    kh.copy(scratch, pairStart);
+    const valueTag = pairStart + kh.length;
+    scratch[valueTag] = 0x12;
+    const valueStart = valueTag + 2; // optimistic: 1-byte value length
+    const vl = scratch.write(v, valueStart, 'utf8');
+    const vls = varintSize(vl);
+    if (vls > 1) scratch.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
+    writeVarint(scratch, valueTag + 1, vl);
+    const pairLen = kh.length + 1 + vls + vl;
+    const pls = varintSize(pairLen);
+    if (pls > 1) scratch.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
+    scratch[pos] = 0x12;
+    writeVarint(scratch, pos + 1, pairLen);
+    pos += 1 + pls + pairLen;
   }
-  if (hasNs) {
-    buf[pos++] = 0x25;
-    buf.writeUInt32LE(log.timeNs! >>> 0, pos);
+  if (timeNs !== undefined) {
+    ensureScratch(pos + 5);
+    scratch[pos++] = 0x25;
+    scratch.writeUInt32LE(timeNs >>> 0, pos);
     pos += 4;
   }
-  return buf;
+  const out = Buffer.allocUnsafe(pos);
+  scratch.copy(out, 0, 0, pos);
+  return out;
 }
 
 /** Bytes one encoded Log adds to a LogGroup. */

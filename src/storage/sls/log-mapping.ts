@@ -47,71 +47,106 @@ interface Sidecar {
 // ---------------------------------------------------------------------------------------------
 // Write
 
-/** The SLS log for one span: `__time__` is the start second, clamped to what SLS accepts at `nowSeconds`. */
-export function spanToSlsLog(span: Span, nowSeconds: number): SlsLog {
+/** `__time__` (start second, clamped to what SLS accepts at `nowSeconds`) and, unclamped, its ns part. */
+export function slsLogTime(span: Span, nowSeconds: number): { time: number; timeNs?: number } {
   const startSec = Math.floor(span.startTime / 1_000_000);
   const lo = nowSeconds - MAX_PAST_SECONDS;
   const hi = nowSeconds + MAX_FUTURE_SECONDS;
-  const clamped = startSec < lo ? lo : startSec > hi ? hi : startSec;
-  const log: SlsLog = { time: clamped, contents: spanToContents(span) };
-  if (clamped === startSec) log.timeNs = (span.startTime - startSec * 1_000_000) * 1000;
-  return log;
+  const time = startSec < lo ? lo : startSec > hi ? hi : startSec;
+  return time === startSec ? { time, timeNs: (span.startTime - startSec * 1_000_000) * 1000 } : { time };
+}
+
+/** The SLS log for one span. */
+export function spanToSlsLog(span: Span, nowSeconds: number): SlsLog {
+  return { ...slsLogTime(span, nowSeconds), contents: spanToContents(span) };
 }
 
 export function spanToContents(span: Span): [string, string][] {
+  const flat = spanColumns(span);
+  const pairs: [string, string][] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+  return pairs;
+}
+
+/** The span's columns as a flat [key0, value0, key1, value1, …] list (the write path's form). */
+export function spanColumns(span: Span): string[] {
   const sidecar: Sidecar = {};
+  let sidecarUsed = false;
   const attribute = tagsToJson(span.tags);
-  if (!attribute.exact) sidecar.t = span.tags.map(exactTag);
-  const resource = tagsToJson(span.process.tags);
-  if (!resource.exact) sidecar.p = span.process.tags.map(exactTag);
-
-  const logParts: string[] = [];
-  let logsExact = true;
-  for (const log of span.logs) {
-    const fields = tagsToJson(log.fields);
-    if (!fields.exact) logsExact = false;
-    const event = log.fields.find((f) => f.key === 'event' && f.type === 'string');
-    logParts.push(`{"name":${JSON.stringify(event ? event.value : '')},"time":${(BigInt(log.timestamp) * 1000n).toString()},"attribute":${fields.json}}`);
+  if (!attribute.exact) {
+    sidecar.t = span.tags.map(exactTag);
+    sidecarUsed = true;
   }
-  if (!logsExact) sidecar.l = span.logs.map((l) => l.fields.map(exactTag));
+  const resource = tagsToJson(span.process.tags);
+  if (!resource.exact) {
+    sidecar.p = span.process.tags.map(exactTag);
+    sidecarUsed = true;
+  }
 
-  const first = span.references[0];
-  const parentFirst =
-    first !== undefined &&
-    first.refType === 'CHILD_OF' &&
-    first.traceId === span.traceId &&
-    !span.references.slice(1).some((r) => r.spanId === first.spanId && r.traceId === span.traceId);
+  let logs = '[]';
+  if (span.logs.length > 0) {
+    const logParts: string[] = [];
+    let logsExact = true;
+    for (const log of span.logs) {
+      const fields = tagsToJson(log.fields);
+      if (!fields.exact) logsExact = false;
+      const event = log.fields.find((f) => f.key === 'event' && f.type === 'string');
+      logParts.push(`{"name":${JSON.stringify(event ? event.value : '')},"time":${(BigInt(log.timestamp) * 1000n).toString()},"attribute":${fields.json}}`);
+    }
+    if (!logsExact) {
+      sidecar.l = span.logs.map((l) => l.fields.map(exactTag));
+      sidecarUsed = true;
+    }
+    logs = `[${logParts.join(',')}]`;
+  }
+
+  const refs = span.references;
+  const first = refs[0];
+  let parentFirst = first !== undefined && first.refType === 'CHILD_OF' && first.traceId === span.traceId;
+  for (let i = 1; parentFirst && i < refs.length; i++) if (refs[i].spanId === first.spanId && refs[i].traceId === span.traceId) parentFirst = false;
   const parent = parentFirst ? first.spanId : (parentSpanId(span) ?? '');
-  const linkRefs = parentFirst ? span.references.slice(1) : span.references;
-  if (!parentFirst && parent !== '') sidecar.r = 1;
-  const links = `[${linkRefs
-    .map((r) => `{"traceID":"${r.traceId}","spanID":"${r.spanId}","attribute":{"${REF_TYPE_ATTRIBUTE}":"${r.refType === 'CHILD_OF' ? 'child_of' : 'follows_from'}"}}`)
-    .join(',')}]`;
-  if (span.warnings.length > 0) sidecar.w = [...span.warnings];
+  if (!parentFirst && parent !== '') {
+    sidecar.r = 1;
+    sidecarUsed = true;
+  }
+  let links = '[]';
+  const linkStart = parentFirst ? 1 : 0;
+  if (refs.length > linkStart) {
+    const parts: string[] = [];
+    for (let i = linkStart; i < refs.length; i++) {
+      const r = refs[i];
+      parts.push(`{"traceID":"${r.traceId}","spanID":"${r.spanId}","attribute":{"${REF_TYPE_ATTRIBUTE}":"${r.refType === 'CHILD_OF' ? 'child_of' : 'follows_from'}"}}`);
+    }
+    links = `[${parts.join(',')}]`;
+  }
+  if (span.warnings.length > 0) {
+    sidecar.w = [...span.warnings];
+    sidecarUsed = true;
+  }
 
   const status = statusOf(span);
-  const rows: [string, string][] = [
-    ['traceID', span.traceId],
-    ['spanID', span.spanId],
-    ['parentSpanID', parent],
-    ['name', span.operationName],
-    ['kind', spanKind(span)],
-    ['service', span.process.serviceName],
-    ['host', hostOf(span.process.tags)],
-    ['resource', resource.json],
-    ['attribute', attribute.json],
-    ['logs', `[${logParts.join(',')}]`],
-    ['links', links],
-    ['traceState', ''],
-    ['start', String(span.startTime)],
-    ['end', String(span.startTime + span.duration)],
-    ['duration', String(span.duration)],
-    ['statusCode', status.code],
-    ['statusMessage', status.message],
-    ['flags', String(span.flags)],
+  const columns = [
+    'traceID', span.traceId,
+    'spanID', span.spanId,
+    'parentSpanID', parent,
+    'name', span.operationName,
+    'kind', spanKind(span),
+    'service', span.process.serviceName,
+    'host', hostOf(span.process.tags),
+    'resource', resource.json,
+    'attribute', attribute.json,
+    'logs', logs,
+    'links', links,
+    'traceState', '',
+    'start', String(span.startTime),
+    'end', String(span.startTime + span.duration),
+    'duration', String(span.duration),
+    'statusCode', status.code,
+    'statusMessage', status.message,
+    'flags', String(span.flags),
   ];
-  if (Object.keys(sidecar).length > 0) rows.push([SIDECAR_COLUMN, JSON.stringify(sidecar)]);
-  return rows;
+  if (sidecarUsed) columns.push(SIDECAR_COLUMN, JSON.stringify(sidecar));
+  return columns;
 }
 
 function statusOf(span: Span): { code: string; message: string } {
@@ -135,19 +170,38 @@ function hostOf(tags: readonly KeyValue[]): string {
 
 const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
 
+interface KeyInfo {
+  /** `"key":` */
+  prefix: string;
+  /** Inference keeps this key as is (not an array index, which JS objects reorder, nor __proto__). */
+  plain: boolean;
+}
+const keyInfos = new Map<string, KeyInfo>();
+
+function keyInfo(key: string): KeyInfo {
+  let info = keyInfos.get(key);
+  if (!info) {
+    info = { prefix: `${JSON.stringify(key)}:`, plain: key !== '__proto__' && !(ARRAY_INDEX.test(key) && Number(key) < 4294967295) };
+    if (keyInfos.size < 10_000) keyInfos.set(key, info);
+  }
+  return info;
+}
+
 /** The JSON object of typed tags, and whether reading it back by inference gives the same list. */
 export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: boolean } {
+  if (tags.length === 0) return { json: '{}', exact: true };
   let exact = true;
-  const seen = new Set<string>();
-  const parts: string[] = [];
-  for (const t of tags) {
-    if (seen.has(t.key) || t.key === '__proto__' || (ARRAY_INDEX.test(t.key) && Number(t.key) < 4294967295)) exact = false;
-    seen.add(t.key);
+  let json = '{';
+  for (let i = 0; i < tags.length; i++) {
+    const t = tags[i];
+    const info = keyInfo(t.key);
+    if (!info.plain) exact = false;
+    else if (exact) for (let j = 0; j < i; j++) if (tags[j].key === t.key) exact = false;
     const v = jsonValue(t);
     if (!v.inferable) exact = false;
-    parts.push(`${JSON.stringify(t.key)}:${v.text}`);
+    json += (i === 0 ? '' : ',') + info.prefix + v.text;
   }
-  return { json: `{${parts.join(',')}}`, exact };
+  return { json: json + '}', exact };
 }
 
 /** The JSON text of a tag value, readable by SLS and its console; `inferable` when its type reads back. */

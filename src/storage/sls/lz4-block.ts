@@ -10,6 +10,7 @@ const LAST_LITERALS = 5;
 const MF_LIMIT = 12;
 const HASH_LOG = 16;
 const MAX_OFFSET = 65535;
+const SKIP_TRIGGER = 6;
 
 const hashTable = new Int32Array(1 << HASH_LOG);
 
@@ -37,15 +38,18 @@ export function lz4CompressBlock(src: Uint8Array): Buffer {
     const matchLimit = n - LAST_LITERALS;
     const inputLimit = n - MF_LIMIT;
     let ip = 0;
+    // LZ4's acceleration: after each 64 misses in a row, step one byte further.
+    let misses = 1 << SKIP_TRIGGER;
     while (ip < inputLimit) {
       const seq = read32(src, ip);
       const h = hash(seq);
       const ref = hashTable[h];
       hashTable[h] = ip;
       if (ref < 0 || ip - ref > MAX_OFFSET || read32(src, ref) !== seq) {
-        ip++;
+        ip += misses++ >> SKIP_TRIGGER;
         continue;
       }
+      misses = 1 << SKIP_TRIGGER;
       // Extend the match backwards over pending literals, then forwards.
       let start = ip;
       let mref = ref;

@@ -3,7 +3,8 @@ import https from 'node:https';
 import dns from 'node:dns';
 import net from 'node:net';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { deflateSync } from 'node:zlib';
+import { deflate } from 'node:zlib';
+import { promisify } from 'node:util';
 import Client from '@alicloud/log';
 import { lz4CompressBlock } from './lz4-block.js';
 
@@ -81,6 +82,8 @@ export class SlsError extends Error {
 }
 
 const CALL = Symbol('sls-call');
+/** zlib on libuv's thread pool: deflate runs off the event loop. */
+const deflateAsync = promisify(deflate);
 
 interface CallContext {
   status?: number;
@@ -178,7 +181,7 @@ export class SlsClient extends Client {
 
   /** PutLogs of one encoded LogGroup, compressed as asked; load-balanced shard. */
   async putLogGroup(project: string, logstore: string, logGroup: Buffer, compress: CompressType, timeoutMs?: number): Promise<{ bytesSent: number }> {
-    const body = compress === 'lz4' ? lz4CompressBlock(logGroup) : compress === 'deflate' ? deflateSync(logGroup, { level: 1 }) : logGroup;
+    const body = compress === 'lz4' ? lz4CompressBlock(logGroup) : compress === 'deflate' ? await deflateAsync(logGroup, { level: 1 }) : logGroup;
     const headers: Client.Headers = { 'x-log-bodyrawsize': logGroup.length, 'content-type': 'application/x-protobuf' };
     if (compress !== 'none') headers['x-log-compresstype'] = compress;
     await this.call((o) => this._request('POST', project, `/logstores/${logstore}/shards/lb`, {}, body, headers, o), timeoutMs);

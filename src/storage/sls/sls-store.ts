@@ -14,8 +14,8 @@ import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
-import { encodeLog } from './log-group.js';
-import { rowToSpan, spanToSlsLog, timeUnitDivisor, toMicros } from './log-mapping.js';
+import { encodeLogColumns } from './log-group.js';
+import { rowToSpan, slsLogTime, spanColumns, timeUnitDivisor, toMicros } from './log-mapping.js';
 import type { SlsRow } from './log-mapping.js';
 import type { ProducerOptions, ProducerStats } from './producer.js';
 import { Producer } from './producer.js';
@@ -270,7 +270,10 @@ class SlsTenantView implements TraceStore {
     if (spans.length === 0) return;
     if (ensure) await this.store.ensureOnce(logstore);
     const nowSec = Math.floor(this.store.nowMs() / 1000);
-    const logs = spans.map((s) => encodeLog(spanToSlsLog(s, nowSec)));
+    const logs = spans.map((s) => {
+      const { time, timeNs } = slsLogTime(s, nowSec);
+      return encodeLogColumns(time, timeNs, spanColumns(s));
+    });
     await this.store.producer.add({ logstore }, logs);
   }
 

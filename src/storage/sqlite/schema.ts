@@ -10,8 +10,8 @@
  * - chunks(id, tenant, trace_id, start_min, start_max, span_count, body) — the spans of one trace
  *   id from one write batch, encoded by span-codec.ts; indexed by trace id and by time.
  * - postings(id, hash, start_min, start_max, n, entries) — search index: per write batch and index
- *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, earliest and latest start of the
- *   chunk's spans carrying the key, service mask of those spans (serviceBit).
+ *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, the chunk's earliest and latest
+ *   span start, service mask of the chunk's spans carrying the key (serviceBit).
  * - archive_chunks — archived spans, same encoding, apart from the primary data.
  */
 import type Database from 'better-sqlite3';

@@ -119,7 +119,7 @@ type Row<T> = T | undefined;
 
 interface Candidate {
   chunk: number;
-  /** Latest start (µs) of the chunk's spans carrying the driving key: the "newest" order. */
+  /** Earliest span start (µs) of the chunk, the trace's start as far as the chunk knows: "newest" order. */
   key: number;
 }
 
@@ -162,8 +162,8 @@ class SqliteDatabase {
          WHERE hash = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
          ORDER BY start_max DESC, id DESC LIMIT ?`,
       ),
-      chunkPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_max: number }>(
-        `SELECT id, start_max FROM chunks
+      chunkPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_min: number; start_max: number }>(
+        `SELECT id, start_min, start_max FROM chunks
          WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
          ORDER BY start_max DESC, id DESC LIMIT ?`,
       ),
@@ -221,10 +221,11 @@ class SqliteDatabase {
         const start = span.startTime;
         if (start < startMin) startMin = start;
         if (start > startMax) startMax = start;
-        keys.span(start, serviceBit(span.process.serviceName));
+        keys.span(serviceBit(span.process.serviceName));
         forEachSpanKey(tenant, span, keys.add);
         known.note(span.process.serviceName, span.operationName, spanKind(span));
       }
+      keys.chunkRange(startMin, startMax);
       chunkIds.push(
         Number(this.stmt.insertChunk!.run(tenant, Buffer.from(group[0].traceId, 'hex'), startMin, startMax, group.length, encodeChunk(group)).lastInsertRowid),
       );
@@ -284,8 +285,9 @@ class SqliteDatabase {
   }
 
   /**
-   * Complete matching traces, newest first (by the latest start among the candidate chunk's spans
-   * carrying the driving key), at most `limit` when set. Lazy: each step runs its own statements,
+   * Complete matching traces, newest first (by the earliest span start of the chunk that made the
+   * trace a candidate, i.e. the trace start unless a trace came in several batches), at most
+   * `limit` when set. Lazy: each step runs its own statements,
    * so callers may interleave other calls between items.
    */
   *matchingTraces(tenantName: string, q: TraceQuery): Generator<Span[]> {
@@ -359,7 +361,7 @@ class SqliteDatabase {
       for (let off = 0; off < e.length; off += ENTRY_FIELDS * 8) {
         const min = e.readDoubleLE(off + 8);
         const max = e.readDoubleLE(off + 16);
-        if (max >= tMin && min <= tMax && (e.readDoubleLE(off + 24) & serviceMask) !== 0) candidates.push({ chunk: e.readDoubleLE(off), key: max });
+        if (max >= tMin && min <= tMax && (e.readDoubleLE(off + 24) & serviceMask) !== 0) candidates.push({ chunk: e.readDoubleLE(off), key: min });
       }
     }
     const last = rows[rows.length - 1];
@@ -371,7 +373,7 @@ class SqliteDatabase {
     const last = rows[rows.length - 1];
     return {
       rows: rows.length,
-      candidates: rows.map((r) => ({ chunk: r.id, key: r.start_max })),
+      candidates: rows.map((r) => ({ chunk: r.id, key: r.start_min })),
       lastMax: last?.start_max ?? lastMax,
       lastId: last?.id ?? lastId,
     };
@@ -398,37 +400,43 @@ class SqliteDatabase {
 
 /**
  * Index keys of one write batch: key → flat [chunk ordinal, earliest start, latest start, service
- * mask, …], one entry per chunk carrying the key.
+ * mask, …], one entry per chunk carrying the key; the times are the chunk's, the mask covers the
+ * services of the chunk's spans carrying the key.
  */
 class BatchKeys {
   readonly entries = new Map<number, number[]>();
+  /** Entry lists touched by the current chunk, to receive its time range. */
+  private touched: number[][] = [];
   private chunk = -1;
-  private start = 0;
   private bit = 0;
 
   nextChunk(): void {
     this.chunk++;
+    this.touched = [];
   }
 
-  span(start: number, serviceBit: number): void {
-    this.start = start;
+  span(serviceBit: number): void {
     this.bit = serviceBit;
   }
 
   readonly add = (key: number): void => {
     const list = this.entries.get(key);
     if (!list) {
-      this.entries.set(key, [this.chunk, this.start, this.start, this.bit]);
-      return;
-    }
-    const i = list.length - ENTRY_FIELDS;
-    if (list[i] !== this.chunk) list.push(this.chunk, this.start, this.start, this.bit);
-    else {
-      if (this.start < list[i + 1]) list[i + 1] = this.start;
-      if (this.start > list[i + 2]) list[i + 2] = this.start;
-      list[i + 3] |= this.bit;
-    }
+      const created = [this.chunk, 0, 0, this.bit];
+      this.entries.set(key, created);
+      this.touched.push(created);
+    } else if (list[list.length - ENTRY_FIELDS] !== this.chunk) {
+      list.push(this.chunk, 0, 0, this.bit);
+      this.touched.push(list);
+    } else list[list.length - 1] |= this.bit;
   };
+
+  chunkRange(startMin: number, startMax: number): void {
+    for (const list of this.touched) {
+      list[list.length - 3] = startMin;
+      list[list.length - 2] = startMax;
+    }
+  }
 }
 
 /** Operations known to be stored for one tenant, and those noted since the last takeNew. */

@@ -38,6 +38,11 @@ export interface EmulatorOptions {
   verifySignature?: boolean;
   /** Reject log times outside [now − 7 d, now + 15 min] like SLS (default true). */
   enforceTimeWindow?: boolean;
+  /**
+   * 'rows' (default) keeps every log for queries; 'count' (benchmarks) validates the LogGroup wire
+   * format, times and sizes but keeps only counts, so the emulator costs little next to the client.
+   */
+  retain?: 'rows' | 'count';
 }
 
 /** `outage`: every hit fails with one of 429, 500, 503, 403 WriteQuotaExceed or a dropped connection. */
@@ -92,6 +97,7 @@ export class SlsEmulator {
   private readonly allowedProjects?: Set<string>;
   private readonly verify: boolean;
   private readonly enforceTimeWindow: boolean;
+  private readonly retain: 'rows' | 'count';
   private faults: Fault[] = [];
   private server?: http.Server;
   private readonly sockets = new Set<net.Socket>();
@@ -104,6 +110,7 @@ export class SlsEmulator {
     this.allowedProjects = options.projects ? new Set(options.projects) : undefined;
     this.verify = options.verifySignature ?? true;
     this.enforceTimeWindow = options.enforceTimeWindow ?? true;
+    this.retain = options.retain ?? 'rows';
   }
 
   static emptyStats(): EmulatorStats {
@@ -301,6 +308,15 @@ export class SlsEmulator {
     }
     if (raw.length !== rawSize) throw new HttpError(400, 'InvalidBodyRawSize', `x-log-bodyrawsize ${rawSize} but ${raw.length} bytes`);
     if (raw.length > 10 * 1024 * 1024) throw new HttpError(400, 'PostBodyTooLarge', 'body too large');
+    if (this.retain === 'count') {
+      const count = scanLogGroup(raw, this.enforceTimeWindow ? Math.floor(Date.now() / 1000) : undefined);
+      this.stats.putLogsRequests++;
+      this.stats.bytesReceived += body.length;
+      this.stats.rawBytesReceived += raw.length;
+      this.stats.logsStored += count;
+      this.stats.maxLogsPerRequest = Math.max(this.stats.maxLogsPerRequest, count);
+      return;
+    }
     let group: { Logs?: { Time: number; TimeNs?: number; Contents?: { Key: string; Value: string }[] }[]; Topic?: string; Source?: string; LogTags?: { Key: string; Value: string }[] };
     try {
       group = LogGroupProto.decode(raw) as unknown as typeof group;
@@ -486,4 +502,61 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
     req.on('error', reject);
     req.on('aborted', () => reject(new Error('aborted')));
   });
+}
+
+/**
+ * Walks a LogGroup's protobuf wire format without materialising it: checks every field tag, wire
+ * type and length, that each Log has a Time (within SLS's window when `now` is given), and counts
+ * the logs. Throws HttpError(400, PostBodyInvalid) like SLS on anything malformed.
+ */
+function scanLogGroup(buf: Buffer, now: number | undefined): number {
+  const bad = (why: string): never => {
+    throw new HttpError(400, 'PostBodyInvalid', `invalid LogGroup: ${why}`);
+  };
+  const varint = (p: { i: number }, end: number): number => {
+    let v = 0;
+    let mul = 1;
+    for (let n = 0; n < 10; n++) {
+      if (p.i >= end) bad('truncated varint');
+      const b = buf[p.i++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) return v;
+      mul *= 128;
+    }
+    return bad('varint too long');
+  };
+  const p = { i: 0 };
+  let logs = 0;
+  while (p.i < buf.length) {
+    const tag = varint(p, buf.length);
+    const field = Math.floor(tag / 8);
+    const wire = tag & 7;
+    if (wire !== 2) bad(`LogGroup field ${field} has wire type ${wire}`);
+    const len = varint(p, buf.length);
+    const end = p.i + len;
+    if (end > buf.length) bad('truncated field');
+    if (field === 1) {
+      logs++;
+      if (logs > 4096) bad('more than 4096 logs');
+      let time: number | undefined;
+      const q = { i: p.i };
+      while (q.i < end) {
+        const t = varint(q, end);
+        const f = Math.floor(t / 8);
+        const w = t & 7;
+        if (f === 1 && w === 0) time = varint(q, end);
+        else if (f === 2 && w === 2) {
+          const cl = varint(q, end);
+          if (q.i + cl > end) bad('truncated content');
+          q.i += cl;
+        } else if (f === 4 && w === 5) q.i += 4;
+        else bad(`Log field ${f} with wire type ${w}`);
+      }
+      if (q.i !== end) bad('Log overruns its length');
+      if (time === undefined) bad('Log without Time');
+      if (now !== undefined && (time! < now - 7 * 86_400 || time! > now + 900)) throw new HttpError(400, 'PostBodyInvalid', 'post data time is out of range');
+    } else if (field < 1 || field > 6) bad(`unknown LogGroup field ${field}`);
+    p.i = end;
+  }
+  return logs;
 }

@@ -87,6 +87,19 @@ describe('runAnomalies', () => {
     expect(r.window.traces).toBe(0);
   });
 
+  it('restricts the analysis to traces through --service', async () => {
+    const store = createMemoryStore();
+    for (const t of workload({ seed: 1, traces: 600, startTime: T0, intervalUs: 5_000_000 }).traces) await store.writeSpans(t.spans);
+    for (const t of workload({ seed: 2, traces: 200, startTime: W0, intervalUs: 5_000_000 }).traces) await store.writeSpans(t.spans);
+    const all = await runAnomalies(store, opts());
+    const some = await runAnomalies(store, opts({ service: 'service-5' }));
+    expect(some.service).toBe('service-5');
+    expect(some.window.traces).toBeGreaterThan(0);
+    expect(some.window.traces).toBeLessThan(all.window.traces);
+    expect(some.baseline.traces).toBeLessThan(all.baseline.traces);
+    expect(some.dependencies.some((l) => l.child === 'service-5' || l.parent === 'service-5')).toBe(true);
+  });
+
   it('rejects bad options with InvalidArgumentError', async () => {
     const store = createMemoryStore();
     await expect(runAnomalies(store, opts({ top: 0 }))).rejects.toThrow(InvalidArgumentError);

@@ -1,0 +1,247 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Span } from '../../src/model/index.js';
+import { ConfigError, InvalidArgumentError, NotSupportedError, StorageUnavailableError, TraceNotFoundError } from '../../src/model/index.js';
+import { openStore } from '../../src/sources/open-store.js';
+import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/storage/sqlite/schema.js';
+import { openSqliteStore, parseSqliteUri } from '../../src/storage/sqlite/sqlite-store.js';
+import type { Store } from '../../src/storage/types.js';
+import { simpleTraces } from '../../src/workload/simple-traces.js';
+import { compareTraces } from '../support/jaeger-fixtures.js';
+import { collect } from './conformance.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'jaeger-sls-sqlite-'));
+let fileCount = 0;
+const freshPath = () => path.join(dir, `t${++fileCount}.db`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const opened: Store[] = [];
+afterEach(async () => {
+  for (const s of opened.splice(0)) await s.close();
+});
+async function open(file: string, options?: Parameters<typeof openSqliteStore>[1]): Promise<Store> {
+  const store = await openSqliteStore(file, options);
+  opened.push(store);
+  return store;
+}
+
+const T0 = 1_700_000_000_000_000;
+
+function span(traceId: string, spanId: string, extra: Partial<Span> = {}): Span {
+  return {
+    traceId,
+    spanId,
+    operationName: 'op',
+    references: [],
+    flags: 0,
+    startTime: T0,
+    duration: 1000,
+    tags: [],
+    logs: [],
+    process: { serviceName: 'svc', tags: [] },
+    warnings: [],
+    ...extra,
+  };
+}
+const tid = (n: number) => n.toString(16).padStart(32, '0');
+const sid = (n: number) => n.toString(16).padStart(16, '0');
+
+describe('sqlite store', () => {
+  it('applies migrations once and reopens an up-to-date file without changes', async () => {
+    const file = freshPath();
+    await (await open(file)).close();
+    const db = new Database(file);
+    try {
+      expect(schemaVersion(db)).toBe(SCHEMA_VERSION);
+      expect(migrate(db)).toEqual([]);
+      expect(migrate(db)).toEqual([]);
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      db.close();
+    }
+    await (await open(file)).close();
+  });
+
+  it('refuses a file written by a newer schema', async () => {
+    const file = freshPath();
+    const db = new Database(file);
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    await expect(openSqliteStore(file)).rejects.toThrow(ConfigError);
+    await expect(openSqliteStore(file)).rejects.toThrow(/newer than this jaeger-sls supports/);
+  });
+
+  it('keeps data across close and reopen, typed values exactly', async () => {
+    const file = freshPath();
+    const written = span(tid(0xabc), sid(1), {
+      operationName: 'ünïcode \u{1f600} "quoted" \\ \n',
+      flags: 3,
+      references: [
+        { refType: 'FOLLOWS_FROM', traceId: tid(0xdef), spanId: sid(9) },
+        { refType: 'CHILD_OF', traceId: tid(0xabc), spanId: sid(2) },
+      ],
+      tags: [
+        { key: 'i64max', type: 'int64', value: 9223372036854775807n },
+        { key: 'i64min', type: 'int64', value: -9223372036854775808n },
+        { key: 'f', type: 'float64', value: 0.1 },
+        { key: 'nan', type: 'float64', value: Number.NaN },
+        { key: 'inf', type: 'float64', value: Number.NEGATIVE_INFINITY },
+        { key: 'negzero', type: 'float64', value: -0 },
+        { key: 'b', type: 'bool', value: false },
+        { key: 'bin', type: 'binary', value: new Uint8Array([0, 255, 1, 128]) },
+        { key: 'lone', type: 'string', value: 'x\ud800y' },
+      ],
+      logs: [{ timestamp: T0 + 5, fields: [{ key: 'event', type: 'string', value: 'retry' }] }],
+      process: { serviceName: 'svc-a', tags: [{ key: 'pid', type: 'int64', value: 42n }] },
+      warnings: ['w1', 'w2'],
+    });
+    const store = await open(file);
+    await store.writeSpans([written, span(tid(0xabc), sid(1)), span(tid(0xabc), sid(2), { process: { serviceName: 'svc-b', tags: [] } })]);
+    await store.close();
+
+    const reopened = await open(file);
+    const trace = await reopened.getTrace({ traceId: tid(0xabc) });
+    expect(trace.spans).toHaveLength(3);
+    const first = trace.spans.find((s) => s.operationName === written.operationName)!;
+    expect(first).toEqual(written);
+    expect(Object.is(first.tags.find((t) => t.key === 'negzero')!.value, -0)).toBe(true);
+    expect(first.references).toEqual(written.references);
+    expect(await reopened.getServices()).toEqual(['svc', 'svc-a', 'svc-b']);
+    expect(await collect(reopened.findTraces({ serviceName: 'svc-a', tags: { i64min: '-9223372036854775808', bin: '00ff0180' } }))).toHaveLength(1);
+    expect(await collect(reopened.findTraces({ serviceName: 'svc-a', tags: { i64min: '-9223372036854775807' } }))).toHaveLength(0);
+  });
+
+  it('survives kill -9 right after writeSpans resolved', async () => {
+    const file = freshPath();
+    const script = path.join(dir, 'writer.mts');
+    const storeModule = path.resolve(fileURLToPath(new URL('../../src/storage/sqlite/sqlite-store.ts', import.meta.url)));
+    writeFileSync(
+      script,
+      `import { openSqliteStore } from ${JSON.stringify(storeModule)};
+       const store = await openSqliteStore(${JSON.stringify(file)});
+       for (let i = 1; i <= 20; i++) {
+         const spans = Array.from({ length: 50 }, (_, j) => ({ traceId: i.toString(16).padStart(32, '0'), spanId: (j + 1).toString(16).padStart(16, '0'),
+           operationName: 'op', references: [], flags: 0, startTime: ${T0} + j, duration: 5, tags: [], logs: [],
+           process: { serviceName: 'killed', tags: [] }, warnings: [] }));
+         await store.writeSpans(spans);
+         process.stdout.write('acked ' + i + '\\n');
+       }
+       setInterval(() => {}, 1000);
+      `,
+    );
+    const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('acked 20\n')) {
+          child.kill('SIGKILL');
+          resolve(20);
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (signal !== 'SIGKILL') reject(new Error(`writer exited early (${code ?? signal}): ${out}`));
+      });
+    });
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    const store = await open(file);
+    for (let i = 1; i <= acked; i++) expect((await store.getTrace({ traceId: tid(i) })).spans).toHaveLength(50);
+    expect(await store.getServices()).toEqual(['killed']);
+  });
+
+  it('rejects an unwritable path with a one-line ConfigError naming it', async () => {
+    const missingDir = path.join(dir, 'no-such-dir', 'x.db');
+    await expect(openSqliteStore(missingDir)).rejects.toThrow(ConfigError);
+    const error = await openSqliteStore(missingDir).catch((e: Error) => e);
+    expect(error.message).toContain(missingDir);
+    expect(error.message).not.toContain('\n');
+    const aDirectory = path.join(dir, 'a-directory');
+    mkdirSync(aDirectory);
+    await expect(openSqliteStore(aDirectory)).rejects.toThrow(new RegExp(`cannot open sqlite store "${aDirectory.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+    await expect(openStore(`sqlite:${aDirectory}`)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  it('rejects a 10 MB tag value with InvalidArgumentError and stores nothing of the batch', async () => {
+    const store = await open(freshPath());
+    await store.writeSpans([span(tid(1), sid(1))]);
+    const huge = span(tid(2), sid(2), { tags: [{ key: 'payload', type: 'string', value: 'x'.repeat(10 * 1024 * 1024) }] });
+    await expect(store.writeSpans([span(tid(2), sid(1), { process: { serviceName: 'other', tags: [] } }), huge])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(store.getTrace({ traceId: tid(2) })).rejects.toBeInstanceOf(TraceNotFoundError);
+    expect(await store.getServices()).toEqual(['svc']);
+    expect((await store.getTrace({ traceId: tid(1) })).spans).toHaveLength(1);
+  });
+
+  it('opens read-only without migrating, and refuses writes', async () => {
+    const file = freshPath();
+    const writer = await open(file);
+    await writer.writeSpans([span(tid(7), sid(1))]);
+    const reader = await open(file, { readOnly: true });
+    compareTraces({ spans: [span(tid(7), sid(1))] }, await reader.getTrace({ traceId: tid(7) }));
+    await expect(reader.writeSpans([span(tid(8), sid(1))])).rejects.toBeInstanceOf(NotSupportedError);
+    await expect(openSqliteStore(path.join(dir, 'absent.db'), { readOnly: true })).rejects.toBeInstanceOf(ConfigError);
+    const empty = freshPath();
+    new Database(empty).close();
+    await expect(openSqliteStore(empty, { readOnly: true })).rejects.toThrow(/not a jaeger-sls database/);
+    expect(schemaVersion(new Database(empty, { readonly: true }))).toBe(0);
+  });
+
+  it('streams findTraces newest first and allows writes while a search is open', async () => {
+    const store = await open(freshPath());
+    const traces = [...simpleTraces({ seed: 3, traces: 300, spansPerTrace: 4, services: 3, startTime: T0, intervalUs: 1000 })];
+    await store.writeSpans(traces.flatMap((t) => t.spans));
+    const seen: string[] = [];
+    for await (const trace of store.findTraces({ serviceName: 'service-0' })) {
+      seen.push(trace.spans[0].traceId);
+      if (seen.length === 2) await store.writeSpans([span(tid(0xfeed), sid(1))]);
+      if (seen.length === 5) break;
+    }
+    expect(seen).toEqual(traces.slice(-5).reverse().map((t) => t.spans[0].traceId));
+    expect((await store.getTrace({ traceId: tid(0xfeed) })).spans).toHaveLength(1);
+    const all = await collect(store.findTraces({ serviceName: 'service-0' }));
+    expect(all).toHaveLength(300);
+    const starts = all.map((t) => Math.min(...t.spans.map((s) => s.startTime)));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+  });
+
+  it('answers a service-less tag search and a search without index keys', async () => {
+    const store = await open(freshPath());
+    await store.writeSpans([
+      span(tid(1), sid(1), { tags: [{ key: 'rfc0013.cross.service', type: 'string', value: 'yes' }], process: { serviceName: 'a', tags: [] } }),
+      span(tid(2), sid(1), { process: { serviceName: 'b', tags: [{ key: 'rfc0013.cross.service', type: 'string', value: 'yes' }] } }),
+      span(tid(3), sid(1), { startTime: T0 - 10_000_000 }),
+    ]);
+    const ids = async (q: Parameters<Store['findTraceIds']>[0]) => (await store.findTraceIds(q)).map((f) => f.traceId).sort();
+    expect(await ids({ tags: { 'rfc0013.cross.service': 'yes' } })).toEqual([tid(1), tid(2)]);
+    expect(await ids({ startTimeMin: T0 - 1, startTimeMax: T0 + 1 })).toEqual([tid(1), tid(2)]);
+    expect(await ids({ durationMin: 1000, durationMax: 1000 })).toEqual([tid(1), tid(2), tid(3)]);
+    expect(await ids({ startTimeMin: T0 + 1, startTimeMax: T0 })).toEqual([]);
+  });
+
+  it('reports a closed store as unavailable', async () => {
+    const store = await openSqliteStore(freshPath());
+    await store.close();
+    await store.close();
+    await expect(store.getServices()).rejects.toBeInstanceOf(StorageUnavailableError);
+  });
+
+  it('parses sqlite URIs', async () => {
+    expect(parseSqliteUri('sqlite:')).toEqual({ path: 'jaeger-sls.db', synchronous: 'normal' });
+    expect(parseSqliteUri('sqlite:data/x.db?synchronous=full')).toEqual({ path: 'data/x.db', synchronous: 'full' });
+    expect(parseSqliteUri('sqlite:///abs/x.db')).toEqual({ path: '/abs/x.db', synchronous: 'normal' });
+    expect(() => parseSqliteUri('sqlite:x.db?cache=big')).toThrow(ConfigError);
+    const memory = await openStore('sqlite::memory:');
+    opened.push(memory);
+    await memory.writeSpans([span(tid(5), sid(1))]);
+    expect(await memory.getServices()).toEqual(['svc']);
+    const file = freshPath();
+    const viaUri = await openStore(`sqlite:${file}`);
+    opened.push(viaUri);
+    await viaUri.writeSpans([span(tid(6), sid(1))]);
+    expect((await viaUri.getTrace({ traceId: tid(6) })).spans).toHaveLength(1);
+  });
+});
