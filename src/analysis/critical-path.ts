@@ -22,39 +22,56 @@ export function criticalPathTimes(trace: TraceSummary): Float64Array {
   if (trace.root < 0 || trace.root >= n) throw new AnalysisInputError(`analysis/critical-path: root index ${trace.root} out of range`);
   const own = new Float64Array(n);
   const { start, spanDuration, childStart, childList } = trace;
-  const byEndDesc = (a: number, b: number) => start[b] + spanDuration[b] - (start[a] + spanDuration[a]);
-
-  // Explicit stack of (span, window start, window end) frames; a frame resumes at its cursor.
-  interface Frame {
-    span: number;
-    lo: number;
-    cursor: number;
-    children: number[];
-    next: number;
+  // Children of each span ordered by end time, latest first (insertion sort per group; groups are small).
+  const byEnd = Int32Array.from(childList);
+  for (let p = 0; p < n; p++) {
+    const a = childStart[p];
+    const b = childStart[p + 1];
+    for (let i = a + 1; i < b; i++) {
+      const c = byEnd[i];
+      const end = start[c] + spanDuration[c];
+      let j = i - 1;
+      while (j >= a && start[byEnd[j]] + spanDuration[byEnd[j]] < end) {
+        byEnd[j + 1] = byEnd[j];
+        j--;
+      }
+      byEnd[j + 1] = c;
+    }
   }
-  const open = (span: number, lo: number, hi: number): Frame => {
-    const kids = Array.from(childList.subarray(childStart[span], childStart[span + 1])).sort(byEndDesc);
-    return { span, lo, cursor: hi, children: kids, next: 0 };
-  };
+  // Explicit stack of frames (span, window start, cursor, next child position), as parallel arrays.
+  const spanAt = new Int32Array(n);
+  const loAt = new Float64Array(n);
+  const cursorAt = new Float64Array(n);
+  const nextAt = new Int32Array(n);
+  let top = 0;
   const r = trace.root;
-  const stack: Frame[] = [open(r, start[r], start[r] + spanDuration[r])];
-  while (stack.length > 0) {
-    const f = stack[stack.length - 1];
+  spanAt[0] = r;
+  loAt[0] = start[r];
+  cursorAt[0] = start[r] + spanDuration[r];
+  nextAt[0] = childStart[r];
+  while (top >= 0) {
+    const span = spanAt[top];
+    const lo = loAt[top];
     let descended = false;
-    while (f.next < f.children.length) {
-      const c = f.children[f.next++];
-      const cs = Math.max(start[c], f.lo);
-      const ce = Math.min(start[c] + spanDuration[c], f.cursor);
-      if (ce <= cs || start[c] >= f.cursor) continue;
-      own[f.span] += f.cursor - ce;
-      f.cursor = cs;
-      stack.push(open(c, cs, ce));
+    while (nextAt[top] < childStart[span + 1]) {
+      const c = byEnd[nextAt[top]++];
+      const cursor = cursorAt[top];
+      const cs = Math.max(start[c], lo);
+      const ce = Math.min(start[c] + spanDuration[c], cursor);
+      if (ce <= cs || start[c] >= cursor) continue;
+      own[span] += cursor - ce;
+      cursorAt[top] = cs;
+      top++;
+      spanAt[top] = c;
+      loAt[top] = cs;
+      cursorAt[top] = ce;
+      nextAt[top] = childStart[c];
       descended = true;
       break;
     }
     if (descended) continue;
-    own[f.span] += Math.max(0, f.cursor - f.lo);
-    stack.pop();
+    own[span] += Math.max(0, cursorAt[top] - lo);
+    top--;
   }
   return own;
 }

@@ -145,6 +145,10 @@ export class DependencyGraphBuilder {
   private readonly nodeCache = new Map<string, NodeStats>();
   private readonly edgeCache = new Map<string, Map<string, EdgeStats>>();
   private flags = new Uint8Array(64);
+  private readonly factsScratch: SpanFacts[] = [];
+  private readonly keysScratch: string[] = [];
+  private readonly nodesScratch: NodeStats[] = [];
+  private readonly byIdScratch = new Map<string, number | number[]>();
 
   constructor(options: DependencyGraphOptions = {}) {
     this.options = { ...DEPENDENCY_GRAPH_DEFAULTS, ...options };
@@ -165,11 +169,12 @@ export class DependencyGraphBuilder {
     if (this.flags.length < n) this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
     const flags = this.flags;
     flags.fill(0, 0, n);
-    const facts: SpanFacts[] = new Array(n);
-    const keys: string[] = new Array(n);
-    const nodes: NodeStats[] = new Array(n);
+    const facts = this.factsScratch;
+    const keys = this.keysScratch;
+    const nodes = this.nodesScratch;
     // Index by span id; a Zipkin shared id keeps every distinct (service, kind) span.
-    const byId = new Map<string, number | number[]>();
+    const byId = this.byIdScratch;
+    byId.clear();
     let shared = false;
     for (let i = 0; i < n; i++) {
       const s = spans[i];
@@ -482,7 +487,19 @@ function readFacts(span: Span): SpanFacts {
     peer = serverAddress || netPeerName || peerHostname;
     peerType = 'virtual';
   }
+  if (!peer && peerService === undefined) return plainFacts(kind, error);
   return { kind, error, peer: peer || undefined, peerType, peerServiceTagged: peerService !== undefined };
+}
+
+/** Shared, immutable facts for spans without peer tags (most spans): no allocation per span. */
+const PLAIN_FACTS = new Map<string, [SpanFacts, SpanFacts]>();
+for (const kind of ['', 'client', 'server', 'producer', 'consumer', 'internal']) {
+  PLAIN_FACTS.set(kind, [false, true].map((error) => Object.freeze({ kind, error, peer: undefined, peerType: '' as ConnectionType, peerServiceTagged: false })) as [SpanFacts, SpanFacts]);
+}
+
+function plainFacts(kind: string, error: boolean): SpanFacts {
+  const pair = PLAIN_FACTS.get(kind);
+  return pair ? pair[error ? 1 : 0] : { kind, error, peer: undefined, peerType: '', peerServiceTagged: false };
 }
 
 function str(t: Span['tags'][number]): string | undefined {

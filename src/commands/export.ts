@@ -16,6 +16,7 @@ import {
   outputOption,
   parseDuration,
   parsePositiveInt,
+  parseTimestamp,
   quietOption,
   resolveTimeWindow,
   storeOption,
@@ -24,10 +25,10 @@ import {
 
 interface ExportFlags {
   store: string;
-  traceId: string[];
+  traceId?: string[];
   service?: string;
   operation?: string;
-  tag: string[];
+  tag?: string[];
   since?: string;
   start?: string;
   end?: string;
@@ -39,7 +40,15 @@ interface ExportFlags {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
+
+/** The shared window flags; without any of them export reads all time. */
+function exportWindowOptions(): Option[] {
+  const [since, start, end] = timeWindowOptions();
+  since.description = 'only traces with a span in the last DURATION before --end (or now), e.g. 90s, 15m, 1h, 2d';
+  end.description = 'only traces with a span starting at or before TIME (same forms as --start); default now when --start or --since is given';
+  return [since, start, end];
+}
 
 /**
  * `jaeger-sls export`: the document goes to stdout or --output (written to a temporary file and
@@ -53,11 +62,11 @@ export function exportCommand(ctx: CliContext): Command {
   );
   addOptions(command, [
     storeOption(),
-    new Option('--trace-id <id>', 'a trace to export (repeatable); exclusive with the query flags').argParser(collect).default([]),
+    new Option('--trace-id <id>', 'a trace to export (repeatable); exclusive with the query flags').argParser(collect),
     new Option('--service <name>', 'traces with a span of this service'),
     new Option('--operation <name>', 'traces with a span of this operation'),
-    new Option('--tag <key=value>', 'traces with a span having this tag, process tag or log field (repeatable)').argParser(collect).default([]),
-    ...timeWindowOptions(),
+    new Option('--tag <key=value>', 'traces with a span having this tag, process tag or log field (repeatable)').argParser(collect),
+    ...exportWindowOptions(),
     new Option('--min-duration <duration>', 'a matching span lasts at least this long, e.g. 1.2ms, 500us, 2s'),
     new Option('--max-duration <duration>', 'a matching span lasts at most this long'),
     new Option('--limit <n>', 'at most n traces, newest first'),
@@ -66,12 +75,12 @@ export function exportCommand(ctx: CliContext): Command {
     quietOption(),
   ]);
   return command.action(async (flags: ExportFlags) => {
-    const traceIds = flags.traceId.map((id) => parseTraceId(id.trim()));
+    const traceIds = (flags.traceId ?? []).map((id) => parseTraceId(id.trim()));
     const query = traceQuery(flags, ctx.now());
     if (traceIds.length && query) {
       throw new InvalidArgumentError('--trace-id cannot be combined with query flags (--service, --tag, --start, …)');
     }
-    const store = await openCommandStore(flags.store, ctx, true);
+    const store = await openCommandStore(flags.store, ctx, { readOnly: true, quiet: flags.quiet });
     try {
       const sink = flags.output && flags.output !== '-' ? await fileSink(flags.output) : stdoutSink(ctx);
       try {
@@ -94,7 +103,7 @@ function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
   let any = false;
   if (flags.service !== undefined) (q.serviceName = flags.service), (any = true);
   if (flags.operation !== undefined) (q.operationName = flags.operation), (any = true);
-  if (flags.tag.length) {
+  if (flags.tag?.length) {
     q.tags = {};
     for (const pair of flags.tag) {
       const eq = pair.indexOf('=');
@@ -104,10 +113,13 @@ function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
     }
     any = true;
   }
-  if (flags.since !== undefined || flags.start !== undefined || flags.end !== undefined) {
+  if (flags.since !== undefined || flags.start !== undefined) {
     const window = resolveTimeWindow({ since: flags.since, start: flags.start, end: flags.end }, nowUs);
     q.startTimeMin = window.start;
     q.startTimeMax = window.end;
+    any = true;
+  } else if (flags.end !== undefined) {
+    q.startTimeMax = parseTimestamp(flags.end, '--end', nowUs);
     any = true;
   }
   if (flags.minDuration !== undefined) (q.durationMin = parseDuration(flags.minDuration, '--min-duration')), (any = true);

@@ -33,7 +33,7 @@ interface RawGenerateOptions {
 export function generateCommand(ctx: CliContext): Command {
   const command = new Command('generate')
     .description('generate a synthetic microservice workload with injected, labelled faults')
-    .addOption(storeOption('store to write to (default sqlite:jaeger-sls.db); or use --output'))
+    .addOption(storeOption('store URI to write to (or use --output)'))
     .addOption(new Option('-o, --output <file>', 'write a trace file (NDJSON) instead of a store; "-" for stdout'))
     .addOption(new Option('--format <format>', 'file format: jaeger (one UI trace per line) or otlp (OTLP/JSON per batch)').choices(['jaeger', 'otlp']).default('jaeger'))
     .addOption(new Option('--duration <duration>', 'length of the generated period, e.g. 30m, 2h').default('1h'))
@@ -44,9 +44,9 @@ export function generateCommand(ctx: CliContext): Command {
     .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts); default: a 22-service shop'))
     .addOption(new Option('--print-topology', 'print the default topology as JSON and exit'))
     .addOption(
-      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
+      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
         .argParser((v: string, prev: string[] = []) => [...prev, v])
-        .default([]),
+        .default([], 'none'),
     )
     .addOption(new Option('--scenario <file>', 'JSON/YAML file {faults: [{type, service, …}]} with the --fault keys'))
     .addOption(new Option('--labels <file>', 'write the ground-truth labels (faults and affected trace ids) as JSON'))

@@ -6,6 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
+import { InvalidArgumentError } from '../model/index.js';
 import { TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
 import { traceFilesIn } from '../sources/file-store.js';
 import { openCommandStore } from './open-command-store.js';
@@ -47,7 +48,7 @@ export function importCommand(ctx: CliContext): Command {
     const cleanups: (() => Promise<void>)[] = [];
     try {
       const inputs = await resolveInputs(files, !flags.skipInvalid, cleanups);
-      const store = await openCommandStore(flags.store, ctx);
+      const store = await openCommandStore(flags.store, ctx, { quiet: flags.quiet });
       try {
         const progress = createProgress(ctx, 'importing spans', undefined, flags.quiet);
         let ticked = 0;
@@ -103,7 +104,8 @@ async function resolveInputs(args: readonly string[], rereadable: boolean, clean
       inputs.push({ name: 'stdin', open: () => createReadStream(spool, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
       continue;
     }
-    const { files } = await traceFilesIn(arg);
+    const { files, isFolder } = await traceFilesIn(arg);
+    if (isFolder && files.length === 0) throw new InvalidArgumentError(`${arg}: no *.json, *.ndjson or *.jsonl files in this folder`);
     for (const file of files) inputs.push({ name: file, open: () => createReadStream(file, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
   }
   return inputs;

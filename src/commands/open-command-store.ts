@@ -4,12 +4,18 @@ import { openStore } from '../sources/open-store.js';
 import type { Store } from '../storage/types.js';
 
 /**
- * openStore for a command: backend logs go to stderr, and a failure that is not already a typed
- * error (e.g. an unwritable sqlite path) becomes a one-line StorageUnavailableError naming the URI.
+ * openStore for a command: backend logs go to stderr (none when quiet), and a failure that is not
+ * already a typed error becomes a one-line StorageUnavailableError naming the URI (query dropped).
+ * The third argument is `readOnly` or `{readOnly, quiet}`.
  */
-export async function openCommandStore(uri: string, ctx: CliContext, readOnly = false): Promise<Store> {
+export async function openCommandStore(
+  uri: string,
+  ctx: CliContext,
+  readOnlyOrOptions: boolean | { readOnly?: boolean; quiet?: boolean } = {},
+): Promise<Store> {
+  const options = typeof readOnlyOrOptions === 'boolean' ? { readOnly: readOnlyOrOptions } : readOnlyOrOptions;
   try {
-    return await openStore(uri, { env: ctx.env, readOnly, log: (line) => ctx.err(line) });
+    return await openStore(uri, { env: ctx.env, readOnly: options.readOnly ?? false, log: options.quiet ? () => {} : (line) => ctx.err(line) });
   } catch (err) {
     if (err instanceof JaegerSlsError) throw err;
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -122,7 +122,8 @@ async function* read(input: ImportInput, isolate: boolean, tally?: FileTally): A
   } catch (err) {
     if (err instanceof JaegerSlsError) throw err;
     const e = err as NodeJS.ErrnoException;
-    throw new InvalidArgumentError(`${input.name}: cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'is a folder' : (e.message ?? String(err))}`);
+    if (e.code === 'ENOENT') throw new InvalidArgumentError(`${input.name}: no such file`);
+    throw new Error(`cannot read ${input.name}: ${e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a folder' : (e.message ?? String(err))}`);
   }
 }
 

@@ -154,6 +154,8 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
   let root: 'array' | 'object' | undefined;
   let roots = 0;
   let streamed = false;
+  /** A member of the root object did not parse: the object is reported, not read. */
+  let brokenRoot = false;
   let members: Record<string, unknown> = {};
   /** The first root is named by the file; later ones (a stream of values) by file and line too. */
   let where = name;
@@ -161,9 +163,10 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
     for await (const ev of streamJsonDocument(bytes(), maxBytes)) {
       switch (ev.kind) {
         case 'open':
-          if (root === 'object' && !streamed) yield { value: members, where };
+          if (root === 'object' && !streamed && !brokenRoot) yield { value: members, where };
           root = ev.container;
           streamed = false;
+          brokenRoot = false;
           members = {};
           if (++roots > 1) where = `${name}:${ev.start.line}`;
           break;
@@ -175,8 +178,9 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
           const parsed = parseValue(name, ev.text, ev.start);
           if ('error' in parsed) {
             yield parsed;
-            if (ev.kind === 'member') continue;
-            return;
+            if (ev.kind === 'scalar') return;
+            brokenRoot = true;
+            continue;
           }
           if (ev.kind === 'scalar') yield { value: parsed.value, where };
           else members[ev.key] = parsed.value;
@@ -207,7 +211,7 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
     yield { error: new InputFormatError(`${name}:${err.message}`, tooLargeReason(maxBytes)), unrecognised: false };
     return;
   }
-  if (root === 'object' && !streamed) yield { value: members, where };
+  if (root === 'object' && !streamed && !brokenRoot) yield { value: members, where };
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -227,19 +231,8 @@ function parseValue(name: string, text: string, start: StreamPosition): { value:
 }
 
 function lineValue(name: string, line: Line): JsonValueOrError {
-  try {
-    return { value: JSON.parse(line.text), where: `${name}:${line.number}` };
-  } catch (err) {
-    return { error: syntaxError(name, line.text, line.number - 1, err, line.byteOffset), unrecognised: false };
-  }
-}
-
-/** "FILE:LINE:COL (byte B): malformed JSON: reason"; `lineBase` and `byteBase` place a line in its file. */
-function syntaxError(name: string, text: string, lineBase: number, err: unknown, byteBase = 0): InputFormatError {
-  const found = findJsonSyntaxError(text);
-  if (!found) return new InputFormatError(name, `malformed JSON: ${err instanceof Error ? err.message : String(err)}`);
-  const pos = positionOf(text, found.offset);
-  return new InputFormatError(`${name}:${lineBase + pos.line}:${pos.column} (byte ${byteBase + pos.byte})`, `malformed JSON: ${found.reason}`);
+  const parsed = parseValue(name, line.text, { line: line.number, column: 1, byte: line.byteOffset });
+  return 'error' in parsed ? parsed : { value: parsed.value, where: `${name}:${line.number}` };
 }
 
 function* decodeItem(where: string, item: TraceItem, isolate: boolean): Generator<TraceFileEntry> {

@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { format } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
 import { openStore } from '../sources/open-store.js';
@@ -27,6 +29,8 @@ const SHUTDOWN_GRACE_MS = 7000;
  */
 export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> {
   const log = createJsonLogger(io.err, config.logLevel);
+  // grpc-js' own diagnostics become our debug lines instead of raw text on stderr.
+  grpc.setLogger({ error: (...args: unknown[]) => log.debug('grpc', { detail: format(...args).slice(0, 500) }) });
   const goPlugin = isGoPluginLaunch(io.env);
   const portRange = goPlugin ? goPluginPortRange(io.env) : undefined;
   const tls = config.tls ? await readTls(config.tls) : undefined;

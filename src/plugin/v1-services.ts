@@ -79,8 +79,9 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
   return {
     spanWriter: {
       WriteSpan: unaryCall(ctx, 'v1.WriteSpan', writeOne((store, spans) => store.writeSpans(spans))),
-      // The store is shared by every client: a client's Close must not close it.
-      Close: unaryCall(ctx, 'v1.Close', async () => ({})),
+      // The store is shared by every client: a client's Close must not close it. Answered without a
+      // tenant, like Capabilities: Jaeger calls it at shutdown, outside any request context.
+      Close: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, {}),
     },
     streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
     spanReader: {

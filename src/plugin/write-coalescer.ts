@@ -10,8 +10,8 @@ interface PendingWrite {
 }
 
 /**
- * Group commit for concurrent writers: while one store write is running, later calls queue; when it
- * finishes, everything queued goes to the store in one call. Each caller's promise settles when its
+ * Group commit for concurrent writers: writes arriving in the same event-loop turn, or while a store
+ * write is running, queue; then everything queued goes to the store in one call. Each caller's promise settles when its
  * own spans are durable. If a merged write fails, its parts are retried one by one so each caller
  * gets its own outcome (a bad batch never fails a neighbour).
  */
@@ -31,7 +31,6 @@ export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>,
   };
 
   const drain = async () => {
-    running = true;
     while (queue.length > 0) {
       const parts: PendingWrite[] = [];
       let count = 0;
@@ -57,6 +56,11 @@ export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>,
   return (spans) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ spans, resolve, reject });
-      if (!running) void drain();
+      if (!running) {
+        // NOTE: start on the next turn of the event loop, so that writes arriving in this turn
+        // share the commit even when the store writes synchronously (better-sqlite3).
+        running = true;
+        setImmediate(() => void drain());
+      }
     });
 }

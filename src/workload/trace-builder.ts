@@ -23,6 +23,7 @@ import { isDatabaseCall, isRpcCall } from './topology.js';
 const DEFAULT_ERROR_RATE = 0.0003;
 const DB_ERROR_RATE = 0.0001;
 const DEFAULT_SIGMA = 0.35;
+const DB_SIGMA = 0.5;
 /** Natural, unlabelled stalls (GC pauses, lock waits): probability per server span and median size. */
 const STALL_RATE = 0.002;
 const STALL_MEDIAN_US = 25_000;
@@ -39,7 +40,12 @@ export interface FaultHit {
   addedUs: number;
   /** The span's own time without the fault, µs (for a database span: its whole duration). */
   unfaultedSelfUs: number;
+  /** The 99th percentile of the operation's natural own time, µs (from the topology's median and σ). */
+  naturalP99Us: number;
 }
+
+/** z of the 99th percentile of a standard normal. */
+const Z99 = 2.326;
 
 export interface BuiltTrace {
   spans: Span[];
@@ -161,7 +167,7 @@ class TraceBuilder {
     for (const i of hitFaults) {
       const f = this.faults[i];
       const added = addedPre + (f.type === 'cpu' ? ownUs - selfUs : 0);
-      this.hits.push({ fault: i, spanId, error: f.type === 'error', addedUs: added, unfaultedSelfUs: selfUs });
+      this.hits.push({ fault: i, spanId, error: f.type === 'error', addedUs: added, unfaultedSelfUs: selfUs, naturalP99Us: op.selfMs * 1000 * Math.exp(Z99 * (op.sigma ?? DEFAULT_SIGMA)) });
     }
     return { end, error, instance };
   }
@@ -224,7 +230,7 @@ class TraceBuilder {
     let t = start;
     for (let i = 0; i < n; i++) {
       const spanId = rnd.hex(16);
-      let base = Math.max(10, Math.round(rnd.logNormal(db.latencyMs * 1000, db.sigma ?? 0.5)));
+      let base = Math.max(10, Math.round(rnd.logNormal(db.latencyMs * 1000, db.sigma ?? DB_SIGMA)));
       if (rnd.next() < SLOW_QUERY_RATE) base = Math.round(base * (3 + 7 * rnd.next()));
       const naturalError = rnd.next() < DB_ERROR_RATE;
       let duration = base;
@@ -250,7 +256,8 @@ class TraceBuilder {
         span.tags.push({ key: 'error', type: 'bool', value: true });
         span.logs.push(errorLog(t + duration, `${db.system} connection reset`));
       }
-      for (const fi of hitFaults) this.hits.push({ fault: fi, spanId, error: false, addedUs: duration - base, unfaultedSelfUs: base });
+      const naturalP99Us = db.latencyMs * 1000 * Math.exp(Z99 * (db.sigma ?? DB_SIGMA));
+      for (const fi of hitFaults) this.hits.push({ fault: fi, spanId, error: false, addedUs: duration - base, unfaultedSelfUs: base, naturalP99Us });
       t += duration;
       if (naturalError) return { end: t, error: true };
       if (i + 1 < n) t += Math.round(rnd.logNormal(30, 0.5));

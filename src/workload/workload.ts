@@ -5,10 +5,13 @@
  *
  * Ground truth for detection: a trace is abnormal for a fault when the fault hit at least one of its
  * spans AND changed it observably — the hit made the span fail, or lengthened the span's own time
- * (its self time; for a database client span, its duration) by at least max(1 ms, 50 % of what it
- * would have been without the fault). Every fault adds to own time only, so this is what a trace
- * viewer shows. Hits below that (e.g. CPU contention on a 0.2 ms handler) count as touched, not
- * abnormal.
+ * (its self time; for a database client span, its duration) so that
+ *   (1) the added time is at least max(1 ms, 50 % of what the own time would have been), and
+ *   (2) the own time now exceeds the 99th percentile of the operation's natural own time
+ *       (median · e^(2.326·σ) from the topology) — a slower span still inside the normal range is
+ *       not visible in one trace.
+ * Every fault adds to own time only (children keep their durations), so this is what a trace viewer
+ * shows. Hits below that (e.g. CPU contention on a 0.2 ms handler) count as touched, not abnormal.
  */
 import type { Trace } from '../model/index.js';
 import type { FaultSpec } from './faults.js';
@@ -45,12 +48,13 @@ export interface GeneratedTrace {
 
 /** The rule applied to one fault's hits in a trace. */
 export const ABNORMAL_RULE =
-  'a trace is abnormal when a fault hit one of its spans and made it fail, or lengthened its own (self) time by at least max(1 ms, 50% of its unfaulted self time)';
+  'a trace is abnormal when a fault hit one of its spans and made it fail, or lengthened its own (self) time by at least max(1 ms, 50% of its unfaulted self time) to beyond the p99 of the operation\'s natural own time';
 const MIN_ADDED_US = 1000;
 const MIN_ADDED_SHARE = 0.5;
 
 export function isObservableHit(hit: FaultHit): boolean {
-  return hit.error || hit.addedUs >= Math.max(MIN_ADDED_US, MIN_ADDED_SHARE * hit.unfaultedSelfUs);
+  if (hit.error) return true;
+  return hit.addedUs >= Math.max(MIN_ADDED_US, MIN_ADDED_SHARE * hit.unfaultedSelfUs) && hit.unfaultedSelfUs + hit.addedUs > hit.naturalP99Us;
 }
 
 export function* generateWorkload(opts: WorkloadOptions): Generator<GeneratedTrace> {

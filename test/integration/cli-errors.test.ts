@@ -76,7 +76,8 @@ const BAD_INPUTS: [string, () => string, RegExp][] = [
 ];
 
 describe('import: bad input gives one line, exit 2, no stack trace', () => {
-  it.each(BAD_INPUTS)('%s', async (_name, file, pattern) => {
+  // Independent processes on memory: stores, so they may run side by side.
+  it.concurrent.each(BAD_INPUTS)('%s', async (_name, file, pattern) => {
     expectOneLineError(await runCli(['import', '--store', 'memory:', file()]), 2, pattern);
   });
 
@@ -104,7 +105,7 @@ describe('import: bad input gives one line, exit 2, no stack trace', () => {
 
 describe.skipIf(!sqliteAvailable)('on a real sqlite file', () => {
   let db: string;
-  let exportedBefore: unknown;
+  let exportedBefore: string[];
 
   beforeAll(async () => {
     db = `sqlite:${path.join(dir, 'store.db')}`;
@@ -115,11 +116,19 @@ describe.skipIf(!sqliteAvailable)('on a real sqlite file', () => {
   });
   let expectedCounts: { traces: number; spans: number };
 
-  async function exportAll(store: string): Promise<unknown> {
-    const r = await runCli(['export', '--store', store]);
-    expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { data: { traceID: string }[] };
-    return doc.data.map((t) => JSON.stringify(t)).sort();
+  /** Every stored trace, read in this process after the CLI has exited (canonical, comparable). */
+  async function exportAll(uri: string): Promise<string[]> {
+    const store = await openStore(uri);
+    try {
+      const traces: string[] = [];
+      for await (const t of store.findTraces({})) {
+        const spans = t.spans.map((sp) => JSON.stringify(sp, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)));
+        traces.push(spans.sort().join('\n'));
+      }
+      return traces.sort();
+    } finally {
+      await store.close();
+    }
   }
 
   it.each(BAD_INPUTS)('%s: refused, and every trace stored before is still there', async (_name, file, pattern) => {

@@ -121,3 +121,24 @@ describe('parseDepsOptions', () => {
     expect(() => parseDepsOptions({ ...raw, ...extra } as Parameters<typeof parseDepsOptions>[0], now)).toThrow(message);
   });
 });
+
+describe('shared option parsers', () => {
+  it('parses durations in every unit, combined, and bare seconds', async () => {
+    const { parseDuration, parseTimestamp, resolveTimeWindow } = await import('../../src/commands/shared-options.js');
+    expect(parseDuration('1h30m')).toBe(5_400_000_000);
+    expect(parseDuration('500ms')).toBe(500_000);
+    expect(parseDuration('250us')).toBe(250);
+    expect(parseDuration('2d')).toBe(172_800_000_000);
+    expect(parseDuration('1w')).toBe(604_800_000_000);
+    expect(parseDuration('90')).toBe(90_000_000);
+    expect(() => parseDuration('1h-5m', '--since')).toThrow(/--since: invalid duration "1h-5m"/);
+    const now = 1_700_000_000_123_456;
+    expect(parseTimestamp('now', '--end', now)).toBe(now);
+    expect(parseTimestamp('now+1s', '--end', now)).toBe(now + 1_000_000);
+    expect(parseTimestamp('1700000000123456', '--end', now)).toBe(1_700_000_000_123_456);
+    expect(parseTimestamp('1700000000123', '--end', now)).toBe(1_700_000_000_123_000);
+    expect(parseTimestamp('2023-11-14T22:13:20.123456Z', '--end', now)).toBe(1_700_000_000_123_456);
+    expect(parseTimestamp('2023-11-15T00:13:20+02:00', '--end', now)).toBe(1_700_000_000_000_000);
+    expect(resolveTimeWindow({ since: '10m', end: '1700000000' }, now)).toEqual({ start: 1_699_999_400_000_000, end: 1_700_000_000_000_000 });
+  });
+});

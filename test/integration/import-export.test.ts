@@ -1,4 +1,5 @@
-import { createReadStream, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import type { Span } from '../../src/model/index.js';
 import { openStore } from '../../src/sources/open-store.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import type { SpanReader, Store } from '../../src/storage/types.js';
+import { BIN } from '../support/cli.js';
 
 const FILES = fileURLToPath(new URL('../fixtures/files', import.meta.url));
 const GOOD = path.join(FILES, 'good');
@@ -175,6 +177,44 @@ describe('round trips', () => {
   });
 });
 
+const sqliteAvailable = await (async () => {
+  const probe = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-probe-'));
+  try {
+    await (await openStore(`sqlite:${path.join(probe, 'p.db')}`)).close();
+    return true;
+  } catch {
+    console.warn('skipping sqlite round trips: the sqlite: store is not available');
+    return false;
+  } finally {
+    await rm(probe, { recursive: true, force: true });
+  }
+})();
+
+describe.skipIf(!sqliteAvailable)('round trips through a real sqlite file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-roundtrip-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it.each(['jaeger', 'otlp'] as const)('import → sqlite → export %s → import → sqlite keeps every span', async (format) => {
+    const reference = await importFiles(goodFiles);
+    const first = await openStore(`sqlite:${path.join(dir, `first-${format}.db`)}`);
+    await importTraceFiles(first, { inputs: goodFiles.map(input), skipInvalid: false, batchSpans: 7 });
+    expect(await allSpans(first)).toEqual(await allSpans(reference));
+    const exported = await exportToText(first, format);
+    await first.close();
+    const second = await openStore(`sqlite:${path.join(dir, `second-${format}.db`)}`);
+    await importTraceFiles(second, { inputs: [stringInput('export.json', exported)], skipInvalid: false, batchSpans: 1000 });
+    const converted = createMemoryStore();
+    await importTraceFiles(converted, { inputs: [stringInput('export.json', await exportToText(reference, format))], skipInvalid: false, batchSpans: 1000 });
+    expect(await allSpans(second)).toEqual(await allSpans(format === 'jaeger' ? reference : converted));
+    await second.close();
+  });
+});
+
 /** The real import and export commands (as program.ts registers them), in-process, output captured. */
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';
@@ -222,6 +262,10 @@ describe('export command (file: store, in-process)', () => {
     expect(await ids(['--service', 'catalog', '--max-duration', '0.02ms'])).toEqual(['00000000000000f3']);
     expect(await ids(['--service', 'catalog', '--limit', '1'])).toEqual(['00000000000000f4']);
     expect(await ids(['--start', '1700000401000000', '--end', '1700000402000000'])).toEqual(['00000000000000f2', '00000000000000f3']);
+    expect(await ids(['--service', 'catalog', '--end', '2023-11-14T22:20:01Z'])).toEqual(['00000000000000f1', '00000000000000f2']);
+    // now() is 2023-11-15T00:00:00Z in these tests; the catalog traces start at 2023-11-14T22:20:00Z.
+    expect(await ids(['--service', 'catalog', '--since', '1h'])).toEqual([]);
+    expect(await ids(['--service', 'catalog', '--since', '2h'])).toHaveLength(4);
   });
 
   it('writes --output atomically and in the chosen format; reports counts on stderr only', async () => {
@@ -293,9 +337,15 @@ describe('import command (in-process)', () => {
     expect(lines[4]).toBe('imported 3 traces (3 spans) from 1 file, skipped 4 invalid entries');
   });
 
-  it('rejects a bad --batch and a missing file as usage errors', async () => {
+  it('rejects a bad --batch, a missing file and a folder without trace files as usage errors', async () => {
     expect(await cli(['import', '--store', 'memory:', '--batch', '0', GOOD])).toMatchObject({ code: 2, stderr: expect.stringContaining('--batch') });
     expect(await cli(['import', '--store', 'memory:', path.join(GOOD, 'missing.json')])).toMatchObject({ code: 2, stderr: expect.stringContaining('no such file') });
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-empty-'));
+    try {
+      expect(await cli(['import', '--store', 'memory:', empty])).toMatchObject({ code: 2, stderr: expect.stringContaining('no *.json, *.ndjson or *.jsonl files') });
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
   });
 });
 
@@ -310,5 +360,18 @@ describe('exported files load where Jaeger loads them', () => {
     for (const s of trace.spans) expect(Object.keys(trace.processes)).toContain(s.processID);
     expect(await readFile(path.join(GOOD, 'jaeger-envelope.json'), 'utf8')).toContain('"9223372036854775807"');
     expect(trace.spans[0].tags).toContainEqual({ key: 'big.counter', type: 'int64', value: '9223372036854775807' });
+  });
+});
+
+const hasScript = existsSync('/usr/bin/script');
+
+describe.skipIf(!hasScript)('progress on a terminal (util-linux script gives the CLI a pseudo-terminal)', () => {
+  const onTerminal = (args: string) =>
+    spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${BIN} ${args}`, '/dev/null'], { encoding: 'utf8', timeout: 60_000 }).stdout;
+
+  it('draws a progress line on stderr when it is a terminal, and none with --quiet', () => {
+    const file = path.join(GOOD, 'otlp-lines.jsonl');
+    expect(onTerminal(`import --store memory: ${file}`)).toMatch(/\rimporting spans 3\u001b\[K/);
+    expect(onTerminal(`import --store memory: --quiet ${file}`)).not.toContain('importing spans');
   });
 });

@@ -28,6 +28,8 @@ export interface StorageConformanceOptions {
   skip?: string[];
   /** How long reads are retried until they match, for eventually consistent backends (ms). Default 10 s. */
   pollTimeoutMs?: number;
+  /** Run on test/fixtures/jaeger-v1 only, as when ../shared/data is absent. */
+  ownFixturesOnly?: boolean;
 }
 
 const SECOND_US = 1_000_000;
@@ -44,11 +46,11 @@ export function describeStorageConformance(
   const eventually = <T>(read: () => Promise<T>, check: (value: T) => void) => poll(read, check, pollTimeoutMs);
 
   const now = new Date();
-  const shared = sharedJaegerFixtures(now);
+  const shared = options.ownFixturesOnly ? undefined : sharedJaegerFixtures(now);
   const own = ownJaegerFixtures(now);
   const main = shared ?? own;
   const fixtureSets = shared ? [shared, own] : [own];
-  if (!shared) console.warn(`storage conformance (${name}): Jaeger's shared fixtures absent; running on test/fixtures/jaeger-v1 only`);
+  if (!shared) console.warn(`storage conformance (${name}): skipping Jaeger's shared fixtures; running on test/fixtures/jaeger-v1 only`);
 
   describe(`storage conformance: ${name}`, () => {
     let opened: Store[] = [];

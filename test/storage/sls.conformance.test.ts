@@ -8,6 +8,7 @@ import { describeStorageConformance } from './conformance.js';
 import { SlsEmulator } from '../support/sls-emulator/index.js';
 import { parseSlsUri } from '../../src/storage/sls/config.js';
 import { openSlsStore } from '../../src/storage/sls/sls-store.js';
+import type { SlsStore } from '../../src/storage/sls/sls-store.js';
 import { traceLogstores } from '../../src/storage/sls/index-config.js';
 import { openStore } from '../../src/sources/open-store.js';
 
@@ -30,16 +31,36 @@ describeStorageConformance(
   { pollTimeoutMs: 5_000 },
 );
 
+/**
+ * Real SLS: JAEGER_SLS_IT=1, credentials in ALIBABA_CLOUD_ACCESS_KEY_ID / _SECRET, and
+ * JAEGER_SLS_IT_STORE=sls://PROJECT/PREFIX?endpoint=… . Each store gets a fresh instance
+ * `PREFIX-<run>-<n>` (logstore and index created, then deleted after the run).
+ */
 const realStore = process.env.JAEGER_SLS_IT_STORE;
 describe.skipIf(process.env.JAEGER_SLS_IT !== '1' || !realStore)('real SLS (JAEGER_SLS_IT=1)', () => {
+  const run = Date.now().toString(36);
+  const created: SlsStore[] = [];
+  let count = 0;
+  afterAll(async () => {
+    for (const store of created) {
+      const { project, instance } = store.config;
+      const names = ['', 'tenant-a', 'tenant-b', 'tenant-c'].flatMap((tenant) => [traceLogstores(instance, tenant).traces, traceLogstores(instance, tenant).archive]);
+      for (const ls of names) {
+        await store.client.call((o) => store.client.deleteLogStore(project, ls, o)).catch(() => undefined);
+      }
+      store.client.close();
+    }
+  });
   describeStorageConformance(
     'sls (real service)',
     async () => {
-      const config = parseSlsUri(realStore!, process.env);
-      const store = await openSlsStore(config, { log: (l) => console.warn(l) });
+      const base = parseSlsUri(realStore!, process.env);
+      const config = { ...base, instance: `${base.instance}-${run}-${++count}` };
+      const store = await openSlsStore(config, { log: (l) => console.warn(l), skipStartupCheck: true });
       await store.ensureLogstore(traceLogstores(config.instance).traces);
+      created.push(await openSlsStore(config, { skipStartupCheck: true }));
       return store;
     },
-    { pollTimeoutMs: 60_000, skip: ['Tenancy', 'GetLargeSpans'] },
+    { pollTimeoutMs: 90_000 },
   );
 });

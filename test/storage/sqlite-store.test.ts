@@ -157,7 +157,10 @@ describe('sqlite store', () => {
   it('rejects an unwritable path with a one-line ConfigError naming it', async () => {
     const missingDir = path.join(dir, 'no-such-dir', 'x.db');
     await expect(openSqliteStore(missingDir)).rejects.toThrow(ConfigError);
-    const error = await openSqliteStore(missingDir).catch((e: Error) => e);
+    const error = (await openSqliteStore(missingDir).then(
+      () => new Error('opened'),
+      (e: Error) => e,
+    )) as Error;
     expect(error.message).toContain(missingDir);
     expect(error.message).not.toContain('\n');
     const aDirectory = path.join(dir, 'a-directory');
@@ -174,6 +177,47 @@ describe('sqlite store', () => {
     await expect(store.getTrace({ traceId: tid(2) })).rejects.toBeInstanceOf(TraceNotFoundError);
     expect(await store.getServices()).toEqual(['svc']);
     expect((await store.getTrace({ traceId: tid(1) })).spans).toHaveLength(1);
+  });
+
+  it('rolls back a batch the database refuses midway, caches included', async () => {
+    const file = freshPath();
+    const store = await open(file);
+    const db = new Database(file);
+    db.exec(`CREATE TRIGGER inject_failure BEFORE INSERT ON chunks WHEN NEW.body LIKE '%boom%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    db.close();
+    const tenant = store.forTenant('t1');
+    const batch = [span(tid(1), sid(1), { process: { serviceName: 'first', tags: [] } }), span(tid(2), sid(1), { operationName: 'boom' })];
+    await expect(tenant.writeSpans(batch)).rejects.toThrow(StorageUnavailableError);
+    await expect(tenant.writeSpans(batch)).rejects.toThrow(/injected failure/);
+    expect(await tenant.getServices()).toEqual([]);
+    await expect(tenant.getTrace({ traceId: tid(1) })).rejects.toBeInstanceOf(TraceNotFoundError);
+    await tenant.writeSpans([batch[0]]);
+    expect(await tenant.getServices()).toEqual(['first']);
+    expect(await tenant.getOperations({ serviceName: 'first' })).toEqual([{ name: 'op', spanKind: '' }]);
+    expect(await store.getServices()).toEqual([]);
+    // Grouped with healthy concurrent writes, only the failing caller sees the error.
+    const results = await Promise.allSettled([
+      tenant.writeSpans([span(tid(3), sid(1))]),
+      tenant.writeSpans([span(tid(4), sid(1), { operationName: 'boom' })]),
+      tenant.writeSpans([span(tid(5), sid(1))]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((await tenant.findTraceIds({ serviceName: 'svc' })).map((f) => f.traceId).sort()).toEqual([tid(3), tid(5)]);
+  });
+
+  it('groups concurrent writes and acknowledges each caller after its commit', async () => {
+    const file = freshPath();
+    const store = await open(file);
+    const writes = Array.from({ length: 200 }, (_, i) => store.writeSpans([span(tid(0x1000 + i), sid(1), { startTime: T0 + i })]));
+    const invalid = expect(store.writeSpans([span('not-a-trace-id', sid(1))])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await Promise.all(writes);
+    await invalid;
+    expect(await store.findTraceIds({ serviceName: 'svc' })).toHaveLength(200);
+    const pending = store.writeSpans([span(tid(0x2000), sid(1))]);
+    await store.close();
+    await pending;
+    const reopened = await open(file);
+    expect((await reopened.getTrace({ traceId: tid(0x2000) })).spans).toHaveLength(1);
   });
 
   it('opens read-only without migrating, and refuses writes', async () => {

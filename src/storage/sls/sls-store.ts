@@ -186,6 +186,7 @@ export class SlsStore implements Store {
    * errors. Undefined when the logstore does not exist.
    */
   async query(logstore: string, params: GetLogsParams): Promise<SlsRow[] | undefined> {
+    if (params.from >= params.to) return []; // SLS rejects an empty [from, to); nothing can match
     let transient = 0;
     for (let incomplete = 0; ; ) {
       try {

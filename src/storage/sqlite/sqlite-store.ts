@@ -1,7 +1,8 @@
 /**
  * The embedded store, `sqlite:PATH` (default `sqlite:jaeger-sls.db`), on better-sqlite3.
  *
- * Writes: one transaction per writeSpans call. Each batch's spans are grouped by trace id into
+ * Writes: one transaction per writeSpans call, or per group of calls made in the same event-loop
+ * turn. Each batch's spans are grouped by trace id into
  * chunks (one row each, encoded by span-codec.ts) and indexed by postings (one row per index key
  * per batch, index-keys.ts), so the row count grows with traces and distinct keys, not spans.
  * Duplicate span ids are stored as given; reference order is kept by the encoding.
@@ -100,9 +101,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         throw new Error(version === 0 ? 'not a jaeger-sls database (no schema)' : `schema version ${version}, this jaeger-sls reads ${SCHEMA_VERSION}`);
       }
     } else {
-      if (process.env.JSLS_PAGE) db.pragma(`page_size = ${Number(process.env.JSLS_PAGE)}`);
       db.pragma('journal_mode = WAL');
-      if (process.env.JSLS_CKPT) db.pragma(`wal_autocheckpoint = ${Number(process.env.JSLS_CKPT)}`);
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
     }
@@ -117,6 +116,14 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 
 type Row<T> = T | undefined;
 
+interface PendingWrite {
+  tenantName: string;
+  spans: readonly Span[];
+  archive: boolean;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 interface Candidate {
   chunk: number;
   /** Earliest span start (µs) of the chunk, the trace's start as far as the chunk knows: "newest" order. */
@@ -126,6 +133,8 @@ interface Candidate {
 /** The connection, its prepared statements and caches, shared by every tenant view. */
 class SqliteDatabase {
   private closed = false;
+  private pending: PendingWrite[] = [];
+  private flushScheduled = false;
   private readonly tenantIds = new Map<string, number>();
   /** Per tenant: operations known to be in the `operations` table. */
   private readonly knownOperations = new Map<number, KnownOperations>();
@@ -193,11 +202,68 @@ class SqliteDatabase {
     return row?.id;
   }
 
-  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): void {
-    if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
-    for (const s of spans) validateSpan(s);
-    if (spans.length === 0) return;
-    this.use(() => this.db.transaction(() => (archive ? this.insertArchive(tenantName, spans) : this.insertPrimary(tenantName, spans))).immediate());
+  /**
+   * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
+   * callers, e.g. one-span WriteSpan streams) commit in one transaction. Resolves after the commit.
+   * If a grouped commit fails, each batch is retried alone so only the failing caller sees an error.
+   */
+  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
+    if (this.readOnly) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
+    if (this.closed) return Promise.reject(new StorageUnavailableError(`sqlite store "${this.path}" is closed`));
+    try {
+      for (const s of spans) validateSpan(s);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (spans.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ tenantName, spans: [...spans], archive, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const group = this.pending;
+    this.pending = [];
+    if (group.length === 0) return;
+    try {
+      this.commit(group);
+      for (const w of group) w.resolve();
+    } catch (error) {
+      if (group.length === 1) return group[0].reject(error);
+      for (const w of group) {
+        try {
+          this.commit([w]);
+          w.resolve();
+        } catch (single) {
+          w.reject(single);
+        }
+      }
+    }
+  }
+
+  private commit(group: readonly PendingWrite[]): void {
+    this.use(() => {
+      try {
+        this.db
+          .transaction(() => {
+            for (const w of group) {
+              if (w.archive) this.insertArchive(w.tenantName, w.spans);
+              else this.insertPrimary(w.tenantName, w.spans);
+            }
+          })
+          .immediate();
+      } catch (error) {
+        // The rollback may have dropped a tenant or operations the caches already hold.
+        this.tenantIds.clear();
+        this.knownOperations.clear();
+        throw error;
+      }
+    });
   }
 
   private insertArchive(tenantName: string, spans: readonly Span[]): void {
@@ -241,13 +307,7 @@ class SqliteDatabase {
       const entries = Float64Array.from(list);
       this.stmt.insertPosting!.run(key, min, max, list.length / ENTRY_FIELDS, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
     }
-    const added = known.takeNew();
-    try {
-      for (const [service, name, kind] of added) this.stmt.insertOperation!.run(tenant, service, name, kind);
-    } catch (error) {
-      known.forget(added);
-      throw error;
-    }
+    for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
   }
 
   /** Every stored span of the trace, or undefined when none. */
@@ -287,8 +347,8 @@ class SqliteDatabase {
   /**
    * Complete matching traces, newest first (by the earliest span start of the chunk that made the
    * trace a candidate, i.e. the trace start unless a trace came in several batches), at most
-   * `limit` when set. Lazy: each step runs its own statements,
-   * so callers may interleave other calls between items.
+   * `limit` when set. Lazy: each step runs its own statements, so callers may interleave other
+   * calls between items.
    */
   *matchingTraces(tenantName: string, q: TraceQuery): Generator<Span[]> {
     const tenant = this.use(() => this.tenantId(tenantName, false));
@@ -311,7 +371,7 @@ class SqliteDatabase {
         const added = this.use(() => (driver === undefined ? this.chunkPage(tenant, tMin, tMax, lastMax, lastId) : this.postingPage(driver, tMin, tMax, serviceMask, lastMax, lastId)));
         if (added.rows === 0) exhausted = true;
         else {
-          pending.push(...added.candidates);
+          for (const c of added.candidates) pending.push(c);
           pending.sort((a, b) => a.key - b.key || a.chunk - b.chunk);
           lastMax = added.lastMax;
           lastId = added.lastId;
@@ -322,7 +382,7 @@ class SqliteDatabase {
       // Rows still unread have start_max ≤ pageMax, so pending candidates above it are next in order.
       while (pending.length > 0 && found < limit && (exhausted || pending[pending.length - 1].key > pageMax)) {
         const candidate = pending.pop()!;
-        const spans = this.use(() => this.candidateTrace(tenant, tenantName, candidate.chunk, seen));
+        const spans = this.use(() => this.candidateTrace(tenantName, candidate.chunk, seen));
         if (spans && spans.some((s) => spanMatchesQuery(s, q))) {
           found++;
           yield spans;
@@ -331,7 +391,7 @@ class SqliteDatabase {
     }
   }
 
-  private candidateTrace(tenant: number, tenantName: string, chunk: number, seen: Set<string>): Span[] | undefined {
+  private candidateTrace(tenantName: string, chunk: number, seen: Set<string>): Span[] | undefined {
     const row: Row<{ trace_id: Buffer }> = this.stmt.chunkTrace.get(chunk);
     if (!row) return undefined;
     const traceId = row.trace_id.toString('hex');
@@ -348,6 +408,7 @@ class SqliteDatabase {
       if (count < bestCount) {
         best = key;
         bestCount = count;
+        if (count === 0) break;
       }
     }
     return best;
@@ -381,6 +442,7 @@ class SqliteDatabase {
 
   purge(): void {
     if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
+    this.flush();
     this.use(() =>
       this.db.transaction(() => {
         for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
@@ -393,6 +455,7 @@ class SqliteDatabase {
 
   close(): void {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     this.db.close();
   }
@@ -459,10 +522,6 @@ class KnownOperations {
     this.added = [];
     return out;
   }
-
-  forget(operations: [string, string, string][]): void {
-    for (const [service, name, kind] of operations) this.byService.get(service)?.get(name)?.delete(kind);
-  }
 }
 
 /** Spans grouped by trace id in first-seen order, at most MAX_CHUNK_SPANS per group. */
@@ -489,13 +548,13 @@ class SqliteTenant implements TraceStore {
     private readonly tenant: string,
   ) {
     this.archive = {
-      writeSpans: async (spans) => this.database.writeSpans(this.tenant, spans, true),
+      writeSpans: (spans) => this.database.writeSpans(this.tenant, spans, true),
       getTrace: async (q) => this.trace(q, true),
     };
   }
 
-  async writeSpans(spans: readonly Span[]): Promise<void> {
-    this.database.writeSpans(this.tenant, spans, false);
+  writeSpans(spans: readonly Span[]): Promise<void> {
+    return this.database.writeSpans(this.tenant, spans, false);
   }
 
   async getTrace(q: GetTraceQuery): Promise<Trace> {

@@ -131,3 +131,18 @@ describe('analysis/span-tree summarizeTrace', () => {
     expect(() => summarizeTrace({ spans: [] }, new OperationKeys())).toThrow(/^analysis\/span-tree: /);
   });
 });
+
+describe('analysis/span-tree details: false', () => {
+  it('skips instances and peers but keeps the tree and timings', () => {
+    const keys = new OperationKeys();
+    const t = trace([
+      { id: 'r', service: 'svc', start: 0, duration: 100, kind: 'server', instance: 'svc-1' },
+      { id: 'q', parent: 'r', service: 'svc', start: 10, duration: 50, kind: 'client', tags: [{ key: 'peer.service', type: 'string', value: 'db' }] },
+    ]);
+    const s = summarizeTrace(t, keys, { details: false });
+    expect(Array.from(s.instance)).toEqual([-1, -1]);
+    expect(Array.from(s.peer)).toEqual([-1, -1]);
+    expect(s.selfTime[0]).toBe(50);
+    expect(keys.nameCount).toBe(0);
+  });
+});

@@ -244,6 +244,13 @@ describe('bad input: file, position and reason', () => {
     expect(deps.errors[0]).toMatch(/^not-traces\.json: \[0\]: not trace data: .*found keys "parent", "child", "callCount"$/);
   });
 
+  it('a bare trace with a malformed member is reported once, not read without it', async () => {
+    const doc = '{\n "traceID": "1",\n "spans": [],\n "processes": {"p1": {"serviceName": x}}\n}\n';
+    const r = await read('x.json', text(doc), { isolateInvalidSpans: true });
+    expect(r.errors).toEqual(['x.json:4:38 (byte 70): malformed JSON: unexpected token "x" where a value was expected']);
+    expect(r.spans).toEqual([]);
+  });
+
   it('an empty envelope or array (an export that matched nothing) is no traces, not an error', async () => {
     for (const doc of ['{"data":[\n],"total":0,"limit":0,"offset":0,"errors":null}\n', '[]', '{"resourceSpans":[]}', '{"data": null}']) {
       expect(await read('empty.json', text(doc))).toMatchObject({ spans: [], errors: [] });

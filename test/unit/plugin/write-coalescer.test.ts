@@ -3,10 +3,11 @@ import type { Span } from '../../../src/model/index.js';
 import { InvalidArgumentError } from '../../../src/model/index.js';
 import { coalesceWrites } from '../../../src/plugin/write-coalescer.js';
 
-const span = (n: number) => ({ spanId: String(n) }) as unknown as Span;
+const span = (n: number | string) => ({ spanId: String(n) }) as unknown as Span;
+const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe('plugin/write-coalescer', () => {
-  it('merges writes queued behind a running one into one store call; each caller waits for its own write', async () => {
+  it('merges writes of one event-loop turn, and writes queued behind a running one, into single store calls', async () => {
     const calls: string[][] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
@@ -15,45 +16,38 @@ describe('plugin/write-coalescer', () => {
       if (calls.length === 1) await gate;
     });
     const settled: number[] = [];
-    const first = write([span(1)]).then(() => settled.push(1));
-    const rest = [2, 3, 4].map((n) => write([span(n)]).then(() => settled.push(n)));
-    await new Promise((r) => setTimeout(r, 5));
-    expect(calls).toEqual([['1']]);
-    expect(settled).toEqual([]);
+    const track = (n: number) => write([span(n)]).then(() => settled.push(n));
+    const firstTurn = [track(1), track(2)];
+    await tick();
+    expect(calls).toEqual([['1', '2']]);
+    const queued = [track(3), track(4)];
+    await tick();
+    expect(calls).toEqual([['1', '2']]);
+    expect(settled, 'nobody is acknowledged before the store write finishes').toEqual([]);
     release();
-    await Promise.all([first, ...rest]);
-    expect(calls).toEqual([['1'], ['2', '3', '4']]);
+    await Promise.all([...firstTurn, ...queued]);
+    expect(calls).toEqual([['1', '2'], ['3', '4']]);
     expect(settled).toEqual([1, 2, 3, 4]);
   });
 
   it('gives each caller its own outcome when a merged write fails', async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    let n = 0;
     const write = coalesceWrites(async (spans) => {
-      if (n++ === 0) return gate;
       if (spans.some((s) => s.spanId === 'bad')) throw new InvalidArgumentError('bad span');
     });
-    const first = write([span(1)]);
-    const good = write([span(2)]);
-    const bad = write([{ spanId: 'bad' } as unknown as Span]);
-    release();
-    await first;
+    const good = write([span(1)]);
+    const bad = write([span('bad')]);
+    const alsoGood = write([span(2)]);
     await expect(good).resolves.toBeUndefined();
     await expect(bad).rejects.toThrow('bad span');
+    await expect(alsoGood).resolves.toBeUndefined();
   });
 
   it('caps merged writes at maxSpans', async () => {
     const sizes: number[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
     const write = coalesceWrites(async (spans) => {
       sizes.push(spans.length);
-      if (sizes.length === 1) await gate;
     }, 5);
-    const all = [write([span(0)]), ...Array.from({ length: 4 }, () => write([span(1), span(2), span(3)]))];
-    release();
-    await Promise.all(all);
-    expect(sizes).toEqual([1, 3, 3, 3, 3]);
+    await Promise.all([write([span(0)]), ...Array.from({ length: 4 }, () => write([span(1), span(2), span(3)]))]);
+    expect(sizes).toEqual([4, 3, 3, 3]);
   });
 });

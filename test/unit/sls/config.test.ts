@@ -76,3 +76,19 @@ describe('logstore names', () => {
     expect(tenantSlug('租户')).toMatch(/^[0-9a-f]{8}$/);
   });
 });
+
+describe('endpoint', () => {
+  it('defaults to https and keeps an explicit scheme and port', async () => {
+    const { splitEndpoint } = await import('../../../src/storage/sls/sls-client.js');
+    expect(splitEndpoint('cn-hangzhou.log.aliyuncs.com')).toEqual({ scheme: 'https', host: 'cn-hangzhou.log.aliyuncs.com', port: undefined });
+    expect(splitEndpoint('http://127.0.0.1:8080')).toEqual({ scheme: 'http', host: '127.0.0.1', port: 8080 });
+    expect(() => splitEndpoint('ftp://x/y')).toThrow(/invalid SLS endpoint/);
+    const { SlsClient } = await import('../../../src/storage/sls/sls-client.js');
+    const credentials = { accessKeyId: 'a', accessKeySecret: 'b' };
+    const remote = new SlsClient({ endpoint: 'cn-hangzhou.log.aliyuncs.com', credentials });
+    const local = new SlsClient({ endpoint: 'http://127.0.0.1:9', credentials });
+    expect([remote.use_https, remote.endpoint, local.use_https, local.endpoint]).toEqual([true, 'cn-hangzhou.log.aliyuncs.com', false, '127.0.0.1:9']);
+    remote.close();
+    local.close();
+  });
+});
