@@ -62,7 +62,7 @@ export function exportCommand(ctx: CliContext): Command {
   );
   addOptions(command, [
     storeOption(),
-    new Option('--trace-id <id>', 'a trace to export (repeatable); exclusive with the query flags').argParser(collect),
+    new Option('--trace-id <id>', 'a trace to export (repeatable, or comma-separated); exclusive with the query flags').argParser(collect),
     new Option('--service <name>', 'traces with a span of this service'),
     new Option('--operation <name>', 'traces with a span of this operation'),
     new Option('--tag <key=value>', 'traces with a span having this tag, process tag or log field (repeatable)').argParser(collect),
@@ -75,7 +75,7 @@ export function exportCommand(ctx: CliContext): Command {
     quietOption(),
   ]);
   return command.action(async (flags: ExportFlags) => {
-    const traceIds = (flags.traceId ?? []).map((id) => parseTraceId(id.trim()));
+    const traceIds = (flags.traceId ?? []).flatMap((ids) => ids.split(',')).map((id) => parseTraceId(id.trim()));
     const query = traceQuery(flags, ctx.now());
     if (traceIds.length && query) {
       throw new InvalidArgumentError('--trace-id cannot be combined with query flags (--service, --tag, --start, …)');

@@ -7,8 +7,8 @@ import { hashString, Random } from './random.js';
  */
 export function instanceHostname(service: string, index: number): string {
   const rnd = new Random(hashString(`${service}#pod`));
-  const replicaSet = rnd.hex(9).replace(/[0-9]/g, (d) => 'bcdfghjkl'[Number(d)]);
-  const pod = new Random(hashString(`${service}#${index}`)).hex(5).replace(/[0-9]/g, (d) => 'mnpqrstvw'[Number(d)]);
+  const replicaSet = rnd.hex(9).replace(/[0-9]/g, (d) => 'bcdfghjklm'[Number(d)]);
+  const pod = new Random(hashString(`${service}#${index}`)).hex(5).replace(/[0-9]/g, (d) => 'npqrstvwxz'[Number(d)]);
   return `${service}-${replicaSet}-${pod}`;
 }
 

@@ -254,6 +254,7 @@ describe('export command (file: store, in-process)', () => {
   it('exports everything, by trace id, and by service / operation / tag / duration / time / limit', async () => {
     expect(await ids([])).toHaveLength(16);
     expect(await ids(['--trace-id', 'F1', '--trace-id', '5b8efff798038103d269b633813fc60c'])).toEqual(['00000000000000f1', '5b8efff798038103d269b633813fc60c']);
+    expect(await ids(['--trace-id', 'f1,f2'])).toEqual(['00000000000000f1', '00000000000000f2']);
     expect(await ids(['--service', 'catalog'])).toEqual(['00000000000000f1', '00000000000000f2', '00000000000000f3', '00000000000000f4']);
     expect(await ids(['--service', 'catalog', '--operation', 'list'])).toEqual(['00000000000000f1', '00000000000000f2']);
     expect(await ids(['--tag', 'db.statement=SELECT 1'])).toEqual(['00000000000000f1']);

@@ -1,7 +1,8 @@
 /**
  * Batching producer for SLS PutLogs, after the Go/Java SLS producers (sls.md §2.7, §5.6):
  * - logs are batched per target (logstore + topic): a batch is sent at 4096 logs, at ~3 MB of raw
- *   LogGroup, or `lingerMs` after its first log;
+ *   LogGroup, `lingerMs` after its first log, or at once when no request is out (so a lone writer
+ *   waits one round trip while concurrent writers share requests);
  * - at most `maxInFlight` requests at once; memory is bounded: logs not yet acknowledged occupy at
  *   most `maxBufferBytes`, and `add` waits (FIFO) for room instead of growing or dropping;
  * - failed requests are retried with exponential backoff and full jitter while the error is
@@ -143,7 +144,10 @@ export class Producer {
       }
       const last = this.open.get(key);
       if (last) {
-        if (last.logs.length >= this.o.maxBatchLogs || this.flushing) this.seal(key, last);
+        // Idle: send at once (a lone writer waits one round trip, not the linger). Busy: the
+        // batch grows while requests are out, and goes when one returns or the linger ends.
+        const idle = this.inFlight === 0 && this.sealed.length === 0;
+        if (last.logs.length >= this.o.maxBatchLogs || this.flushing || idle) this.seal(key, last);
         else if (!last.timer) last.timer = setTimeout(() => this.open.get(key) === last && this.seal(key, last), this.o.lingerMs);
       }
       this.pump();
@@ -248,6 +252,7 @@ export class Producer {
     }
     this.inFlight--;
     this.release(batch.memory);
+    if (this.inFlight === 0 && this.sealed.length === 0) for (const [key, open] of [...this.open]) this.seal(key, open);
     this.pump();
   }
 }

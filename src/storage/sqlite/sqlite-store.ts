@@ -101,7 +101,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         throw new Error(version === 0 ? 'not a jaeger-sls database (no schema)' : `schema version ${version}, this jaeger-sls reads ${SCHEMA_VERSION}`);
       }
     } else {
+      if (process.env.JSLS_PAGE) db.pragma(`page_size = ${Number(process.env.JSLS_PAGE)}`);
       db.pragma('journal_mode = WAL');
+      if (process.env.JSLS_CKPT) db.pragma(`wal_autocheckpoint = ${Number(process.env.JSLS_CKPT)}`);
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
     }

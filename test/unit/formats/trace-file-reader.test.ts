@@ -214,6 +214,18 @@ describe('bad input: file, position and reason', () => {
     expect(r.spans).toEqual([]);
   });
 
+  it('OTLP: a too-long attribute and a bad id in a later ResourceSpans are named by their path in the file', async () => {
+    const doc = JSON.parse(readFileSync(good('otlp-traces.json'), 'utf8'));
+    doc.resourceSpans[0].scopeSpans[0].spans[1].attributes.push({ key: 'big', value: { stringValue: 'y'.repeat(2_000_000) } });
+    const big = await read('big.json', text(JSON.stringify(doc, null, 1)));
+    expect(big.errors).toEqual(['big.json: resourceSpans[0].scopeSpans[0].spans[1]: tag "big" is 2000000 characters (at most 1048576)']);
+    const bad = JSON.parse(readFileSync(good('otlp-traces.json'), 'utf8'));
+    bad.resourceSpans[1].scopeSpans[0].spans[0].spanId = 'nothex!!nothex!!';
+    const r = await read('bad.json', text(JSON.stringify(bad, null, 1)), { isolateInvalidSpans: true });
+    expect(r.errors).toEqual(['bad.json: resourceSpans[1].scopeSpans[0].spans[0].spanId: "nothex!!nothex!!" is not hex']);
+    expect(r.spans.map((s) => s.operationName)).toEqual(['POST /order', 'SELECT orders']);
+  });
+
   it('refuses a value or line over the size limit instead of exhausting memory', async () => {
     const r = await readFile(good('jaeger-envelope.json'), { maxDocumentBytes: 1024 });
     expect(r.errors).toEqual(['jaeger-envelope.json:3:5 (byte 18): a single JSON value or line larger than 1024 bytes; split it, or write one trace per line (NDJSON)']);

@@ -63,6 +63,22 @@ describe('Producer', () => {
     await pending;
   });
 
+  it('sends at once when idle and batches what arrives while a request is out', async () => {
+    const t = manualTransport();
+    const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 60_000 });
+    const first = p.add({ logstore: 'ls' }, [log(1)]);
+    await until(() => t.calls.length === 1, 'immediate send');
+    const rest = Array.from({ length: 50 }, (_, i) => p.add({ logstore: 'ls' }, [log(i + 2)]));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(t.calls.length, 'nothing else goes while the first request is out').toBe(1);
+    t.calls[0].settle();
+    await first;
+    await until(() => t.calls.length === 2, 'the accumulated batch');
+    expect(t.calls[1].logs).toBe(50);
+    t.calls[1].settle();
+    await Promise.all(rest);
+  });
+
   it('resolves add() only once SLS acknowledged every one of its logs', async () => {
     const t = manualTransport();
     const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 1, maxBatchLogs: 2 });

@@ -137,3 +137,14 @@ describe('generateWorkload', () => {
     expect(total / 86_400).toBeLessThan(1.15);
   });
 });
+
+describe('instance identities', () => {
+  it('are Kubernetes-style pod names, distinct per instance and stable across seeds', async () => {
+    const { instanceHostname } = await import('../../../src/workload/instances.js');
+    const topology = defaultTopology();
+    const all = Object.entries(topology.services).flatMap(([name, s]) => Array.from({ length: s.instances }, (_, i) => instanceHostname(name, i)));
+    expect(new Set(all).size).toBe(all.length);
+    for (const h of all) expect(h).toMatch(/^[a-z-]+-[a-z0-9]{9}-[a-z0-9]{5}$/);
+    expect(instanceHostname('cart-service', 1)).toBe(instanceHostname('cart-service', 1));
+  });
+});
