@@ -19,4 +19,10 @@ async function main(argv: string[]): Promise<void> {
   }
 }
 
+// A reader that closed our stdout (`jaeger-sls deps | head`) wants no more output: stop quietly.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 await main(process.argv);

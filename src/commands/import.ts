@@ -50,6 +50,9 @@ export function importCommand(ctx: CliContext): Command {
       const inputs = await resolveInputs(files, !flags.skipInvalid, cleanups);
       const store = await openCommandStore(flags.store, ctx, { quiet: flags.quiet });
       try {
+        const validating = createProgress(ctx, 'validating spans', undefined, flags.quiet);
+        let validatingShown = false;
+        let validated = 0;
         const progress = createProgress(ctx, 'importing spans', undefined, flags.quiet);
         let ticked = 0;
         let shown = 0;
@@ -58,7 +61,16 @@ export function importCommand(ctx: CliContext): Command {
           inputs,
           skipInvalid: Boolean(flags.skipInvalid),
           batchSpans,
+          onValidated: (count) => {
+            validatingShown = true;
+            validating.tick(count - validated);
+            validated = count;
+          },
           onProgress: (written) => {
+            if (validatingShown) {
+              validating.done();
+              validatingShown = false;
+            }
             progress.tick(written - ticked);
             ticked = written;
           },
@@ -68,6 +80,8 @@ export function importCommand(ctx: CliContext): Command {
               ctx.err(`skipped ${error.message}`);
             } else hidden++;
           },
+        }).finally(() => {
+          if (validatingShown) validating.done();
         });
         progress.done();
         if (hidden) ctx.err(`… ${hidden} more skipped entries not listed`);

@@ -31,6 +31,8 @@ export interface ImportOptions {
   retainSpans?: number;
   /** Spans written so far, and the total when known. */
   onProgress?: (written: number, total?: number) => void;
+  /** Spans read and validated so far, before any is written (all-or-nothing mode). */
+  onValidated?: (validated: number) => void;
   /** A bad entry skipped (skipInvalid only). */
   onSkipped?: (error: InputFormatError) => void;
 }
@@ -79,11 +81,14 @@ export async function importTraceFiles(writer: SpanWriter, options: ImportOption
     const retainLimit = options.retainSpans ?? DEFAULT_RETAIN_SPANS;
     let retained: Span[][] | undefined = [];
     let retainedCount = 0;
+    let validated = 0;
     for (const input of options.inputs) {
       const file = new FileTally(input.name);
       for await (const entry of read(input, false, file)) {
         if (!entry.ok) throw new InputFormatError(entry.error.where, `${entry.error.reason}; nothing was imported`);
         file.add(entry, allTraces);
+        validated += entry.spans.length;
+        options.onValidated?.(validated);
         if (retained) {
           retainedCount += entry.spans.length;
           if (retainedCount <= retainLimit) retained.push(entry.spans);

@@ -162,7 +162,9 @@ class TraceBuilder {
     const end = t + post;
     const error = failed || downstreamFailed;
     const span = this.span(spanId, service, instance, operation, start, end - start, parent);
-    span.tags.push({ key: 'span.kind', type: 'string', value: kind }, ...serverTags(spec.protocol, operation, error, faultError || naturalError), ...extraTags);
+    const statusTags: KeyValue[] =
+      kind === 'server' ? serverTags(spec.protocol, operation, error, faultError || naturalError) : error ? [{ key: 'error', type: 'bool', value: true }] : [];
+    span.tags.push({ key: 'span.kind', type: 'string', value: kind }, ...statusTags, ...extraTags);
     if (error) span.logs.push(errorLog(end, failed ? `${operation} failed` : 'downstream call failed'));
     for (const i of hitFaults) {
       const f = this.faults[i];

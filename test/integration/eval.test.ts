@@ -26,8 +26,9 @@ describe('eval', () => {
         expect(v).toBeGreaterThanOrEqual(0);
         expect(v).toBeLessThanOrEqual(1);
       }
-      expect(s.ac3).toBeGreaterThanOrEqual(s.ac1);
     }
+    // With one cause per case a hit at 1 is a hit at 3 (with two, AC@3 needs both in the top 3).
+    for (const s of report.byKind.filter((k) => k.kind !== 'multi')) expect(s.ac3).toBeGreaterThanOrEqual(s.ac1);
     // The overall row is the mean of the per-case hits.
     expect(report.overall.ac1).toBeCloseTo(report.cases.reduce((a, c) => a + c.hitAt1, 0) / 8, 12);
     // A working detector finds most labelled traces on these clear faults.

@@ -372,7 +372,9 @@ describe.skipIf(!hasScript)('progress on a terminal (util-linux script gives the
 
   it('draws a progress line on stderr when it is a terminal, and none with --quiet', () => {
     const file = path.join(GOOD, 'otlp-lines.jsonl');
-    expect(onTerminal(`import --store memory: ${file}`)).toMatch(/\rimporting spans 3\u001b\[K/);
+    const shown = onTerminal(`import --store memory: ${file}`);
+    expect(shown).toMatch(/\rvalidating spans 3\u001b\[K/);
+    expect(shown).toMatch(/\rimporting spans 3\u001b\[K/);
     expect(onTerminal(`import --store memory: --quiet ${file}`)).not.toContain('importing spans');
   });
 });

@@ -81,17 +81,19 @@ describe('credentials and start-up', () => {
 });
 
 describe('faults', () => {
-  it('writes survive 429, 500, 403 WriteQuotaExceed, dropped connections and timeouts, with nothing lost or doubled', async () => {
+  // PutLogs has no idempotency key: a request that times out after SLS stored it is sent again, so
+  // delivery is at-least-once. Errors answered by SLS (and dropped connections) never double.
+  it('writes survive 429, 500, 403 WriteQuotaExceed, dropped connections and timeouts, losing nothing', async () => {
     const instance = `it-${++n}`;
     emulator.createLogstore('proj', `${instance}-traces`, spanIndexConfig() as never);
-    const store = (await openSlsStoreUri(uri(instance, '&timeoutMs=400'), { env, log: () => {}, producer: { retryBaseMs: 20, retryMaxMs: 200, maxBatchLogs: 500 } })) as SlsStore;
+    const store = (await openSlsStoreUri(uri(instance, '&timeoutMs=1000'), { env, log: () => {}, producer: { retryBaseMs: 20, retryMaxMs: 200, maxBatchLogs: 500 } })) as SlsStore;
     for (const kind of ['http429', 'quota', 'http500', 'http503', 'drop'] as const) emulator.inject({ kind, scope: 'write', count: 2 });
-    emulator.inject({ kind: 'slow', scope: 'write', count: 1, delayMs: 1500 });
+    emulator.inject({ kind: 'slow', scope: 'write', count: 1, delayMs: 3000 });
     const written = spans(3000);
     await Promise.all([store.writeSpans(written.slice(0, 1000)), store.writeSpans(written.slice(1000, 2000)), store.writeSpans(written.slice(2000))]);
     const rows = emulator.logstore('proj', `${instance}-traces`)!.rows;
-    expect(rows.length).toBe(3000);
-    expect(new Set(rows.map((r) => r.spanID)).size).toBe(3000);
+    expect(new Set(rows.map((r) => r.spanID)).size, 'every span stored').toBe(3000);
+    expect(rows.length, 'duplicates only from requests that timed out after being stored').toBeLessThanOrEqual(3000 + 500 * emulator.stats.faultsInjected);
     expect(store.producerStats.retries).toBeGreaterThanOrEqual(11);
     emulator.clearFaults();
     await store.close();

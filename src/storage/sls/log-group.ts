@@ -63,6 +63,21 @@ function keyHeader(key: string): Buffer {
   return h;
 }
 
+/** Short ASCII by hand (a native call costs more than the copy), anything else natively. */
+function writeUtf8(buf: Buffer, pos: number, text: string): number {
+  const n = text.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[pos + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return buf.write(text, pos, 'utf8');
+}
+
 function ensureScratch(needed: number): void {
   if (needed > scratch.length) scratch = Buffer.allocUnsafe(Math.max(needed, scratch.length * 2));
 }
@@ -92,11 +107,11 @@ export function encodeLogColumns(time: number, timeNs: number | undefined, colum
     // Worst case: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
     ensureScratch(pos + 12 + kh.length + v.length * 3);
     const pairStart = pos + 2; // optimistic: 1-byte pair length
-    kh.copy(scratch, pairStart);
+    for (let i = 0; i < kh.length; i++) scratch[pairStart + i] = kh[i];
     const valueTag = pairStart + kh.length;
     scratch[valueTag] = 0x12;
     const valueStart = valueTag + 2; // optimistic: 1-byte value length
-    const vl = scratch.write(v, valueStart, 'utf8');
+    const vl = writeUtf8(scratch, valueStart, v);
     const vls = varintSize(vl);
     if (vls > 1) scratch.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
     writeVarint(scratch, valueTag + 1, vl);

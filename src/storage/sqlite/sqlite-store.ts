@@ -101,9 +101,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         throw new Error(version === 0 ? 'not a jaeger-sls database (no schema)' : `schema version ${version}, this jaeger-sls reads ${SCHEMA_VERSION}`);
       }
     } else {
-      if (process.env.JSLS_PAGE) db.pragma(`page_size = ${Number(process.env.JSLS_PAGE)}`);
       db.pragma('journal_mode = WAL');
-      if (process.env.JSLS_CKPT) db.pragma(`wal_autocheckpoint = ${Number(process.env.JSLS_CKPT)}`);
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
     }
@@ -253,10 +251,12 @@ class SqliteDatabase {
       try {
         this.db
           .transaction(() => {
+            const keys = new BatchKeys();
             for (const w of group) {
               if (w.archive) this.insertArchive(w.tenantName, w.spans);
-              else this.insertPrimary(w.tenantName, w.spans);
+              else this.insertPrimary(w.tenantName, w.spans, keys);
             }
+            this.insertPostings(keys);
           })
           .immediate();
       } catch (error) {
@@ -275,12 +275,11 @@ class SqliteDatabase {
     }
   }
 
-  private insertPrimary(tenantName: string, spans: readonly Span[]): void {
+  /** Stores the chunks of one batch and notes their index keys in `keys` (tenant-scoped hashes). */
+  private insertPrimary(tenantName: string, spans: readonly Span[], keys: BatchKeys): void {
     const tenant = this.tenantId(tenantName, true)!;
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
-    const keys = new BatchKeys();
-    const chunkIds: number[] = [];
     for (const group of chunksOf(spans)) {
       let startMin = MAX_TIME;
       let startMax = MIN_TIME;
@@ -294,22 +293,26 @@ class SqliteDatabase {
         known.note(span.process.serviceName, span.operationName, spanKind(span));
       }
       keys.chunkRange(startMin, startMax);
-      chunkIds.push(
+      keys.chunkIds.push(
         Number(this.stmt.insertChunk!.run(tenant, Buffer.from(group[0].traceId, 'hex'), startMin, startMax, group.length, encodeChunk(group)).lastInsertRowid),
       );
     }
+    for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
+  }
+
+  /** One postings row per index key of the whole commit group. */
+  private insertPostings(keys: BatchKeys): void {
     for (const [key, list] of keys.entries) {
       let min = MAX_TIME;
       let max = MIN_TIME;
       for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
-        list[i] = chunkIds[list[i]];
+        list[i] = keys.chunkIds[list[i]];
         if (list[i + 1] < min) min = list[i + 1];
         if (list[i + 2] > max) max = list[i + 2];
       }
-      const entries = Float64Array.from(list);
+      const entries = new Float64Array(list);
       this.stmt.insertPosting!.run(key, min, max, list.length / ENTRY_FIELDS, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
     }
-    for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
   }
 
   /** Every stored span of the trace, or undefined when none. */
@@ -464,12 +467,14 @@ class SqliteDatabase {
 }
 
 /**
- * Index keys of one write batch: key → flat [chunk ordinal, earliest start, latest start, service
+ * Index keys of one commit (one or more batches): key → flat [chunk ordinal, earliest start, latest start, service
  * mask, …], one entry per chunk carrying the key; the times are the chunk's, the mask covers the
  * services of the chunk's spans carrying the key.
  */
 class BatchKeys {
   readonly entries = new Map<number, number[]>();
+  /** Row id of each chunk, by ordinal. */
+  readonly chunkIds: number[] = [];
   /** Entry lists touched by the current chunk, to receive its time range. */
   private touched: number[][] = [];
   private chunk = -1;

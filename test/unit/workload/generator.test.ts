@@ -82,6 +82,8 @@ describe('generateWorkload', () => {
       expect(tag(producer, 'messaging.system')).toBe('kafka');
       expect(tag(producer, 'peer.service')).toBe('kafka');
       expect(tag(c, 'messaging.destination.name')).toBe(tag(producer, 'messaging.destination.name'));
+      expect(tag(c, 'messaging.operation')).toBe('process');
+      expect(tag(c, 'rpc.system')).toBeUndefined();
       expect(c.startTime).toBeGreaterThanOrEqual(producer.startTime + producer.duration);
     }
   });
