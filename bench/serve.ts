@@ -43,7 +43,7 @@ async function main(): Promise<void> {
     () => false,
   );
   console.log(`jaeger-sls bench:serve — ${CLIENTS} clients, batches of ${BATCH} spans, ${spansPerApi.toLocaleString('en-US')} spans per API per round, ${rounds} rounds`);
-  console.log(`store under test: ${sqlite ? 'sqlite (fresh file per round)' : 'memory: (no sqlite store registered yet)'}; node ${process.version}, ${os.cpus().length} CPUs`);
+  console.log(`store under test: ${sqlite ? 'sqlite (fresh file per round)' : 'memory: (no sqlite store registered yet)'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
 
   const pool = encodeBatches();
   const results: Record<'store' | 'noop', { v1: number[]; otlp: number[]; rss: number[] }> = {
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   console.log(
     `  ratio store/no-op       ${(med(results.store.v1) / med(results.noop.v1)).toFixed(2)}              ${(med(results.store.otlp) / med(results.noop.otlp)).toFixed(2)}          ${(combined('store') / combined('noop')).toFixed(2)}`,
   );
-  console.log('targets: ≥ 100,000 spans/s into the store, ≥ 0.5 of no-op, server RSS ≤ 500 MB');
+  console.log(`targets: ≥ 100,000 spans/s into the store, ≥ 0.5 of no-op, server RSS ≤ 500 MB (load average now ${loadAverage()})`);
 }
 
 interface EncodedPool {
@@ -172,6 +172,10 @@ async function stop(child: ChildProcess): Promise<void> {
 function peakRssBytes(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(1)).join(' ');
 }
 
 function fmt(n: number): string {

@@ -97,7 +97,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   const results: EvalCaseResult[] = [];
   for (let i = 0; i < opts.cases; i++) {
     const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i), sizing);
-    const result = await runCase(evalCase, topology, analyse);
+    const result = await runCase(evalCase, analyse);
     results.push(result);
     opts.onCase?.(i + 1, opts.cases, result);
   }
@@ -113,7 +113,8 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   };
 }
 
-async function runCase(c: EvalCase, topology: Topology, analyse: NonNullable<EvalDeps['analyse']>): Promise<EvalCaseResult> {
+async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): Promise<EvalCaseResult> {
+  const { topology } = c;
   const store = await openStore('memory:');
   const labelled = new Set<string>();
   const windowIds = new Set<string>();

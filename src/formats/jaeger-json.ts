@@ -115,8 +115,12 @@ function keyValue(value: unknown, at: string): KeyValue {
       if (v === 'true' || v === 'false') return { key, type: 'bool', value: v === 'true' };
       throw new InputFormatError(at, `bool tag "${key}" has value ${JSON.stringify(v)}`);
     case 'int64':
-      if ((typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v))) {
+      if ((typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && /^-?\d+$/.test(v))) {
         return { key, type: 'int64', value: BigInt(v) };
+      }
+      if (typeof v === 'number' && Number.isInteger(v)) {
+        // NOTE: JSON.parse has already rounded it; the original digits are gone.
+        throw new InputFormatError(at, `int64 tag "${key}" is a JSON number beyond ±(2^53−1), which loses precision: write it as a string`);
       }
       throw new InputFormatError(at, `int64 tag "${key}" has value ${JSON.stringify(v)?.slice(0, 40)}`);
     case 'float64':

@@ -41,6 +41,8 @@ export interface EvalCase {
   windowEnd: number;
   rate: number;
   faults: FaultSpec[];
+  /** The case's system: the given topology with per-case jitter of every latency (see perturbTopology). */
+  topology: Topology;
 }
 
 /** Share of traces a target must appear in to be chosen, so a fault has enough traces to show in. */
@@ -48,8 +50,9 @@ const MIN_TARGET_SHARE = 0.06;
 const MINUTE = 60_000_000;
 const EPOCH_2026_03_02 = Date.UTC(2026, 2, 2) * 1000;
 
-export function makeEvalCase(topology: Topology, seed: number, kind: EvalCaseKind, sizing: EvalCaseSizing = EVAL_SIZING): EvalCase {
+export function makeEvalCase(base: Topology, seed: number, kind: EvalCaseKind, sizing: EvalCaseSizing = EVAL_SIZING): EvalCase {
   const rnd = new Random(deriveSeed(seed, 0xca5e));
+  const topology = perturbTopology(base, seed);
   const start = EPOCH_2026_03_02 + rnd.int(24) * 60 * MINUTE + rnd.int(60) * MINUTE;
   const windowStart = start + sizing.baselineUs;
   const windowEnd = windowStart + sizing.windowUs;
@@ -71,7 +74,32 @@ export function makeEvalCase(topology: Topology, seed: number, kind: EvalCaseKin
     const scope = kind === 'latency-operation' ? 'operation' : kind === 'latency-instance' ? 'instance' : 'service';
     faults.push(singleFault(rnd, topology, coverage, type, window, [], scope));
   }
-  return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults };
+  return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults, topology };
+}
+
+/**
+ * A copy of the topology in which every operation's own time, every database latency and every
+ * queue delay is scaled by its own factor in [0.6, 1.6] (log-uniform), and every σ by [0.8, 1.25],
+ * so that cases (and the held-out seeds) are not all the same system.
+ */
+export function perturbTopology(topology: Topology, seed: number): Topology {
+  const rnd = new Random(deriveSeed(seed, 0x9e27));
+  const scale = () => Math.exp(Math.log(0.6) + (Math.log(1.6) - Math.log(0.6)) * rnd.next());
+  const spread = (sigma: number) => sigma * (0.8 + 0.45 * rnd.next());
+  const t = structuredClone(topology);
+  for (const name of Object.keys(t.services).sort()) {
+    const ops = t.services[name].operations;
+    for (const op of Object.keys(ops).sort()) {
+      ops[op].selfMs = round2(ops[op].selfMs * scale());
+      ops[op].sigma = round2(spread(ops[op].sigma ?? 0.35));
+    }
+  }
+  for (const name of Object.keys(t.databases).sort()) {
+    t.databases[name].latencyMs = round2(t.databases[name].latencyMs * scale());
+    t.databases[name].sigma = round2(spread(t.databases[name].sigma ?? 0.5));
+  }
+  for (const name of Object.keys(t.queues).sort()) t.queues[name].delayMs = round2(t.queues[name].delayMs * scale());
+  return t;
 }
 
 interface Coverage {

@@ -178,6 +178,20 @@ describe('storage v1 wire rules', () => {
     await expect(healthStatus(server.address, 'no.such.Service')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
+  it('survives clients that cancel streams midway (reads and writes)', async () => {
+    const writing = streaming.WriteSpanStream(new grpc.Metadata(), () => {}) as grpc.ClientWritableStream<object>;
+    writing.on('error', () => {});
+    writing.write({ span: spanToProto(span(0x600, 1)) });
+    writing.cancel();
+    const reading = reader.FindTraces({ query: { serviceName: 'wire-service' } }) as grpc.ClientReadableStream<unknown>;
+    reading.on('error', () => {});
+    await new Promise<void>((resolve) => reading.once('data', () => resolve()));
+    reading.cancel();
+    expect(await healthStatus(server.address, '')).toBe(1);
+    expect((await unary(reader, 'GetServices', {})).services).toContain('wire-service');
+    expect(server.child.exitCode).toBeNull();
+  });
+
   it('exits 0 on SIGTERM after draining, logging JSON lines with levels on stderr only', async () => {
     const other = await startServe(['--listen', '127.0.0.1:0', '--store', 'memory:']);
     const started = Date.now();

@@ -118,3 +118,11 @@ describe('Jaeger UI JSON mapping', () => {
     expect(trace.spans[0].tags.find((t) => t.key === 'span.kind')).toMatchObject({ value: 'server' });
   });
 });
+
+describe('Jaeger UI JSON int64 precision', () => {
+  it('rejects an int64 written as a JSON number beyond 2^53 instead of silently rounding it', () => {
+    const t = JSON.parse(JSON.stringify(jaegerJsonFromTrace({ spans: [span()] })));
+    t.spans[0].tags[0].value = 9007199254740993; // already rounded by JSON.parse
+    expect(() => traceFromJaegerJson(t, 'b.json')).toThrow(/b\.json\.spans\[0\]\.tags\[0\]: int64 tag "big" .*write it as a string/);
+  });
+});
