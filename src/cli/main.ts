@@ -7,11 +7,13 @@ import { createProgram } from './program.js';
 async function main(argv: string[]): Promise<void> {
   const ctx = processContext();
   try {
-    await createProgram(ctx).parseAsync(argv);
+    await (await createProgram(ctx, argv)).parseAsync(argv);
   } catch (err) {
     const code = exitCodeFor(err);
     const helpOrVersion = err instanceof CommanderError && (err.exitCode === 0 || err.code === 'commander.helpDisplayed' || err.code === 'commander.version');
-    if (!helpOrVersion && !(err instanceof Error && err.name === 'ExitError' && !err.message)) {
+    // No command given: commander already printed the help; the status says it was a usage error.
+    const helpForMissingCommand = err instanceof CommanderError && err.code === 'commander.help';
+    if (!helpOrVersion && !helpForMissingCommand && !(err instanceof Error && err.name === 'ExitError' && !err.message)) {
       ctx.err(formatError(err));
       if (ctx.env.JAEGER_SLS_DEBUG && err instanceof Error && err.stack) ctx.err(err.stack);
     }

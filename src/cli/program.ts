@@ -1,32 +1,41 @@
 import { Command } from 'commander';
 import type { CliContext } from './context.js';
-import { anomaliesCommand } from '../commands/anomalies.js';
-import { depsCommand } from '../commands/deps.js';
-import { evalCommand } from '../commands/eval.js';
-import { exportCommand } from '../commands/export.js';
-import { generateCommand } from '../commands/generate.js';
-import { importCommand } from '../commands/import.js';
-import { serveCommand } from '../commands/serve.js';
-import { slsCommand } from '../commands/sls.js';
 
 export const VERSION = '0.1.0';
 
-/** Builds the command tree; exitOverride makes commander throw instead of exiting. */
-export function createProgram(ctx: CliContext): Command {
+type CommandFactory = (ctx: CliContext) => Command;
+
+/**
+ * Each command's module, loaded only when that command runs (or all of them for top-level help),
+ * so start-up stays fast and one command's dependencies never slow down another.
+ */
+const COMMANDS: Record<string, () => Promise<CommandFactory>> = {
+  serve: async () => (await import('../commands/serve.js')).serveCommand,
+  import: async () => (await import('../commands/import.js')).importCommand,
+  export: async () => (await import('../commands/export.js')).exportCommand,
+  deps: async () => (await import('../commands/deps.js')).depsCommand,
+  anomalies: async () => (await import('../commands/anomalies.js')).anomaliesCommand,
+  generate: async () => (await import('../commands/generate.js')).generateCommand,
+  eval: async () => (await import('../commands/eval.js')).evalCommand,
+  sls: async () => (await import('../commands/sls.js')).slsCommand,
+};
+
+/** Builds the command tree for `argv`; exitOverride makes commander throw instead of exiting. */
+export async function createProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
   const program = new Command('jaeger-sls')
     .description('Jaeger trace storage (SQLite or Aliyun Log Service) and trace analysis')
     .version(VERSION)
     .showHelpAfterError(false)
-    .configureOutput({
-      writeOut: (s) => ctx.out(s),
-      writeErr: (s) => ctx.err(s),
-      outputError: () => {},
-    })
+    .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} })
     .exitOverride();
-  for (const make of [serveCommand, importCommand, exportCommand, depsCommand, anomaliesCommand, generateCommand, evalCommand, slsCommand]) {
-    // A go-plugin host (Jaeger ≤ 1.57) runs `jaeger-sls --config FILE` with STORAGE_PLUGIN=jaeger: that is `serve`.
-    const isDefault = make === serveCommand && ctx.env.STORAGE_PLUGIN === 'jaeger';
-    program.addCommand(make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} }), { isDefault });
+  // A go-plugin host (Jaeger ≤ 1.57) runs `jaeger-sls --config FILE` with STORAGE_PLUGIN=jaeger: that is `serve`.
+  const defaultCommand = ctx.env.STORAGE_PLUGIN === 'jaeger' ? 'serve' : undefined;
+  const requested = argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = requested && requested in COMMANDS ? [requested] : defaultCommand && !requested ? [defaultCommand] : Object.keys(COMMANDS);
+  for (const name of wanted) {
+    const make = await COMMANDS[name]();
+    const command = make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} });
+    program.addCommand(command, { isDefault: name === defaultCommand });
   }
   return program;
 }

@@ -12,7 +12,7 @@ import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
 import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
-import { coalesceWrites } from './write-coalescer.js';
+import { type CoalescedWriter, coalesceWrites } from './write-coalescer.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -48,8 +48,9 @@ export interface RunningServer {
   readonly port: number;
   readonly metrics: ServerMetrics;
   /**
-   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest.
-   * Does not close the store (its owner does). Idempotent.
+   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest,
+   * and waits for store writes already handed over. Does not close the store (its owner does).
+   * Idempotent.
    */
   close(graceMs?: number): Promise<void>;
 }
@@ -92,11 +93,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = options.metrics ?? new ServerMetrics();
   let closing = false;
   const views = new Map<string, TraceStore>();
+  const writers: CoalescedWriter[] = [];
   const storeFor = (metadata: grpc.Metadata): TraceStore => {
     if (closing) throw new StorageUnavailableError('server is shutting down');
     const tenant = tenancy ? tenantFromMetadata(metadata, tenancy) : '';
     let view = views.get(tenant);
-    if (!view) views.set(tenant, (view = withGroupCommit(tenancy ? store.forTenant(tenant) : store)));
+    if (!view) views.set(tenant, (view = withGroupCommit(tenancy ? store.forTenant(tenant) : store, writers)));
     return view;
   };
   const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
@@ -149,6 +151,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(force);
           resolve();
         });
+      }).then(async () => {
+        // Cancelled streams hand their last spans over on the next turn; let those writes finish.
+        await new Promise((resolve) => setImmediate(resolve));
+        await Promise.all(writers.map((w) => w.idle()));
       });
       return closed;
     },
@@ -156,8 +162,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** The tenant's store with concurrent writes merged into group commits (see coalesceWrites). */
-function withGroupCommit(store: TraceStore): TraceStore {
+function withGroupCommit(store: TraceStore, writers: CoalescedWriter[]): TraceStore {
   const writeSpans = coalesceWrites((spans) => store.writeSpans(spans));
+  writers.push(writeSpans);
   return new Proxy(store, {
     get(target, property) {
       if (property === 'writeSpans') return writeSpans;

@@ -15,9 +15,16 @@ interface PendingWrite {
  * own spans are durable. If a merged write fails, its parts are retried one by one so each caller
  * gets its own outcome (a bad batch never fails a neighbour).
  */
-export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>, maxSpans = MAX_COALESCED_SPANS): (spans: readonly Span[]) => Promise<void> {
+export interface CoalescedWriter {
+  (spans: readonly Span[]): Promise<void>;
+  /** Resolves once every write handed over so far has been settled. */
+  idle(): Promise<void>;
+}
+
+export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>, maxSpans = MAX_COALESCED_SPANS): CoalescedWriter {
   const queue: PendingWrite[] = [];
   let running = false;
+  let drained: Promise<void> = Promise.resolve();
 
   const settleEach = async (parts: PendingWrite[]) => {
     for (const p of parts) {
@@ -53,14 +60,15 @@ export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>,
     running = false;
   };
 
-  return (spans) =>
+  const writer = (spans: readonly Span[]) =>
     new Promise<void>((resolve, reject) => {
       queue.push({ spans, resolve, reject });
       if (!running) {
         // NOTE: start on the next turn of the event loop, so that writes arriving in this turn
         // share the commit even when the store writes synchronously (better-sqlite3).
         running = true;
-        setImmediate(() => void drain());
+        drained = new Promise<void>((done) => setImmediate(() => void drain().then(done)));
       }
     });
+  return Object.assign(writer, { idle: () => drained });
 }

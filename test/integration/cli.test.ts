@@ -18,6 +18,13 @@ describe('jaeger-sls CLI', () => {
     expect(r.stderr.trim().split('\n')).toEqual(["jaeger-sls: unknown command 'bogus'"]);
   });
 
+  it('shows help and exits 2 when no command is given', async () => {
+    const r = await runCli([]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Usage: jaeger-sls');
+    expect(r.stderr).not.toContain('jaeger-sls: ');
+  });
+
   it('rejects an unknown option with exit 2 and no stack trace', async () => {
     const r = await runCli(['deps', '--no-such-flag']);
     expect(r.code).toBe(2);

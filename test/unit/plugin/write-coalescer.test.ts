@@ -50,4 +50,17 @@ describe('plugin/write-coalescer', () => {
     await Promise.all([write([span(0)]), ...Array.from({ length: 4 }, () => write([span(1), span(2), span(3)]))]);
     expect(sizes).toEqual([4, 3, 3, 3]);
   });
+
+  it('idle() waits for every write handed over', async () => {
+    let done = 0;
+    const write = coalesceWrites(async (spans) => {
+      await new Promise((r) => setTimeout(r, 10));
+      done += spans.length;
+    });
+    await write.idle();
+    void write([span(1)]);
+    void write([span(2)]);
+    await write.idle();
+    expect(done).toBe(2);
+  });
 });
