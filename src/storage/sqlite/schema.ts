@@ -7,8 +7,9 @@
  * Layout (all times integer µs since epoch):
  * - tenants(id, name)                    — "" is the default tenant.
  * - operations(tenant, service, name, kind) — answers GetServices / GetOperations.
- * - chunks(id, tenant, trace_id, start_min, start_max, span_count, body) — the spans of one trace
- *   id from one write batch, encoded by span-codec.ts; indexed by trace id and by time.
+ * - chunks(id, tenant, trace_id, start_min, start_max, span_count, body, shared) — the spans of one
+ *   trace id from one write batch, encoded by span-codec.ts; indexed by trace id and by time.
+ *   `shared` is 1 when the trace id has other chunks too (v2).
  * - postings(id, hash, start_min, start_max, n, entries) — search index: per write batch and index
  *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, the chunk's earliest and latest
  *   span start, service mask of the chunk's spans carrying the key (serviceBit).
@@ -57,6 +58,14 @@ const MIGRATIONS: readonly string[] = [
     body     TEXT NOT NULL
   );
   CREATE INDEX archive_chunks_by_trace ON archive_chunks (trace_id, tenant);
+  `,
+  // v2: chunks.shared = 1 when the trace id has more than one chunk (several batches, or more than
+  // MAX_CHUNK_SPANS spans), so time-window scans can yield single-chunk traces without a lookup.
+  `
+  ALTER TABLE chunks ADD COLUMN shared INTEGER NOT NULL DEFAULT 0;
+  UPDATE chunks SET shared = 1 WHERE EXISTS (
+    SELECT 1 FROM chunks AS other WHERE other.trace_id = chunks.trace_id AND other.tenant = chunks.tenant AND other.id <> chunks.id
+  );
   `,
 ];
 

@@ -53,6 +53,8 @@ export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
 const MAX_CHUNK_SPANS = 512;
 /** Rows read per page while walking postings or chunks. */
 const PAGE_ROWS = 64;
+/** Chunk rows (bodies included) read per page by the time-window scan. */
+const WINDOW_PAGE_ROWS = 256;
 /** Posting entry: chunk id, earliest start, latest start, service mask — float64 LE each. */
 const ENTRY_FIELDS = 4;
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
@@ -151,14 +153,19 @@ class SqliteDatabase {
       insertOperation: readOnly ? undefined : db.prepare<[number, string, string, string]>('INSERT OR IGNORE INTO operations (tenant, service, name, kind) VALUES (?, ?, ?, ?)'),
       insertChunk: readOnly
         ? undefined
-        : db.prepare<[number, Buffer, number, number, number, string]>(
-            'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body) VALUES (?, ?, ?, ?, ?, ?)',
+        : db.prepare<[number, Buffer, number, number, number, string, number]>(
+            'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared) VALUES (?, ?, ?, ?, ?, ?, ?)',
           ),
+      traceHasChunk: db.prepare<[Buffer, number], number>('SELECT id FROM chunks WHERE trace_id = ? AND tenant = ? LIMIT 1').pluck(),
+      markShared: readOnly ? undefined : db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
       insertPosting: readOnly
         ? undefined
         : db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
       insertArchive: readOnly ? undefined : db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      traceChunks: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number; body: string }>(
+        'SELECT id, start_min, start_max, body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
+      ),
       archiveBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM archive_chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
       chunkTrace: db.prepare<[number], { trace_id: Buffer }>('SELECT trace_id FROM chunks WHERE id = ?'),
       services: db.prepare<[number], { service: string }>('SELECT DISTINCT service FROM operations WHERE tenant = ?'),
@@ -168,13 +175,18 @@ class SqliteDatabase {
       ),
       postingPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_max: number; entries: Buffer }>(
         `SELECT id, start_max, entries FROM postings
-         WHERE hash = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
+         WHERE hash = ? AND start_max >= ? AND start_min <= ? AND start_max <= ? AND (start_max < ? OR id < ?)
          ORDER BY start_max DESC, id DESC LIMIT ?`,
       ),
       chunkPage: db.prepare<[number, number, number, number, number, number, number], { id: number; start_min: number; start_max: number }>(
         `SELECT id, start_min, start_max FROM chunks
-         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max < ? OR (start_max = ? AND id < ?))
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND start_max <= ? AND (start_max < ? OR id < ?)
          ORDER BY start_max DESC, id DESC LIMIT ?`,
+      ),
+      windowPage: db.prepare<[number, number, number, number, number, number], { id: number; trace_id: Buffer; start_min: number; start_max: number; shared: number; body: string }>(
+        `SELECT id, trace_id, start_min, start_max, shared, body FROM chunks
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR id > ?)
+         ORDER BY start_max, id LIMIT ?`,
       ),
     };
   }
@@ -293,9 +305,10 @@ class SqliteDatabase {
         known.note(span.process.serviceName, span.operationName, spanKind(span));
       }
       keys.chunkRange(startMin, startMax);
-      keys.chunkIds.push(
-        Number(this.stmt.insertChunk!.run(tenant, Buffer.from(group[0].traceId, 'hex'), startMin, startMax, group.length, encodeChunk(group)).lastInsertRowid),
-      );
+      const traceKey = Buffer.from(group[0].traceId, 'hex');
+      const shared = this.stmt.traceHasChunk.get(traceKey, tenant) !== undefined;
+      if (shared) this.stmt.markShared!.run(traceKey, tenant);
+      keys.chunkIds.push(Number(this.stmt.insertChunk!.run(tenant, traceKey, startMin, startMax, group.length, encodeChunk(group), shared ? 1 : 0).lastInsertRowid));
     }
     for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
   }
@@ -362,6 +375,10 @@ class SqliteDatabase {
     const tMax = q.startTimeMax ?? MAX_TIME;
     if (tMin > tMax) return;
     const limit = q.limit && q.limit > 0 ? q.limit : Number.POSITIVE_INFINITY;
+    if (limit === Number.POSITIVE_INFINITY && isTimeWindowOnly(q)) {
+      yield* this.tracesInWindow(tenant, tMin, tMax);
+      return;
+    }
     const driver = this.use(() => this.mostSelectiveKey(queryKeys(tenant, q), tMin, tMax));
     const serviceMask = q.serviceName ? serviceBit(q.serviceName) : 0x3fffffff;
     const seen = new Set<string>();
@@ -394,6 +411,42 @@ class SqliteDatabase {
         }
       }
     }
+  }
+
+  /**
+   * Every trace with a span starting in [tMin, tMax], in storage order (by the latest span start
+   * of the chunk that leads to it), each once and whole. A single-chunk trace comes straight from
+   * the page; a trace in several chunks is read whole at the first (lowest id) of its chunks the
+   * scan visits, and skipped at the others, so no set of seen ids is kept.
+   */
+  private *tracesInWindow(tenant: number, tMin: number, tMax: number): Generator<Span[]> {
+    let lastMax = MIN_TIME;
+    let lastId = 0;
+    for (;;) {
+      const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, WINDOW_PAGE_ROWS));
+      for (const r of rows) {
+        const traceId = r.trace_id.toString('hex');
+        if (r.shared === 0) {
+          const spans = decodeChunk(traceId, r.body);
+          if ((r.start_min >= tMin && r.start_max <= tMax) || anyStartIn(spans, tMin, tMax)) yield spans;
+        } else {
+          const spans = this.use(() => this.sharedTraceAt(tenant, r.trace_id, traceId, r.id, tMin, tMax));
+          if (spans) yield spans;
+        }
+      }
+      if (rows.length < WINDOW_PAGE_ROWS) return;
+      lastMax = rows[rows.length - 1].start_max;
+      lastId = rows[rows.length - 1].id;
+    }
+  }
+
+  /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
+  private sharedTraceAt(tenant: number, traceKey: Buffer, traceId: string, at: number, tMin: number, tMax: number): Span[] | undefined {
+    const rows = this.stmt.traceChunks.all(traceKey, tenant);
+    const first = rows.find((c) => c.start_max >= tMin && c.start_min <= tMax);
+    if (first?.id !== at) return undefined;
+    const spans = rows.flatMap((c) => decodeChunk(traceId, c.body));
+    return anyStartIn(spans, tMin, tMax) ? spans : undefined;
   }
 
   private candidateTrace(tenantName: string, chunk: number, seen: Set<string>): Span[] | undefined {
@@ -636,6 +689,16 @@ function checkQuery(q: TraceQuery): void {
   ] as const) {
     if (value !== undefined && !Number.isFinite(value)) throw new InvalidArgumentError(`invalid query: ${name} is ${value}`);
   }
+}
+
+/** True when the query restricts nothing but the start time window. */
+function isTimeWindowOnly(q: TraceQuery): boolean {
+  return !q.serviceName && !q.operationName && !q.durationMin && !q.durationMax && (q.tags === undefined || Object.keys(q.tags).length === 0);
+}
+
+function anyStartIn(spans: readonly Span[], tMin: number, tMax: number): boolean {
+  for (const s of spans) if (s.startTime >= tMin && s.startTime <= tMax) return true;
+  return false;
 }
 
 function compareStrings(a: string, b: string): number {
