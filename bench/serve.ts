@@ -12,7 +12,7 @@
  * Prints median spans/s per API and target, the store/no-op ratio, and each server's peak RSS
  * (VmHWM from /proc).
  *
- *   npm run bench:serve [-- SPANS_PER_API=250000 [ROUNDS=3]]
+ *   npm run bench:serve [-- SPANS_PER_API=250000 [ROUNDS=3 [memory]]]   (memory: compare with memory:)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -38,12 +38,13 @@ async function main(): Promise<void> {
   const spansPerApi = Number(process.argv[2] ?? 250_000);
   const rounds = Number(process.argv[3] ?? 3);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-bench-serve-'));
-  const sqlite = await openStore(`sqlite:${path.join(dir, 'probe.db')}`).then(
+  const forceMemory = process.argv[4] === 'memory';
+  const sqlite = !forceMemory && await openStore(`sqlite:${path.join(dir, 'probe.db')}`).then(
     async (s) => (await s.close(), true),
     () => false,
   );
   console.log(`jaeger-sls bench:serve — ${CLIENTS} clients, batches of ${BATCH} spans, ${spansPerApi.toLocaleString('en-US')} spans per API per round, ${rounds} rounds`);
-  console.log(`store under test: ${sqlite ? 'sqlite (fresh file per round)' : 'memory: (no sqlite store registered yet)'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
+  console.log(`store under test: ${sqlite ? 'sqlite (fresh file per round)' : forceMemory ? 'memory: (asked for)' : 'memory: (no sqlite store registered yet)'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
 
   const pool = encodeBatches();
   const results: Record<'store' | 'noop', { v1: number[]; otlp: number[]; rss: number[] }> = {

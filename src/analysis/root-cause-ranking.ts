@@ -13,7 +13,7 @@
  * Jaeger UI critical path for the critical-path share.
  */
 import { AnalysisInputError } from '../model/index.js';
-import type { SignalCounts, SpectrumMethod } from './anomaly-report.js';
+import type { RootCauseEvidence, SignalCounts, SpectrumMethod } from './anomaly-report.js';
 import { SIGNAL_BIT } from './outlier-detection.js';
 import { traceNodePageRank } from './pagerank.js';
 import { spectrumScore } from './spectrum-scoring.js';
@@ -46,20 +46,10 @@ export interface RankingOptions {
   examples?: number;
 }
 
-export interface RankedNode {
+/** A ranked candidate: the report's evidence with internal ids instead of names. */
+export interface RankedNode extends Omit<RootCauseEvidence, 'topInstance'> {
   node: number;
   score: number;
-  ef: number;
-  ep: number;
-  nf: number;
-  np: number;
-  spectrum: number;
-  originTraces: number;
-  originShare: number;
-  signals: SignalCounts;
-  criticalPathShare: number;
-  pagerankWeight?: number;
-  exampleTraceIds: string[];
   /** Instance name id (OperationKeys.name) most frequent among origin spans, with its share. */
   topInstance?: { id: number; share: number };
 }

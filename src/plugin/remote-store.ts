@@ -116,7 +116,6 @@ export function parseRemoteUri(uri: string): RemoteStoreOptions {
   };
 }
 
-const UNIMPLEMENTED = grpc.status.UNIMPLEMENTED;
 /** Spans per WriteSpanStream (one store call may send many streams). */
 const STREAM_SPANS = 10_000;
 

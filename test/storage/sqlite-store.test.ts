@@ -266,6 +266,64 @@ describe('sqlite store', () => {
     expect(await ids({ startTimeMin: T0 + 1, startTimeMax: T0 })).toEqual([]);
   });
 
+  it('returns each trace of a time window once and whole, however many chunks it was stored in', async () => {
+    const store = await open(freshPath());
+    const SEC = 1_000_000;
+    // A: three batches (three chunks) 10 s apart. B: 600 spans in one batch (two chunks).
+    for (let i = 0; i < 3; i++) await store.writeSpans([span(tid(0xa), sid(i + 1), { startTime: T0 + i * 10 * SEC })]);
+    await store.writeSpans(Array.from({ length: 600 }, (_, i) => span(tid(0xb), sid(i + 1), { startTime: T0 + i })));
+    // C: one chunk spanning the window with no span inside it. D: inside. E: another tenant.
+    await store.writeSpans([
+      span(tid(0xc), sid(1), { startTime: T0 - 100 * SEC }),
+      span(tid(0xc), sid(2), { startTime: T0 + 100 * SEC }),
+      span(tid(0xd), sid(1), { startTime: T0 + 5 * SEC }),
+    ]);
+    await store.forTenant('other').writeSpans([span(tid(0xe), sid(1), { startTime: T0 })]);
+
+    const window = async (startTimeMin: number, startTimeMax: number) =>
+      (await collect(store.findTraces({ startTimeMin, startTimeMax }))).map((t) => `${t.spans[0].traceId.slice(-1)}:${t.spans.length}`).sort();
+    expect(await window(T0 - 1, T0 + 30 * SEC)).toEqual(['a:3', 'b:600', 'd:1']);
+    expect(await window(T0 + 15 * SEC, T0 + 25 * SEC)).toEqual(['a:3']);
+    expect(await window(T0 + 50 * SEC, T0 + 99 * SEC)).toEqual([]);
+    expect(await window(T0 + 100 * SEC, T0 + 100 * SEC)).toEqual(['c:2']);
+    expect((await store.getDependencies(T0 + 30 * SEC, 31 * SEC)).length).toBe(0);
+    expect((await collect(store.forTenant('other').findTraces({ startTimeMin: T0 - 1, startTimeMax: T0 + 1 }))).map((t) => t.spans.length)).toEqual([1]);
+    // A limit keeps the newest-first path: A's third batch (T0 + 20 s) is the newest chunk; A comes whole.
+    const newest = await collect(store.findTraces({ startTimeMin: T0 - 1, startTimeMax: T0 + 30 * SEC, limit: 2 }));
+    expect(newest.map((t) => `${t.spans[0].traceId.slice(-1)}:${t.spans.length}`)).toEqual(['a:3', 'd:1']);
+  });
+
+  it('migrates a schema 1 file, marking the traces stored in several chunks', async () => {
+    const file = freshPath();
+    const store = await open(file);
+    await store.writeSpans([span(tid(1), sid(1))]);
+    await store.writeSpans([span(tid(1), sid(2), { startTime: T0 + 1 })]);
+    await store.writeSpans([span(tid(2), sid(1))]);
+    await store.close();
+    const db = new Database(file);
+    db.exec('ALTER TABLE chunks DROP COLUMN shared');
+    db.pragma('user_version = 1');
+    db.close();
+
+    const reopened = await open(file);
+    expect(await collect(reopened.findTraces({ startTimeMin: T0, startTimeMax: T0 + 1 }))).toHaveLength(2);
+    expect((await reopened.findTraceIds({ startTimeMin: T0, startTimeMax: T0 + 1 })).map((f) => f.traceId).sort()).toEqual([tid(1), tid(2)]);
+    expect((await reopened.getTrace({ traceId: tid(1) })).spans).toHaveLength(2);
+    await reopened.close();
+    const check = new Database(file, { readonly: true });
+    try {
+      expect(schemaVersion(check)).toBe(SCHEMA_VERSION);
+      const rows = check.prepare('SELECT hex(trace_id) AS trace, shared FROM chunks ORDER BY id').all();
+      expect(rows).toEqual([
+        { trace: tid(1).toUpperCase(), shared: 1 },
+        { trace: tid(1).toUpperCase(), shared: 1 },
+        { trace: tid(2).toUpperCase(), shared: 0 },
+      ]);
+    } finally {
+      check.close();
+    }
+  });
+
   it('reports a closed store as unavailable', async () => {
     const store = await openSqliteStore(freshPath());
     await store.close();

@@ -57,6 +57,13 @@ const PAGE_ROWS = 64;
 const WINDOW_PAGE_ROWS = 256;
 /** Posting entry: chunk id, earliest start, latest start, service mask — float64 LE each. */
 const ENTRY_FIELDS = 4;
+/**
+ * WAL pages written before a commit checkpoints them into the main file. Larger than SQLite's
+ * default (1000) so a page rewritten by many commits (index interior pages) is copied once.
+ */
+const WAL_AUTOCHECKPOINT_PAGES = 4000;
+/** The WAL file is truncated back to this size (bytes) after a checkpoint. */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -104,6 +111,9 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       }
     } else {
       db.pragma('journal_mode = WAL');
+      db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      db.pragma('temp_store = MEMORY');
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
     }
