@@ -53,12 +53,12 @@ function isError(span: Span): boolean {
 
 const LARGE = fileURLToPath(new URL('../../shared/data/sample-traces/jaeger-ui-fixtures/components__DependencyGraph__sample_data__large.json', import.meta.url));
 
-/** Wall time (ms) and peak RSS (MB) of one CLI run under /usr/bin/time. */
-function timedCli(args: string[]): { ms: number; mb: number } {
-  const res = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, BIN, ...args], { encoding: 'utf8' });
+/** Wall time (ms), CPU time (user + system, ms) and peak RSS (MB) of one CLI run under /usr/bin/time. */
+function timedCli(args: string[]): { ms: number; cpuMs: number; mb: number } {
+  const res = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', process.execPath, BIN, ...args], { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`jaeger-sls ${args.join(' ')} failed: ${res.stderr}`);
-  const [secs, kb] = res.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  return { ms: secs * 1000, mb: kb / 1024 };
+  const [secs, kb, user, sys] = res.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+  return { ms: secs * 1000, cpuMs: (user + sys) * 1000, mb: kb / 1024 };
 }
 
 async function largeSample(): Promise<void> {
@@ -147,23 +147,29 @@ async function main(): Promise<void> {
       GROUP BY 1, 2 ORDER BY 1, 2`;
     const timeDuck = async (from: string) => {
       const times: number[] = [];
+      const cpu: number[] = [];
       let rows: unknown[][] = [];
       for (let i = 0; i < RUNS; i++) {
         const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
         rows = (await conn.runAndReadAll(aggregate(from))).getRows();
+        const used = process.cpuUsage(cpu0);
         times.push(performance.now() - t0);
+        cpu.push((used.user + used.system) / 1000);
       }
-      return { ms: median(times), rows };
+      return { ms: median(times), cpuMs: median(cpu), rows };
     };
     const duckTable = await timeDuck('spans');
     const duckParquet = await timeDuck(`read_parquet('${parquet}')`);
 
     const out = path.join(dir, 'deps.json');
     const depsTimes: number[] = [];
+    const depsCpu: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = timedCli(['deps', '--store', `sqlite:${dbFile}`, '--start', String(START), '--end', String(START + (SPANS / SPANS_PER_TRACE) * INTERVAL_US), '--format', 'json', '--quiet', '--output', out]);
       depsTimes.push(r.ms);
+      depsCpu.push(r.cpuMs);
       rss.push(r.mb);
     }
     const report = JSON.parse(await readFile(out, 'utf8')) as { edges: { source: string; target: string; calls: number }[]; totals: { spans: number } };
@@ -174,9 +180,11 @@ async function main(): Promise<void> {
 
     const deps = median(depsTimes);
     console.log(`\nresults (median of ${RUNS}; ${report.totals.spans.toLocaleString('en-US')} spans, ${report.edges.length} edges; call counts ${mismatches === 0 ? 'identical' : `DIFFER on ${mismatches} edges`})`);
-    console.log(`  jaeger-sls deps (sqlite, end to end)   ${(deps / 1000).toFixed(2)} s   peak RSS ${median(rss).toFixed(0)} MB (max ${Math.max(...rss).toFixed(0)} MB)`);
-    console.log(`  DuckDB, in-memory table                ${(duckTable.ms / 1000).toFixed(3)} s   ratio deps/DuckDB ${(deps / duckTable.ms).toFixed(1)}×`);
-    console.log(`  DuckDB, reading Parquet in the query   ${(duckParquet.ms / 1000).toFixed(3)} s   ratio deps/DuckDB ${(deps / duckParquet.ms).toFixed(1)}×`);
+    const depsCpuMs = median(depsCpu);
+    console.log(`  jaeger-sls deps (sqlite, end to end)   ${(deps / 1000).toFixed(2)} s (CPU ${(depsCpuMs / 1000).toFixed(2)} s)   peak RSS ${median(rss).toFixed(0)} MB (max ${Math.max(...rss).toFixed(0)} MB)`);
+    console.log(`  DuckDB, in-memory table                ${(duckTable.ms / 1000).toFixed(3)} s (CPU ${(duckTable.cpuMs / 1000).toFixed(2)} s, all threads)   ratio deps/DuckDB ${(deps / duckTable.ms).toFixed(1)}× wall, ${(depsCpuMs / duckTable.cpuMs).toFixed(1)}× CPU`);
+    console.log(`  DuckDB, reading Parquet in the query   ${(duckParquet.ms / 1000).toFixed(3)} s (CPU ${(duckParquet.cpuMs / 1000).toFixed(2)} s, all threads)   ratio deps/DuckDB ${(deps / duckParquet.ms).toFixed(1)}× wall, ${(depsCpuMs / duckParquet.cpuMs).toFixed(1)}× CPU`);
+    console.log(`  load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`);
     console.log(`  targets: ≤ 2× DuckDB, RSS ≤ 300 MB`);
     if (mismatches) process.exitCode = 1;
   } finally {
