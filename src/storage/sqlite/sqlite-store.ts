@@ -61,11 +61,17 @@ const WINDOW_PAGE_ROWS = 256;
 const ENTRY_FIELDS = 4;
 /**
  * The WAL file is truncated back to this size (bytes) after a checkpoint, so one huge batch does
- * not leave a huge WAL behind. (A larger wal_autocheckpoint and temp_store measured within noise
- * on bench:store; a larger page size helps 2 KB chunks but wastes space on 4 KB ones, so SQLite's
- * defaults stay.)
+ * not leave a huge WAL behind. (temp_store, mmap_size and page sizes 1–2 KB measured within noise;
+ * a larger page size helps 2 KB chunks but wastes space on 4 KB ones, so SQLite's defaults stay.)
  */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Checkpoint once the WAL holds about WAL_SIZE_LIMIT_BYTES instead of SQLite's 1000 pages: each
+ * 100-span commit adds ~140 postings with random keys, dirtying as many scattered index pages, so
+ * the default checkpointed every few commits and rewrote the same pages; batches of 100 spans
+ * write ~45% faster with the larger interval (same durability: every commit is in the WAL).
+ */
+const WAL_AUTOCHECKPOINT_BYTES = WAL_SIZE_LIMIT_BYTES;
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -114,6 +120,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     } else {
       db.pragma('journal_mode = WAL');
       db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+      db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
       db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       migrate(db);
     }
