@@ -1,8 +1,3 @@
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { once } from 'node:events';
-import path from 'node:path';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import type { TraceQuery } from '../model/index.js';
@@ -13,6 +8,7 @@ import type { ExportFormat } from './run-export.js';
 import {
   addOptions,
   formatOption,
+  openOutput,
   outputOption,
   parseDuration,
   parsePositiveInt,
@@ -82,7 +78,7 @@ export function exportCommand(ctx: CliContext): Command {
     }
     const store = await openCommandStore(flags.store, ctx, { readOnly: true, quiet: flags.quiet });
     try {
-      const sink = flags.output && flags.output !== '-' ? await fileSink(flags.output) : stdoutSink(ctx);
+      const sink = await openOutput(ctx, flags.output);
       try {
         const summary = await exportTraces(store, { traceIds: traceIds.length ? traceIds : undefined, query, format: flags.format, write: sink.write });
         await sink.commit();
@@ -129,60 +125,4 @@ function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
   }
   if (flags.limit !== undefined) (q.limit = parsePositiveInt(flags.limit, '--limit')), (any = true);
   return any ? q : undefined;
-}
-
-interface Sink {
-  write(chunk: string): void | Promise<void>;
-  commit(): Promise<void>;
-  abort(): Promise<void>;
-}
-
-function stdoutSink(ctx: CliContext): Sink {
-  return {
-    async write(chunk) {
-      ctx.out(chunk);
-      // Large exports into a slow pipe: wait for stdout to drain rather than buffer the store in memory.
-      if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
-    },
-    commit: async () => {},
-    abort: async () => {},
-  };
-}
-
-/** Writes FILE.tmp-PID beside FILE, renamed over FILE on commit and removed on abort. */
-async function fileSink(file: string): Promise<Sink> {
-  const temp = `${file}.tmp-${process.pid}`;
-  let stream: WriteStream;
-  try {
-    await mkdir(path.dirname(path.resolve(file)), { recursive: true });
-    stream = createWriteStream(temp);
-    await once(stream, 'open');
-  } catch (err) {
-    throw new Error(`cannot write ${file}: ${describeFsError(err)}`);
-  }
-  const finish = async () => {
-    stream.end();
-    await once(stream, 'close');
-  };
-  return {
-    async write(chunk) {
-      if (!stream.write(chunk)) await once(stream, 'drain');
-    },
-    async commit() {
-      await finish();
-      await rename(temp, file);
-    },
-    async abort() {
-      await finish().catch(() => {});
-      await rm(temp, { force: true });
-    },
-  };
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent path is not a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a folder';
-  return err instanceof Error ? err.message : String(err);
 }

@@ -3,7 +3,10 @@
  * Builders return commander Options; parsers turn raw strings into typed values and throw
  * InvalidArgumentError (exit 2) naming the flag and the bad value.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { once } from 'node:events';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
@@ -145,17 +148,76 @@ export function isoFromUs(us: number): string {
 }
 
 /**
- * Writes a command's result: to `output` when given (parent folders created), else stdout.
- * Adds a trailing newline when missing.
+ * Writes a command's result: to `output` when given (parent folders created; the file appears only
+ * once complete), else stdout. Adds a trailing newline when missing.
  */
 export async function writeResult(ctx: CliContext, text: string, output?: string): Promise<void> {
-  if (output === undefined || output === '-') {
-    ctx.out(text);
-    return;
+  const sink = await openOutput(ctx, output);
+  try {
+    await sink.write(text.endsWith('\n') ? text : `${text}\n`);
+    await sink.commit();
+  } catch (err) {
+    await sink.abort();
+    throw err;
   }
-  const body = text.endsWith('\n') ? text : `${text}\n`;
-  await mkdir(path.dirname(path.resolve(output)), { recursive: true });
-  await writeFile(output, body);
+}
+
+/** Where a command's result goes: stdout, or a file that appears only when complete. */
+export interface OutputSink {
+  write(chunk: string): void | Promise<void>;
+  /** The result is complete: a file output is moved into place. */
+  commit(): Promise<void>;
+  /** The command failed: a file output is removed, leaving no partial file. */
+  abort(): Promise<void>;
+}
+
+/** `output` undefined or "-" is stdout; otherwise FILE.tmp-PID beside FILE, renamed over it on commit. */
+export async function openOutput(ctx: CliContext, output?: string): Promise<OutputSink> {
+  if (output === undefined || output === '-') {
+    return {
+      async write(chunk) {
+        ctx.out(chunk);
+        // Large results into a slow pipe: wait for stdout to drain rather than buffer them all.
+        if (process.stdout.writableNeedDrain) await once(process.stdout, 'drain');
+      },
+      commit: async () => {},
+      abort: async () => {},
+    };
+  }
+  const temp = `${output}.tmp-${process.pid}`;
+  let stream: WriteStream;
+  try {
+    await mkdir(path.dirname(path.resolve(output)), { recursive: true });
+    stream = createWriteStream(temp);
+    await once(stream, 'open');
+  } catch (err) {
+    throw new Error(`cannot write ${output}: ${describeFsError(err)}`);
+  }
+  const finish = async () => {
+    stream.end();
+    await once(stream, 'close');
+  };
+  return {
+    async write(chunk) {
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    },
+    async commit() {
+      await finish();
+      await rename(temp, output);
+    },
+    async abort() {
+      await finish().catch(() => {});
+      await rm(temp, { force: true });
+    },
+  };
+}
+
+function describeFsError(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent path is not a folder';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a folder';
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** A strictly positive integer flag value. */
