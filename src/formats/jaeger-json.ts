@@ -34,11 +34,6 @@ export interface JaegerJsonTrace {
   warnings: string[] | null;
 }
 
-/** True when the value looks like one UI trace (has a `spans` array). */
-export function isJaegerJsonTrace(value: unknown): boolean {
-  return isObject(value) && Array.isArray((value as Json).spans);
-}
-
 /** A domain trace from one UI trace object; `where` names the file and entry for errors. */
 export function traceFromJaegerJson(value: unknown, where: string): Trace {
   const t = object(value, where);

@@ -19,7 +19,7 @@ import type {
 type Json = Record<string, unknown>;
 
 /** True when the value looks like an OTLP/JSON traces document. */
-export function isOtlpJson(value: unknown): boolean {
+function isOtlpJson(value: unknown): boolean {
   return isObject(value) && Array.isArray((value as Json).resourceSpans);
 }
 
