@@ -10,41 +10,41 @@ const SPAN_ID = /^[0-9a-f]{16}$/;
 
 /** Throws InvalidArgumentError naming the first thing wrong with the span. */
 export function validateSpan(span: Span): void {
-  const where = `span ${span.spanId ?? '?'}`;
-  if (!TRACE_ID.test(span.traceId)) throw new InvalidArgumentError(`${where}: invalid trace id "${span.traceId}"`);
-  if (!SPAN_ID.test(span.spanId)) throw new InvalidArgumentError(`${where}: invalid span id`);
-  if (!Number.isSafeInteger(span.startTime)) throw new InvalidArgumentError(`${where}: invalid start time ${span.startTime}`);
+  if (!TRACE_ID.test(span.traceId)) throw invalid(span, `invalid trace id "${span.traceId}"`);
+  if (!SPAN_ID.test(span.spanId)) throw invalid(span, 'invalid span id');
+  if (!Number.isSafeInteger(span.startTime)) throw invalid(span, `invalid start time ${span.startTime}`);
   if (!Number.isSafeInteger(span.duration) || span.duration < 0) {
-    throw new InvalidArgumentError(`${where}: invalid duration ${span.duration}µs (must be a non-negative integer)`);
+    throw invalid(span, `invalid duration ${span.duration}µs (must be a non-negative integer)`);
   }
-  checkLength(where, 'operation name', span.operationName);
-  checkLength(where, 'service name', span.process.serviceName);
-  if (span.references.length > MAX_REFERENCES) {
-    throw new InvalidArgumentError(`${where}: ${span.references.length} references (at most ${MAX_REFERENCES})`);
-  }
+  checkLength(span, 'operation name', span.operationName);
+  checkLength(span, 'service name', span.process.serviceName);
+  if (span.references.length > MAX_REFERENCES) throw invalid(span, `${span.references.length} references (at most ${MAX_REFERENCES})`);
   for (const r of span.references) {
-    if (!TRACE_ID.test(r.traceId) || !SPAN_ID.test(r.spanId)) throw new InvalidArgumentError(`${where}: invalid reference id`);
+    if (!TRACE_ID.test(r.traceId) || !SPAN_ID.test(r.spanId)) throw invalid(span, 'invalid reference id');
   }
-  checkTags(where, span.tags);
-  checkTags(where, span.process.tags);
+  checkTags(span, span.tags);
+  checkTags(span, span.process.tags);
   for (const log of span.logs) {
-    if (!Number.isSafeInteger(log.timestamp)) throw new InvalidArgumentError(`${where}: invalid log timestamp`);
-    checkTags(where, log.fields);
+    if (!Number.isSafeInteger(log.timestamp)) throw invalid(span, 'invalid log timestamp');
+    checkTags(span, log.fields);
   }
 }
 
-function checkTags(where: string, tags: readonly KeyValue[]): void {
+function invalid(span: Span, reason: string): InvalidArgumentError {
+  return new InvalidArgumentError(`span ${span.spanId ?? '?'}: ${reason}`);
+}
+
+function checkTags(span: Span, tags: readonly KeyValue[]): void {
   for (const t of tags) {
-    checkLength(where, 'tag key', t.key);
-    if (t.type === 'string') checkLength(where, `tag "${t.key.slice(0, 40)}"`, t.value);
-    else if (t.type === 'binary' && t.value.length > MAX_VALUE_LENGTH) {
-      throw new InvalidArgumentError(`${where}: tag "${t.key.slice(0, 40)}" is ${t.value.length} bytes (at most ${MAX_VALUE_LENGTH})`);
+    checkLength(span, 'tag key', t.key);
+    if (t.type === 'string') {
+      if (t.value.length > MAX_VALUE_LENGTH) checkLength(span, `tag "${t.key.slice(0, 40)}"`, t.value);
+    } else if (t.type === 'binary' && t.value.length > MAX_VALUE_LENGTH) {
+      throw invalid(span, `tag "${t.key.slice(0, 40)}" is ${t.value.length} bytes (at most ${MAX_VALUE_LENGTH})`);
     }
   }
 }
 
-function checkLength(where: string, what: string, value: string): void {
-  if (value.length > MAX_VALUE_LENGTH) {
-    throw new InvalidArgumentError(`${where}: ${what} is ${value.length} characters (at most ${MAX_VALUE_LENGTH})`);
-  }
+function checkLength(span: Span, what: string, value: string): void {
+  if (value.length > MAX_VALUE_LENGTH) throw invalid(span, `${what} is ${value.length} characters (at most ${MAX_VALUE_LENGTH})`);
 }

@@ -48,6 +48,16 @@ function span(traceId: string, spanId: string, extra: Partial<Span> = {}): Span 
     ...extra,
   };
 }
+/** The search-index mark, chunk rows and postings rows of a database file. */
+function indexState(file: string): { indexedUpto: number; chunks: number; postings: number } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const get = (sql: string) => db.prepare(sql).pluck().get() as number;
+    return { indexedUpto: get('SELECT indexed_upto FROM index_state'), chunks: get('SELECT count(*) FROM chunks'), postings: get('SELECT count(*) FROM postings') };
+  } finally {
+    db.close();
+  }
+}
 const tid = (n: number) => n.toString(16).padStart(32, '0');
 const sid = (n: number) => n.toString(16).padStart(16, '0');
 
@@ -149,9 +159,42 @@ describe('sqlite store', () => {
       });
     });
     await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('exit', resolve)));
+    // The killed writer left its chunks' search entries unwritten (they wait in memory) ...
+    expect(indexState(file)).toEqual({ indexedUpto: 0, chunks: 20, postings: 0 });
     const store = await open(file);
     for (let i = 1; i <= acked; i++) expect((await store.getTrace({ traceId: tid(i) })).spans).toHaveLength(50);
     expect(await store.getServices()).toEqual(['killed']);
+    // ... and opening the file indexes them from the stored chunks.
+    expect((await store.findTraceIds({ serviceName: 'killed' })).map((f) => f.traceId).sort()).toEqual(Array.from({ length: 20 }, (_, i) => tid(i + 1)));
+    expect(indexState(file)).toMatchObject({ indexedUpto: 20, chunks: 20 });
+  });
+
+  it('finds spans whose postings are not written yet, from this and other connections, and after a purge elsewhere', async () => {
+    const file = freshPath();
+    const writer = await open(file);
+    const reader = await open(file, { readOnly: true });
+    const tagged = (n: number, service: string) => span(tid(n), sid(1), { process: { serviceName: service, tags: [] }, tags: [{ key: 'k', type: 'string', value: `v${n % 2}` }] });
+    const ids = async (store: Store, q: Parameters<Store['findTraceIds']>[0]) => (await store.findTraceIds(q)).map((f) => f.traceId).sort();
+    await writer.writeSpans([tagged(1, 'a'), tagged(2, 'b')]);
+    await writer.writeSpans([tagged(3, 'a')]);
+    expect(indexState(file)).toEqual({ indexedUpto: 0, chunks: 3, postings: 0 });
+    for (const store of [writer, reader]) {
+      expect(await ids(store, { serviceName: 'a' })).toEqual([tid(1), tid(3)]);
+      expect(await ids(store, { tags: { k: 'v1' } })).toEqual([tid(1), tid(3)]);
+      expect(await ids(store, { serviceName: 'b', tags: { k: 'v0' } })).toEqual([tid(2)]);
+    }
+    await writer.close();
+    opened.splice(opened.indexOf(writer), 1);
+    expect(indexState(file)).toMatchObject({ indexedUpto: 3, chunks: 3 });
+    expect(await ids(reader, { serviceName: 'a' })).toEqual([tid(1), tid(3)]);
+
+    const other = await open(file);
+    await other.writeSpans([tagged(5, 'a')]);
+    expect(await ids(reader, { serviceName: 'a' })).toEqual([tid(1), tid(3), tid(5)]);
+    await other.purge!();
+    await other.writeSpans([tagged(7, 'c')]);
+    expect(await ids(reader, { serviceName: 'a' })).toEqual([]);
+    expect(await ids(reader, { serviceName: 'c' })).toEqual([tid(7)]);
   });
 
   it('rejects an unwritable path with a one-line ConfigError naming it', async () => {
@@ -301,7 +344,7 @@ describe('sqlite store', () => {
     await store.writeSpans([span(tid(2), sid(1))]);
     await store.close();
     const db = new Database(file);
-    db.exec('ALTER TABLE chunks DROP COLUMN shared');
+    db.exec('DROP TABLE index_state; ALTER TABLE chunks DROP COLUMN shared');
     db.pragma('user_version = 1');
     db.close();
 

@@ -10,10 +10,14 @@
  * - chunks(id, tenant, trace_id, start_min, start_max, span_count, body, shared) — the spans of one
  *   trace id from one write batch, encoded by span-codec.ts; indexed by trace id and by time.
  *   `shared` is 1 when the trace id has other chunks too (v2).
- * - postings(id, hash, start_min, start_max, n, entries) — search index: per write batch and index
- *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, the chunk's earliest and latest
- *   span start, service mask of the chunk's spans carrying the key (serviceBit).
+ * - postings(id, hash, start_min, start_max, n, entries) — search index: per index key
+ *   (index-keys.ts) and group of indexed chunks, `n` entries of four float64 LE: chunk id, the
+ *   chunk's earliest and latest span start, service mask of the chunk's spans carrying the key
+ *   (serviceBit). Rows written before v3 hold one write batch each.
  * - archive_chunks — archived spans, same encoding, apart from the primary data.
+ * - index_state(indexed_upto, generation) — one row (v3): chunks with id ≤ indexed_upto are in
+ *   `postings`; newer chunks wait in memory (pending-postings.ts) and are indexed in large groups.
+ *   `generation` counts purges, so other connections drop what they hold in memory.
  */
 import type Database from 'better-sqlite3';
 
@@ -66,6 +70,15 @@ const MIGRATIONS: readonly string[] = [
   UPDATE chunks SET shared = 1 WHERE EXISTS (
     SELECT 1 FROM chunks AS other WHERE other.trace_id = chunks.trace_id AND other.tenant = chunks.tenant AND other.id <> chunks.id
   );
+  `,
+  // v3: postings are written in large groups behind a mark; every existing chunk is indexed.
+  `
+  CREATE TABLE index_state (
+    id           INTEGER PRIMARY KEY CHECK (id = 0),
+    indexed_upto INTEGER NOT NULL,
+    generation   INTEGER NOT NULL
+  );
+  INSERT INTO index_state (id, indexed_upto, generation) VALUES (0, (SELECT coalesce(max(id), 0) FROM chunks), 0);
   `,
 ];
 

@@ -1,0 +1,156 @@
+/**
+ * Search-index entries of the chunks not yet in the `postings` table: those with an id above the
+ * database's `index_state.indexed_upto` mark. Writes only append chunks; their index entries wait
+ * here and are written as postings rows in large groups (sqlite-store.ts `flushPostings`), because
+ * each postings row lands on a random page of the index and small groups rewrote the same pages
+ * commit after commit. Searches read these entries beside the postings table, so a span is found
+ * as soon as its write is acknowledged.
+ *
+ * Entry layout as in a postings row: chunk id, the chunk's earliest and latest span start (µs),
+ * service mask of the chunk's spans carrying the key (index-keys.ts serviceBit).
+ */
+
+/** Numbers per entry: chunk id, earliest start, latest start, service mask. */
+export const ENTRY_FIELDS = 4;
+
+/**
+ * Index keys of the chunks of one commit, before their row ids are known: key → flat entries whose
+ * first field is the chunk's ordinal in the commit (see `chunkIds`).
+ */
+export class CommitKeys {
+  readonly entries = new Map<number, number[]>();
+  /** Row id of each chunk, by ordinal. */
+  readonly chunkIds: number[] = [];
+  /** Spans of each chunk, by ordinal. */
+  readonly chunkSpans: number[] = [];
+  /** Entry lists touched by the current chunk, to receive its time range. */
+  private touched: number[][] = [];
+  private chunk = -1;
+  private bit = 0;
+
+  nextChunk(spanCount: number): void {
+    this.chunk++;
+    this.chunkSpans.push(spanCount);
+    this.touched = [];
+  }
+
+  span(serviceBit: number): void {
+    this.bit = serviceBit;
+  }
+
+  readonly add = (key: number): void => {
+    const list = this.entries.get(key);
+    if (!list) {
+      const created = [this.chunk, 0, 0, this.bit];
+      this.entries.set(key, created);
+      this.touched.push(created);
+    } else if (list[list.length - ENTRY_FIELDS] !== this.chunk) {
+      list.push(this.chunk, 0, 0, this.bit);
+      this.touched.push(list);
+    } else list[list.length - 1] |= this.bit;
+  };
+
+  chunkRange(startMin: number, startMax: number): void {
+    for (const list of this.touched) {
+      list[list.length - 3] = startMin;
+      list[list.length - 2] = startMax;
+    }
+  }
+}
+
+export class PendingPostings {
+  /** The `indexed_upto` mark these entries extend: every chunk id ≤ mark is in `postings`. */
+  mark = 0;
+  /** key → flat entries, chunk ids ascending within a list. */
+  private entries = new Map<number, number[]>();
+  /** Chunk id → span count, for the chunks whose entries are here. */
+  private readonly chunks = new Map<number, number>();
+  private spans = 0;
+  private maxChunk = 0;
+
+  get chunkCount(): number {
+    return this.chunks.size;
+  }
+
+  get spanCount(): number {
+    return this.spans;
+  }
+
+  /** Highest chunk id held, or the mark when empty. */
+  get highestChunk(): number {
+    return this.chunks.size ? this.maxChunk : this.mark;
+  }
+
+  has(chunk: number): boolean {
+    return this.chunks.has(chunk);
+  }
+
+  /** Adds the entries of a committed commit (ordinals resolved to `keys.chunkIds`). */
+  absorb(keys: CommitKeys): void {
+    for (let i = 0; i < keys.chunkIds.length; i++) this.noteChunk(keys.chunkIds[i], keys.chunkSpans[i]);
+    for (const [key, list] of keys.entries) {
+      for (let i = 0; i < list.length; i += ENTRY_FIELDS) list[i] = keys.chunkIds[list[i]];
+      const held = this.entries.get(key);
+      if (!held) this.entries.set(key, list);
+      else for (const value of list) held.push(value);
+    }
+  }
+
+  private noteChunk(chunk: number, spans: number): void {
+    this.chunks.set(chunk, spans);
+    this.spans += spans;
+    if (chunk > this.maxChunk) this.maxChunk = chunk;
+  }
+
+  /** Drops the chunks at or below a new mark (another connection wrote their postings). */
+  advanceMark(mark: number): void {
+    this.mark = mark;
+    if (this.chunks.size === 0) return;
+    if (this.maxChunk <= mark) return this.clear(mark);
+    for (const [chunk, spans] of this.chunks) {
+      if (chunk <= mark) {
+        this.chunks.delete(chunk);
+        this.spans -= spans;
+      }
+    }
+    for (const [key, list] of this.entries) {
+      const kept: number[] = [];
+      for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
+        if (list[i] > mark) kept.push(list[i], list[i + 1], list[i + 2], list[i + 3]);
+      }
+      if (kept.length) this.entries.set(key, kept);
+      else this.entries.delete(key);
+    }
+  }
+
+  clear(mark: number): void {
+    this.mark = mark;
+    this.entries = new Map();
+    this.chunks.clear();
+    this.spans = 0;
+    this.maxChunk = 0;
+  }
+
+  /** Entries of `key` overlapping [tMin, tMax] whose service mask meets `serviceMask`. */
+  *matching(key: number, tMin: number, tMax: number, serviceMask: number): Generator<{ chunk: number; earliestStart: number }> {
+    const list = this.entries.get(key);
+    if (!list) return;
+    for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
+      if (list[i + 2] >= tMin && list[i + 1] <= tMax && (list[i + 3] & serviceMask) !== 0) yield { chunk: list[i], earliestStart: list[i + 1] };
+    }
+  }
+
+  /** Number of entries of `key` overlapping [tMin, tMax]. */
+  count(key: number, tMin: number, tMax: number): number {
+    const list = this.entries.get(key);
+    if (!list) return 0;
+    let n = 0;
+    for (let i = 0; i < list.length; i += ENTRY_FIELDS) if (list[i + 2] >= tMin && list[i + 1] <= tMax) n++;
+    return n;
+  }
+
+  /** Every key with its entries, for writing postings rows. */
+  keys(): IterableIterator<[number, number[]]> {
+    return this.entries.entries();
+  }
+}
