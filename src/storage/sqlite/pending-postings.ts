@@ -92,6 +92,7 @@ export class PendingPostings {
       for (let i = 0; i < list.length; i += ENTRY_FIELDS) list[i] = keys.chunkIds[list[i]];
       const held = this.entries.get(key);
       if (!held) this.entries.set(key, list);
+      else if (list.length <= 4096) held.push(...list);
       else for (const value of list) held.push(value);
     }
   }
