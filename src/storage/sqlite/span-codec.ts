@@ -3,31 +3,35 @@
  * batch) as a JSON text of positional arrays. Lossless for the domain model: int64 as decimal
  * text, binary as base64, non-finite and negative-zero floats as text, reference order kept.
  *
- * chunk  = [span…]
- * span   = [spanId, operationName, refs, flags, startTime, duration, tags, logs, serviceName, processTags, warnings]
+ * chunk  = [base, span…] | [span…]
+ * span   = [spanId, operationName, refs, flags, startTime − base, duration, tags, logs, serviceName, processTags, warnings]
  * refs   = [refType(0 CHILD_OF | 1 FOLLOWS_FROM), traceId ("" = the chunk's trace), spanId, …]
  * tags   = [key, type, value, …] type: 0 string, 1 bool (0/1), 2 int64 (text), 3 float64, 4 binary (base64)
- * logs   = [timestamp, tags, …]
- * The trace id is stored beside the chunk, not in it.
+ * logs   = [timestamp − base, tags, …]
+ * `base` (µs) is the first span's start, or 0 when some offset would not be an exact integer:
+ * small offsets print and parse much faster than 16-digit times. Chunks written before `base`
+ * existed lack it and read as base 0. The trace id is stored beside the chunk, not in it.
  */
 import type { KeyValue, Log, Span, SpanRef, TraceId } from '../../model/index.js';
 
 type Encoded = (string | number | Encoded)[];
 
 export function encodeChunk(spans: readonly Span[]): string {
-  const out: Encoded = new Array(spans.length);
+  const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
+  const out: Encoded = new Array(spans.length + 1);
+  out[0] = base;
   for (let i = 0; i < spans.length; i++) {
     const s = spans[i];
     const refs: Encoded = [];
     for (const r of s.references) refs.push(r.refType === 'CHILD_OF' ? 0 : 1, r.traceId === s.traceId ? '' : r.traceId, r.spanId);
     const logs: Encoded = [];
-    for (const l of s.logs) logs.push(l.timestamp, encodeTags(l.fields));
-    out[i] = [
+    for (const l of s.logs) logs.push(l.timestamp - base, encodeTags(l.fields));
+    out[i + 1] = [
       s.spanId,
       s.operationName,
       refs,
       s.flags,
-      s.startTime,
+      s.startTime - base,
       s.duration,
       encodeTags(s.tags),
       logs,
@@ -37,6 +41,16 @@ export function encodeChunk(spans: readonly Span[]): string {
     ];
   }
   return JSON.stringify(out);
+}
+
+/** True when every start and log time minus the first span's start is a safe integer. */
+function offsetsAreExact(spans: readonly Span[]): boolean {
+  const base = spans[0]?.startTime ?? 0;
+  for (const s of spans) {
+    if (!Number.isSafeInteger(s.startTime - base)) return false;
+    for (const l of s.logs) if (!Number.isSafeInteger(l.timestamp - base)) return false;
+  }
+  return true;
 }
 
 function encodeTags(tags: readonly KeyValue[]): Encoded {
@@ -71,10 +85,12 @@ function encodeTags(tags: readonly KeyValue[]): Encoded {
 }
 
 export function decodeChunk(traceId: TraceId, body: string): Span[] {
-  const rows = JSON.parse(body) as unknown[][];
-  const spans: Span[] = new Array(rows.length);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
+  const rows = JSON.parse(body) as unknown[];
+  const first = typeof rows[0] === 'number' ? 1 : 0;
+  const base = first ? (rows[0] as number) : 0;
+  const spans: Span[] = new Array(rows.length - first);
+  for (let i = first; i < rows.length; i++) {
+    const r = rows[i] as unknown[];
     const refsIn = r[2] as (string | number)[];
     const references: SpanRef[] = [];
     for (let j = 0; j < refsIn.length; j += 3) {
@@ -82,14 +98,14 @@ export function decodeChunk(traceId: TraceId, body: string): Span[] {
     }
     const logsIn = r[7] as unknown[];
     const logs: Log[] = [];
-    for (let j = 0; j < logsIn.length; j += 2) logs.push({ timestamp: logsIn[j] as number, fields: decodeTags(logsIn[j + 1] as unknown[]) });
-    spans[i] = {
+    for (let j = 0; j < logsIn.length; j += 2) logs.push({ timestamp: (logsIn[j] as number) + base, fields: decodeTags(logsIn[j + 1] as unknown[]) });
+    spans[i - first] = {
       traceId,
       spanId: r[0] as string,
       operationName: r[1] as string,
       references,
       flags: r[3] as number,
-      startTime: r[4] as number,
+      startTime: (r[4] as number) + base,
       duration: r[5] as number,
       tags: decodeTags(r[6] as unknown[]),
       logs,
