@@ -50,6 +50,10 @@ import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
+import type { ChunkWriteRequest } from './chunk-writes.js';
+import { configureWriter } from './chunk-writes.js';
+import type { ChunkWriter } from './chunk-writer.js';
+import { inlineChunkWriter, startWorkerChunkWriter } from './chunk-writer.js';
 import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
 import { CommitKeys, ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
@@ -72,19 +76,9 @@ const POSTINGS_GROUP_SPANS = 131_072;
 const POSTINGS_IDLE_MS = 2_000;
 /** Entries per postings row: rows hold a time slice of a key's entries (16 KB). */
 const POSTINGS_ROW_ENTRIES = 512;
-/**
- * The WAL file is truncated back to this size (bytes) after a checkpoint, so one huge batch does
- * not leave a huge WAL behind. (temp_store, mmap_size and page sizes 1–2 KB measured within noise;
- * a larger page size helps 2 KB chunks but wastes space on 4 KB ones, so SQLite's defaults stay.)
- */
-const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
-/**
- * Checkpoint once the WAL holds about WAL_SIZE_LIMIT_BYTES instead of SQLite's 1000 pages: each
- * 100-span commit adds ~140 postings with random keys, dirtying as many scattered index pages, so
- * the default checkpointed every few commits and rewrote the same pages; batches of 100 spans
- * write ~45% faster with the larger interval (same durability: every commit is in the WAL).
- */
-const WAL_AUTOCHECKPOINT_BYTES = WAL_SIZE_LIMIT_BYTES;
+/** Most spans committed in one write transaction (several writeSpans calls may share one). */
+const MAX_GROUP_SPANS = 20_000;
+const BUSY_TIMEOUT_MS = 5_000;
 const MIN_TIME = Number.MIN_SAFE_INTEGER;
 const MAX_TIME = Number.MAX_SAFE_INTEGER;
 
@@ -121,9 +115,10 @@ export async function openSqliteStoreUri(uri: string, options: { readOnly?: bool
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   let db: Database.Database | undefined;
+  let writer: ChunkWriter | undefined;
   try {
     db = options.readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheMiB ?? 64))}`);
     if (options.readOnly) {
       const version = schemaVersion(db);
@@ -131,17 +126,17 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
         throw new Error(version === 0 ? 'not a jaeger-sls database (no schema)' : `schema version ${version}, this jaeger-sls reads ${SCHEMA_VERSION}`);
       }
     } else {
-      db.pragma('journal_mode = WAL');
-      db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-      db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
-      db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      const synchronous = options.synchronous ?? 'normal';
+      configureWriter(db, synchronous);
       migrate(db);
+      writer = db.memory ? inlineChunkWriter(db) : await startWorkerChunkWriter({ path, synchronous, busyTimeoutMs: BUSY_TIMEOUT_MS });
     }
-    const database = new SqliteDatabase(db, path, options.readOnly ?? false);
+    const database = new SqliteDatabase(db, path, writer);
     // Chunks left unindexed by a crash or another process get their postings now.
-    database.flushPostings();
+    await database.flushPostings();
     return new SqliteStore(database);
   } catch (error) {
+    await writer?.close().catch(() => {});
     db?.close();
     const reason = error instanceof Error ? error.message : String(error);
     if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StorageUnavailableError(`sqlite store "${path}": ${reason}`);
@@ -167,9 +162,12 @@ interface Candidate {
 
 /** The connection, its prepared statements and caches, shared by every tenant view. */
 class SqliteDatabase {
+  readonly readOnly: boolean;
   private closed = false;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
+  /** Settles when the write loop (flush) has nothing left; undefined when it is not running. */
+  private writing: Promise<void> | undefined;
   private readonly tenantIds = new Map<string, number>();
   /** Per tenant: operations known to be in the `operations` table. */
   private readonly knownOperations = new Map<number, KnownOperations>();
@@ -180,36 +178,29 @@ class SqliteDatabase {
   /** PRAGMA data_version when the pending entries were last checked against the database. */
   private checkedDataVersion = -1;
   private lastCommitAt = 0;
+  /** True from encoding a group's chunks until its write settles. */
+  private inFlightChunks = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly stmt;
 
   constructor(
     private readonly db: Database.Database,
     readonly path: string,
-    readonly readOnly: boolean,
+    /** Runs the write transactions; undefined when the store is read-only. */
+    private readonly writer: ChunkWriter | undefined,
   ) {
+    this.readOnly = writer === undefined;
+    const readOnly = this.readOnly;
     this.stmt = {
       selectTenant: db.prepare<[string], { id: number }>('SELECT id FROM tenants WHERE name = ?'),
       insertTenant: readOnly ? undefined : db.prepare<[string]>('INSERT OR IGNORE INTO tenants (name) VALUES (?)'),
-      insertOperation: readOnly ? undefined : db.prepare<[number, string, string, string]>('INSERT OR IGNORE INTO operations (tenant, service, name, kind) VALUES (?, ?, ?, ?)'),
-      insertChunk: readOnly
-        ? undefined
-        : db.prepare<[number, Buffer, number, number, number, string, number]>(
-            'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared) VALUES (?, ?, ?, ?, ?, ?, ?)',
-          ),
-      traceHasChunk: db.prepare<[Buffer, number], number>('SELECT id FROM chunks WHERE trace_id = ? AND tenant = ? LIMIT 1').pluck(),
-      markShared: readOnly ? undefined : db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
-      insertPosting: readOnly
-        ? undefined
-        : db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       indexState: db.prepare<[], { indexed_upto: number; generation: number }>('SELECT indexed_upto, generation FROM index_state WHERE id = 0'),
-      setIndexedUpto: readOnly ? undefined : db.prepare<[number]>('UPDATE index_state SET indexed_upto = ? WHERE id = 0'),
-      resetIndexState: readOnly ? undefined : db.prepare('UPDATE index_state SET indexed_upto = 0, generation = generation + 1 WHERE id = 0'),
-      unindexedSummary: db.prepare<[number], { n: number; highest: number }>('SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM chunks WHERE id > ?'),
-      unindexedIds: db.prepare<[number], number>('SELECT id FROM chunks WHERE id > ?').pluck(),
+      unindexedSummary: db.prepare<[number, number], { n: number; highest: number }>(
+        'SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM chunks WHERE id > ? AND id <= ?',
+      ),
+      unindexedIds: db.prepare<[number, number], number>('SELECT id FROM chunks WHERE id > ? AND id <= ?').pluck(),
       chunkToIndex: db.prepare<[number], { tenant: number; trace_id: Buffer; body: string }>('SELECT tenant, trace_id, body FROM chunks WHERE id = ?'),
-      insertArchive: readOnly ? undefined : db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
       traceChunks: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number; body: string }>(
         'SELECT id, start_min, start_max, body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
@@ -266,9 +257,10 @@ class SqliteDatabase {
   }
 
   /**
-   * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
-   * callers, e.g. one-span WriteSpan streams) commit in one transaction. Resolves after the commit.
-   * If a grouped commit fails, each batch is retried alone so only the failing caller sees an error.
+   * Validates, then queues the batch. One write transaction runs at a time (on the writer thread);
+   * batches queued meanwhile, or in the same event-loop turn, commit together in the next one (up to
+   * MAX_GROUP_SPANS). Resolves after the commit. If a grouped commit fails, each batch is retried
+   * alone so only the failing caller sees an error.
    */
   writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
     if (this.readOnly) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
@@ -281,86 +273,124 @@ class SqliteDatabase {
     if (spans.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ tenantName, spans: [...spans], archive, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.scheduleFlush();
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.pending;
-    this.pending = [];
-    if (group.length === 0) return;
-    try {
-      this.commit(group);
-      for (const w of group) w.resolve();
-    } catch (error) {
-      if (group.length === 1) group[0].reject(error);
-      else {
-        for (const w of group) {
-          try {
-            this.commit([w]);
-            w.resolve();
-          } catch (single) {
-            w.reject(single);
+  /** Starts the write loop on the next turn unless it runs or is about to. */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.writing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.writing = this.flush().finally(() => {
+        this.writing = undefined;
+        if (this.pending.length > 0) this.scheduleFlush();
+      });
+    });
+  }
+
+  /** Commits queued batches, group after group, until none is left. */
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      let count = 0;
+      let n = 0;
+      while (n < this.pending.length && (n === 0 || count + this.pending[n].spans.length <= MAX_GROUP_SPANS)) count += this.pending[n++].spans.length;
+      const group = this.pending.splice(0, n);
+      try {
+        await this.commit(group);
+        for (const w of group) w.resolve();
+      } catch (error) {
+        if (group.length === 1) group[0].reject(error);
+        else {
+          for (const w of group) {
+            try {
+              await this.commit([w]);
+              w.resolve();
+            } catch (single) {
+              w.reject(single);
+            }
           }
         }
       }
+      if (this.pendingPostings.spanCount >= POSTINGS_GROUP_SPANS) await this.tryFlushPostings();
     }
-    if (this.pendingPostings.spanCount >= POSTINGS_GROUP_SPANS) this.tryFlushPostings();
-    else this.flushPostingsWhenIdle();
+    this.flushPostingsWhenIdle();
   }
 
-  private commit(group: readonly PendingWrite[]): void {
-    this.use(() => {
-      const keys = new CommitKeys();
-      try {
-        this.db
-          .transaction(() => {
-            for (const w of group) {
-              if (w.archive) this.insertArchive(w.tenantName, w.spans);
-              else this.insertPrimary(w.tenantName, w.spans, keys);
-            }
-          })
-          .immediate();
-      } catch (error) {
-        // The rollback may have dropped a tenant or operations the caches already hold.
-        this.tenantIds.clear();
-        this.knownOperations.clear();
-        throw error;
+  /** Resolves once every batch queued so far is committed or refused. */
+  private async drainWrites(): Promise<void> {
+    while (this.writing || this.flushScheduled) await (this.writing ?? new Promise((resolve) => setImmediate(resolve)));
+  }
+
+  private async commit(group: readonly PendingWrite[]): Promise<void> {
+    const keys = new CommitKeys();
+    const request: ChunkWriteRequest = { chunks: [], archive: [], operations: [] };
+    try {
+      for (const w of group) {
+        const tenant = this.use(() => this.tenantId(w.tenantName, true)!);
+        if (w.archive) {
+          for (const chunk of chunksOf(w.spans)) request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
+        } else this.prepareChunks(tenant, w.spans, request, keys);
       }
-      this.pendingPostings.absorb(keys);
-    });
+      keys.chunkIds.push(...(await this.writer!.write(request)));
+      this.inFlightChunks = false;
+    } catch (error) {
+      // Operations noted for this group were not stored.
+      this.knownOperations.clear();
+      this.inFlightChunks = false;
+      throw error instanceof Error && !(error instanceof StorageUnavailableError) && !(error instanceof InvalidArgumentError)
+        ? new StorageUnavailableError(`sqlite store "${this.path}": ${error.message}`, { cause: error })
+        : error;
+    }
+    this.pendingPostings.absorb(keys);
+  }
+
+  /** Encodes one batch's chunks into `request` and notes their index keys and new operations. */
+  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, keys: CommitKeys): void {
+    let known = this.knownOperations.get(tenant);
+    if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
+    for (const group of chunksOf(spans)) {
+      const { startMin, startMax } = noteChunkKeys(tenant, group, keys);
+      for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
+      request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
+    }
+    for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
+    this.inFlightChunks = true;
   }
 
   /**
-   * Writes every pending index entry as postings rows and advances the mark, in one transaction;
-   * no-op when nothing is pending or the store is read-only. Throws StorageUnavailableError.
+   * Writes every pending index entry as postings rows and advances the mark; no-op when nothing is
+   * pending or the store is read-only. Rejects with StorageUnavailableError. When another
+   * connection wrote chunks meanwhile, the entries are refreshed and the write tried once more.
    */
-  flushPostings(): void {
+  async flushPostings(): Promise<void> {
     if (this.readOnly) return;
     const pending = this.pendingPostings;
-    let indexedUpto = pending.mark;
-    this.use(() =>
-      this.db
-        .transaction(() => {
-          this.refreshPendingPostings();
-          if (pending.chunkCount === 0) return;
-          for (const [key, list] of pending.keys()) this.insertPostingRows(key, list);
-          indexedUpto = pending.highestChunk;
-          this.stmt.setIndexedUpto!.run(indexedUpto);
-        })
-        .immediate(),
-    );
-    pending.clear(indexedUpto);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      this.use(() => this.refreshPendingPostings());
+      if (pending.chunkCount === 0) return;
+      const indexedUpto = pending.highestChunk;
+      const rows: [number, number, number, number, Float64Array][] = [];
+      for (const [key, list] of pending.keys()) postingRows(key, list, rows);
+      let applied: boolean;
+      try {
+        applied = await this.writer!.writePostings({ expectIndexedUpto: pending.mark, expectGeneration: this.postingsGeneration, indexedUpto, chunkCount: pending.chunkCount, rows });
+      } catch (error) {
+        throw new StorageUnavailableError(`sqlite store "${this.path}": ${(error as Error).message}`, { cause: error });
+      }
+      if (applied) {
+        pending.clear(indexedUpto);
+        return;
+      }
+      this.checkedDataVersion = -1;
+    }
   }
 
   /** As flushPostings, for background use: a failure leaves the entries pending for the next try. */
-  private tryFlushPostings(): void {
+  private async tryFlushPostings(): Promise<void> {
     try {
-      this.flushPostings();
+      await this.flushPostings();
     } catch {
       // Searches keep reading the pending entries; the next group, idle time or close retries.
     }
@@ -373,36 +403,20 @@ class SqliteDatabase {
       const idle = performance.now() - this.lastCommitAt;
       this.idleTimer = undefined;
       if (this.closed) return;
-      if (idle < POSTINGS_IDLE_MS) this.idleTimer = setTimeout(check, POSTINGS_IDLE_MS - idle).unref();
-      else this.tryFlushPostings();
+      if (idle < POSTINGS_IDLE_MS || this.writing) this.idleTimer = setTimeout(check, Math.max(1, POSTINGS_IDLE_MS - idle)).unref();
+      else void this.tryFlushPostings();
     };
     this.idleTimer = setTimeout(check, POSTINGS_IDLE_MS).unref();
-  }
-
-  /** One key's entries as postings rows of at most POSTINGS_ROW_ENTRIES, in the order held. */
-  private insertPostingRows(key: number, list: readonly number[]): void {
-    const rowFields = POSTINGS_ROW_ENTRIES * ENTRY_FIELDS;
-    for (let from = 0; from < list.length; from += rowFields) {
-      const to = Math.min(list.length, from + rowFields);
-      const entries = new Float64Array(to - from);
-      let min = MAX_TIME;
-      let max = MIN_TIME;
-      for (let i = from; i < to; i += ENTRY_FIELDS) {
-        if (list[i + 1] < min) min = list[i + 1];
-        if (list[i + 2] > max) max = list[i + 2];
-      }
-      for (let i = from; i < to; i++) entries[i - from] = list[i];
-      this.stmt.insertPosting!.run(key, min, max, (to - from) / ENTRY_FIELDS, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
-    }
   }
 
   /**
    * Makes the pending entries cover exactly the chunks above the database's mark: drops those
    * another connection indexed (or purged) and indexes, from their bodies, chunks this connection
-   * did not write (another process's, or left by a crash).
+   * did not write (another process's, or left by a crash). While a write of this store is in
+   * flight, chunks above the last one it acknowledged are left for later (they may be its own).
    */
   private refreshPendingPostings(): void {
-    // Unchanged unless another connection committed: this one's own commits are in the entries.
+    // Unchanged unless another connection (the writer thread included) committed since.
     const dataVersion = this.stmt.dataVersion.get()!;
     if (dataVersion === this.checkedDataVersion) return;
     const pending = this.pendingPostings;
@@ -411,10 +425,11 @@ class SqliteDatabase {
       pending.clear(state.indexed_upto);
       this.postingsGeneration = state.generation;
     } else if (state.indexed_upto > pending.mark) pending.advanceMark(state.indexed_upto);
-    const stored = this.stmt.unindexedSummary.get(pending.mark)!;
+    const upTo = this.writing || this.inFlightChunks ? pending.highestChunk : MAX_TIME;
+    const stored = this.stmt.unindexedSummary.get(pending.mark, upTo)!;
     if (stored.n !== pending.chunkCount || stored.highest !== pending.highestChunk) {
       const keys = new CommitKeys();
-      for (const id of this.stmt.unindexedIds.all(pending.mark)) {
+      for (const id of this.stmt.unindexedIds.all(pending.mark, upTo)) {
         if (pending.has(id)) continue;
         const row = this.stmt.chunkToIndex.get(id);
         if (!row) continue;
@@ -423,30 +438,7 @@ class SqliteDatabase {
       }
       pending.absorb(keys);
     }
-    this.checkedDataVersion = dataVersion;
-  }
-
-  private insertArchive(tenantName: string, spans: readonly Span[]): void {
-    const tenant = this.tenantId(tenantName, true)!;
-    for (const group of chunksOf(spans)) {
-      this.stmt.insertArchive!.run(tenant, Buffer.from(group[0].traceId, 'hex'), encodeChunk(group));
-    }
-  }
-
-  /** Stores the chunks of one batch and notes their index keys in `keys` (tenant-scoped hashes). */
-  private insertPrimary(tenantName: string, spans: readonly Span[], keys: CommitKeys): void {
-    const tenant = this.tenantId(tenantName, true)!;
-    let known = this.knownOperations.get(tenant);
-    if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
-    for (const group of chunksOf(spans)) {
-      const { startMin, startMax } = noteChunkKeys(tenant, group, keys);
-      for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
-      const traceKey = Buffer.from(group[0].traceId, 'hex');
-      const shared = this.stmt.traceHasChunk.get(traceKey, tenant) !== undefined;
-      if (shared) this.stmt.markShared!.run(traceKey, tenant);
-      keys.chunkIds.push(Number(this.stmt.insertChunk!.run(tenant, traceKey, startMin, startMax, group.length, encodeChunk(group), shared ? 1 : 0).lastInsertRowid));
-    }
-    for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
+    if (upTo === MAX_TIME) this.checkedDataVersion = dataVersion;
   }
 
   /** Every stored span of the trace, or undefined when none. */
@@ -626,28 +618,47 @@ class SqliteDatabase {
     };
   }
 
-  purge(): void {
+  async purge(): Promise<void> {
     if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
-    this.flush();
-    this.use(() =>
-      this.db.transaction(() => {
-        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
-        this.db.prepare('DELETE FROM tenants WHERE id <> 0').run();
-        this.stmt.resetIndexState!.run();
-      }).immediate(),
-    );
+    await this.drainWrites();
+    try {
+      await this.writer!.purge();
+    } catch (error) {
+      throw new StorageUnavailableError(`sqlite store "${this.path}": ${(error as Error).message}`, { cause: error });
+    }
     this.tenantIds.clear();
     this.knownOperations.clear();
     this.use(() => this.refreshPendingPostings());
   }
 
-  close(): void {
+  /** Commits what is queued, writes pending postings, stops the writer and closes the connection. */
+  async close(): Promise<void> {
     if (this.closed) return;
-    this.flush();
-    clearTimeout(this.idleTimer);
-    this.tryFlushPostings();
+    if (!this.readOnly) {
+      await this.drainWrites();
+      clearTimeout(this.idleTimer);
+      await this.tryFlushPostings();
+      await this.writer!.close().catch(() => {});
+    }
     this.closed = true;
     this.db.close();
+  }
+}
+
+/** Splits one key's entries into postings rows of at most POSTINGS_ROW_ENTRIES, in the order held. */
+function postingRows(key: number, list: readonly number[], rows: [number, number, number, number, Float64Array][]): void {
+  const rowFields = POSTINGS_ROW_ENTRIES * ENTRY_FIELDS;
+  for (let from = 0; from < list.length; from += rowFields) {
+    const to = Math.min(list.length, from + rowFields);
+    const entries = new Float64Array(to - from);
+    let min = MAX_TIME;
+    let max = MIN_TIME;
+    for (let i = from; i < to; i += ENTRY_FIELDS) {
+      if (list[i + 1] < min) min = list[i + 1];
+      if (list[i + 2] > max) max = list[i + 2];
+    }
+    for (let i = from; i < to; i++) entries[i - from] = list[i];
+    rows.push([key, min, max, (to - from) / ENTRY_FIELDS, entries]);
   }
 }
 
@@ -776,11 +787,11 @@ class SqliteStore extends SqliteTenant implements Store {
   }
 
   async purge(): Promise<void> {
-    this.database.purge();
+    await this.database.purge();
   }
 
   async close(): Promise<void> {
-    this.database.close();
+    await this.database.close();
   }
 }
 

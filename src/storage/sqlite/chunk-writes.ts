@@ -1,0 +1,134 @@
+/**
+ * The write transactions of the embedded store, as plain data requests run against one connection:
+ * either on a worker thread (write-worker.ts), so commits and WAL checkpoints leave the event loop
+ * free, or inline on the store's own connection (`:memory:` databases). Requests carry encoded
+ * chunks, never domain spans; the store thread (sqlite-store.ts) validates, groups, encodes and
+ * indexes. Each request is one transaction: all of it is committed or none.
+ */
+import type Database from 'better-sqlite3';
+
+/**
+ * The WAL file is truncated back to this size (bytes) after a checkpoint, so one huge batch does
+ * not leave a huge WAL behind. (temp_store, mmap_size and page sizes 1–2 KB measured within noise;
+ * a larger page size helps 2 KB chunks but wastes space on 4 KB ones, so SQLite's defaults stay.)
+ */
+const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * Checkpoint once the WAL holds about WAL_SIZE_LIMIT_BYTES instead of SQLite's 1000 pages: each
+ * commit dirties scattered index pages, so the default checkpointed every few commits and rewrote
+ * the same pages (same durability: every commit is in the WAL).
+ */
+const WAL_AUTOCHECKPOINT_BYTES = WAL_SIZE_LIMIT_BYTES;
+
+export type Synchronous = 'normal' | 'full';
+
+/** Per-connection settings of a connection that writes; journal_mode=WAL persists in the file. */
+export function configureWriter(db: Database.Database, synchronous: Synchronous): void {
+  db.pragma('journal_mode = WAL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
+  db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
+  db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+}
+
+export interface ChunkRow {
+  tenant: number;
+  /** 32 lowercase hex digits. */
+  traceId: string;
+  /** Earliest and latest span start of the chunk, µs. */
+  startMin: number;
+  startMax: number;
+  spanCount: number;
+  /** span-codec.ts text. */
+  body: string;
+}
+
+export interface ArchiveRow {
+  tenant: number;
+  traceId: string;
+  body: string;
+}
+
+export interface ChunkWriteRequest {
+  chunks: ChunkRow[];
+  archive: ArchiveRow[];
+  /** [tenant, service, operation, span kind] not yet in `operations`. */
+  operations: [number, string, string, string][];
+}
+
+/** Postings rows for the chunks in (expectIndexedUpto, indexedUpto]; applied only if that still holds. */
+export interface PostingsWriteRequest {
+  expectIndexedUpto: number;
+  expectGeneration: number;
+  indexedUpto: number;
+  /** Chunks the rows cover: every chunk stored in the id range. */
+  chunkCount: number;
+  /** [hash, earliest start, latest start, entry count, entries (float64 × 4 per entry)]. */
+  rows: [number, number, number, number, Float64Array][];
+}
+
+/** Prepared write statements of one connection. */
+export class ChunkWrites {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    this.stmt = {
+      insertChunk: db.prepare<[number, Buffer, number, number, number, string, number]>(
+        'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      traceHasChunk: db.prepare<[Buffer, number], number>('SELECT id FROM chunks WHERE trace_id = ? AND tenant = ? LIMIT 1').pluck(),
+      markShared: db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
+      insertArchive: db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
+      insertOperation: db.prepare<[number, string, string, string]>('INSERT OR IGNORE INTO operations (tenant, service, name, kind) VALUES (?, ?, ?, ?)'),
+      insertPosting: db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
+      indexState: db.prepare<[], { indexed_upto: number; generation: number }>('SELECT indexed_upto, generation FROM index_state WHERE id = 0'),
+      chunksInRange: db.prepare<[number, number], number>('SELECT count(*) FROM chunks WHERE id > ? AND id <= ?').pluck(),
+      setIndexedUpto: db.prepare<[number]>('UPDATE index_state SET indexed_upto = ? WHERE id = 0'),
+    };
+  }
+
+  /** Commits the request; returns the row id of each chunk, in request order. */
+  write(request: ChunkWriteRequest): number[] {
+    return this.db
+      .transaction(() => {
+        for (const a of request.archive) this.stmt.insertArchive.run(a.tenant, Buffer.from(a.traceId, 'hex'), a.body);
+        const ids: number[] = new Array(request.chunks.length);
+        for (let i = 0; i < request.chunks.length; i++) {
+          const c = request.chunks[i];
+          const traceKey = Buffer.from(c.traceId, 'hex');
+          const shared = this.stmt.traceHasChunk.get(traceKey, c.tenant) !== undefined;
+          if (shared) this.stmt.markShared.run(traceKey, c.tenant);
+          ids[i] = Number(this.stmt.insertChunk.run(c.tenant, traceKey, c.startMin, c.startMax, c.spanCount, c.body, shared ? 1 : 0).lastInsertRowid);
+        }
+        for (const [tenant, service, name, kind] of request.operations) this.stmt.insertOperation.run(tenant, service, name, kind);
+        return ids;
+      })
+      .immediate();
+  }
+
+  /** Writes the rows and advances the mark; false (nothing written) when the database moved on. */
+  writePostings(request: PostingsWriteRequest): boolean {
+    return this.db
+      .transaction(() => {
+        const state = this.stmt.indexState.get()!;
+        if (state.indexed_upto !== request.expectIndexedUpto || state.generation !== request.expectGeneration) return false;
+        if (this.stmt.chunksInRange.get(request.expectIndexedUpto, request.indexedUpto) !== request.chunkCount) return false;
+        for (const [hash, min, max, n, entries] of request.rows) {
+          this.stmt.insertPosting.run(hash, min, max, n, Buffer.from(entries.buffer, entries.byteOffset, entries.byteLength));
+        }
+        this.stmt.setIndexedUpto.run(request.indexedUpto);
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Deletes every span, index row and tenant but the default; starts a new index generation. */
+  purge(): void {
+    this.db
+      .transaction(() => {
+        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
+        this.db.prepare('DELETE FROM tenants WHERE id <> 0').run();
+        this.db.prepare('UPDATE index_state SET indexed_upto = 0, generation = generation + 1 WHERE id = 0').run();
+      })
+      .immediate();
+  }
+}
