@@ -183,7 +183,8 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
             continue;
           }
           if (ev.kind === 'scalar') yield { value: parsed.value, where };
-          else members[ev.key] = parsed.value;
+          // As JSON.parse does: an own property, also for "__proto__".
+          else Object.defineProperty(members, ev.key, { value: parsed.value, writable: true, enumerable: true, configurable: true });
           break;
         }
         case 'stream':

@@ -29,7 +29,7 @@ function rebuild(evs: DocumentEvent[]): unknown[] | 'error' {
           roots.push(JSON.parse(e.text));
           break;
         case 'member':
-          (current as Record<string, unknown>)[e.key] = JSON.parse(e.text);
+          Object.defineProperty(current, e.key, { value: JSON.parse(e.text), writable: true, enumerable: true, configurable: true });
           break;
         case 'stream':
           (current as Record<string, unknown>)[e.member] = [];
@@ -64,7 +64,8 @@ describe('streamJsonDocument', () => {
         const text = JSON.stringify(doc, null, pretty ? 2 : undefined);
         expect(rebuild(await events(text, size))).toEqual([JSON.parse(text)]);
       }),
-      { numRuns: 400 },
+      // A "__proto__" key is an own member, as JSON.parse makes it (found by this property).
+      { numRuns: 400, examples: [[JSON.parse('[{"__proto__":0},false,1]'), false, 1]] },
     );
   });
 
