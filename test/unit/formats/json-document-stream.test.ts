@@ -65,7 +65,7 @@ describe('streamJsonDocument', () => {
         expect(rebuild(await events(text, size))).toEqual([JSON.parse(text)]);
       }),
       // A "__proto__" key is an own member, as JSON.parse makes it (found by this property).
-      { numRuns: 400, examples: [[JSON.parse('[{"__proto__":0},false,1]'), false, 1]] },
+      { numRuns: 400, examples: [[JSON.parse('{"__proto__":0}'), false, 1]] },
     );
   });
 
