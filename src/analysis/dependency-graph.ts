@@ -33,12 +33,14 @@
  * `modules/generator/processor/servicegraphs/servicegraphs.go`; see reference/analytics.md §1.
  */
 import { DirectedGraph } from 'graphology';
-import type { DependencyLink, Span, Trace } from '../model/index.js';
+import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
+import type { ConnectionType, DependencySpans, SpanFacts } from './dependency-spans.js';
+import { DependencySpansBuffer, REF_OTHER_TRACE } from './dependency-spans.js';
 
 export type GraphLevel = 'service' | 'operation';
-export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
+export type { ConnectionType };
 export type EdgeEvidence = 'client+server' | 'client-only' | 'server-only' | 'reference' | 'shared-span' | 'peer-tag';
 
 export const EDGE_EVIDENCE: readonly EdgeEvidence[] = ['client+server', 'client-only', 'server-only', 'reference', 'shared-span', 'peer-tag'];
@@ -101,15 +103,6 @@ export interface GraphTotals {
 
 export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
 
-/** Facts read from a span's tags in one pass. */
-interface SpanFacts {
-  kind: string;
-  error: boolean;
-  peer: string | undefined;
-  peerType: ConnectionType;
-  peerServiceTagged: boolean;
-}
-
 const CALLER_KINDS = new Set(['client', 'producer']);
 const CALLEE_KINDS = new Set(['server', 'consumer']);
 
@@ -145,10 +138,11 @@ export class DependencyGraphBuilder {
   private readonly nodeCache = new Map<string, NodeStats>();
   private readonly edgeCache = new Map<string, Map<string, EdgeStats>>();
   private flags = new Uint8Array(64);
-  private readonly factsScratch: SpanFacts[] = [];
+  private firstById = new Int32Array(64);
   private readonly keysScratch: string[] = [];
   private readonly nodesScratch: NodeStats[] = [];
-  private readonly byIdScratch = new Map<string, number | number[]>();
+  private readonly sharedScratch = new Map<number, number[]>();
+  private readonly spansScratch = new DependencySpansBuffer();
 
   constructor(options: DependencyGraphOptions = {}) {
     this.options = { ...DEPENDENCY_GRAPH_DEFAULTS, ...options };
@@ -161,86 +155,93 @@ export class DependencyGraphBuilder {
 
   /** Adds one trace. Spans of other traces in the list are ignored by reference matching. */
   addTrace(trace: Trace): void {
-    const spans = trace.spans;
-    const n = spans.length;
+    this.addSpans(this.spansScratch.fromTrace(trace));
+  }
+
+  /** Adds one trace given as its dependency facts (dependency-spans.ts); `ds` is not kept. */
+  addSpans(ds: DependencySpans): void {
+    const n = ds.length;
     if (n === 0) return;
     this.totals.traces++;
-    // Per-span scratch, reused across traces: bit flags, facts, node keys and stats.
-    if (this.flags.length < n) this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
+    // Per-span scratch, reused across traces: bit flags, node keys and stats, first span per id.
+    if (this.flags.length < n) {
+      this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
+      this.firstById = new Int32Array(this.flags.length);
+    }
     const flags = this.flags;
     flags.fill(0, 0, n);
-    const facts = this.factsScratch;
+    const firstById = this.firstById;
+    firstById.fill(-1, 0, n);
+    const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom } = ds;
     const keys = this.keysScratch;
     const nodes = this.nodesScratch;
-    // Index by span id; a Zipkin shared id keeps every distinct (service, kind) span.
-    const byId = this.byIdScratch;
-    byId.clear();
-    let shared = false;
+    // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
+    const sharedIds = this.sharedScratch;
+    sharedIds.clear();
     for (let i = 0; i < n; i++) {
-      const s = spans[i];
-      const f = (facts[i] = readFacts(s));
-      const prev = byId.get(s.spanId);
-      if (prev === undefined) byId.set(s.spanId, i);
-      else {
-        const list = typeof prev === 'number' ? [prev] : prev;
-        if (list.some((j) => spans[j].process.serviceName === s.process.serviceName && facts[j].kind === f.kind)) {
-          flags[i] |= SKIP;
-          this.totals.duplicateSpans++;
-          continue;
-        }
-        list.push(i);
-        byId.set(s.spanId, list);
-        shared = true;
+      const sid = id[i];
+      const first = firstById[sid];
+      if (first < 0) {
+        firstById[sid] = i;
+        continue;
       }
+      let list = sharedIds.get(sid);
+      if (list === undefined) list = [first];
+      const f = facts[i];
+      if (list.some((j) => service[j] === service[i] && facts[j].kind === f.kind)) {
+        flags[i] |= SKIP;
+        this.totals.duplicateSpans++;
+        continue;
+      }
+      list.push(i);
+      sharedIds.set(sid, list);
     }
     for (let i = 0; i < n; i++) {
       if (flags[i] & SKIP) continue;
-      const s = spans[i];
       this.totals.spans++;
-      const end = s.startTime + s.duration;
-      if (!(s.startTime >= this.totals.firstSpanStart)) this.totals.firstSpanStart = s.startTime;
+      const end = start[i] + duration[i];
+      if (!(start[i] >= this.totals.firstSpanStart)) this.totals.firstSpanStart = start[i];
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const key = (keys[i] = this.nodeKey(s.process.serviceName, s.operationName));
-      const node = (nodes[i] = this.node(key, s.process.serviceName, s.operationName, false, ''));
+      const key = (keys[i] = this.nodeKey(service[i], operation[i]));
+      const node = (nodes[i] = this.node(key, service[i], operation[i], false, ''));
       node.spans++;
       if (facts[i].error) node.errorSpans++;
     }
     // The server half of a shared id is paired with its client half below; its own reference
     // (to the client's parent) would count the same call twice.
     const pairs: [number, number][] = [];
-    if (shared) {
-      for (const entry of byId.values()) {
-        if (typeof entry === 'number') continue;
+    if (sharedIds.size > 0) {
+      const lists = [...sharedIds.values()].sort((a, b) => a[0] - b[0]);
+      for (const entry of lists) {
         const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
         const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
-        if (client === undefined || server === undefined || spans[client].process.serviceName === spans[server].process.serviceName) continue;
+        if (client === undefined || server === undefined || service[client] === service[server]) continue;
         flags[server] |= SHARED_SERVER_HALF;
         pairs.push([client, server]);
       }
     }
     for (let i = 0; i < n; i++) {
       if (flags[i] & (SKIP | SHARED_SERVER_HALF)) continue;
-      const s = spans[i];
-      const refs = s.references;
-      if (refs.length === 0) continue;
-      const service = s.process.serviceName;
-      const end = s.startTime + s.duration;
+      const r0 = refStart[i];
+      const r1 = refStart[i + 1];
+      if (r0 === r1) continue;
+      const svc = service[i];
+      const end = start[i] + duration[i];
       let first = true;
-      for (let r = 0; r < refs.length; r++) {
-        const ref = refs[r];
-        if (ref.traceId !== s.traceId) {
+      for (let r = r0; r < r1; r++) {
+        const target = refTarget[r];
+        if (target === REF_OTHER_TRACE) {
           this.totals.crossTraceReferences++;
           continue;
         }
-        const p = resolveParent(byId.get(ref.spanId), i, facts);
+        const p = target < 0 ? undefined : resolveParent(sharedIds.get(target) ?? firstById[target], i, facts);
         if (p === undefined) {
           if (first) this.totals.orphanSpans++;
           first = false;
           continue;
         }
-        const parent = spans[p];
         flags[p] |= HAS_CHILD;
-        if (parent.process.serviceName === service) {
+        if (service[p] === svc) {
           if (first) flags[i] |= NOT_ENTRY;
           first = false;
           continue;
@@ -252,39 +253,36 @@ export class DependencyGraphBuilder {
         const callerHalf = CALLER_KINDS.has(pf.kind);
         const calleeHalf = CALLEE_KINDS.has(cf.kind);
         const evidence: EdgeEvidence = callerHalf ? (calleeHalf ? 'client+server' : 'client-only') : calleeHalf ? 'server-only' : 'reference';
-        const isAsync = ref.refType === 'FOLLOWS_FROM' || (pf.kind === 'producer' && cf.kind === 'consumer');
+        const isAsync = refFollowsFrom[r] === 1 || (pf.kind === 'producer' && cf.kind === 'consumer');
         const edge = this.edge(keys[p], keys[i], '');
-        this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), s.duration, callerHalf ? parent.duration : undefined);
-        if (s.startTime < parent.startTime || end > parent.startTime + parent.duration) edge.skewed++;
+        this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), duration[i], callerHalf ? duration[p] : undefined);
+        if (start[i] < start[p] || end > start[p] + duration[p]) edge.skewed++;
       }
     }
     // Shared span ids: a client and a server half of one RPC under one id.
     for (const [client, server] of pairs) {
-      const c = spans[client];
-      const sv = spans[server];
       flags[client] |= HAS_REMOTE_CHILD;
       const edge = this.edge(keys[client], keys[server], '');
-      this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, sv.duration, c.duration);
+      this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, duration[server], duration[client]);
     }
     for (let i = 0; i < n; i++) {
       const fl = flags[i];
       if (fl & SKIP) continue;
-      const s = spans[i];
       const f = facts[i];
       if (!(fl & NOT_ENTRY) && !(f.kind === 'client' || f.kind === 'producer')) {
         const node = nodes[i];
         node.calls++;
         if (f.error) node.errors++;
-        node.duration?.add(s.duration);
+        node.duration?.add(duration[i]);
       }
-      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === s.process.serviceName) continue;
+      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === service[i]) continue;
       if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
       const peer = this.node(f.peer, f.peer, undefined, true, f.peerType);
       peer.calls++;
       if (f.error) peer.errors++;
-      peer.duration?.add(s.duration);
+      peer.duration?.add(duration[i]);
       const edge = this.edge(keys[i], f.peer, f.peerType);
-      this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, s.duration);
+      this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, duration[i]);
     }
   }
 
@@ -405,108 +403,6 @@ export function dependencyGraphFromLinks(links: readonly DependencyLink[]): Depe
     g.getNodeAttributes(l.child).calls += Number(l.callCount);
   }
   return builder;
-}
-
-function readFacts(span: Span): SpanFacts {
-  let kind = '';
-  let error = false;
-  let peerService: string | undefined;
-  let serverAddress: string | undefined;
-  let netPeerName: string | undefined;
-  let peerHostname: string | undefined;
-  let networkPeerAddress: string | undefined;
-  let networkPeerPort: string | undefined;
-  let dbName: string | undefined;
-  let dbSystem: string | undefined;
-  let messagingSystem: string | undefined;
-  for (const t of span.tags) {
-    const key = t.key;
-    switch (key) {
-      case 'span.kind':
-        if (t.type === 'string') kind = t.value.toLowerCase();
-        break;
-      case 'error':
-        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
-        break;
-      case 'otel.status_code':
-        if (t.type === 'string' && t.value.toUpperCase() === 'ERROR') error = true;
-        break;
-      case 'http.status_code':
-      case 'http.response.status_code': {
-        const code = t.type === 'int64' ? Number(t.value) : t.type === 'string' || t.type === 'float64' ? Number(t.value) : 0;
-        if (code >= 500) error = true;
-        break;
-      }
-      case 'peer.service':
-        peerService = str(t);
-        break;
-      case 'server.address':
-        serverAddress = str(t);
-        break;
-      case 'net.peer.name':
-        netPeerName = str(t);
-        break;
-      case 'peer.hostname':
-        peerHostname = str(t);
-        break;
-      case 'network.peer.address':
-      case 'net.sock.peer.addr':
-        networkPeerAddress = str(t);
-        break;
-      case 'network.peer.port':
-        networkPeerPort = str(t);
-        break;
-      case 'db.name':
-      case 'db.namespace':
-      case 'db.instance':
-        dbName = str(t);
-        break;
-      case 'db.system':
-      case 'db.type':
-        dbSystem = str(t);
-        break;
-      case 'messaging.system':
-        messagingSystem = str(t);
-        break;
-    }
-  }
-  let peer: string | undefined;
-  let peerType: ConnectionType = '';
-  const isDb = dbName !== undefined || dbSystem !== undefined;
-  if (peerService) {
-    peer = peerService;
-    peerType = isDb ? 'database' : messagingSystem ? 'messaging' : 'virtual';
-  } else if (isDb) {
-    const addr = networkPeerAddress && (networkPeerPort ? `${networkPeerAddress}:${networkPeerPort}` : networkPeerAddress);
-    peer = serverAddress || netPeerName || addr || dbName || dbSystem;
-    peerType = 'database';
-  } else if (messagingSystem) {
-    peer = messagingSystem;
-    peerType = 'messaging';
-  } else if (serverAddress || netPeerName || peerHostname) {
-    peer = serverAddress || netPeerName || peerHostname;
-    peerType = 'virtual';
-  }
-  if (!peer && peerService === undefined) return plainFacts(kind, error);
-  return { kind, error, peer: peer || undefined, peerType, peerServiceTagged: peerService !== undefined };
-}
-
-/** Shared, immutable facts for spans without peer tags (most spans): no allocation per span. */
-const PLAIN_FACTS = new Map<string, [SpanFacts, SpanFacts]>();
-for (const kind of ['', 'client', 'server', 'producer', 'consumer', 'internal']) {
-  PLAIN_FACTS.set(kind, [false, true].map((error) => Object.freeze({ kind, error, peer: undefined, peerType: '' as ConnectionType, peerServiceTagged: false })) as [SpanFacts, SpanFacts]);
-}
-
-function plainFacts(kind: string, error: boolean): SpanFacts {
-  const pair = PLAIN_FACTS.get(kind);
-  return pair ? pair[error ? 1 : 0] : { kind, error, peer: undefined, peerType: '', peerServiceTagged: false };
-}
-
-function str(t: Span['tags'][number]): string | undefined {
-  if (t.type === 'string') return t.value;
-  if (t.type === 'int64') return t.value.toString();
-  if (t.type === 'float64' || t.type === 'bool') return String(t.value);
-  return undefined;
 }
 
 function compareStrings(a: string, b: string): number {

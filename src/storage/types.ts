@@ -8,6 +8,7 @@ import type {
   Trace,
   TraceQuery,
 } from '../model/index.js';
+import type { DependencySpans } from '../analysis/dependency-spans.js';
 
 /**
  * The storage contract, in Jaeger's vocabulary (spanstore.Reader/Writer, dependencystore.Reader).
@@ -41,6 +42,12 @@ export interface SpanReader {
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
+  /**
+   * Optional: the dependency facts (analysis/dependency-spans.ts) of every trace findTraces yields
+   * for the same window, for stores that keep them beside the spans. Readers without it derive the
+   * same from findTraces (`dependencySpansOf`). Each yielded object is valid until the next step.
+   */
+  findDependencySpans?(window: { startTimeMin: number; startTimeMax: number }): AsyncIterable<DependencySpans>;
 }
 
 export interface DependencyReader {

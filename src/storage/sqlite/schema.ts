@@ -14,6 +14,9 @@
  *   key (index-keys.ts), `n` entries of four float64 LE: chunk id, the chunk's earliest and latest
  *   span start, service mask of the chunk's spans carrying the key (serviceBit).
  * - archive_chunks — archived spans, same encoding, apart from the primary data.
+ * - dependency_summaries(first_chunk, last_chunk, tenant, start_min, start_max, summary) — per write
+ *   batch (v3): chunks first_chunk … last_chunk (row ids), their span start range, and their
+ *   dependency facts (dependency-summary.ts).
  */
 import type Database from 'better-sqlite3';
 
@@ -66,6 +69,22 @@ const MIGRATIONS: readonly string[] = [
   UPDATE chunks SET shared = 1 WHERE EXISTS (
     SELECT 1 FROM chunks AS other WHERE other.trace_id = chunks.trace_id AND other.tenant = chunks.tenant AND other.id <> chunks.id
   );
+  `,
+  // v3: per write batch, the dependency facts of its chunks (dependency-summary.ts), so dependency
+  // analysis reads a few bytes per span in time order instead of decoding bodies; chunks written
+  // before v3 have none (readers decode their bodies). A partial index finds the shared chunks of
+  // a batch without reading chunk rows.
+  `
+  CREATE TABLE dependency_summaries (
+    first_chunk INTEGER PRIMARY KEY,
+    last_chunk  INTEGER NOT NULL,
+    tenant      INTEGER NOT NULL,
+    start_min   INTEGER NOT NULL,
+    start_max   INTEGER NOT NULL,
+    summary     BLOB NOT NULL
+  );
+  CREATE INDEX dependency_summaries_by_time ON dependency_summaries (tenant, start_max);
+  CREATE INDEX chunks_shared ON chunks (id) WHERE shared = 1;
   `,
 ];
 

@@ -43,9 +43,13 @@ import {
   validateSpan,
 } from '../../model/index.js';
 import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
+import type { DependencySpans } from '../../analysis/dependency-spans.js';
+import { DependencySpansBuffer } from '../../analysis/dependency-spans.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
+import type { SummaryChunk } from './dependency-summary.js';
+import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
 import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 
@@ -55,6 +59,8 @@ export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
 const MAX_CHUNK_SPANS = 512;
 /** Rows read per page while walking postings or chunks. */
 const PAGE_ROWS = 64;
+/** Batch summaries read per page by the dependency scan. */
+const SUMMARY_PAGE_ROWS = 16;
 /** Chunk rows (bodies included) read per page by the time-window scan. */
 const WINDOW_PAGE_ROWS = 256;
 /** Posting entry: chunk id, earliest start, latest start, service mask — float64 LE each. */
@@ -200,9 +206,21 @@ class SqliteDatabase {
          WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND start_max <= ? AND (start_max < ? OR id < ?)
          ORDER BY start_max DESC, id DESC LIMIT ?`,
       ),
-      windowPage: db.prepare<[number, number, number, number, number, number], { id: number; trace_id: Buffer; start_min: number; start_max: number; shared: number; body: string }>(
+      insertSummary: readOnly
+        ? undefined
+        : db.prepare<[number, number, number, number, number, Buffer]>(
+            'INSERT INTO dependency_summaries (first_chunk, last_chunk, tenant, start_min, start_max, summary) VALUES (?, ?, ?, ?, ?, ?)',
+          ),
+      summaryPage: db.prepare<[number, number, number, number, number, number], { first_chunk: number; last_chunk: number; start_max: number; summary: Buffer }>(
+        `SELECT first_chunk, last_chunk, start_max, summary FROM dependency_summaries
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR first_chunk > ?)
+         ORDER BY start_max, first_chunk LIMIT ?`,
+      ),
+      firstSummarized: db.prepare<[], number | null>('SELECT min(first_chunk) FROM dependency_summaries').pluck(),
+      sharedChunks: db.prepare<[number, number], number>('SELECT id FROM chunks INDEXED BY chunks_shared WHERE shared = 1 AND id >= ? AND id <= ?').pluck(),
+      windowPage: db.prepare<[number, number, number, number, number, number, number], { id: number; trace_id: Buffer; start_min: number; start_max: number; shared: number; body: string }>(
         `SELECT id, trace_id, start_min, start_max, shared, body FROM chunks
-         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR id > ?)
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR id > ?) AND id < ?
          ORDER BY start_max, id LIMIT ?`,
       ),
     };
@@ -309,6 +327,7 @@ class SqliteDatabase {
     const tenant = this.tenantId(tenantName, true)!;
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
+    const summarized: SummaryChunk[] = [];
     for (const group of chunksOf(spans)) {
       let startMin = MAX_TIME;
       let startMax = MIN_TIME;
@@ -326,8 +345,22 @@ class SqliteDatabase {
       const shared = this.stmt.traceHasChunk.get(traceKey, tenant) !== undefined;
       if (shared) this.stmt.markShared!.run(traceKey, tenant);
       keys.chunkIds.push(Number(this.stmt.insertChunk!.run(tenant, traceKey, startMin, startMax, group.length, encodeChunk(group), shared ? 1 : 0).lastInsertRowid));
+      summarized.push({ id: keys.chunkIds[keys.chunkIds.length - 1], traceKey, startMin, startMax, spans: group });
     }
+    this.insertSummary(tenant, summarized);
     for (const [service, name, kind] of known.takeNew()) this.stmt.insertOperation!.run(tenant, service, name, kind);
+  }
+
+  /** The dependency summary of one batch's chunks (dependency-summary.ts). */
+  private insertSummary(tenant: number, chunks: readonly SummaryChunk[]): void {
+    if (chunks.length === 0) return;
+    let startMin = MAX_TIME;
+    let startMax = MIN_TIME;
+    for (const c of chunks) {
+      if (c.startMin < startMin) startMin = c.startMin;
+      if (c.startMax > startMax) startMax = c.startMax;
+    }
+    this.stmt.insertSummary!.run(chunks[0].id, chunks[chunks.length - 1].id, tenant, startMin, startMax, encodeDependencySummary(chunks));
   }
 
   /** One postings row per index key of the whole commit group. */
@@ -432,15 +465,15 @@ class SqliteDatabase {
 
   /**
    * Every trace with a span starting in [tMin, tMax], in storage order (by the latest span start
-   * of the chunk that leads to it), each once and whole. A single-chunk trace comes straight from
+   * of the chunk that leads to it), each once and whole; only traces led to by chunks below `idBelow`. A single-chunk trace comes straight from
    * the page; a trace in several chunks is read whole at the first (lowest id) of its chunks the
    * scan visits, and skipped at the others, so no set of seen ids is kept.
    */
-  private *tracesInWindow(tenant: number, tMin: number, tMax: number): Generator<Span[]> {
+  private *tracesInWindow(tenant: number, tMin: number, tMax: number, idBelow = Number.MAX_SAFE_INTEGER): Generator<Span[]> {
     let lastMax = MIN_TIME;
     let lastId = 0;
     for (;;) {
-      const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, WINDOW_PAGE_ROWS));
+      const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, idBelow, WINDOW_PAGE_ROWS));
       for (const r of rows) {
         const traceId = r.trace_id.toString('hex');
         if (r.shared === 0) {
@@ -455,6 +488,42 @@ class SqliteDatabase {
       lastMax = rows[rows.length - 1].start_max;
       lastId = rows[rows.length - 1].id;
     }
+  }
+
+  /**
+   * The dependency facts of every trace tracesInWindow yields, each once: single-chunk traces from
+   * the batch summaries in time order (no span decoded), shared traces decoded whole at the same
+   * chunk tracesInWindow reads them at, and chunks written before schema v3 (ids below the first
+   * summarized chunk) by tracesInWindow itself. Yields `into`, refilled at each step.
+   */
+  *dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer): Generator<DependencySpansBuffer> {
+    const tenant = this.use(() => this.tenantId(tenantName, false));
+    if (tenant === undefined || tMin > tMax) return;
+    const firstSummarized = this.use(() => this.stmt.firstSummarized.get()) ?? Number.MAX_SAFE_INTEGER;
+    let lastMax = MIN_TIME;
+    let lastId = 0;
+    for (;;) {
+      const rows = this.use(() => this.stmt.summaryPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, SUMMARY_PAGE_ROWS));
+      for (const row of rows) {
+        const shared = this.use(() => this.stmt.sharedChunks.all(row.first_chunk, row.last_chunk));
+        const summary = new DependencySummaryReader(row.summary);
+        while (summary.next()) {
+          if (summary.startMax < tMin || summary.startMin > tMax) continue;
+          if (shared.length > 0 && shared.includes(summary.chunkId)) {
+            const traceKey = Buffer.from(summary.traceKey());
+            const spans = this.use(() => this.sharedTraceAt(tenant, traceKey, traceKey.toString('hex'), summary.chunkId, tMin, tMax));
+            if (spans) yield into.fromTrace({ spans });
+            continue;
+          }
+          summary.read(into);
+          if ((summary.startMin >= tMin && summary.startMax <= tMax) || anyIn(into.start, into.length, tMin, tMax)) yield into;
+        }
+      }
+      if (rows.length < SUMMARY_PAGE_ROWS) break;
+      lastMax = rows[rows.length - 1].start_max;
+      lastId = rows[rows.length - 1].first_chunk;
+    }
+    if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
   }
 
   /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
@@ -520,7 +589,7 @@ class SqliteDatabase {
     this.flush();
     this.use(() =>
       this.db.transaction(() => {
-        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
+        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks', 'dependency_summaries']) this.db.prepare(`DELETE FROM ${table}`).run();
         this.db.prepare('DELETE FROM tenants WHERE id <> 0').run();
       }).immediate(),
     );
@@ -664,11 +733,14 @@ class SqliteTenant implements TraceStore {
     return out;
   }
 
+  async *findDependencySpans(window: { startTimeMin: number; startTimeMax: number }): AsyncIterable<DependencySpans> {
+    checkQuery(window);
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) yield spans;
+  }
+
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
     const counter = new DependencyLinkCounter();
-    for (const spans of this.database.matchingTraces(this.tenant, { startTimeMin: endTime - lookback, startTimeMax: endTime })) {
-      counter.addTrace({ spans });
-    }
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, endTime - lookback, endTime, new DependencySpansBuffer())) counter.addSpans(spans);
     return counter.links();
   }
 }
@@ -711,6 +783,11 @@ function checkQuery(q: TraceQuery): void {
 /** True when the query restricts nothing but the start time window. */
 function isTimeWindowOnly(q: TraceQuery): boolean {
   return !q.serviceName && !q.operationName && !q.durationMin && !q.durationMax && (q.tags === undefined || Object.keys(q.tags).length === 0);
+}
+
+function anyIn(starts: Float64Array, n: number, tMin: number, tMax: number): boolean {
+  for (let i = 0; i < n; i++) if (starts[i] >= tMin && starts[i] <= tMax) return true;
+  return false;
 }
 
 function anyStartIn(spans: readonly Span[], tMin: number, tMax: number): boolean {
