@@ -135,12 +135,14 @@ export class DependencyGraphBuilder {
     lastSpanEnd: Number.NaN,
   };
 
-  private readonly nodeCache = new Map<string, NodeStats>();
-  private readonly edgeCache = new Map<string, Map<string, EdgeStats>>();
+  /** Nodes by number (creation order): key, figures, outgoing edges by target number. */
+  private readonly nodeNumbers = new Map<string, number>();
+  private readonly nodeKeys: string[] = [];
+  private readonly nodeStats: NodeStats[] = [];
+  private readonly edgesFrom: Map<number, EdgeStats>[] = [];
   private flags = new Uint8Array(64);
   private firstById = new Int32Array(64);
-  private readonly keysScratch: string[] = [];
-  private readonly nodesScratch: NodeStats[] = [];
+  private nodeOf = new Int32Array(64);
   private readonly sharedScratch = new Map<number, number[]>();
   private readonly spansScratch = new DependencySpansBuffer();
 
@@ -167,14 +169,15 @@ export class DependencyGraphBuilder {
     if (this.flags.length < n) {
       this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
       this.firstById = new Int32Array(this.flags.length);
+      this.nodeOf = new Int32Array(this.flags.length);
     }
     const flags = this.flags;
     flags.fill(0, 0, n);
     const firstById = this.firstById;
     firstById.fill(-1, 0, n);
     const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom } = ds;
-    const keys = this.keysScratch;
-    const nodes = this.nodesScratch;
+    const nodeOf = this.nodeOf;
+    const nodeStats = this.nodeStats;
     // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
     const sharedIds = this.sharedScratch;
     sharedIds.clear();
@@ -202,8 +205,7 @@ export class DependencyGraphBuilder {
       const end = start[i] + duration[i];
       if (!(start[i] >= this.totals.firstSpanStart)) this.totals.firstSpanStart = start[i];
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const key = (keys[i] = this.nodeKey(service[i], operation[i]));
-      const node = (nodes[i] = this.node(key, service[i], operation[i], false, ''));
+      const node = nodeStats[(nodeOf[i] = this.nodeNumber(this.nodeKey(service[i], operation[i]), service[i], operation[i], false, ''))];
       node.spans++;
       if (facts[i].error) node.errorSpans++;
     }
@@ -250,39 +252,46 @@ export class DependencyGraphBuilder {
         flags[p] |= HAS_REMOTE_CHILD;
         const pf = facts[p];
         const cf = facts[i];
-        const callerHalf = CALLER_KINDS.has(pf.kind);
-        const calleeHalf = CALLEE_KINDS.has(cf.kind);
-        const evidence: EdgeEvidence = callerHalf ? (calleeHalf ? 'client+server' : 'client-only') : calleeHalf ? 'server-only' : 'reference';
+        const callerHalf = pf.kind === 'client' || pf.kind === 'producer';
+        const calleeHalf = cf.kind === 'server' || cf.kind === 'consumer';
+        const edge = this.edgeBetween(nodeOf[p], nodeOf[i], '');
+        if (callerHalf) {
+          if (calleeHalf) edge.evidence['client+server']++;
+          else edge.evidence['client-only']++;
+        } else if (calleeHalf) edge.evidence['server-only']++;
+        else edge.evidence.reference++;
         const isAsync = refFollowsFrom[r] === 1 || (pf.kind === 'producer' && cf.kind === 'consumer');
-        const edge = this.edge(keys[p], keys[i], '');
-        this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), duration[i], callerHalf ? duration[p] : undefined);
+        this.countCall(edge, isAsync, cf.error || (callerHalf && pf.error), duration[i], callerHalf ? duration[p] : -1);
         if (start[i] < start[p] || end > start[p] + duration[p]) edge.skewed++;
       }
     }
     // Shared span ids: a client and a server half of one RPC under one id.
     for (const [client, server] of pairs) {
       flags[client] |= HAS_REMOTE_CHILD;
-      const edge = this.edge(keys[client], keys[server], '');
-      this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, duration[server], duration[client]);
+      const edge = this.edgeBetween(nodeOf[client], nodeOf[server], '');
+      edge.evidence['shared-span']++;
+      this.countCall(edge, facts[client].kind === 'producer', facts[server].error || facts[client].error, duration[server], duration[client]);
     }
     for (let i = 0; i < n; i++) {
       const fl = flags[i];
       if (fl & SKIP) continue;
       const f = facts[i];
       if (!(fl & NOT_ENTRY) && !(f.kind === 'client' || f.kind === 'producer')) {
-        const node = nodes[i];
+        const node = nodeStats[nodeOf[i]];
         node.calls++;
         if (f.error) node.errors++;
         node.duration?.add(duration[i]);
       }
       if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === service[i]) continue;
       if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
-      const peer = this.node(f.peer, f.peer, undefined, true, f.peerType);
+      const peerNumber = this.nodeNumber(f.peer, f.peer, undefined, true, f.peerType);
+      const peer = nodeStats[peerNumber];
       peer.calls++;
       if (f.error) peer.errors++;
       peer.duration?.add(duration[i]);
-      const edge = this.edge(keys[i], f.peer, f.peerType);
-      this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, duration[i]);
+      const edge = this.edgeBetween(nodeOf[i], peerNumber, f.peerType);
+      edge.evidence['peer-tag']++;
+      this.countCall(edge, f.kind === 'producer', f.error, -1, duration[i]);
     }
   }
 
@@ -305,15 +314,17 @@ export class DependencyGraphBuilder {
     return this.options.level === 'operation' && operation !== undefined ? `${service}::${operation}` : service;
   }
 
-  private node(key: string, service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): NodeStats {
-    const known = this.nodeCache.get(key);
-    if (known) {
+  /** The number of the node `key`, created (or turned from virtual into a service) as needed. */
+  private nodeNumber(key: string, service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): number {
+    const number = this.nodeNumbers.get(key);
+    if (number !== undefined) {
+      const known = this.nodeStats[number];
       if (!virtual && known.virtual) {
         known.virtual = false;
         known.connectionType = '';
         if (this.options.level === 'operation' && operation !== undefined) known.operation = operation;
       }
-      return known;
+      return number;
     }
     const attrs: NodeStats = {
       service,
@@ -327,16 +338,18 @@ export class DependencyGraphBuilder {
     };
     if (!virtual && this.options.level === 'operation' && operation !== undefined) attrs.operation = operation;
     this.graph.addNode(key, attrs);
-    this.nodeCache.set(key, attrs);
-    return attrs;
+    this.nodeNumbers.set(key, this.nodeKeys.length);
+    this.nodeKeys.push(key);
+    this.nodeStats.push(attrs);
+    this.edgesFrom.push(new Map());
+    return this.nodeKeys.length - 1;
   }
 
-  private edge(source: string, target: string, connectionType: ConnectionType): EdgeStats {
-    let out = this.edgeCache.get(source);
-    if (!out) this.edgeCache.set(source, (out = new Map()));
+  /** The edge between two node numbers, created as needed. */
+  private edgeBetween(source: number, target: number, connectionType: ConnectionType): EdgeStats {
+    const out = this.edgesFrom[source];
     const known = out.get(target);
     if (known) return known;
-    if (!this.nodeCache.has(target)) this.node(target, target, undefined, true, connectionType);
     const attrs: EdgeStats = {
       calls: 0,
       errors: 0,
@@ -347,18 +360,20 @@ export class DependencyGraphBuilder {
       latency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
       clientLatency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
     };
-    this.graph.addDirectedEdgeWithKey(`${source}\u0000${target}`, source, target, attrs);
+    const sourceKey = this.nodeKeys[source];
+    const targetKey = this.nodeKeys[target];
+    this.graph.addDirectedEdgeWithKey(`${sourceKey}\u0000${targetKey}`, sourceKey, targetKey, attrs);
     out.set(target, attrs);
     return attrs;
   }
 
-  private countCall(edge: EdgeStats, evidence: EdgeEvidence, isAsync: boolean, failed: boolean, calleeUs: number | undefined, callerUs: number | undefined): void {
+  /** One call on `edge` (its evidence counted by the caller); durations µs, −1 when unknown. */
+  private countCall(edge: EdgeStats, isAsync: boolean, failed: boolean, calleeUs: number, callerUs: number): void {
     edge.calls++;
-    edge.evidence[evidence]++;
     if (isAsync) edge.async++;
     if (failed) edge.errors++;
-    if (calleeUs !== undefined) edge.latency?.add(calleeUs);
-    if (callerUs !== undefined) edge.clientLatency?.add(callerUs);
+    if (calleeUs >= 0) edge.latency?.add(calleeUs);
+    if (callerUs >= 0) edge.clientLatency?.add(callerUs);
   }
 }
 

@@ -43,11 +43,12 @@ export interface SpanReader {
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
   /**
-   * Optional: the dependency facts (analysis/dependency-spans.ts) of every trace findTraces yields
-   * for the same window, for stores that keep them beside the spans. Readers without it derive the
-   * same from findTraces (`dependencySpansOf`). Each yielded object is valid until the next step.
+   * Optional: calls `visit` with the dependency facts (analysis/dependency-spans.ts) of every trace
+   * findTraces yields for the same time window, for stores that keep them beside the spans; readers
+   * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs
+   * synchronously, once per trace, and must not keep its argument (it is reused).
    */
-  findDependencySpans?(window: { startTimeMin: number; startTimeMax: number }): AsyncIterable<DependencySpans>;
+  forEachDependencySpans?(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void>;
 }
 
 export interface DependencyReader {

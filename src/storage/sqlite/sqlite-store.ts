@@ -733,9 +733,9 @@ class SqliteTenant implements TraceStore {
     return out;
   }
 
-  async *findDependencySpans(window: { startTimeMin: number; startTimeMax: number }): AsyncIterable<DependencySpans> {
+  async forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     checkQuery(window);
-    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) yield spans;
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) visit(spans);
   }
 
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
