@@ -11,7 +11,8 @@
  *   u8 version (1) · u32 LE offset of the string table · u8 reserved ×3 · chunk… · string table
  *   chunk   = varint chunk id · 16 bytes trace id · f64 earliest start · f64 latest start (µs)
  *             · u32 LE byte length of the rest of the chunk · varint spans · varint references · span…
- *   span    = varint service · varint operation · varint kind (string indexes) · u8 bits
+ *   span    = varint service · varint operation (string indexes) · varint kind (0 '' 1 client
+ *             2 server 3 producer 4 consumer 5 internal, else 6 + string index) · u8 bits
  *             [· varint peer, when bit 2] · varint span id number (0…, equal ids equal numbers)
  *             · varint start − earliest start · varint duration · varint references · ref…
  *   bits    = 1 error · 2 peer.service tagged · 4 has peer · (peer type: 0 '' 1 database
@@ -28,6 +29,9 @@ const VERSION = 1;
 const HEADER_BYTES = 8;
 const PEER_TYPES: readonly ConnectionType[] = ['', 'database', 'messaging', 'virtual'];
 const PEER_TYPE_CODE: Record<ConnectionType, number> = { '': 0, database: 1, messaging: 2, virtual: 3 };
+/** Span kinds stored as their code; others as KINDS.length + their string index. */
+const KINDS = ['', 'client', 'server', 'producer', 'consumer', 'internal'];
+const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 
 /** One stored chunk: its row id, trace id (16 bytes), span start range (µs) and spans. */
 export interface SummaryChunk {
@@ -44,6 +48,7 @@ let pos = 0;
 const strings = new Map<string, number>();
 const stringList: string[] = [];
 const ids = new Map<string, number>();
+let spanIds = new Int32Array(64);
 
 function room(bytes: number): void {
   if (pos + bytes <= out.length) return;
@@ -54,11 +59,50 @@ function room(bytes: number): void {
 
 /** Needs room for 8 bytes. */
 function varint(v: number): void {
-  while (v >= 0x80) {
+  while (v > 0x7fffffff) {
     out[pos++] = (v % 0x80) | 0x80;
     v = Math.floor(v / 0x80);
   }
+  while (v >= 0x80) {
+    out[pos++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
   out[pos++] = v;
+}
+
+const LINEAR_IDS = 64;
+/**
+ * The current chunk's distinct span ids, as two 32-bit halves (ids are validated 16-digit lower
+ * case hex), searched linearly; chunks above LINEAR_IDS spans use `ids` instead.
+ */
+const idHi = new Int32Array(LINEAR_IDS);
+const idLo = new Int32Array(LINEAR_IDS);
+let idCount = 0;
+
+function hexWord(s: string, from: number): number {
+  let v = 0;
+  for (let i = from; i < from + 8; i++) {
+    const c = s.charCodeAt(i);
+    v = (v << 4) | (c <= 57 ? c - 48 : c - 87);
+  }
+  return v;
+}
+
+/** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */
+function idNumber(id: string, large: boolean, add: boolean): number {
+  if (large) {
+    const known = ids.get(id);
+    if (known !== undefined || !add) return known ?? REF_ABSENT;
+    ids.set(id, idCount);
+    return idCount++;
+  }
+  const hi = hexWord(id, 0);
+  const lo = hexWord(id, 8);
+  for (let i = 0; i < idCount; i++) if (idLo[i] === lo && idHi[i] === hi) return i;
+  if (!add) return REF_ABSENT;
+  idHi[idCount] = hi;
+  idLo[idCount] = lo;
+  return idCount++;
 }
 
 function stringIndex(s: string): number {
@@ -79,6 +123,8 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
   pos = HEADER_BYTES;
   strings.clear();
   stringList.length = 0;
+  let lastService: string | undefined;
+  let lastServiceIndex = 0;
   for (const chunk of chunks) {
     const spans = chunk.spans;
     room(64);
@@ -89,30 +135,40 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
     f64.setFloat64(pos, chunk.startMin, true);
     f64.setFloat64(pos + 8, chunk.startMax, true);
     pos += 16;
-    ids.clear();
+    const n = spans.length;
+    const large = n > LINEAR_IDS;
+    if (large) ids.clear();
+    idCount = 0;
+    if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
     let refs = 0;
-    for (const s of spans) {
-      if (!ids.has(s.spanId)) ids.set(s.spanId, ids.size);
-      refs += s.references.length;
+    for (let i = 0; i < n; i++) {
+      spanIds[i] = idNumber(spans[i].spanId, large, true);
+      refs += spans[i].references.length;
     }
     const lengthAt = pos;
     pos += 4;
-    varint(spans.length);
+    varint(n);
     varint(refs);
-    for (const s of spans) {
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
       const f = spanFacts(s);
       room(96 + 8 * s.references.length);
-      varint(stringIndex(s.process.serviceName));
+      const service = s.process.serviceName;
+      if (service !== lastService) {
+        lastService = service;
+        lastServiceIndex = stringIndex(service);
+      }
+      varint(lastServiceIndex);
       varint(stringIndex(s.operationName));
-      varint(stringIndex(f.kind));
+      varint(KIND_CODE.get(f.kind) ?? KINDS.length + stringIndex(f.kind));
       out[pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
       if (f.peer !== undefined) varint(stringIndex(f.peer));
-      varint(ids.get(s.spanId)!);
+      varint(spanIds[i]);
       varint(s.startTime - chunk.startMin);
       varint(s.duration);
       varint(s.references.length);
       for (const r of s.references) {
-        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : (ids.get(r.spanId) ?? REF_ABSENT);
+        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, large, false);
         varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
       }
     }
@@ -196,7 +252,8 @@ export class DependencySummaryReader {
     for (let i = 0; i < spans; i++) {
       service[i] = strings[this.varint()];
       operation[i] = strings[this.varint()];
-      const kind = strings[this.varint()];
+      const kindCode = this.varint();
+      const kind = kindCode < KINDS.length ? KINDS[kindCode] : strings[kindCode - KINDS.length];
       const bits = buf[this.pos++];
       const peer = bits & 4 ? strings[this.varint()] : undefined;
       facts[i] = makeSpanFacts(kind, (bits & 1) !== 0, peer, PEER_TYPES[bits >> 3], (bits & 2) !== 0);
