@@ -1,9 +1,10 @@
 /**
  * Dependency graph — who calls whom, how often, how fast, how often failing.
  *
- * Traces are added one at a time (`addTrace`); state is one graphology node per service (or per
- * service+operation) and one edge per caller→callee pair, each with counters and latency sketches,
- * so memory grows with services and edges, never with spans. Rules, per trace:
+ * Traces are added one at a time, as their dependency facts (`addSpans`; dependency-spans.ts holds
+ * all the rules read, and `addTrace` derives it from whole spans). State is one graphology node per
+ * service (or per service+operation) and one edge per caller→callee pair, each with counters and
+ * latency sketches, so memory grows with services and edges, never with spans. Rules, per trace:
  *
  * 1. **References** (Jaeger spark-dependencies): every CHILD_OF or FOLLOWS_FROM reference to a span
  *    of the same trace whose service differs from the span's own adds one call referenced-service →
@@ -165,7 +166,7 @@ export class DependencyGraphBuilder {
     const n = ds.length;
     if (n === 0) return;
     this.totals.traces++;
-    // Per-span scratch, reused across traces: bit flags, node keys and stats, first span per id.
+    // Per-span scratch, reused across traces: bit flags, node numbers, first span per id number.
     if (this.flags.length < n) {
       this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
       this.firstById = new Int32Array(this.flags.length);
