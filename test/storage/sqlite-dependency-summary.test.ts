@@ -111,7 +111,8 @@ describe('sqlite store dependency facts', () => {
     const memory = createMemoryStore();
     await memory.writeSpans(traces.flatMap((t) => t.spans));
     // Traces 0–9 written before schema v3 (their summaries removed below), 8–9 completed after it;
-    // 10–39 whole, one batch each of ten; 40–59 and the edge cases in halves over two batches.
+    // 10–39 whole, one batch each of ten; 40–59 and the edge cases in halves over two batches
+    // (first spans, then the later ones, so a window can end between a trace's chunks).
     await store.writeSpans(traces.slice(0, 10).flatMap((t, i) => (i >= 8 ? t.spans.slice(0, 3) : t.spans)));
     const db = new Database(file);
     db.exec('DELETE FROM dependency_summaries');
@@ -119,10 +120,18 @@ describe('sqlite store dependency facts', () => {
     await store.writeSpans(traces.slice(8, 10).flatMap((t) => t.spans.slice(3)));
     for (let i = 10; i < 40; i += 10) await store.writeSpans(traces.slice(i, i + 10).flatMap((t) => t.spans));
     const rest = traces.slice(40);
-    await store.writeSpans(rest.flatMap((t) => t.spans.filter((_, j) => j % 2 === 0)));
-    await store.writeSpans(rest.flatMap((t) => t.spans.filter((_, j) => j % 2 === 1)));
+    await store.writeSpans(rest.flatMap((t) => t.spans.slice(0, 5)));
+    await store.writeSpans(rest.flatMap((t) => t.spans.slice(5)));
 
-    const windows = [SHOP_WINDOW, { start: T0 + 100_000_000, end: T0 + 300_000_000 }, { start: T0 + 12_600, end: T0 + 12_600 }, { start: T0 - 10, end: T0 + 10_000_005 }, { start: T0 + 700_000_000, end: T0 + 800_000_000 }];
+    const windows = [
+      SHOP_WINDOW,
+      { start: T0 + 100_000_000, end: T0 + 300_000_000 },
+      { start: T0 + 12_600, end: T0 + 12_600 },
+      { start: T0 - 10, end: T0 + 10_000_005 },
+      { start: T0 + 400_000_000, end: T0 + 400_005_000 },
+      { start: T0 + 410_009_000, end: T0 + 590_000_000 },
+      { start: T0 + 700_000_000, end: T0 + 800_000_000 },
+    ];
     for (const window of windows) {
       for (const level of ['service', 'operation'] as const) {
         const fromSpans = await report(store, window, level, true);

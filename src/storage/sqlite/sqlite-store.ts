@@ -149,6 +149,12 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+/** A trace in several chunks met by a window scan: its first chunk in the window, and how many of its chunks the scan has yet to meet. */
+interface OpenTrace {
+  first: number | undefined;
+  left: number;
+}
+
 interface Candidate {
   chunk: number;
   /** Earliest span start (µs) of the chunk, the trace's start as far as the chunk knows: "newest" order. */
@@ -186,6 +192,9 @@ class SqliteDatabase {
         : db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
       insertArchive: readOnly ? undefined : db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      traceChunkRanges: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number }>(
+        'SELECT id, start_min, start_max FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
+      ),
       traceChunks: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number; body: string }>(
         'SELECT id, start_min, start_max, body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
       ),
@@ -472,6 +481,7 @@ class SqliteDatabase {
   private *tracesInWindow(tenant: number, tMin: number, tMax: number, idBelow = Number.MAX_SAFE_INTEGER): Generator<Span[]> {
     let lastMax = MIN_TIME;
     let lastId = 0;
+    const open = new Map<string, OpenTrace>();
     for (;;) {
       const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, idBelow, WINDOW_PAGE_ROWS));
       for (const r of rows) {
@@ -480,7 +490,7 @@ class SqliteDatabase {
           const spans = decodeChunk(traceId, r.body);
           if ((r.start_min >= tMin && r.start_max <= tMax) || anyStartIn(spans, tMin, tMax)) yield spans;
         } else {
-          const spans = this.use(() => this.sharedTraceAt(tenant, r.trace_id, traceId, r.id, tMin, tMax));
+          const spans = this.use(() => this.sharedTraceAt(tenant, r.trace_id, traceId, r.id, tMin, tMax, open));
           if (spans) yield spans;
         }
       }
@@ -502,6 +512,7 @@ class SqliteDatabase {
     const firstSummarized = this.use(() => this.stmt.firstSummarized.get()) ?? Number.MAX_SAFE_INTEGER;
     let lastMax = MIN_TIME;
     let lastId = 0;
+    const open = new Map<string, OpenTrace>();
     for (;;) {
       const rows = this.use(() => this.stmt.summaryPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, SUMMARY_PAGE_ROWS));
       for (const row of rows) {
@@ -511,7 +522,7 @@ class SqliteDatabase {
           if (summary.startMax < tMin || summary.startMin > tMax) continue;
           if (shared.length > 0 && shared.includes(summary.chunkId)) {
             const traceKey = Buffer.from(summary.traceKey());
-            const spans = this.use(() => this.sharedTraceAt(tenant, traceKey, traceKey.toString('hex'), summary.chunkId, tMin, tMax));
+            const spans = this.use(() => this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open));
             if (spans) yield into.fromTrace({ spans });
             continue;
           }
@@ -526,11 +537,39 @@ class SqliteDatabase {
     if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
   }
 
-  /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
-  private sharedTraceAt(tenant: number, traceKey: Buffer, traceId: string, at: number, tMin: number, tMax: number): Span[] | undefined {
+  /**
+   * The whole trace at the first of its chunks the summary scan meets, when a span starts in the
+   * window; undefined at the others, and when its lowest-id chunk in the window is below
+   * `firstSummarized` (the pre-v3 pass yields it). One query per trace.
+   */
+  private sharedTraceOnce(tenant: number, traceKey: Buffer, tMin: number, tMax: number, firstSummarized: number, open: Map<string, OpenTrace>): Span[] | undefined {
+    const traceId = traceKey.toString('hex');
+    const known = open.get(traceId);
+    if (known) {
+      if (--known.left <= 0) open.delete(traceId);
+      return undefined;
+    }
     const rows = this.stmt.traceChunks.all(traceKey, tenant);
-    const first = rows.find((c) => c.start_max >= tMin && c.start_min <= tMax);
-    if (first?.id !== at) return undefined;
+    const inWindow = rows.filter((c) => c.start_max >= tMin && c.start_min <= tMax);
+    if (inWindow.length > 1) open.set(traceId, { first: inWindow[0].id, left: inWindow.length - 1 });
+    if (inWindow.length === 0 || inWindow[0].id < firstSummarized) return undefined;
+    const spans = rows.flatMap((c) => decodeChunk(traceId, c.body));
+    return anyStartIn(spans, tMin, tMax) ? spans : undefined;
+  }
+
+  /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
+  private sharedTraceAt(tenant: number, traceKey: Buffer, traceId: string, at: number, tMin: number, tMax: number, open: Map<string, OpenTrace>): Span[] | undefined {
+    // The trace's chunk list is read once, at the first of its chunks the scan meets, and kept
+    // until the scan has met all of them; bodies are read only at the chunk that yields the trace.
+    let known = open.get(traceId);
+    if (!known) {
+      const overlapping = this.stmt.traceChunkRanges.all(traceKey, tenant).filter((c) => c.start_max >= tMin && c.start_min <= tMax);
+      known = { first: overlapping[0]?.id, left: overlapping.length };
+      open.set(traceId, known);
+    }
+    if (--known.left <= 0) open.delete(traceId);
+    if (known.first !== at) return undefined;
+    const rows = this.stmt.traceChunks.all(traceKey, tenant);
     const spans = rows.flatMap((c) => decodeChunk(traceId, c.body));
     return anyStartIn(spans, tMin, tMax) ? spans : undefined;
   }
