@@ -70,38 +70,19 @@ function varint(v: number): void {
   out[pos++] = v;
 }
 
-const LINEAR_IDS = 64;
 /**
- * The current chunk's distinct span ids, as two 32-bit halves (ids are validated 16-digit lower
- * case hex), searched linearly; chunks above LINEAR_IDS spans use `ids` instead.
+ * Span id → idBase + its number within the current chunk. The map is cleared once per batch, not
+ * per chunk (clearing reallocates); entries of earlier chunks are told apart by being below idBase.
  */
-const idHi = new Int32Array(LINEAR_IDS);
-const idLo = new Int32Array(LINEAR_IDS);
+let idBase = 0;
 let idCount = 0;
 
-function hexWord(s: string, from: number): number {
-  let v = 0;
-  for (let i = from; i < from + 8; i++) {
-    const c = s.charCodeAt(i);
-    v = (v << 4) | (c <= 57 ? c - 48 : c - 87);
-  }
-  return v;
-}
-
 /** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */
-function idNumber(id: string, large: boolean, add: boolean): number {
-  if (large) {
-    const known = ids.get(id);
-    if (known !== undefined || !add) return known ?? REF_ABSENT;
-    ids.set(id, idCount);
-    return idCount++;
-  }
-  const hi = hexWord(id, 0);
-  const lo = hexWord(id, 8);
-  for (let i = 0; i < idCount; i++) if (idLo[i] === lo && idHi[i] === hi) return i;
+function idNumber(id: string, add: boolean): number {
+  const known = ids.get(id);
+  if (known !== undefined && known >= idBase) return known - idBase;
   if (!add) return REF_ABSENT;
-  idHi[idCount] = hi;
-  idLo[idCount] = lo;
+  ids.set(id, idBase + idCount);
   return idCount++;
 }
 
@@ -123,6 +104,8 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
   pos = HEADER_BYTES;
   strings.clear();
   stringList.length = 0;
+  ids.clear();
+  idBase = idCount = 0;
   let lastService: string | undefined;
   let lastServiceIndex = 0;
   for (const chunk of chunks) {
@@ -136,13 +119,12 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
     f64.setFloat64(pos + 8, chunk.startMax, true);
     pos += 16;
     const n = spans.length;
-    const large = n > LINEAR_IDS;
-    if (large) ids.clear();
+    idBase += idCount;
     idCount = 0;
     if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
     let refs = 0;
     for (let i = 0; i < n; i++) {
-      spanIds[i] = idNumber(spans[i].spanId, large, true);
+      spanIds[i] = idNumber(spans[i].spanId, true);
       refs += spans[i].references.length;
     }
     const lengthAt = pos;
@@ -168,7 +150,7 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
       varint(s.duration);
       varint(s.references.length);
       for (const r of s.references) {
-        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, large, false);
+        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false);
         varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
       }
     }
