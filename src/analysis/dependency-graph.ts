@@ -1,9 +1,10 @@
 /**
  * Dependency graph — who calls whom, how often, how fast, how often failing.
  *
- * Traces are added one at a time (`addTrace`); state is one graphology node per service (or per
- * service+operation) and one edge per caller→callee pair, each with counters and latency sketches,
- * so memory grows with services and edges, never with spans. Rules, per trace:
+ * Traces are added one at a time, as their dependency facts (`addSpans`; dependency-spans.ts holds
+ * all the rules read, and `addTrace` derives it from whole spans). State is one graphology node per
+ * service (or per service+operation) and one edge per caller→callee pair, each with counters and
+ * latency sketches, so memory grows with services and edges, never with spans. Rules, per trace:
  *
  * 1. **References** (Jaeger spark-dependencies): every CHILD_OF or FOLLOWS_FROM reference to a span
  *    of the same trace whose service differs from the span's own adds one call referenced-service →
@@ -33,12 +34,14 @@
  * `modules/generator/processor/servicegraphs/servicegraphs.go`; see reference/analytics.md §1.
  */
 import { DirectedGraph } from 'graphology';
-import type { DependencyLink, Span, Trace } from '../model/index.js';
+import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
+import type { ConnectionType, DependencySpans, SpanFacts } from './dependency-spans.js';
+import { DependencySpansBuffer, REF_OTHER_TRACE } from './dependency-spans.js';
 
 export type GraphLevel = 'service' | 'operation';
-export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
+export type { ConnectionType };
 export type EdgeEvidence = 'client+server' | 'client-only' | 'server-only' | 'reference' | 'shared-span' | 'peer-tag';
 
 export const EDGE_EVIDENCE: readonly EdgeEvidence[] = ['client+server', 'client-only', 'server-only', 'reference', 'shared-span', 'peer-tag'];
@@ -101,15 +104,6 @@ export interface GraphTotals {
 
 export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
 
-/** Facts read from a span's tags in one pass. */
-interface SpanFacts {
-  kind: string;
-  error: boolean;
-  peer: string | undefined;
-  peerType: ConnectionType;
-  peerServiceTagged: boolean;
-}
-
 const CALLER_KINDS = new Set(['client', 'producer']);
 const CALLEE_KINDS = new Set(['server', 'consumer']);
 
@@ -142,13 +136,16 @@ export class DependencyGraphBuilder {
     lastSpanEnd: Number.NaN,
   };
 
-  private readonly nodeCache = new Map<string, NodeStats>();
-  private readonly edgeCache = new Map<string, Map<string, EdgeStats>>();
+  /** Nodes by number (creation order): key, figures, outgoing edges by target number. */
+  private readonly nodeNumbers = new Map<string, number>();
+  private readonly nodeKeys: string[] = [];
+  private readonly nodeStats: NodeStats[] = [];
+  private readonly edgesFrom: Map<number, EdgeStats>[] = [];
   private flags = new Uint8Array(64);
-  private readonly factsScratch: SpanFacts[] = [];
-  private readonly keysScratch: string[] = [];
-  private readonly nodesScratch: NodeStats[] = [];
-  private readonly byIdScratch = new Map<string, number | number[]>();
+  private firstById = new Int32Array(64);
+  private nodeOf = new Int32Array(64);
+  private readonly sharedScratch = new Map<number, number[]>();
+  private readonly spansScratch = new DependencySpansBuffer();
 
   constructor(options: DependencyGraphOptions = {}) {
     this.options = { ...DEPENDENCY_GRAPH_DEFAULTS, ...options };
@@ -161,86 +158,93 @@ export class DependencyGraphBuilder {
 
   /** Adds one trace. Spans of other traces in the list are ignored by reference matching. */
   addTrace(trace: Trace): void {
-    const spans = trace.spans;
-    const n = spans.length;
+    this.addSpans(this.spansScratch.fromTrace(trace));
+  }
+
+  /** Adds one trace given as its dependency facts (dependency-spans.ts); `ds` is not kept. */
+  addSpans(ds: DependencySpans): void {
+    const n = ds.length;
     if (n === 0) return;
     this.totals.traces++;
-    // Per-span scratch, reused across traces: bit flags, facts, node keys and stats.
-    if (this.flags.length < n) this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
+    // Per-span scratch, reused across traces: bit flags, node numbers, first span per id number.
+    if (this.flags.length < n) {
+      this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
+      this.firstById = new Int32Array(this.flags.length);
+      this.nodeOf = new Int32Array(this.flags.length);
+    }
     const flags = this.flags;
     flags.fill(0, 0, n);
-    const facts = this.factsScratch;
-    const keys = this.keysScratch;
-    const nodes = this.nodesScratch;
-    // Index by span id; a Zipkin shared id keeps every distinct (service, kind) span.
-    const byId = this.byIdScratch;
-    byId.clear();
-    let shared = false;
+    const firstById = this.firstById;
+    firstById.fill(-1, 0, n);
+    const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom } = ds;
+    const nodeOf = this.nodeOf;
+    const nodeStats = this.nodeStats;
+    // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
+    const sharedIds = this.sharedScratch;
+    sharedIds.clear();
     for (let i = 0; i < n; i++) {
-      const s = spans[i];
-      const f = (facts[i] = readFacts(s));
-      const prev = byId.get(s.spanId);
-      if (prev === undefined) byId.set(s.spanId, i);
-      else {
-        const list = typeof prev === 'number' ? [prev] : prev;
-        if (list.some((j) => spans[j].process.serviceName === s.process.serviceName && facts[j].kind === f.kind)) {
-          flags[i] |= SKIP;
-          this.totals.duplicateSpans++;
-          continue;
-        }
-        list.push(i);
-        byId.set(s.spanId, list);
-        shared = true;
+      const sid = id[i];
+      const first = firstById[sid];
+      if (first < 0) {
+        firstById[sid] = i;
+        continue;
       }
+      let list = sharedIds.get(sid);
+      if (list === undefined) list = [first];
+      const f = facts[i];
+      if (list.some((j) => service[j] === service[i] && facts[j].kind === f.kind)) {
+        flags[i] |= SKIP;
+        this.totals.duplicateSpans++;
+        continue;
+      }
+      list.push(i);
+      sharedIds.set(sid, list);
     }
     for (let i = 0; i < n; i++) {
       if (flags[i] & SKIP) continue;
-      const s = spans[i];
       this.totals.spans++;
-      const end = s.startTime + s.duration;
-      if (!(s.startTime >= this.totals.firstSpanStart)) this.totals.firstSpanStart = s.startTime;
+      const end = start[i] + duration[i];
+      if (!(start[i] >= this.totals.firstSpanStart)) this.totals.firstSpanStart = start[i];
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const key = (keys[i] = this.nodeKey(s.process.serviceName, s.operationName));
-      const node = (nodes[i] = this.node(key, s.process.serviceName, s.operationName, false, ''));
+      const node = nodeStats[(nodeOf[i] = this.nodeNumber(this.nodeKey(service[i], operation[i]), service[i], operation[i], false, ''))];
       node.spans++;
       if (facts[i].error) node.errorSpans++;
     }
     // The server half of a shared id is paired with its client half below; its own reference
     // (to the client's parent) would count the same call twice.
     const pairs: [number, number][] = [];
-    if (shared) {
-      for (const entry of byId.values()) {
-        if (typeof entry === 'number') continue;
+    if (sharedIds.size > 0) {
+      const lists = [...sharedIds.values()].sort((a, b) => a[0] - b[0]);
+      for (const entry of lists) {
         const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
         const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
-        if (client === undefined || server === undefined || spans[client].process.serviceName === spans[server].process.serviceName) continue;
+        if (client === undefined || server === undefined || service[client] === service[server]) continue;
         flags[server] |= SHARED_SERVER_HALF;
         pairs.push([client, server]);
       }
     }
     for (let i = 0; i < n; i++) {
       if (flags[i] & (SKIP | SHARED_SERVER_HALF)) continue;
-      const s = spans[i];
-      const refs = s.references;
-      if (refs.length === 0) continue;
-      const service = s.process.serviceName;
-      const end = s.startTime + s.duration;
+      const r0 = refStart[i];
+      const r1 = refStart[i + 1];
+      if (r0 === r1) continue;
+      const svc = service[i];
+      const end = start[i] + duration[i];
       let first = true;
-      for (let r = 0; r < refs.length; r++) {
-        const ref = refs[r];
-        if (ref.traceId !== s.traceId) {
+      for (let r = r0; r < r1; r++) {
+        const target = refTarget[r];
+        if (target === REF_OTHER_TRACE) {
           this.totals.crossTraceReferences++;
           continue;
         }
-        const p = resolveParent(byId.get(ref.spanId), i, facts);
+        const p = target < 0 ? undefined : resolveParent(sharedIds.get(target) ?? firstById[target], i, facts);
         if (p === undefined) {
           if (first) this.totals.orphanSpans++;
           first = false;
           continue;
         }
-        const parent = spans[p];
         flags[p] |= HAS_CHILD;
-        if (parent.process.serviceName === service) {
+        if (service[p] === svc) {
           if (first) flags[i] |= NOT_ENTRY;
           first = false;
           continue;
@@ -249,42 +253,46 @@ export class DependencyGraphBuilder {
         flags[p] |= HAS_REMOTE_CHILD;
         const pf = facts[p];
         const cf = facts[i];
-        const callerHalf = CALLER_KINDS.has(pf.kind);
-        const calleeHalf = CALLEE_KINDS.has(cf.kind);
-        const evidence: EdgeEvidence = callerHalf ? (calleeHalf ? 'client+server' : 'client-only') : calleeHalf ? 'server-only' : 'reference';
-        const isAsync = ref.refType === 'FOLLOWS_FROM' || (pf.kind === 'producer' && cf.kind === 'consumer');
-        const edge = this.edge(keys[p], keys[i], '');
-        this.countCall(edge, evidence, isAsync, cf.error || (callerHalf && pf.error), s.duration, callerHalf ? parent.duration : undefined);
-        if (s.startTime < parent.startTime || end > parent.startTime + parent.duration) edge.skewed++;
+        const callerHalf = pf.kind === 'client' || pf.kind === 'producer';
+        const calleeHalf = cf.kind === 'server' || cf.kind === 'consumer';
+        const edge = this.edgeBetween(nodeOf[p], nodeOf[i], '');
+        if (callerHalf) {
+          if (calleeHalf) edge.evidence['client+server']++;
+          else edge.evidence['client-only']++;
+        } else if (calleeHalf) edge.evidence['server-only']++;
+        else edge.evidence.reference++;
+        const isAsync = refFollowsFrom[r] === 1 || (pf.kind === 'producer' && cf.kind === 'consumer');
+        this.countCall(edge, isAsync, cf.error || (callerHalf && pf.error), duration[i], callerHalf ? duration[p] : -1);
+        if (start[i] < start[p] || end > start[p] + duration[p]) edge.skewed++;
       }
     }
     // Shared span ids: a client and a server half of one RPC under one id.
     for (const [client, server] of pairs) {
-      const c = spans[client];
-      const sv = spans[server];
       flags[client] |= HAS_REMOTE_CHILD;
-      const edge = this.edge(keys[client], keys[server], '');
-      this.countCall(edge, 'shared-span', facts[client].kind === 'producer', facts[server].error || facts[client].error, sv.duration, c.duration);
+      const edge = this.edgeBetween(nodeOf[client], nodeOf[server], '');
+      edge.evidence['shared-span']++;
+      this.countCall(edge, facts[client].kind === 'producer', facts[server].error || facts[client].error, duration[server], duration[client]);
     }
     for (let i = 0; i < n; i++) {
       const fl = flags[i];
       if (fl & SKIP) continue;
-      const s = spans[i];
       const f = facts[i];
       if (!(fl & NOT_ENTRY) && !(f.kind === 'client' || f.kind === 'producer')) {
-        const node = nodes[i];
+        const node = nodeStats[nodeOf[i]];
         node.calls++;
         if (f.error) node.errors++;
-        node.duration?.add(s.duration);
+        node.duration?.add(duration[i]);
       }
-      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === s.process.serviceName) continue;
+      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === service[i]) continue;
       if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
-      const peer = this.node(f.peer, f.peer, undefined, true, f.peerType);
+      const peerNumber = this.nodeNumber(f.peer, f.peer, undefined, true, f.peerType);
+      const peer = nodeStats[peerNumber];
       peer.calls++;
       if (f.error) peer.errors++;
-      peer.duration?.add(s.duration);
-      const edge = this.edge(keys[i], f.peer, f.peerType);
-      this.countCall(edge, 'peer-tag', f.kind === 'producer', f.error, undefined, s.duration);
+      peer.duration?.add(duration[i]);
+      const edge = this.edgeBetween(nodeOf[i], peerNumber, f.peerType);
+      edge.evidence['peer-tag']++;
+      this.countCall(edge, f.kind === 'producer', f.error, -1, duration[i]);
     }
   }
 
@@ -307,15 +315,17 @@ export class DependencyGraphBuilder {
     return this.options.level === 'operation' && operation !== undefined ? `${service}::${operation}` : service;
   }
 
-  private node(key: string, service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): NodeStats {
-    const known = this.nodeCache.get(key);
-    if (known) {
+  /** The number of the node `key`, created (or turned from virtual into a service) as needed. */
+  private nodeNumber(key: string, service: string, operation: string | undefined, virtual: boolean, connectionType: ConnectionType): number {
+    const number = this.nodeNumbers.get(key);
+    if (number !== undefined) {
+      const known = this.nodeStats[number];
       if (!virtual && known.virtual) {
         known.virtual = false;
         known.connectionType = '';
         if (this.options.level === 'operation' && operation !== undefined) known.operation = operation;
       }
-      return known;
+      return number;
     }
     const attrs: NodeStats = {
       service,
@@ -329,16 +339,18 @@ export class DependencyGraphBuilder {
     };
     if (!virtual && this.options.level === 'operation' && operation !== undefined) attrs.operation = operation;
     this.graph.addNode(key, attrs);
-    this.nodeCache.set(key, attrs);
-    return attrs;
+    this.nodeNumbers.set(key, this.nodeKeys.length);
+    this.nodeKeys.push(key);
+    this.nodeStats.push(attrs);
+    this.edgesFrom.push(new Map());
+    return this.nodeKeys.length - 1;
   }
 
-  private edge(source: string, target: string, connectionType: ConnectionType): EdgeStats {
-    let out = this.edgeCache.get(source);
-    if (!out) this.edgeCache.set(source, (out = new Map()));
+  /** The edge between two node numbers, created as needed. */
+  private edgeBetween(source: number, target: number, connectionType: ConnectionType): EdgeStats {
+    const out = this.edgesFrom[source];
     const known = out.get(target);
     if (known) return known;
-    if (!this.nodeCache.has(target)) this.node(target, target, undefined, true, connectionType);
     const attrs: EdgeStats = {
       calls: 0,
       errors: 0,
@@ -349,18 +361,20 @@ export class DependencyGraphBuilder {
       latency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
       clientLatency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
     };
-    this.graph.addDirectedEdgeWithKey(`${source}\u0000${target}`, source, target, attrs);
+    const sourceKey = this.nodeKeys[source];
+    const targetKey = this.nodeKeys[target];
+    this.graph.addDirectedEdgeWithKey(`${sourceKey}\u0000${targetKey}`, sourceKey, targetKey, attrs);
     out.set(target, attrs);
     return attrs;
   }
 
-  private countCall(edge: EdgeStats, evidence: EdgeEvidence, isAsync: boolean, failed: boolean, calleeUs: number | undefined, callerUs: number | undefined): void {
+  /** One call on `edge` (its evidence counted by the caller); durations µs, −1 when unknown. */
+  private countCall(edge: EdgeStats, isAsync: boolean, failed: boolean, calleeUs: number, callerUs: number): void {
     edge.calls++;
-    edge.evidence[evidence]++;
     if (isAsync) edge.async++;
     if (failed) edge.errors++;
-    if (calleeUs !== undefined) edge.latency?.add(calleeUs);
-    if (callerUs !== undefined) edge.clientLatency?.add(callerUs);
+    if (calleeUs >= 0) edge.latency?.add(calleeUs);
+    if (callerUs >= 0) edge.clientLatency?.add(callerUs);
   }
 }
 
@@ -405,108 +419,6 @@ export function dependencyGraphFromLinks(links: readonly DependencyLink[]): Depe
     g.getNodeAttributes(l.child).calls += Number(l.callCount);
   }
   return builder;
-}
-
-function readFacts(span: Span): SpanFacts {
-  let kind = '';
-  let error = false;
-  let peerService: string | undefined;
-  let serverAddress: string | undefined;
-  let netPeerName: string | undefined;
-  let peerHostname: string | undefined;
-  let networkPeerAddress: string | undefined;
-  let networkPeerPort: string | undefined;
-  let dbName: string | undefined;
-  let dbSystem: string | undefined;
-  let messagingSystem: string | undefined;
-  for (const t of span.tags) {
-    const key = t.key;
-    switch (key) {
-      case 'span.kind':
-        if (t.type === 'string') kind = t.value.toLowerCase();
-        break;
-      case 'error':
-        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
-        break;
-      case 'otel.status_code':
-        if (t.type === 'string' && t.value.toUpperCase() === 'ERROR') error = true;
-        break;
-      case 'http.status_code':
-      case 'http.response.status_code': {
-        const code = t.type === 'int64' ? Number(t.value) : t.type === 'string' || t.type === 'float64' ? Number(t.value) : 0;
-        if (code >= 500) error = true;
-        break;
-      }
-      case 'peer.service':
-        peerService = str(t);
-        break;
-      case 'server.address':
-        serverAddress = str(t);
-        break;
-      case 'net.peer.name':
-        netPeerName = str(t);
-        break;
-      case 'peer.hostname':
-        peerHostname = str(t);
-        break;
-      case 'network.peer.address':
-      case 'net.sock.peer.addr':
-        networkPeerAddress = str(t);
-        break;
-      case 'network.peer.port':
-        networkPeerPort = str(t);
-        break;
-      case 'db.name':
-      case 'db.namespace':
-      case 'db.instance':
-        dbName = str(t);
-        break;
-      case 'db.system':
-      case 'db.type':
-        dbSystem = str(t);
-        break;
-      case 'messaging.system':
-        messagingSystem = str(t);
-        break;
-    }
-  }
-  let peer: string | undefined;
-  let peerType: ConnectionType = '';
-  const isDb = dbName !== undefined || dbSystem !== undefined;
-  if (peerService) {
-    peer = peerService;
-    peerType = isDb ? 'database' : messagingSystem ? 'messaging' : 'virtual';
-  } else if (isDb) {
-    const addr = networkPeerAddress && (networkPeerPort ? `${networkPeerAddress}:${networkPeerPort}` : networkPeerAddress);
-    peer = serverAddress || netPeerName || addr || dbName || dbSystem;
-    peerType = 'database';
-  } else if (messagingSystem) {
-    peer = messagingSystem;
-    peerType = 'messaging';
-  } else if (serverAddress || netPeerName || peerHostname) {
-    peer = serverAddress || netPeerName || peerHostname;
-    peerType = 'virtual';
-  }
-  if (!peer && peerService === undefined) return plainFacts(kind, error);
-  return { kind, error, peer: peer || undefined, peerType, peerServiceTagged: peerService !== undefined };
-}
-
-/** Shared, immutable facts for spans without peer tags (most spans): no allocation per span. */
-const PLAIN_FACTS = new Map<string, [SpanFacts, SpanFacts]>();
-for (const kind of ['', 'client', 'server', 'producer', 'consumer', 'internal']) {
-  PLAIN_FACTS.set(kind, [false, true].map((error) => Object.freeze({ kind, error, peer: undefined, peerType: '' as ConnectionType, peerServiceTagged: false })) as [SpanFacts, SpanFacts]);
-}
-
-function plainFacts(kind: string, error: boolean): SpanFacts {
-  const pair = PLAIN_FACTS.get(kind);
-  return pair ? pair[error ? 1 : 0] : { kind, error, peer: undefined, peerType: '', peerServiceTagged: false };
-}
-
-function str(t: Span['tags'][number]): string | undefined {
-  if (t.type === 'string') return t.value;
-  if (t.type === 'int64') return t.value.toString();
-  if (t.type === 'float64' || t.type === 'bool') return String(t.value);
-  return undefined;
 }
 
 function compareStrings(a: string, b: string): number {

@@ -12,12 +12,18 @@
  */
 import type { DependencyLink, Trace } from '../model/index.js';
 import { DependencyGraphBuilder } from './dependency-graph.js';
+import type { DependencySpans } from './dependency-spans.js';
 
 export class DependencyLinkCounter {
   private readonly builder = new DependencyGraphBuilder({ virtualNodes: false, latency: false });
 
   addTrace(trace: Trace): void {
     this.builder.addTrace(trace);
+  }
+
+  /** Adds one trace given as its dependency facts. */
+  addSpans(spans: DependencySpans): void {
+    this.builder.addSpans(spans);
   }
 
   /** Links sorted by parent then child. */

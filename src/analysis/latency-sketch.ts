@@ -24,6 +24,9 @@ export interface LatencySketchOptions {
   minValue?: number;
 }
 
+/** Values buffered by `add` before they are counted. */
+const PENDING_VALUES = 64;
+
 export class LatencySketch {
   readonly relativeAccuracy: number;
   readonly minValue: number;
@@ -37,6 +40,12 @@ export class LatencySketch {
   private sum = 0;
   private minSeen = Infinity;
   private maxSeen = -Infinity;
+  /**
+   * Values added with weight 1 and not yet counted: applied in order, in bulk, before anything
+   * reads the sketch — the same result as counting each at once, with the buckets hot in cache.
+   */
+  private pending: Float64Array | null = null;
+  private pendingCount = 0;
 
   constructor(options: LatencySketchOptions = {}) {
     const alpha = options.relativeAccuracy ?? LATENCY_SKETCH_DEFAULTS.relativeAccuracy;
@@ -49,26 +58,50 @@ export class LatencySketch {
 
   /** Number of values added. */
   get count(): number {
+    this.settle();
     return this.total;
   }
 
   /** Exact mean of the values added (NaN when empty). */
   get mean(): number {
+    this.settle();
     return this.total === 0 ? Number.NaN : this.sum / this.total;
   }
 
   /** Exact smallest / largest value added (NaN when empty). */
   get min(): number {
+    this.settle();
     return this.total === 0 ? Number.NaN : this.minSeen;
   }
 
   get max(): number {
+    this.settle();
     return this.total === 0 ? Number.NaN : this.maxSeen;
   }
 
   /** Adds `value` (µs) `weight` times. Negative or non-finite values are rejected. */
   add(value: number, weight = 1): void {
     if (!(value >= 0) || !Number.isFinite(value)) throw new AnalysisInputError(`analysis/latency-sketch: value must be a finite number ≥ 0, got ${value}`);
+    if (weight === 1) {
+      if (this.pending === null) this.pending = new Float64Array(PENDING_VALUES);
+      else if (this.pendingCount === PENDING_VALUES) this.settle();
+      this.pending[this.pendingCount++] = value;
+      return;
+    }
+    this.settle();
+    this.count1(value, weight);
+  }
+
+  /** Counts the pending values. */
+  private settle(): void {
+    const n = this.pendingCount;
+    if (n === 0) return;
+    this.pendingCount = 0;
+    const pending = this.pending!;
+    for (let i = 0; i < n; i++) this.count1(pending[i], 1);
+  }
+
+  private count1(value: number, weight: number): void {
     this.total += weight;
     this.sum += value * weight;
     if (value < this.minSeen) this.minSeen = value;
@@ -89,6 +122,8 @@ export class LatencySketch {
 
   /** Adds every value of `other` into this sketch; both must share α and minValue. */
   merge(other: LatencySketch): void {
+    this.settle();
+    other.settle();
     if (other.relativeAccuracy !== this.relativeAccuracy || other.minValue !== this.minValue) {
       throw new AnalysisInputError('analysis/latency-sketch: cannot merge sketches with different accuracy');
     }
@@ -109,6 +144,7 @@ export class LatencySketch {
    */
   quantile(q: number): number {
     if (!(q >= 0 && q <= 1)) throw new AnalysisInputError(`analysis/latency-sketch: quantile must be in [0, 1], got ${q}`);
+    this.settle();
     if (this.total === 0) return Number.NaN;
     const rank = Math.floor(q * (this.total - 1));
     if (rank < this.zeroCount) return this.minSeen < this.minValue ? this.minSeen : 0;

@@ -1,7 +1,7 @@
 /**
- * runDeps: the `deps` service function. Reads traces in a window through SpanReader.findTraces
- * (one trace at a time into the graph builder, so memory grows with services and edges), or a
- * Jaeger links file, then answers the optional question (neighbourhood, paths, diff) and returns
+ * runDeps: the `deps` service function. Reads the dependency facts of the traces in a window
+ * (SpanReader.forEachDependencySpans, or derived from findTraces; one trace at a time into the graph
+ * builder, so memory grows with services and edges), or a Jaeger links file, then answers the optional question (neighbourhood, paths, diff) and returns
  * a DependencyReport. No printing; the command renders.
  */
 import { readFile } from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { diffDependencyReports } from '../analysis/dependency-diff.js';
 import { findCycles } from '../analysis/graph-cycles.js';
 import { neighbourhood } from '../analysis/graph-neighbourhood.js';
 import { simplePaths } from '../analysis/graph-paths.js';
+import { forEachDependencySpans } from '../storage/dependency-spans-source.js';
 import type { Store } from '../storage/types.js';
 import type { TimeWindow } from './shared-options.js';
 import { isoFromUs } from './shared-options.js';
@@ -113,11 +114,11 @@ async function buildFrom(source: DepsSource, level: GraphLevel, services: DepsSe
     const builder = new Builder({ level });
     const w = source.window;
     let spans = 0;
-    for await (const trace of store.findTraces({ startTimeMin: w.start, startTimeMax: w.end })) {
-      builder.addTrace(trace);
-      spans += trace.spans.length;
+    await forEachDependencySpans(store, { startTimeMin: w.start, startTimeMax: w.end }, (trace) => {
+      builder.addSpans(trace);
+      spans += trace.length;
       services.progress?.(builder.totals.traces, spans);
-    }
+    });
     if (builder.totals.traces === 0) {
       throw new AnalysisInputError(`no traces in ${baseline ? 'the baseline window' : 'the window'} ${isoFromUs(w.start)} .. ${isoFromUs(w.end)} in ${redactUri(source.uri)}`);
     }

@@ -8,6 +8,7 @@ import type {
   Trace,
   TraceQuery,
 } from '../model/index.js';
+import type { DependencySpans } from '../analysis/dependency-spans.js';
 
 /**
  * The storage contract, in Jaeger's vocabulary (spanstore.Reader/Writer, dependencystore.Reader).
@@ -41,6 +42,13 @@ export interface SpanReader {
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
+  /**
+   * Optional: calls `visit` with the dependency facts (analysis/dependency-spans.ts) of every trace
+   * findTraces yields for the same time window, for stores that keep them beside the spans; readers
+   * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs
+   * synchronously, once per trace, and must not keep its argument (it is reused).
+   */
+  forEachDependencySpans?(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void>;
 }
 
 export interface DependencyReader {

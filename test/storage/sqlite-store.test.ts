@@ -344,7 +344,7 @@ describe('sqlite store', () => {
     await store.writeSpans([span(tid(2), sid(1))]);
     await store.close();
     const db = new Database(file);
-    db.exec('DROP TABLE index_state; ALTER TABLE chunks DROP COLUMN shared');
+    db.exec('DROP TABLE dependency_summaries; DROP INDEX chunks_shared; DROP TABLE index_state; ALTER TABLE chunks DROP COLUMN shared');
     db.pragma('user_version = 1');
     db.close();
 

@@ -48,8 +48,21 @@ export interface ArchiveRow {
   body: string;
 }
 
+/** The dependency summary (dependency-summary.ts) of chunks[first … first + count − 1] of a request. */
+export interface SummaryRow {
+  tenant: number;
+  first: number;
+  count: number;
+  /** Earliest and latest span start of the chunks, µs. */
+  startMin: number;
+  startMax: number;
+  summary: Uint8Array;
+}
+
 export interface ChunkWriteRequest {
   chunks: ChunkRow[];
+  /** Chunk offsets in a summary count from its first chunk's row id: their ids must be consecutive. */
+  summaries: SummaryRow[];
   archive: ArchiveRow[];
   /** [tenant, service, operation, span kind] not yet in `operations`. */
   operations: [number, string, string, string][];
@@ -78,6 +91,9 @@ export class ChunkWrites {
       traceHasChunk: db.prepare<[Buffer, number], number>('SELECT id FROM chunks WHERE trace_id = ? AND tenant = ? LIMIT 1').pluck(),
       markShared: db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
       insertArchive: db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
+      insertSummary: db.prepare<[number, number, number, number, number, Buffer]>(
+        'INSERT INTO dependency_summaries (first_chunk, last_chunk, tenant, start_min, start_max, summary) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       insertOperation: db.prepare<[number, string, string, string]>('INSERT OR IGNORE INTO operations (tenant, service, name, kind) VALUES (?, ?, ?, ?)'),
       insertPosting: db.prepare<[number, number, number, number, Buffer]>('INSERT INTO postings (hash, start_min, start_max, n, entries) VALUES (?, ?, ?, ?, ?)'),
       indexState: db.prepare<[], { indexed_upto: number; generation: number }>('SELECT indexed_upto, generation FROM index_state WHERE id = 0'),
@@ -98,6 +114,12 @@ export class ChunkWrites {
           const shared = this.stmt.traceHasChunk.get(traceKey, c.tenant) !== undefined;
           if (shared) this.stmt.markShared.run(traceKey, c.tenant);
           ids[i] = Number(this.stmt.insertChunk.run(c.tenant, traceKey, c.startMin, c.startMax, c.spanCount, c.body, shared ? 1 : 0).lastInsertRowid);
+        }
+        for (const r of request.summaries) {
+          const first = ids[r.first];
+          const last = ids[r.first + r.count - 1];
+          if (last - first !== r.count - 1) throw new Error(`chunk ids ${first}…${last} of one batch are not consecutive`);
+          this.stmt.insertSummary.run(first, last, r.tenant, r.startMin, r.startMax, Buffer.from(r.summary.buffer, r.summary.byteOffset, r.summary.byteLength));
         }
         for (const [tenant, service, name, kind] of request.operations) this.stmt.insertOperation.run(tenant, service, name, kind);
         return ids;
@@ -125,7 +147,7 @@ export class ChunkWrites {
   purge(): void {
     this.db
       .transaction(() => {
-        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks']) this.db.prepare(`DELETE FROM ${table}`).run();
+        for (const table of ['chunks', 'postings', 'operations', 'archive_chunks', 'dependency_summaries']) this.db.prepare(`DELETE FROM ${table}`).run();
         this.db.prepare('DELETE FROM tenants WHERE id <> 0').run();
         this.db.prepare('UPDATE index_state SET indexed_upto = 0, generation = generation + 1 WHERE id = 0').run();
       })

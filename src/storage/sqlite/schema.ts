@@ -18,6 +18,9 @@
  * - index_state(indexed_upto, generation) — one row (v3): chunks with id ≤ indexed_upto are in
  *   `postings`; newer chunks wait in memory (pending-postings.ts) and are indexed in large groups.
  *   `generation` counts purges, so other connections drop what they hold in memory.
+ * - dependency_summaries(first_chunk, last_chunk, tenant, start_min, start_max, summary) — per write
+ *   batch (v4): chunks first_chunk … last_chunk (row ids), their span start range, and their
+ *   dependency facts (dependency-summary.ts).
  */
 import type Database from 'better-sqlite3';
 
@@ -79,6 +82,22 @@ const MIGRATIONS: readonly string[] = [
     generation   INTEGER NOT NULL
   );
   INSERT INTO index_state (id, indexed_upto, generation) VALUES (0, (SELECT coalesce(max(id), 0) FROM chunks), 0);
+  `,
+  // v4: per write batch, the dependency facts of its chunks (dependency-summary.ts), so dependency
+  // analysis reads a few bytes per span in time order instead of decoding bodies; chunks written
+  // before v4 have none (readers decode their bodies). A partial index finds the shared chunks of
+  // a batch without reading chunk rows.
+  `
+  CREATE TABLE dependency_summaries (
+    first_chunk INTEGER PRIMARY KEY,
+    last_chunk  INTEGER NOT NULL,
+    tenant      INTEGER NOT NULL,
+    start_min   INTEGER NOT NULL,
+    start_max   INTEGER NOT NULL,
+    summary     BLOB NOT NULL
+  );
+  CREATE INDEX dependency_summaries_by_time ON dependency_summaries (tenant, start_max);
+  CREATE INDEX chunks_shared ON chunks (id) WHERE shared = 1;
   `,
 ];
 

@@ -47,6 +47,8 @@ import {
   validateSpan,
 } from '../../model/index.js';
 import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
+import type { DependencySpans } from '../../analysis/dependency-spans.js';
+import { DependencySpansBuffer } from '../../analysis/dependency-spans.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
@@ -54,6 +56,8 @@ import type { ChunkWriteRequest } from './chunk-writes.js';
 import { configureWriter } from './chunk-writes.js';
 import type { ChunkWriter } from './chunk-writer.js';
 import { inlineChunkWriter, startWorkerChunkWriter } from './chunk-writer.js';
+import type { SummaryChunk } from './dependency-summary.js';
+import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
 import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
 import { CommitKeys, ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
@@ -64,6 +68,8 @@ export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
 const MAX_CHUNK_SPANS = 512;
 /** Rows read per page while walking postings or chunks. */
 const PAGE_ROWS = 64;
+/** Batch summaries read per page by the dependency scan. */
+const SUMMARY_PAGE_ROWS = 16;
 /** Chunk rows (bodies included) read per page by the time-window scan. */
 const WINDOW_PAGE_ROWS = 256;
 /**
@@ -154,6 +160,12 @@ interface PendingWrite {
   reject: (error: unknown) => void;
 }
 
+/** A trace in several chunks met by a window scan: its first chunk in the window, and how many of its chunks the scan has yet to meet. */
+interface OpenTrace {
+  first: number | undefined;
+  left: number;
+}
+
 interface Candidate {
   chunk: number;
   /** Earliest span start (µs) of the chunk, the trace's start as far as the chunk knows: "newest" order. */
@@ -202,6 +214,9 @@ class SqliteDatabase {
       unindexedIds: db.prepare<[number, number], number>('SELECT id FROM chunks WHERE id > ? AND id <= ?').pluck(),
       chunkToIndex: db.prepare<[number], { tenant: number; trace_id: Buffer; body: string }>('SELECT tenant, trace_id, body FROM chunks WHERE id = ?'),
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      traceChunkRanges: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number }>(
+        'SELECT id, start_min, start_max FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
+      ),
       traceChunks: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number; body: string }>(
         'SELECT id, start_min, start_max, body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id',
       ),
@@ -222,9 +237,16 @@ class SqliteDatabase {
          WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND start_max <= ? AND (start_max < ? OR id < ?)
          ORDER BY start_max DESC, id DESC LIMIT ?`,
       ),
-      windowPage: db.prepare<[number, number, number, number, number, number], { id: number; trace_id: Buffer; start_min: number; start_max: number; shared: number; body: string }>(
+      summaryPage: db.prepare<[number, number, number, number, number, number], { first_chunk: number; last_chunk: number; start_max: number; summary: Buffer }>(
+        `SELECT first_chunk, last_chunk, start_max, summary FROM dependency_summaries
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR first_chunk > ?)
+         ORDER BY start_max, first_chunk LIMIT ?`,
+      ),
+      firstSummarized: db.prepare<[], number | null>('SELECT min(first_chunk) FROM dependency_summaries').pluck(),
+      sharedChunks: db.prepare<[number, number], number>('SELECT id FROM chunks INDEXED BY chunks_shared WHERE shared = 1 AND id >= ? AND id <= ?').pluck(),
+      windowPage: db.prepare<[number, number, number, number, number, number, number], { id: number; trace_id: Buffer; start_min: number; start_max: number; shared: number; body: string }>(
         `SELECT id, trace_id, start_min, start_max, shared, body FROM chunks
-         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR id > ?)
+         WHERE tenant = ? AND start_max >= ? AND start_min <= ? AND (start_max > ? OR id > ?) AND id < ?
          ORDER BY start_max, id LIMIT ?`,
       ),
     };
@@ -325,7 +347,7 @@ class SqliteDatabase {
 
   private async commit(group: readonly PendingWrite[]): Promise<void> {
     const keys = new CommitKeys();
-    const request: ChunkWriteRequest = { chunks: [], archive: [], operations: [] };
+    const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
     try {
       for (const w of group) {
         const tenant = this.use(() => this.tenantId(w.tenantName, true)!);
@@ -350,10 +372,22 @@ class SqliteDatabase {
   private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, keys: CommitKeys): void {
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
+    const summarized: SummaryChunk[] = [];
+    const first = request.chunks.length;
+    let batchMin = MAX_TIME;
+    let batchMax = MIN_TIME;
     for (const group of chunksOf(spans)) {
       const { startMin, startMax } = noteChunkKeys(tenant, group, keys);
       for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
       request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
+      summarized.push({ offset: summarized.length, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
+      if (startMin < batchMin) batchMin = startMin;
+      if (startMax > batchMax) batchMax = startMax;
+    }
+    if (summarized.length > 0) {
+      // A copy: the encoder returns a view of its scratch buffer.
+      const summary = new Uint8Array(encodeDependencySummary(summarized));
+      request.summaries.push({ tenant, first, count: summarized.length, startMin: batchMin, startMax: batchMax, summary });
     }
     for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
     this.inFlightChunks = true;
@@ -535,22 +569,23 @@ class SqliteDatabase {
 
   /**
    * Every trace with a span starting in [tMin, tMax], in storage order (by the latest span start
-   * of the chunk that leads to it), each once and whole. A single-chunk trace comes straight from
+   * of the chunk that leads to it), each once and whole; only traces led to by chunks below `idBelow`. A single-chunk trace comes straight from
    * the page; a trace in several chunks is read whole at the first (lowest id) of its chunks the
    * scan visits, and skipped at the others, so no set of seen ids is kept.
    */
-  private *tracesInWindow(tenant: number, tMin: number, tMax: number): Generator<Span[]> {
+  private *tracesInWindow(tenant: number, tMin: number, tMax: number, idBelow = Number.MAX_SAFE_INTEGER): Generator<Span[]> {
     let lastMax = MIN_TIME;
     let lastId = 0;
+    const open = new Map<string, OpenTrace>();
     for (;;) {
-      const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, WINDOW_PAGE_ROWS));
+      const rows = this.use(() => this.stmt.windowPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, idBelow, WINDOW_PAGE_ROWS));
       for (const r of rows) {
         const traceId = r.trace_id.toString('hex');
         if (r.shared === 0) {
           const spans = decodeChunk(traceId, r.body);
           if ((r.start_min >= tMin && r.start_max <= tMax) || anyStartIn(spans, tMin, tMax)) yield spans;
         } else {
-          const spans = this.use(() => this.sharedTraceAt(tenant, r.trace_id, traceId, r.id, tMin, tMax));
+          const spans = this.use(() => this.sharedTraceAt(tenant, r.trace_id, traceId, r.id, tMin, tMax, open));
           if (spans) yield spans;
         }
       }
@@ -560,11 +595,76 @@ class SqliteDatabase {
     }
   }
 
-  /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
-  private sharedTraceAt(tenant: number, traceKey: Buffer, traceId: string, at: number, tMin: number, tMax: number): Span[] | undefined {
+  /**
+   * The dependency facts of every trace tracesInWindow yields, each once: single-chunk traces from
+   * the batch summaries in time order (no span decoded), shared traces decoded whole at the same
+   * chunk tracesInWindow reads them at, and chunks written before schema v3 (ids below the first
+   * summarized chunk) by tracesInWindow itself. Yields `into`, refilled at each step.
+   */
+  *dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer): Generator<DependencySpansBuffer> {
+    const tenant = this.use(() => this.tenantId(tenantName, false));
+    if (tenant === undefined || tMin > tMax) return;
+    const firstSummarized = this.use(() => this.stmt.firstSummarized.get()) ?? Number.MAX_SAFE_INTEGER;
+    let lastMax = MIN_TIME;
+    let lastId = 0;
+    const open = new Map<string, OpenTrace>();
+    for (;;) {
+      const rows = this.use(() => this.stmt.summaryPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, SUMMARY_PAGE_ROWS));
+      for (const row of rows) {
+        const shared = this.use(() => this.stmt.sharedChunks.all(row.first_chunk, row.last_chunk));
+        const summary = new DependencySummaryReader(row.summary, row.first_chunk);
+        while (summary.next()) {
+          if (summary.startMax < tMin || summary.startMin > tMax) continue;
+          if (shared.length > 0 && shared.includes(summary.chunkId)) {
+            const traceKey = Buffer.from(summary.traceKey());
+            const spans = this.use(() => this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open));
+            if (spans) yield into.fromTrace({ spans });
+            continue;
+          }
+          summary.read(into);
+          if ((summary.startMin >= tMin && summary.startMax <= tMax) || anyIn(into.start, into.length, tMin, tMax)) yield into;
+        }
+      }
+      if (rows.length < SUMMARY_PAGE_ROWS) break;
+      lastMax = rows[rows.length - 1].start_max;
+      lastId = rows[rows.length - 1].first_chunk;
+    }
+    if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
+  }
+
+  /**
+   * The whole trace at the first of its chunks the summary scan meets, when a span starts in the
+   * window; undefined at the others, and when its lowest-id chunk in the window is below
+   * `firstSummarized` (the pre-v3 pass yields it). One query per trace.
+   */
+  private sharedTraceOnce(tenant: number, traceKey: Buffer, tMin: number, tMax: number, firstSummarized: number, open: Map<string, OpenTrace>): Span[] | undefined {
+    const traceId = traceKey.toString('hex');
+    const known = open.get(traceId);
+    if (known) {
+      if (--known.left <= 0) open.delete(traceId);
+      return undefined;
+    }
     const rows = this.stmt.traceChunks.all(traceKey, tenant);
-    const first = rows.find((c) => c.start_max >= tMin && c.start_min <= tMax);
-    if (first?.id !== at) return undefined;
+    const inWindow = rows.filter((c) => c.start_max >= tMin && c.start_min <= tMax);
+    if (inWindow.length > 1) open.set(traceId, { first: inWindow[0].id, left: inWindow.length - 1 });
+    if (inWindow.length === 0 || inWindow[0].id < firstSummarized) return undefined;
+    const spans = rows.flatMap((c) => decodeChunk(traceId, c.body));
+    return anyStartIn(spans, tMin, tMax) ? spans : undefined;
+  }
+
+  /** The whole trace when chunk `at` is the lowest-id chunk of the trace overlapping the window and a span starts in it. */
+  private sharedTraceAt(tenant: number, traceKey: Buffer, traceId: string, at: number, tMin: number, tMax: number, open: Map<string, OpenTrace>): Span[] | undefined {
+    // The trace's chunk list is read once, at the first of its chunks the scan meets, and kept
+    // until the scan has met all of them; bodies are read only at the chunk that yields the trace.
+    let known = open.get(traceId);
+    if (!known) {
+      const overlapping = this.stmt.traceChunkRanges.all(traceKey, tenant).filter((c) => c.start_max >= tMin && c.start_min <= tMax);
+      known = { first: overlapping[0]?.id, left: overlapping.length };
+      open.set(traceId, known);
+    }
+    if (--known.left <= 0) open.delete(traceId);
+    if (known.first !== at) return undefined;
+    const rows = this.stmt.traceChunks.all(traceKey, tenant);
     const spans = rows.flatMap((c) => decodeChunk(traceId, c.body));
     return anyStartIn(spans, tMin, tMax) ? spans : undefined;
   }
@@ -763,11 +863,14 @@ class SqliteTenant implements TraceStore {
     return out;
   }
 
+  async forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    checkQuery(window);
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) visit(spans);
+  }
+
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
     const counter = new DependencyLinkCounter();
-    for (const spans of this.database.matchingTraces(this.tenant, { startTimeMin: endTime - lookback, startTimeMax: endTime })) {
-      counter.addTrace({ spans });
-    }
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, endTime - lookback, endTime, new DependencySpansBuffer())) counter.addSpans(spans);
     return counter.links();
   }
 }
@@ -810,6 +913,11 @@ function checkQuery(q: TraceQuery): void {
 /** True when the query restricts nothing but the start time window. */
 function isTimeWindowOnly(q: TraceQuery): boolean {
   return !q.serviceName && !q.operationName && !q.durationMin && !q.durationMax && (q.tags === undefined || Object.keys(q.tags).length === 0);
+}
+
+function anyIn(starts: Float64Array, n: number, tMin: number, tMax: number): boolean {
+  for (let i = 0; i < n; i++) if (starts[i] >= tMin && starts[i] <= tMax) return true;
+  return false;
 }
 
 function anyStartIn(spans: readonly Span[], tMin: number, tMax: number): boolean {

@@ -1,0 +1,224 @@
+/**
+ * Dependency spans — the facts about one trace's spans that the dependency rules
+ * (dependency-graph.ts) read, column-wise: per span its id (as a small integer), service,
+ * operation, start and duration (integer µs), its facts (kind, error, uninstrumented peer, read
+ * from the tags by `spanFacts`), and its references resolved to span ids of the same trace.
+ *
+ * Everything the rules need and nothing else, so a store can keep it beside the spans and serve
+ * dependency analysis without decoding whole spans (storage/sqlite/dependency-summary.ts);
+ * `DependencySpansBuffer.fromTrace` derives the same thing from whole spans for every other source.
+ * Memory: one buffer, reused from trace to trace, sized by the largest trace.
+ */
+import type { Span, Trace } from '../model/index.js';
+
+export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
+
+/** Facts read from a span's tags in one pass. */
+export interface SpanFacts {
+  /** The `span.kind` tag, lower case; '' when absent. */
+  kind: string;
+  /** `error=true`, OTel status ERROR, or HTTP status ≥ 500. */
+  error: boolean;
+  /** The uninstrumented peer the span talks to (rule 3 of dependency-graph.ts), if tagged. */
+  peer: string | undefined;
+  peerType: ConnectionType;
+  peerServiceTagged: boolean;
+}
+
+/** `refTarget` of a reference to a span id no span of the trace has. */
+export const REF_ABSENT = -1;
+/** `refTarget` of a reference into another trace. */
+export const REF_OTHER_TRACE = -2;
+
+/** The dependency facts of one trace's spans; index i is the i-th span. */
+export interface DependencySpans {
+  /** Number of spans. */
+  length: number;
+  /** Span ids numbered 0 … length−1 within the trace: equal ids, equal numbers. */
+  id: Int32Array;
+  service: string[];
+  operation: string[];
+  /** Start, µs since epoch. */
+  start: Float64Array;
+  /** Duration, µs. */
+  duration: Float64Array;
+  facts: SpanFacts[];
+  /** The references of span i are refStart[i] … refStart[i + 1] − 1, in the span's order. */
+  refStart: Int32Array;
+  /** The referenced span id (an `id` number), REF_ABSENT or REF_OTHER_TRACE. */
+  refTarget: Int32Array;
+  /** 1 for FOLLOWS_FROM, 0 for CHILD_OF. */
+  refFollowsFrom: Uint8Array;
+}
+
+/** A DependencySpans whose arrays grow as needed and are reused from trace to trace. */
+export class DependencySpansBuffer implements DependencySpans {
+  length = 0;
+  id = new Int32Array(16);
+  service: string[] = [];
+  operation: string[] = [];
+  start = new Float64Array(16);
+  duration = new Float64Array(16);
+  facts: SpanFacts[] = [];
+  refStart = new Int32Array(17);
+  refTarget = new Int32Array(16);
+  refFollowsFrom = new Uint8Array(16);
+  private readonly ids = new Map<string, number>();
+
+  /** Makes room for `spans` spans and `refs` references, and sets length to `spans`. */
+  reset(spans: number, refs: number): void {
+    this.length = spans;
+    if (this.id.length < spans) {
+      const n = Math.max(spans, this.id.length * 2);
+      this.id = new Int32Array(n);
+      this.start = new Float64Array(n);
+      this.duration = new Float64Array(n);
+      this.refStart = new Int32Array(n + 1);
+    }
+    if (this.refTarget.length < refs) {
+      const n = Math.max(refs, this.refTarget.length * 2);
+      this.refTarget = new Int32Array(n);
+      this.refFollowsFrom = new Uint8Array(n);
+    }
+  }
+
+  /** The facts of a whole trace; spans keep their order. */
+  fromTrace(trace: Trace): this {
+    const spans = trace.spans;
+    const n = spans.length;
+    let refs = 0;
+    for (let i = 0; i < n; i++) refs += spans[i].references.length;
+    this.reset(n, refs);
+    const ids = this.ids;
+    ids.clear();
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      let id = ids.get(s.spanId);
+      if (id === undefined) ids.set(s.spanId, (id = ids.size));
+      this.id[i] = id;
+      this.service[i] = s.process.serviceName;
+      this.operation[i] = s.operationName;
+      this.start[i] = s.startTime;
+      this.duration[i] = s.duration;
+      this.facts[i] = spanFacts(s);
+    }
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      this.refStart[i] = r;
+      for (const ref of s.references) {
+        this.refTarget[r] = ref.traceId !== s.traceId ? REF_OTHER_TRACE : (ids.get(ref.spanId) ?? REF_ABSENT);
+        this.refFollowsFrom[r] = ref.refType === 'FOLLOWS_FROM' ? 1 : 0;
+        r++;
+      }
+    }
+    this.refStart[n] = r;
+    return this;
+  }
+}
+
+/** The facts the dependency rules read from a span's tags. */
+export function spanFacts(span: Span): SpanFacts {
+  let kind = '';
+  let error = false;
+  let peerService: string | undefined;
+  let serverAddress: string | undefined;
+  let netPeerName: string | undefined;
+  let peerHostname: string | undefined;
+  let networkPeerAddress: string | undefined;
+  let networkPeerPort: string | undefined;
+  let dbName: string | undefined;
+  let dbSystem: string | undefined;
+  let messagingSystem: string | undefined;
+  for (const t of span.tags) {
+    const key = t.key;
+    switch (key) {
+      case 'span.kind':
+        if (t.type === 'string') kind = t.value.toLowerCase();
+        break;
+      case 'error':
+        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
+        break;
+      case 'otel.status_code':
+        if (t.type === 'string' && t.value.toUpperCase() === 'ERROR') error = true;
+        break;
+      case 'http.status_code':
+      case 'http.response.status_code': {
+        const code = t.type === 'int64' ? Number(t.value) : t.type === 'string' || t.type === 'float64' ? Number(t.value) : 0;
+        if (code >= 500) error = true;
+        break;
+      }
+      case 'peer.service':
+        peerService = str(t);
+        break;
+      case 'server.address':
+        serverAddress = str(t);
+        break;
+      case 'net.peer.name':
+        netPeerName = str(t);
+        break;
+      case 'peer.hostname':
+        peerHostname = str(t);
+        break;
+      case 'network.peer.address':
+      case 'net.sock.peer.addr':
+        networkPeerAddress = str(t);
+        break;
+      case 'network.peer.port':
+        networkPeerPort = str(t);
+        break;
+      case 'db.name':
+      case 'db.namespace':
+      case 'db.instance':
+        dbName = str(t);
+        break;
+      case 'db.system':
+      case 'db.type':
+        dbSystem = str(t);
+        break;
+      case 'messaging.system':
+        messagingSystem = str(t);
+        break;
+    }
+  }
+  let peer: string | undefined;
+  let peerType: ConnectionType = '';
+  const isDb = dbName !== undefined || dbSystem !== undefined;
+  if (peerService) {
+    peer = peerService;
+    peerType = isDb ? 'database' : messagingSystem ? 'messaging' : 'virtual';
+  } else if (isDb) {
+    const addr = networkPeerAddress && (networkPeerPort ? `${networkPeerAddress}:${networkPeerPort}` : networkPeerAddress);
+    peer = serverAddress || netPeerName || addr || dbName || dbSystem;
+    peerType = 'database';
+  } else if (messagingSystem) {
+    peer = messagingSystem;
+    peerType = 'messaging';
+  } else if (serverAddress || netPeerName || peerHostname) {
+    peer = serverAddress || netPeerName || peerHostname;
+    peerType = 'virtual';
+  }
+  return makeSpanFacts(kind, error, peer || undefined, peerType, peerService !== undefined);
+}
+
+/** SpanFacts from their parts; spans without peer tags (most) share immutable objects. */
+export function makeSpanFacts(kind: string, error: boolean, peer: string | undefined, peerType: ConnectionType, peerServiceTagged: boolean): SpanFacts {
+  if (peer === undefined && !peerServiceTagged) {
+    const pair = PLAIN_FACTS.get(kind);
+    if (pair) return pair[error ? 1 : 0];
+    peerType = '';
+  }
+  return { kind, error, peer, peerType, peerServiceTagged };
+}
+
+const PLAIN_FACTS = new Map<string, [SpanFacts, SpanFacts]>();
+for (const kind of ['', 'client', 'server', 'producer', 'consumer', 'internal']) {
+  PLAIN_FACTS.set(kind, [false, true].map((error) => Object.freeze({ kind, error, peer: undefined, peerType: '' as ConnectionType, peerServiceTagged: false })) as [SpanFacts, SpanFacts]);
+}
+
+function str(t: Span['tags'][number]): string | undefined {
+  if (t.type === 'string') return t.value;
+  if (t.type === 'int64') return t.value.toString();
+  if (t.type === 'float64' || t.type === 'bool') return String(t.value);
+  return undefined;
+}
