@@ -77,11 +77,14 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
         callback(null, { search: { withoutServiceName: true, sameSpanConjunction: true, filter: null } }),
     },
     traceService: {
-      Export: unaryCall(ctx, 'otlp.Export', async (req: { resourceSpans: OtlpResourceSpans[] }, store) => {
+      // Not async: neither the request nor its spans stay referenced while the write is acknowledged.
+      Export: unaryCall(ctx, 'otlp.Export', (req: { resourceSpans: OtlpResourceSpans[] }, store) => {
         const spans = spansFromExport(req.resourceSpans);
-        if (spans.length > 0) await store.writeSpans(spans);
-        ctx.metrics.spansWritten += spans.length;
-        return { partialSuccess: null };
+        const count = spans.length;
+        return (count > 0 ? store.writeSpans(spans) : Promise.resolve()).then(() => {
+          ctx.metrics.spansWritten += count;
+          return { partialSuccess: null };
+        });
       }),
     },
   };
