@@ -96,40 +96,52 @@ export function encodeLog(log: SlsLog): Buffer {
 /** encodeLog with contents as a flat [key0, value0, key1, value1, …] list. */
 export function encodeLogColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
   if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
-  ensureScratch(16);
+  // Worst case per pair: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
+  let worst = 16;
+  for (let c = 0; c < columns.length; c += 2) worst += 18 + columns[c].length * 3 + columns[c + 1].length * 3;
+  ensureScratch(worst);
+  const buf = scratch;
   let pos = 0;
-  scratch[pos++] = 0x08;
-  pos = writeVarint(scratch, pos, time);
+  buf[pos++] = 0x08;
+  pos = writeVarint(buf, pos, time);
   for (let c = 0; c < columns.length; c += 2) {
-    const k = columns[c];
+    const kh = keyHeader(columns[c]);
     const v = columns[c + 1];
-    const kh = keyHeader(k);
-    // Worst case: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
-    ensureScratch(pos + 12 + kh.length + v.length * 3);
+    const khl = kh.length;
     const pairStart = pos + 2; // optimistic: 1-byte pair length
-    for (let i = 0; i < kh.length; i++) scratch[pairStart + i] = kh[i];
-    const valueTag = pairStart + kh.length;
-    scratch[valueTag] = 0x12;
+    for (let i = 0; i < khl; i++) buf[pairStart + i] = kh[i];
+    const valueTag = pairStart + khl;
+    buf[valueTag] = 0x12;
     const valueStart = valueTag + 2; // optimistic: 1-byte value length
-    const vl = writeUtf8(scratch, valueStart, v);
-    const vls = varintSize(vl);
-    if (vls > 1) scratch.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
-    writeVarint(scratch, valueTag + 1, vl);
-    const pairLen = kh.length + 1 + vls + vl;
-    const pls = varintSize(pairLen);
-    if (pls > 1) scratch.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
-    scratch[pos] = 0x12;
-    writeVarint(scratch, pos + 1, pairLen);
-    pos += 1 + pls + pairLen;
+    const vl = writeUtf8(buf, valueStart, v);
+    let pairLen: number;
+    if (vl < 0x80) {
+      buf[valueTag + 1] = vl;
+      pairLen = khl + 2 + vl;
+    } else {
+      const vls = varintSize(vl);
+      buf.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
+      writeVarint(buf, valueTag + 1, vl);
+      pairLen = khl + 1 + vls + vl;
+    }
+    buf[pos] = 0x12;
+    if (pairLen < 0x80) {
+      buf[pos + 1] = pairLen;
+      pos += 2 + pairLen;
+    } else {
+      const pls = varintSize(pairLen);
+      buf.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
+      writeVarint(buf, pos + 1, pairLen);
+      pos += 1 + pls + pairLen;
+    }
   }
   if (timeNs !== undefined) {
-    ensureScratch(pos + 5);
-    scratch[pos++] = 0x25;
-    scratch.writeUInt32LE(timeNs >>> 0, pos);
+    buf[pos++] = 0x25;
+    buf.writeUInt32LE(timeNs >>> 0, pos);
     pos += 4;
   }
   const out = Buffer.allocUnsafe(pos);
-  scratch.copy(out, 0, 0, pos);
+  buf.copy(out, 0, 0, pos);
   return out;
 }
 
