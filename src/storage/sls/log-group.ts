@@ -95,6 +95,14 @@ export function encodeLog(log: SlsLog): Buffer {
 
 /** encodeLog with contents as a flat [key0, value0, key1, value1, …] list. */
 export function encodeLogColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
+  const length = encodeIntoScratch(time, timeNs, columns);
+  const out = Buffer.allocUnsafe(length);
+  scratch.copy(out, 0, 0, length);
+  return out;
+}
+
+/** Encodes one Log body into `scratch` from offset 0; returns its length. */
+function encodeIntoScratch(time: number, timeNs: number | undefined, columns: readonly string[]): number {
   if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
   // Worst case per pair: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
   let worst = 16;
@@ -140,9 +148,70 @@ export function encodeLogColumns(time: number, timeNs: number | undefined, colum
     buf.writeUInt32LE(timeNs >>> 0, pos);
     pos += 4;
   }
-  const out = Buffer.allocUnsafe(pos);
-  buf.copy(out, 0, 0, pos);
-  return out;
+  return pos;
+}
+
+/**
+ * Encoded Logs laid out as consecutive LogGroup entries (`0x0a <length> Log`, LogGroup field 1) in
+ * one buffer, so that a batch of logs is one object rather than one per log; `ends[i]` is the
+ * offset just past entry i. Any run of whole entries is a valid part of a LogGroup body.
+ */
+export interface LogEntries {
+  readonly data: Buffer;
+  readonly ends: readonly number[];
+}
+
+let entriesScratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Builds LogEntries. Synchronous use only: one builder at a time shares a module scratch buffer,
+ * and `finish` copies the entries out at their exact size.
+ */
+export class LogEntriesBuilder {
+  private pos = 0;
+  private readonly ends: number[] = [];
+
+  /** Appends one Log given as a flat [key0, value0, …] column list. */
+  addColumns(time: number, timeNs: number | undefined, columns: readonly string[]): void {
+    const length = encodeIntoScratch(time, timeNs, columns);
+    const at = this.reserve(1 + varintSize(length) + length);
+    entriesScratch[at] = 0x0a;
+    scratch.copy(entriesScratch, writeVarint(entriesScratch, at + 1, length), 0, length);
+    this.ends.push(this.pos);
+  }
+
+  /** Appends one already encoded Log (see encodeLog). */
+  add(log: Buffer): void {
+    const at = this.reserve(1 + varintSize(log.length) + log.length);
+    entriesScratch[at] = 0x0a;
+    log.copy(entriesScratch, writeVarint(entriesScratch, at + 1, log.length));
+    this.ends.push(this.pos);
+  }
+
+  finish(): LogEntries {
+    const data = Buffer.allocUnsafe(this.pos);
+    entriesScratch.copy(data, 0, 0, this.pos);
+    return { data, ends: this.ends };
+  }
+
+  /** Makes room for `size` more bytes; returns where they start. */
+  private reserve(size: number): number {
+    const at = this.pos;
+    if (at + size > entriesScratch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(at + size, entriesScratch.length * 2));
+      entriesScratch.copy(grown, 0, 0, at);
+      entriesScratch = grown;
+    }
+    this.pos = at + size;
+    return at;
+  }
+}
+
+/** LogEntries of already encoded Logs. */
+export function logEntries(logs: readonly Buffer[]): LogEntries {
+  const b = new LogEntriesBuilder();
+  for (const l of logs) b.add(l);
+  return b.finish();
 }
 
 /** Bytes one encoded Log adds to a LogGroup. */
@@ -158,8 +227,13 @@ export interface LogGroupEnvelope {
 
 /** Assembles a LogGroup from encoded Logs. */
 export function encodeLogGroup(logs: readonly Buffer[], envelope: LogGroupEnvelope = {}): Buffer {
+  return logGroupFromEntries([logEntries(logs).data], envelope);
+}
+
+/** Assembles a LogGroup from runs of LogGroup entries (parts of LogEntries data). */
+export function logGroupFromEntries(parts: readonly Buffer[], envelope: LogGroupEnvelope = {}): Buffer {
   let size = 0;
-  for (const l of logs) size += logGroupEntrySize(l);
+  for (const p of parts) size += p.length;
   const strField = (s: string | undefined) => (s === undefined ? 0 : 1 + varintSize(Buffer.byteLength(s)) + Buffer.byteLength(s));
   size += strField(envelope.topic) + strField(envelope.source);
   const tagLens = (envelope.tags ?? []).map(([k, v]) => [Buffer.byteLength(k), Buffer.byteLength(v)] as const);
@@ -169,11 +243,7 @@ export function encodeLogGroup(logs: readonly Buffer[], envelope: LogGroupEnvelo
   }
   const buf = Buffer.allocUnsafe(size);
   let pos = 0;
-  for (const l of logs) {
-    buf[pos++] = 0x0a;
-    pos = writeVarint(buf, pos, l.length);
-    pos += l.copy(buf, pos);
-  }
+  for (const p of parts) pos += p.copy(buf, pos);
   for (const [tag, s] of [[0x1a, envelope.topic], [0x22, envelope.source]] as const) {
     if (s === undefined) continue;
     const len = Buffer.byteLength(s);

@@ -14,7 +14,7 @@ import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
-import { encodeLogColumns } from './log-group.js';
+import { LogEntriesBuilder } from './log-group.js';
 import { rowToSpan, slsLogTime, spanColumns, timeUnitDivisor, toMicros } from './log-mapping.js';
 import type { SlsRow } from './log-mapping.js';
 import type { ProducerOptions, ProducerStats } from './producer.js';
@@ -284,11 +284,12 @@ class SlsTenantView implements TraceStore {
 
   private enqueue(logstore: string, spans: readonly Span[]): Promise<void> {
     const nowSec = Math.floor(this.store.nowMs() / 1000);
-    const logs = spans.map((s) => {
+    const logs = new LogEntriesBuilder();
+    for (const s of spans) {
       const { time, timeNs } = slsLogTime(s, nowSec);
-      return encodeLogColumns(time, timeNs, spanColumns(s));
-    });
-    return this.store.producer.add({ logstore }, logs);
+      logs.addColumns(time, timeNs, spanColumns(s));
+    }
+    return this.store.producer.add({ logstore }, logs.finish());
   }
 
   getTrace(q: GetTraceQuery): Promise<Trace> {
