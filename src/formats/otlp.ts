@@ -140,9 +140,24 @@ function atText(at: At): string {
 function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue[], at: At): Span {
   const traceId = traceIdField(at, 'traceId', s.traceId);
   const spanId = spanIdField(at, 'spanId', s.spanId, true);
-  const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
-  const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
-  if (endNs < startNs) throw new InputFormatError(atText(at), 'endTimeUnixNano is before startTimeUnixNano (negative duration)');
+  let startTime: number;
+  let duration: number;
+  const startUs = decimalMicros(s.startTimeUnixNano);
+  const startRest = microsRest;
+  const endUs = decimalMicros(s.endTimeUnixNano);
+  const endRest = microsRest;
+  if (startUs >= 0 && endUs >= 0) {
+    // Both plain decimal strings (the gRPC decoders' form): the BigInt arithmetic below, in doubles.
+    if (endUs < startUs || (endUs === startUs && endRest < startRest)) throw negativeDuration(at);
+    startTime = startUs;
+    duration = endUs - startUs - (endRest < startRest ? 1 : 0);
+  } else {
+    const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
+    const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
+    if (endNs < startNs) throw negativeDuration(at);
+    startTime = Number(startNs / 1000n);
+    duration = Number((endNs - startNs) / 1000n);
+  }
 
   const references: SpanRef[] = [];
   if (s.parentSpanId && s.parentSpanId.length > 0) {
@@ -186,8 +201,8 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
     operationName: s.name ?? '',
     references,
     flags: s.flags ?? 0,
-    startTime: Number(startNs / 1000n),
-    duration: Number((endNs - startNs) / 1000n),
+    startTime,
+    duration,
     tags,
     logs,
     process,
@@ -363,6 +378,34 @@ function nonEmpty(bytes: Uint8Array | undefined, expected: number): Uint8Array {
   for (let i = 0; i < bytes.length; i++) any |= bytes[i];
   if (any === 0) throw new Error('all zero');
   return bytes;
+}
+
+function negativeDuration(at: At): InputFormatError {
+  return new InputFormatError(atText(at), 'endTimeUnixNano is before startTimeUnixNano (negative duration)');
+}
+
+/** The ns below the µs of the last decimalMicros call, 0–999. */
+let microsRest = 0;
+
+/**
+ * ⌊value / 1000⌋ of a ns time given as 1–19 plain decimal digits whose µs are a safe integer,
+ * with the remainder in microsRest; −1 for any other value (which nanos() then judges).
+ */
+function decimalMicros(value: string | number | undefined): number {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 19) return -1;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return -1;
+  }
+  const cut = value.length - 3;
+  if (cut <= 0) {
+    microsRest = Number(value);
+    return 0;
+  }
+  const us = Number(value.slice(0, cut));
+  if (us > Number.MAX_SAFE_INTEGER) return -1;
+  microsRest = Number(value.slice(cut));
+  return us;
 }
 
 function nanos(value: string | number | undefined, at: At, field: string): bigint {
