@@ -393,18 +393,18 @@ let microsRest = 0;
  */
 function decimalMicros(value: string | number | undefined): number {
   if (typeof value !== 'string' || value.length === 0 || value.length > 19) return -1;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return -1;
-  }
   const cut = value.length - 3;
-  if (cut <= 0) {
-    microsRest = Number(value);
-    return 0;
+  let us = 0;
+  let rest = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    // Exact while below 2^53: 16 digits at most, and any µs beyond MAX_SAFE_INTEGER is refused below.
+    if (i < cut) us = us * 10 + d;
+    else rest = rest * 10 + d;
   }
-  const us = Number(value.slice(0, cut));
   if (us > Number.MAX_SAFE_INTEGER) return -1;
-  microsRest = Number(value.slice(cut));
+  microsRest = rest;
   return us;
 }
 
