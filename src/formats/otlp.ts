@@ -177,7 +177,7 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
 
   const attributes = s.attributes ?? [];
   const tags: KeyValue[] = [];
-  for (let i = 0; i < attributes.length; i++) tags.push(keyValueFromOtlp(attributes[i], () => `${atText(at)}.attributes[${i}]`));
+  for (let i = 0; i < attributes.length; i++) tags.push(keyValueFromOtlp(attributes[i], at, 'attributes', i));
   for (const t of scopeTags) tags.push(t);
   const kind = SPAN_KINDS[s.kind ?? 0];
   if (kind === undefined) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
@@ -191,7 +191,7 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
   const logs: Log[] = (s.events ?? []).map((e, ei) => {
     const eat = () => `${atText(at)}.events[${ei}]`;
     const fields: KeyValue[] = e.name ? [{ key: LOG_EVENT, type: 'string', value: e.name }] : [];
-    (e.attributes ?? []).forEach((kv, i) => fields.push(keyValueFromOtlp(kv, () => `${eat()}.attributes[${i}]`)));
+    (e.attributes ?? []).forEach((kv, i) => fields.push(keyValueFromOtlp(kv, eat, 'attributes', i)));
     return { timestamp: Number(nanos(e.timeUnixNano, eat, 'timeUnixNano') / 1000n), fields };
   });
 
@@ -210,8 +210,11 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
   };
 }
 
-/** A typed tag from an OTLP attribute; arrays and maps become their JSON text, as Jaeger does. */
-export function keyValueFromOtlp(kv: OtlpKeyValue, at: At): KeyValue {
+/**
+ * A typed tag from an OTLP attribute; arrays and maps become their JSON text, as Jaeger does. Errors
+ * are located at `at`, or at `at.list[index]` when a list is named.
+ */
+export function keyValueFromOtlp(kv: OtlpKeyValue, at: At, list?: string, index?: number): KeyValue {
   const v = kv.value ?? {};
   const key = kv.key ?? '';
   switch (anyValueCase(v)) {
@@ -220,7 +223,11 @@ export function keyValueFromOtlp(kv: OtlpKeyValue, at: At): KeyValue {
     case 'boolValue':
       return { key, type: 'bool', value: Boolean(v.boolValue) };
     case 'intValue':
-      return { key, type: 'int64', value: guard(at, 'intValue', () => BigInt(v.intValue ?? 0)) };
+      try {
+        return { key, type: 'int64', value: BigInt(v.intValue ?? 0) };
+      } catch (err) {
+        throw fieldError(list === undefined ? at : () => `${atText(at)}.${list}[${index}]`, 'intValue', err);
+      }
     case 'doubleValue':
       return { key, type: 'float64', value: Number(v.doubleValue ?? 0) };
     case 'bytesValue':
@@ -419,20 +426,12 @@ function nanos(value: string | number | undefined, at: At, field: string): bigin
   }
 }
 
-function guard<T>(at: At, field: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw fieldError(at, field, err);
-  }
-}
-
 function fieldError(at: At, field: string, err: unknown): InputFormatError {
   const reason = err instanceof Error ? err.message.replace(/^invalid [a-z ]+: /i, '') : String(err);
   return new InputFormatError(atText(at), `invalid ${field}: ${reason}`);
 }
 
-/** guard(at, field, () => traceIdFromBytes(nonEmpty(bytes, 16))) without the closure (hot path). */
+/** The trace id field, or InputFormatError naming it. */
 function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): string {
   try {
     return traceIdFromBytes(nonEmpty(bytes, 16));
@@ -441,7 +440,7 @@ function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): str
   }
 }
 
-/** guard(at, field, () => spanIdFromBytes(required ? nonEmpty(bytes, 8) : bytes)) without the closure. */
+/** A span id field (`required`: present and not all zero), or InputFormatError naming it. */
 function spanIdField(at: At, field: string, bytes: Uint8Array | undefined, required: boolean): string {
   try {
     return spanIdFromBytes(required ? nonEmpty(bytes, 8) : bytes!);

@@ -216,9 +216,9 @@ export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: bo
     const info = keyInfo(t.key);
     if (!info.plain) exact = false;
     else if (exact) for (let j = 0; j < i; j++) if (tags[j].key === t.key) exact = false;
-    const v = jsonValue(t);
-    if (!v.inferable) exact = false;
-    json += (i === 0 ? '' : ',') + info.prefix + v.text;
+    const text = jsonValue(t);
+    if (!valueInferable) exact = false;
+    json += (i === 0 ? '' : ',') + info.prefix + text;
   }
   return { json: json + '}', exact };
 }
@@ -226,27 +226,36 @@ export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: bo
 const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** The JSON text of a tag value, readable by SLS and its console; `inferable` when its type reads back. */
-function jsonValue(kv: KeyValue): { text: string; inferable: boolean } {
+/** Whether the value jsonValue last returned reads back with its type by inference (a flag, not a result object: this runs for every tag). */
+let valueInferable = true;
+
+/** The JSON text of a tag value, readable by SLS and its console; sets valueInferable. */
+function jsonValue(kv: KeyValue): string {
+  valueInferable = true;
   switch (kv.type) {
     case 'string':
-      return { text: JSON.stringify(kv.value), inferable: true };
+      return JSON.stringify(kv.value);
     case 'bool':
-      return { text: kv.value ? 'true' : 'false', inferable: true };
+      return kv.value ? 'true' : 'false';
     case 'int64': {
-      const safe = kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT;
-      return safe ? { text: kv.value.toString(), inferable: true } : { text: `"${kv.value.toString()}"`, inferable: false };
+      if (kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT) return kv.value.toString();
+      valueInferable = false;
+      return `"${kv.value.toString()}"`;
     }
     case 'float64': {
       const v = kv.value;
-      if (!Number.isFinite(v)) return { text: `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`, inferable: false };
+      if (!Number.isFinite(v)) {
+        valueInferable = false;
+        return `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`;
+      }
       // Jaeger's string form (Go %g, e.g. 1e-07) when it is exact, so SQL tag matches see AsString.
       const asString = tagValueAsString(kv);
-      const text = Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
-      return { text, inferable: !Number.isInteger(v) };
+      valueInferable = !Number.isInteger(v);
+      return Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
     }
     case 'binary':
-      return { text: `"${Buffer.from(kv.value).toString('hex')}"`, inferable: false };
+      valueInferable = false;
+      return `"${Buffer.from(kv.value).toString('hex')}"`;
   }
 }
 
