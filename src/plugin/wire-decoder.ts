@@ -432,6 +432,11 @@ function decodeAnyValue(r: WireReader, end: number): OtlpAnyValue {
 
 const TWO_32 = 4294967296;
 
+/** 0 ≤ n < 10^6 as exactly six digits. */
+function pad6(n: number): string {
+  return n >= 1e5 ? String(n) : String(n + 1e6).slice(1);
+}
+
 /** Protobuf wire primitives over a Buffer; every read is bounds-checked. */
 class WireReader {
   pos = 0;
@@ -526,7 +531,11 @@ class WireReader {
       q++;
       rest -= 1e6;
     }
-    return String(hi * 4294 + q) + (rest >= 1e5 ? String(rest) : String(rest + 1e6).slice(1));
+    // top < 1.9·10^13: as two small integers, which convert to text much faster than a double.
+    const top = hi * 4294 + q;
+    const topHigh = Math.floor(top / 1e6);
+    const topLow = top - topHigh * 1e6;
+    return (topHigh > 0 ? String(topHigh) + pad6(topLow) : String(topLow)) + pad6(rest);
   }
 
   double(): number {
