@@ -562,7 +562,8 @@ class WireReader {
 
   string(): string {
     const end = this.lengthEnd();
-    const out = this.buf.toString('utf8', this.pos, end);
+    // Buffer's own utf8Slice (what toString calls after checking its arguments, as protobufjs does).
+    const out = (this.buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(this.pos, end);
     this.pos = end;
     return out;
   }
