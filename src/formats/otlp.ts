@@ -119,7 +119,7 @@ export function spansFromOtlp(resourceSpans: readonly OtlpResourceSpans[], where
       if (ss.scope?.name) scopeTags.push({ key: TAG_SCOPE_NAME, type: 'string', value: ss.scope.name });
       if (ss.scope?.version) scopeTags.push({ key: TAG_SCOPE_VERSION, type: 'string', value: ss.scope.version });
       (ss.spans ?? []).forEach((span, pi) => {
-        const at = `${where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]`;
+        const at = () => `${where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]`;
         out.push(spanFromOtlp(span, { serviceName, tags: processTags }, scopeTags, at));
       });
     });
@@ -127,33 +127,60 @@ export function spansFromOtlp(resourceSpans: readonly OtlpResourceSpans[], where
   return out;
 }
 
-function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue[], at: string): Span {
-  const traceId = guard(at, 'traceId', () => traceIdFromBytes(nonEmpty(s.traceId, 16)));
-  const spanId = guard(at, 'spanId', () => spanIdFromBytes(nonEmpty(s.spanId, 8)));
-  const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
-  const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
-  if (endNs < startNs) throw new InputFormatError(at, 'endTimeUnixNano is before startTimeUnixNano (negative duration)');
+/**
+ * Where in the input an error is: a string, or a function building it only when an error needs it
+ * (the ingest path converts millions of spans and attributes that have none).
+ */
+type At = string | (() => string);
+
+function atText(at: At): string {
+  return typeof at === 'string' ? at : at();
+}
+
+function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue[], at: At): Span {
+  const traceId = traceIdField(at, 'traceId', s.traceId);
+  const spanId = spanIdField(at, 'spanId', s.spanId, true);
+  let startTime: number;
+  let duration: number;
+  const startUs = decimalMicros(s.startTimeUnixNano);
+  const startRest = microsRest;
+  const endUs = decimalMicros(s.endTimeUnixNano);
+  const endRest = microsRest;
+  if (startUs >= 0 && endUs >= 0) {
+    // Both plain decimal strings (the gRPC decoders' form): the BigInt arithmetic below, in doubles.
+    if (endUs < startUs || (endUs === startUs && endRest < startRest)) throw negativeDuration(at);
+    startTime = startUs;
+    duration = endUs - startUs - (endRest < startRest ? 1 : 0);
+  } else {
+    const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
+    const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
+    if (endNs < startNs) throw negativeDuration(at);
+    startTime = Number(startNs / 1000n);
+    duration = Number((endNs - startNs) / 1000n);
+  }
 
   const references: SpanRef[] = [];
   if (s.parentSpanId && s.parentSpanId.length > 0) {
-    references.push({ refType: 'CHILD_OF', traceId, spanId: guard(at, 'parentSpanId', () => spanIdFromBytes(s.parentSpanId!)) });
+    references.push({ refType: 'CHILD_OF', traceId, spanId: spanIdField(at, 'parentSpanId', s.parentSpanId, false) });
   }
   (s.links ?? []).forEach((link, li) => {
-    const lat = `${at}.links[${li}]`;
+    const lat = () => `${atText(at)}.links[${li}]`;
     const refType = (link.attributes ?? []).some((a) => a.key === LINK_REF_TYPE && a.value?.stringValue === 'child_of')
       ? 'CHILD_OF'
       : 'FOLLOWS_FROM';
     references.push({
       refType,
-      traceId: guard(lat, 'traceId', () => traceIdFromBytes(nonEmpty(link.traceId, 16))),
-      spanId: guard(lat, 'spanId', () => spanIdFromBytes(nonEmpty(link.spanId, 8))),
+      traceId: traceIdField(lat, 'traceId', link.traceId),
+      spanId: spanIdField(lat, 'spanId', link.spanId, true),
     });
   });
 
-  const tags: KeyValue[] = (s.attributes ?? []).map((kv, i) => keyValueFromOtlp(kv, `${at}.attributes[${i}]`));
-  tags.push(...scopeTags);
+  const attributes = s.attributes ?? [];
+  const tags: KeyValue[] = [];
+  for (let i = 0; i < attributes.length; i++) tags.push(keyValueFromOtlp(attributes[i], at, 'attributes', i));
+  for (const t of scopeTags) tags.push(t);
   const kind = SPAN_KINDS[s.kind ?? 0];
-  if (kind === undefined) throw new InputFormatError(at, `unknown span kind ${s.kind}`);
+  if (kind === undefined) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
   if (kind) tags.push({ key: TAG_KIND, type: 'string', value: kind });
   const code = s.status?.code ?? 0;
   if (code === 2) tags.push({ key: TAG_ERROR, type: 'bool', value: true });
@@ -162,9 +189,9 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
   if (s.traceState) tags.push({ key: TAG_TRACE_STATE, type: 'string', value: s.traceState });
 
   const logs: Log[] = (s.events ?? []).map((e, ei) => {
-    const eat = `${at}.events[${ei}]`;
+    const eat = () => `${atText(at)}.events[${ei}]`;
     const fields: KeyValue[] = e.name ? [{ key: LOG_EVENT, type: 'string', value: e.name }] : [];
-    (e.attributes ?? []).forEach((kv, i) => fields.push(keyValueFromOtlp(kv, `${eat}.attributes[${i}]`)));
+    (e.attributes ?? []).forEach((kv, i) => fields.push(keyValueFromOtlp(kv, eat, 'attributes', i)));
     return { timestamp: Number(nanos(e.timeUnixNano, eat, 'timeUnixNano') / 1000n), fields };
   });
 
@@ -174,8 +201,8 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
     operationName: s.name ?? '',
     references,
     flags: s.flags ?? 0,
-    startTime: Number(startNs / 1000n),
-    duration: Number((endNs - startNs) / 1000n),
+    startTime,
+    duration,
     tags,
     logs,
     process,
@@ -183,8 +210,11 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
   };
 }
 
-/** A typed tag from an OTLP attribute; arrays and maps become their JSON text, as Jaeger does. */
-export function keyValueFromOtlp(kv: OtlpKeyValue, at: string): KeyValue {
+/**
+ * A typed tag from an OTLP attribute; arrays and maps become their JSON text, as Jaeger does. Errors
+ * are located at `at`, or at `at.list[index]` when a list is named.
+ */
+export function keyValueFromOtlp(kv: OtlpKeyValue, at: At, list?: string, index?: number): KeyValue {
   const v = kv.value ?? {};
   const key = kv.key ?? '';
   switch (anyValueCase(v)) {
@@ -193,7 +223,11 @@ export function keyValueFromOtlp(kv: OtlpKeyValue, at: string): KeyValue {
     case 'boolValue':
       return { key, type: 'bool', value: Boolean(v.boolValue) };
     case 'intValue':
-      return { key, type: 'int64', value: guard(at, 'intValue', () => BigInt(v.intValue ?? 0)) };
+      try {
+        return { key, type: 'int64', value: BigInt(v.intValue ?? 0) };
+      } catch (err) {
+        throw fieldError(list === undefined ? at : () => `${atText(at)}.${list}[${index}]`, 'intValue', err);
+      }
     case 'doubleValue':
       return { key, type: 'float64', value: Number(v.doubleValue ?? 0) };
     case 'bytesValue':
@@ -347,26 +381,70 @@ function tagKeyText(t: KeyValue): string {
 
 function nonEmpty(bytes: Uint8Array | undefined, expected: number): Uint8Array {
   if (!bytes || bytes.length === 0) throw new Error(`missing (expected ${expected} bytes)`);
-  if (bytes.every((b) => b === 0)) throw new Error('all zero');
+  let any = 0;
+  for (let i = 0; i < bytes.length; i++) any |= bytes[i];
+  if (any === 0) throw new Error('all zero');
   return bytes;
 }
 
-function nanos(value: string | number | undefined, at: string, field: string): bigint {
-  if (value === undefined || value === null || value === '') throw new InputFormatError(at, `missing ${field}`);
+function negativeDuration(at: At): InputFormatError {
+  return new InputFormatError(atText(at), 'endTimeUnixNano is before startTimeUnixNano (negative duration)');
+}
+
+/** The ns below the µs of the last decimalMicros call, 0–999. */
+let microsRest = 0;
+
+/**
+ * ⌊value / 1000⌋ of a ns time given as 1–19 plain decimal digits whose µs are a safe integer,
+ * with the remainder in microsRest; −1 for any other value (which nanos() then judges).
+ */
+function decimalMicros(value: string | number | undefined): number {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 19) return -1;
+  const cut = value.length - 3;
+  let us = 0;
+  let rest = 0;
+  for (let i = 0; i < value.length; i++) {
+    const d = value.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    // Exact while below 2^53: 16 digits at most, and any µs beyond MAX_SAFE_INTEGER is refused below.
+    if (i < cut) us = us * 10 + d;
+    else rest = rest * 10 + d;
+  }
+  if (us > Number.MAX_SAFE_INTEGER) return -1;
+  microsRest = rest;
+  return us;
+}
+
+function nanos(value: string | number | undefined, at: At, field: string): bigint {
+  if (value === undefined || value === null || value === '') throw new InputFormatError(atText(at), `missing ${field}`);
   try {
     const n = BigInt(value);
     if (n < 0n) throw new Error('negative');
     return n;
   } catch {
-    throw new InputFormatError(at, `invalid ${field} "${String(value).slice(0, 40)}"`);
+    throw new InputFormatError(atText(at), `invalid ${field} "${String(value).slice(0, 40)}"`);
   }
 }
 
-function guard<T>(at: string, field: string, fn: () => T): T {
+function fieldError(at: At, field: string, err: unknown): InputFormatError {
+  const reason = err instanceof Error ? err.message.replace(/^invalid [a-z ]+: /i, '') : String(err);
+  return new InputFormatError(atText(at), `invalid ${field}: ${reason}`);
+}
+
+/** The trace id field, or InputFormatError naming it. */
+function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): string {
   try {
-    return fn();
+    return traceIdFromBytes(nonEmpty(bytes, 16));
   } catch (err) {
-    const reason = err instanceof Error ? err.message.replace(/^invalid [a-z ]+: /i, '') : String(err);
-    throw new InputFormatError(at, `invalid ${field}: ${reason}`);
+    throw fieldError(at, field, err);
+  }
+}
+
+/** A span id field (`required`: present and not all zero), or InputFormatError naming it. */
+function spanIdField(at: At, field: string, bytes: Uint8Array | undefined, required: boolean): string {
+  try {
+    return spanIdFromBytes(required ? nonEmpty(bytes, 8) : bytes!);
+  } catch (err) {
+    throw fieldError(at, field, err);
   }
 }

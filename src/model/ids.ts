@@ -28,14 +28,19 @@ export function traceIdFromBytes(bytes: Uint8Array): TraceId {
   if (bytes.length !== 16 && bytes.length !== 8) {
     throw new InvalidArgumentError(`invalid trace id: ${bytes.length} bytes, expected 16`);
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex').padStart(32, '0');
+  return hexOf(bytes).padStart(32, '0');
 }
 
 export function spanIdFromBytes(bytes: Uint8Array): SpanId {
   if (bytes.length !== 8) {
     throw new InvalidArgumentError(`invalid span id: ${bytes.length} bytes, expected 8`);
   }
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
+  return hexOf(bytes);
+}
+
+/** Lowercase hex of the bytes; a Buffer (what the gRPC decoders give) needs no view of its own. */
+function hexOf(bytes: Uint8Array): string {
+  return (Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)).toString('hex');
 }
 
 export function traceIdToBytes(id: TraceId): Buffer {

@@ -1,8 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Span } from '../model/index.js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { withSafeDecoding } from './calls.js';
+import { deferDecoding, withSafeDecoding } from './calls.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -12,7 +13,7 @@ import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
 import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
-import { type CoalescedWriter, coalesceWrites } from './write-coalescer.js';
+import { type CoalescedWriter, coalesceWrites, trackWrites } from './write-coalescer.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -72,12 +73,12 @@ const HEALTH_NAMES = [
   'jaeger.storage.v2.TraceWriter',
 ];
 
-/** Hand-written decoders for the ingest hot path (same output as proto-loader's). */
+/** Hand-written decoders for the ingest hot path (same output as proto-loader's); Export's run in the handler. */
 const FAST_DECODERS = {
   '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': decodeWriteSpanRequest,
   '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': decodeWriteSpanRequest,
   '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': decodeWriteSpanRequest,
-  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': decodeExportTraceServiceRequest,
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': deferDecoding(decodeExportTraceServiceRequest),
 };
 
 /** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */
@@ -161,9 +162,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-/** The tenant's store with concurrent writes merged into group commits (see coalesceWrites). */
+/** The tenant's store with concurrent writes merged into group commits (see coalesceWrites) unless it batches itself. */
 function withGroupCommit(store: TraceStore, writers: CoalescedWriter[]): TraceStore {
-  const writeSpans = coalesceWrites((spans) => store.writeSpans(spans));
+  // A store that batches writes itself (a producer) gains nothing from merging, and merging would
+  // keep every span alive until the whole group is acknowledged.
+  const write = (spans: readonly Span[]) => store.writeSpans(spans);
+  const writeSpans = store.batchesWrites ? trackWrites(write) : coalesceWrites(write);
   writers.push(writeSpans);
   return new Proxy(store, {
     get(target, property) {

@@ -432,6 +432,11 @@ function decodeAnyValue(r: WireReader, end: number): OtlpAnyValue {
 
 const TWO_32 = 4294967296;
 
+/** 0 ≤ n < 10^6 as exactly six digits. */
+function pad6(n: number): string {
+  return n >= 1e5 ? String(n) : String(n + 1e6).slice(1);
+}
+
 /** Protobuf wire primitives over a Buffer; every read is bounds-checked. */
 class WireReader {
   pos = 0;
@@ -445,8 +450,11 @@ class WireReader {
     throw new Error(`invalid protobuf: ${what} at offset ${this.pos}`);
   }
 
-  /** A varint as two 32-bit halves (low, high), both unsigned. */
-  private varint(): [number, number] {
+  /** High 32 bits (unsigned) of the last varint read (the halves avoid an allocation per varint). */
+  private hi = 0;
+
+  /** A varint: returns its low 32 bits unsigned and leaves the high 32 bits in `hi`. */
+  private varint(): number {
     let lo = 0;
     let hi = 0;
     let shift = 0;
@@ -458,28 +466,40 @@ class WireReader {
         lo |= (b & 0x0f) << 28;
         hi |= (b & 0x7f) >>> 4;
       } else hi |= (b & 0x7f) << (shift - 32);
-      if (b < 0x80) return [lo >>> 0, hi >>> 0];
+      if (b < 0x80) {
+        this.hi = hi >>> 0;
+        return lo >>> 0;
+      }
       shift += 7;
     }
     return this.fail('varint longer than 10 bytes');
   }
 
   uint32(): number {
-    return this.varint()[0];
+    // One byte: tags and short lengths, nearly every varint of a span.
+    if (this.pos < this.end) {
+      const b = this.buf[this.pos];
+      if (b < 0x80) {
+        this.pos++;
+        return b;
+      }
+    }
+    return this.varint();
   }
 
   int32(): number {
-    return this.varint()[0] | 0;
+    return this.varint() | 0;
   }
 
   bool(): boolean {
-    const [lo, hi] = this.varint();
-    return lo !== 0 || hi !== 0;
+    const lo = this.varint();
+    return lo !== 0 || this.hi !== 0;
   }
 
   /** int64 as a decimal string (proto-loader's `longs: String`). */
   int64String(): string {
-    const [lo, hi] = this.varint();
+    const lo = this.varint();
+    const hi = this.hi;
     if (hi === 0) return String(lo);
     if (hi < 0x200000) return String(hi * TWO_32 + lo);
     return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo)).toString();
@@ -499,7 +519,23 @@ class WireReader {
     const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
     if (hi < 0x200000) return String(hi * TWO_32 + lo);
-    return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
+    // Exact in doubles, without BigInt (ns timestamps are all beyond 2^53): with
+    // 2^32 = 4294·10^6 + 967296, value = (hi·4294 + ⌊low6 / 10^6⌋)·10^6 + low6 mod 10^6.
+    const low6 = hi * 967296 + lo;
+    let q = Math.floor(low6 / 1e6);
+    let rest = low6 - q * 1e6;
+    if (rest < 0) {
+      q--;
+      rest += 1e6;
+    } else if (rest >= 1e6) {
+      q++;
+      rest -= 1e6;
+    }
+    // top < 1.9·10^13: as two small integers, which convert to text much faster than a double.
+    const top = hi * 4294 + q;
+    const topHigh = Math.floor(top / 1e6);
+    const topLow = top - topHigh * 1e6;
+    return (topHigh > 0 ? String(topHigh) + pad6(topLow) : String(topLow)) + pad6(rest);
   }
 
   double(): number {
@@ -526,7 +562,8 @@ class WireReader {
 
   string(): string {
     const end = this.lengthEnd();
-    const out = this.buf.toString('utf8', this.pos, end);
+    // Buffer's own utf8Slice (what toString calls after checking its arguments, as protobufjs does).
+    const out = (this.buf as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(this.pos, end);
     this.pos = end;
     return out;
   }

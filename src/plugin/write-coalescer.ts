@@ -72,3 +72,24 @@ export function coalesceWrites(write: (spans: readonly Span[]) => Promise<void>,
     });
   return Object.assign(writer, { idle: () => drained });
 }
+
+/** The writes unmerged, for a store that batches itself; idle() as coalesceWrites'. */
+export function trackWrites(write: (spans: readonly Span[]) => Promise<void>): CoalescedWriter {
+  let running = 0;
+  const waiters: (() => void)[] = [];
+  const settled = () => {
+    if (--running === 0) for (const w of waiters.splice(0)) w();
+  };
+  const writer = (spans: readonly Span[]) => {
+    running++;
+    let result: Promise<void>;
+    try {
+      result = write(spans);
+    } catch (err) {
+      result = Promise.reject(err);
+    }
+    result.then(settled, settled);
+    return result;
+  };
+  return Object.assign(writer, { idle: () => (running === 0 ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))) });
+}

@@ -335,4 +335,19 @@ describe(`storage v2 + OTLP over the wire (${fixtures.name} fixtures)`, () => {
     await expect(unary(exporter, 'Export', { resourceSpans: [...good, ...bad] }, md)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     expect((await unary(reader, 'GetServices', {}, md)).services).toEqual([]);
   });
+
+  it('Export answers bytes that are no ExportTraceServiceRequest with INVALID_ARGUMENT', async () => {
+    const client = new grpc.Client(server.address, grpc.credentials.createInsecure());
+    try {
+      const identity = (b: Buffer) => b;
+      // A ResourceSpans field whose length runs past the end of the message.
+      const err = await new Promise<grpc.ServiceError | null>((resolve) =>
+        client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, Buffer.from([0x0a, 0x05, 0x01]), metadataFor('v2-garbage'), (e) => resolve(e)),
+      );
+      expect(err).toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+      expect(err!.details).toMatch(/malformed request/);
+    } finally {
+      client.close();
+    }
+  });
 });

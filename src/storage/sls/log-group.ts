@@ -95,42 +95,123 @@ export function encodeLog(log: SlsLog): Buffer {
 
 /** encodeLog with contents as a flat [key0, value0, key1, value1, …] list. */
 export function encodeLogColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
+  const length = encodeIntoScratch(time, timeNs, columns);
+  const out = Buffer.allocUnsafe(length);
+  scratch.copy(out, 0, 0, length);
+  return out;
+}
+
+/** Encodes one Log body into `scratch` from offset 0; returns its length. */
+function encodeIntoScratch(time: number, timeNs: number | undefined, columns: readonly string[]): number {
   if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
-  ensureScratch(16);
+  // Worst case per pair: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
+  let worst = 16;
+  for (let c = 0; c < columns.length; c += 2) worst += 18 + columns[c].length * 3 + columns[c + 1].length * 3;
+  ensureScratch(worst);
+  const buf = scratch;
   let pos = 0;
-  scratch[pos++] = 0x08;
-  pos = writeVarint(scratch, pos, time);
+  buf[pos++] = 0x08;
+  pos = writeVarint(buf, pos, time);
   for (let c = 0; c < columns.length; c += 2) {
-    const k = columns[c];
+    const kh = keyHeader(columns[c]);
     const v = columns[c + 1];
-    const kh = keyHeader(k);
-    // Worst case: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
-    ensureScratch(pos + 12 + kh.length + v.length * 3);
+    const khl = kh.length;
     const pairStart = pos + 2; // optimistic: 1-byte pair length
-    for (let i = 0; i < kh.length; i++) scratch[pairStart + i] = kh[i];
-    const valueTag = pairStart + kh.length;
-    scratch[valueTag] = 0x12;
+    for (let i = 0; i < khl; i++) buf[pairStart + i] = kh[i];
+    const valueTag = pairStart + khl;
+    buf[valueTag] = 0x12;
     const valueStart = valueTag + 2; // optimistic: 1-byte value length
-    const vl = writeUtf8(scratch, valueStart, v);
-    const vls = varintSize(vl);
-    if (vls > 1) scratch.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
-    writeVarint(scratch, valueTag + 1, vl);
-    const pairLen = kh.length + 1 + vls + vl;
-    const pls = varintSize(pairLen);
-    if (pls > 1) scratch.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
-    scratch[pos] = 0x12;
-    writeVarint(scratch, pos + 1, pairLen);
-    pos += 1 + pls + pairLen;
+    const vl = writeUtf8(buf, valueStart, v);
+    let pairLen: number;
+    if (vl < 0x80) {
+      buf[valueTag + 1] = vl;
+      pairLen = khl + 2 + vl;
+    } else {
+      const vls = varintSize(vl);
+      buf.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
+      writeVarint(buf, valueTag + 1, vl);
+      pairLen = khl + 1 + vls + vl;
+    }
+    buf[pos] = 0x12;
+    if (pairLen < 0x80) {
+      buf[pos + 1] = pairLen;
+      pos += 2 + pairLen;
+    } else {
+      const pls = varintSize(pairLen);
+      buf.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
+      writeVarint(buf, pos + 1, pairLen);
+      pos += 1 + pls + pairLen;
+    }
   }
   if (timeNs !== undefined) {
-    ensureScratch(pos + 5);
-    scratch[pos++] = 0x25;
-    scratch.writeUInt32LE(timeNs >>> 0, pos);
+    buf[pos++] = 0x25;
+    buf.writeUInt32LE(timeNs >>> 0, pos);
     pos += 4;
   }
-  const out = Buffer.allocUnsafe(pos);
-  scratch.copy(out, 0, 0, pos);
-  return out;
+  return pos;
+}
+
+/**
+ * Encoded Logs laid out as consecutive LogGroup entries (`0x0a <length> Log`, LogGroup field 1) in
+ * one buffer, so that a batch of logs is one object rather than one per log; `ends[i]` is the
+ * offset just past entry i. Any run of whole entries is a valid part of a LogGroup body.
+ */
+export interface LogEntries {
+  readonly data: Buffer;
+  readonly ends: readonly number[];
+}
+
+let entriesScratch = Buffer.allocUnsafe(1 << 16);
+
+/**
+ * Builds LogEntries. Synchronous use only: one builder at a time shares a module scratch buffer,
+ * and `finish` copies the entries out at their exact size.
+ */
+export class LogEntriesBuilder {
+  private pos = 0;
+  private readonly ends: number[] = [];
+
+  /** Appends one Log given as a flat [key0, value0, …] column list. */
+  addColumns(time: number, timeNs: number | undefined, columns: readonly string[]): void {
+    const length = encodeIntoScratch(time, timeNs, columns);
+    const at = this.reserve(1 + varintSize(length) + length);
+    entriesScratch[at] = 0x0a;
+    scratch.copy(entriesScratch, writeVarint(entriesScratch, at + 1, length), 0, length);
+    this.ends.push(this.pos);
+  }
+
+  /** Appends one already encoded Log (see encodeLog). */
+  add(log: Buffer): void {
+    const at = this.reserve(1 + varintSize(log.length) + log.length);
+    entriesScratch[at] = 0x0a;
+    log.copy(entriesScratch, writeVarint(entriesScratch, at + 1, log.length));
+    this.ends.push(this.pos);
+  }
+
+  finish(): LogEntries {
+    const data = Buffer.allocUnsafe(this.pos);
+    entriesScratch.copy(data, 0, 0, this.pos);
+    return { data, ends: this.ends };
+  }
+
+  /** Makes room for `size` more bytes; returns where they start. */
+  private reserve(size: number): number {
+    const at = this.pos;
+    if (at + size > entriesScratch.length) {
+      const grown = Buffer.allocUnsafe(Math.max(at + size, entriesScratch.length * 2));
+      entriesScratch.copy(grown, 0, 0, at);
+      entriesScratch = grown;
+    }
+    this.pos = at + size;
+    return at;
+  }
+}
+
+/** LogEntries of already encoded Logs. */
+export function logEntries(logs: readonly Buffer[]): LogEntries {
+  const b = new LogEntriesBuilder();
+  for (const l of logs) b.add(l);
+  return b.finish();
 }
 
 /** Bytes one encoded Log adds to a LogGroup. */
@@ -146,8 +227,13 @@ export interface LogGroupEnvelope {
 
 /** Assembles a LogGroup from encoded Logs. */
 export function encodeLogGroup(logs: readonly Buffer[], envelope: LogGroupEnvelope = {}): Buffer {
+  return logGroupFromEntries([logEntries(logs).data], envelope);
+}
+
+/** Assembles a LogGroup from runs of LogGroup entries (parts of LogEntries data). */
+export function logGroupFromEntries(parts: readonly Buffer[], envelope: LogGroupEnvelope = {}): Buffer {
   let size = 0;
-  for (const l of logs) size += logGroupEntrySize(l);
+  for (const p of parts) size += p.length;
   const strField = (s: string | undefined) => (s === undefined ? 0 : 1 + varintSize(Buffer.byteLength(s)) + Buffer.byteLength(s));
   size += strField(envelope.topic) + strField(envelope.source);
   const tagLens = (envelope.tags ?? []).map(([k, v]) => [Buffer.byteLength(k), Buffer.byteLength(v)] as const);
@@ -157,11 +243,7 @@ export function encodeLogGroup(logs: readonly Buffer[], envelope: LogGroupEnvelo
   }
   const buf = Buffer.allocUnsafe(size);
   let pos = 0;
-  for (const l of logs) {
-    buf[pos++] = 0x0a;
-    pos = writeVarint(buf, pos, l.length);
-    pos += l.copy(buf, pos);
-  }
+  for (const p of parts) pos += p.copy(buf, pos);
   for (const [tag, s] of [[0x1a, envelope.topic], [0x22, envelope.source]] as const) {
     if (s === undefined) continue;
     const len = Buffer.byteLength(s);

@@ -15,7 +15,7 @@
  * (ns or µs times, detected by magnitude; kind and status as columns).
  */
 import type { KeyValue, Log, Span, SpanRef, SpanRefType } from '../../model/index.js';
-import { isErrorSpan, parentSpanId, spanKind, tagValueAsString } from '../../model/index.js';
+import { isErrorSpan, parentSpanId, tagValueAsString } from '../../model/index.js';
 import type { SlsLog } from './log-group.js';
 
 export type SlsRow = Record<string, string>;
@@ -124,13 +124,22 @@ export function spanColumns(span: Span): string[] {
     sidecarUsed = true;
   }
 
-  const status = statusOf(span);
+  // One pass for what spanKind, isErrorSpan and the status tags would each look up.
+  let kindTag: KeyValue | undefined;
+  let ok = false;
+  let statusMessage = '';
+  for (const t of span.tags) {
+    if (t.key === 'span.kind') kindTag ??= t;
+    else if (t.key === 'otel.status_code' && t.type === 'string' && t.value === 'OK') ok = true;
+    else if (t.key === 'otel.status_description' && t.type === 'string') statusMessage = t.value;
+  }
+  const statusCode = isErrorSpan(span) ? 'ERROR' : ok ? 'OK' : 'UNSET';
   const columns = [
     'traceID', span.traceId,
     'spanID', span.spanId,
     'parentSpanID', parent,
     'name', span.operationName,
-    'kind', spanKind(span),
+    'kind', kindTag !== undefined && kindTag.type === 'string' ? kindTag.value.toLowerCase() : '',
     'service', span.process.serviceName,
     'host', hostOf(span.process.tags),
     'resource', resource.json,
@@ -138,34 +147,44 @@ export function spanColumns(span: Span): string[] {
     'logs', logs,
     'links', links,
     'traceState', '',
-    'start', String(span.startTime),
-    'end', String(span.startTime + span.duration),
-    'duration', String(span.duration),
-    'statusCode', status.code,
-    'statusMessage', status.message,
+    'start', integerText(span.startTime),
+    'end', integerText(span.startTime + span.duration),
+    'duration', integerText(span.duration),
+    'statusCode', statusCode,
+    'statusMessage', statusMessage,
     'flags', String(span.flags),
   ];
   if (sidecarUsed) columns.push(SIDECAR_COLUMN, JSON.stringify(sidecar));
   return columns;
 }
 
-function statusOf(span: Span): { code: string; message: string } {
-  let code = 'UNSET';
-  let message = '';
-  for (const t of span.tags) {
-    if (t.key === 'otel.status_code' && t.type === 'string' && t.value === 'OK') code = 'OK';
-    if (t.key === 'otel.status_description' && t.type === 'string') message = t.value;
+/**
+ * String(v) for a safe integer, without the double-to-text conversion that µs timestamps (beyond
+ * the small-integer range) would take: two small integers instead.
+ */
+export function integerText(v: number): string {
+  if (v >= 0 && v < 1e16) {
+    let hi = Math.floor(v / 1e8);
+    let lo = v - hi * 1e8;
+    // v / 1e8 may round up to the next integer just below a multiple of 1e8.
+    if (lo < 0) {
+      hi--;
+      lo += 1e8;
+    }
+    if (hi === 0) return String(lo);
+    return String(hi) + (lo >= 1e7 ? String(lo) : String(lo + 1e8).slice(1));
   }
-  if (isErrorSpan(span)) code = 'ERROR';
-  return { code, message };
+  return String(v);
 }
 
 function hostOf(tags: readonly KeyValue[]): string {
-  for (const key of ['host.name', 'hostname']) {
-    const t = tags.find((kv) => kv.key === key && kv.type === 'string');
-    if (t) return t.value as string;
+  let hostname: string | undefined;
+  for (const t of tags) {
+    if (t.type !== 'string') continue;
+    if (t.key === 'host.name') return t.value;
+    if (t.key === 'hostname') hostname ??= t.value;
   }
-  return '';
+  return hostname ?? '';
 }
 
 const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
@@ -197,34 +216,46 @@ export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: bo
     const info = keyInfo(t.key);
     if (!info.plain) exact = false;
     else if (exact) for (let j = 0; j < i; j++) if (tags[j].key === t.key) exact = false;
-    const v = jsonValue(t);
-    if (!v.inferable) exact = false;
-    json += (i === 0 ? '' : ',') + info.prefix + v.text;
+    const text = jsonValue(t);
+    if (!valueInferable) exact = false;
+    json += (i === 0 ? '' : ',') + info.prefix + text;
   }
   return { json: json + '}', exact };
 }
 
-/** The JSON text of a tag value, readable by SLS and its console; `inferable` when its type reads back. */
-function jsonValue(kv: KeyValue): { text: string; inferable: boolean } {
+const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Whether the value jsonValue last returned reads back with its type by inference (a flag, not a result object: this runs for every tag). */
+let valueInferable = true;
+
+/** The JSON text of a tag value, readable by SLS and its console; sets valueInferable. */
+function jsonValue(kv: KeyValue): string {
+  valueInferable = true;
   switch (kv.type) {
     case 'string':
-      return { text: JSON.stringify(kv.value), inferable: true };
+      return JSON.stringify(kv.value);
     case 'bool':
-      return { text: kv.value ? 'true' : 'false', inferable: true };
+      return kv.value ? 'true' : 'false';
     case 'int64': {
-      const safe = kv.value >= BigInt(Number.MIN_SAFE_INTEGER) && kv.value <= BigInt(Number.MAX_SAFE_INTEGER);
-      return safe ? { text: kv.value.toString(), inferable: true } : { text: `"${kv.value.toString()}"`, inferable: false };
+      if (kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT) return kv.value.toString();
+      valueInferable = false;
+      return `"${kv.value.toString()}"`;
     }
     case 'float64': {
       const v = kv.value;
-      if (!Number.isFinite(v)) return { text: `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`, inferable: false };
+      if (!Number.isFinite(v)) {
+        valueInferable = false;
+        return `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`;
+      }
       // Jaeger's string form (Go %g, e.g. 1e-07) when it is exact, so SQL tag matches see AsString.
       const asString = tagValueAsString(kv);
-      const text = Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
-      return { text, inferable: !Number.isInteger(v) };
+      valueInferable = !Number.isInteger(v);
+      return Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
     }
     case 'binary':
-      return { text: `"${Buffer.from(kv.value).toString('hex')}"`, inferable: false };
+      valueInferable = false;
+      return `"${Buffer.from(kv.value).toString('hex')}"`;
   }
 }
 

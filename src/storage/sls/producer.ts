@@ -12,7 +12,8 @@
  *   contract of SpanWriter for remote stores), and rejects when any of its batches finally fails.
  * The transport is injected (`send`), so the producer is tested without HTTP.
  */
-import { encodeLogGroup, logGroupEntrySize } from './log-group.js';
+import type { LogEntries } from './log-group.js';
+import { logGroupFromEntries } from './log-group.js';
 
 export interface ProducerTarget {
   logstore: string;
@@ -63,10 +64,13 @@ interface Ticket {
 
 interface Batch {
   target: ProducerTarget;
-  logs: Buffer[];
+  /** Runs of LogGroup entries (subarrays of the LogEntries handed to add). */
+  parts: Buffer[];
+  count: number;
   rawBytes: number;
   memory: number;
-  tickets: Set<Ticket>;
+  /** Each ticket once: an add() hands over its entries in one go. */
+  tickets: Ticket[];
   timer?: NodeJS.Timeout;
 }
 
@@ -101,12 +105,11 @@ export class Producer {
     };
   }
 
-  /** Queues encoded logs (see log-group.ts `encodeLog`); resolves when SLS has acknowledged all of them. */
-  add(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
+  /** Queues encoded logs (see log-group.ts `LogEntries`); resolves when SLS has acknowledged all of them. */
+  add(target: ProducerTarget, logs: LogEntries): Promise<void> {
     if (this.closed) return Promise.reject(new Error('SLS producer is closed'));
-    if (logs.length === 0) return Promise.resolve();
-    let bytes = 0;
-    for (const l of logs) bytes += l.length;
+    if (logs.ends.length === 0) return Promise.resolve();
+    const bytes = logs.data.length;
     const fits = this.stats.bufferedBytes === 0 || this.stats.bufferedBytes + bytes <= this.o.maxBufferBytes;
     if (this.roomWaiters.length === 0 && fits) {
       this.reserve(bytes);
@@ -119,35 +122,43 @@ export class Producer {
     });
   }
 
-  private enqueue(target: ProducerTarget, logs: readonly Buffer[]): Promise<void> {
+  private enqueue(target: ProducerTarget, logs: LogEntries): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const ticket: Ticket = { pending: 0, failed: false, resolve, reject };
       const key = `${target.logstore}\u0000${target.topic ?? ''}`;
-      for (const log of logs) {
-        const entry = logGroupEntrySize(log);
+      const { data, ends } = logs;
+      const { maxBatchLogs, maxBatchBytes } = this.o;
+      for (let i = 0; i < ends.length; ) {
+        const from = i === 0 ? 0 : ends[i - 1];
         let batch = this.open.get(key);
-        if (batch && (batch.logs.length >= this.o.maxBatchLogs || batch.rawBytes + entry > this.o.maxBatchBytes)) {
+        if (batch && (batch.count >= maxBatchLogs || batch.rawBytes + (ends[i] - from) > maxBatchBytes)) {
           this.seal(key, batch);
           batch = undefined;
         }
         if (!batch) {
-          batch = { target, logs: [], rawBytes: LOG_GROUP_OVERHEAD, memory: 0, tickets: new Set() };
+          batch = { target, parts: [], count: 0, rawBytes: LOG_GROUP_OVERHEAD, memory: 0, tickets: [] };
           this.open.set(key, batch);
         }
-        batch.logs.push(log);
-        batch.rawBytes += entry;
-        batch.memory += log.length;
-        if (!batch.tickets.has(ticket)) {
-          batch.tickets.add(ticket);
+        // The longest run of entries from i that fits (at least one: a batch takes any first log).
+        let j = i + 1;
+        while (j < ends.length && batch.count + (j + 1 - i) <= maxBatchLogs && batch.rawBytes + (ends[j] - from) <= maxBatchBytes) j++;
+        const part = data.subarray(from, ends[j - 1]);
+        batch.parts.push(part);
+        batch.count += j - i;
+        batch.rawBytes += part.length;
+        batch.memory += part.length;
+        if (batch.tickets[batch.tickets.length - 1] !== ticket) {
+          batch.tickets.push(ticket);
           ticket.pending++;
         }
+        i = j;
       }
       const last = this.open.get(key);
       if (last) {
         // Idle: send at once (a lone writer waits one round trip, not the linger). Busy: the
         // batch grows while requests are out, and goes when one returns or the linger ends.
         const idle = this.inFlight === 0 && this.sealed.length === 0;
-        if (last.logs.length >= this.o.maxBatchLogs || this.flushing || idle) this.seal(key, last);
+        if (last.count >= maxBatchLogs || this.flushing || idle) this.seal(key, last);
         else if (!last.timer) last.timer = setTimeout(() => this.open.get(key) === last && this.seal(key, last), this.o.lingerMs);
       }
       this.pump();
@@ -212,15 +223,16 @@ export class Producer {
   }
 
   private async deliver(batch: Batch): Promise<void> {
-    const group = encodeLogGroup(batch.logs, batch.target.topic ? { topic: batch.target.topic } : {});
+    const group = logGroupFromEntries(batch.parts, batch.target.topic ? { topic: batch.target.topic } : {});
+    batch.parts = [];
     const startedAt = Date.now();
     let failure: unknown;
     for (let attempt = 0; ; attempt++) {
       try {
         this.stats.requests++;
-        const { bytesSent } = await this.o.send(batch.target, group, batch.logs.length);
+        const { bytesSent } = await this.o.send(batch.target, group, batch.count);
         this.stats.batchesSent++;
-        this.stats.logsSent += batch.logs.length;
+        this.stats.logsSent += batch.count;
         this.stats.rawBytesSent += group.length;
         this.stats.bytesSent += bytesSent;
         failure = undefined;

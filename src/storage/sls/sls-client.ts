@@ -85,6 +85,14 @@ const CALL = Symbol('sls-call');
 /** zlib on libuv's thread pool: deflate runs off the event loop. */
 const deflateAsync = promisify(deflate);
 
+/**
+ * Output chunk for deflating `rawBytes`: big enough that a LogGroup compresses in one or two
+ * thread-pool passes (zlib's 16 KB default costs the event loop a callback and a copy per chunk).
+ */
+function deflateChunkSize(rawBytes: number): number {
+  return Math.min(4 << 20, Math.max(64 << 10, rawBytes >>> 2));
+}
+
 interface CallContext {
   status?: number;
   headers?: IncomingHttpHeaders;
@@ -181,7 +189,7 @@ export class SlsClient extends Client {
 
   /** PutLogs of one encoded LogGroup, compressed as asked; load-balanced shard. */
   async putLogGroup(project: string, logstore: string, logGroup: Buffer, compress: CompressType, timeoutMs?: number): Promise<{ bytesSent: number }> {
-    const body = compress === 'lz4' ? lz4CompressBlock(logGroup) : compress === 'deflate' ? await deflateAsync(logGroup, { level: 1 }) : logGroup;
+    const body = compress === 'lz4' ? lz4CompressBlock(logGroup) : compress === 'deflate' ? await deflateAsync(logGroup, { level: 1, chunkSize: deflateChunkSize(logGroup.length) }) : logGroup;
     const headers: Client.Headers = { 'x-log-bodyrawsize': logGroup.length, 'content-type': 'application/x-protobuf' };
     if (compress !== 'none') headers['x-log-compresstype'] = compress;
     await this.call((o) => this._request('POST', project, `/logstores/${logstore}/shards/lb`, {}, body, headers, o), timeoutMs);

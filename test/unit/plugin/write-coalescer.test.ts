@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../../../src/model/index.js';
 import { InvalidArgumentError } from '../../../src/model/index.js';
-import { coalesceWrites } from '../../../src/plugin/write-coalescer.js';
+import { coalesceWrites, trackWrites } from '../../../src/plugin/write-coalescer.js';
 
 const span = (n: number | string) => ({ spanId: String(n) }) as unknown as Span;
 const tick = () => new Promise((r) => setTimeout(r, 5));
@@ -62,5 +62,29 @@ describe('plugin/write-coalescer', () => {
     void write([span(2)]);
     await write.idle();
     expect(done).toBe(2);
+  });
+
+  it('trackWrites passes every write through on its own and idle() waits for those in flight', async () => {
+    const calls: string[][] = [];
+    const gates: (() => void)[] = [];
+    const write = trackWrites((spans) => {
+      calls.push(spans.map((s) => s.spanId));
+      if (spans[0].spanId === 'bad') throw new InvalidArgumentError('bad span');
+      return new Promise<void>((r) => gates.push(r));
+    });
+    await write.idle();
+    const first = write([span(1)]);
+    const second = write([span(2)]);
+    await expect(write([span('bad')])).rejects.toThrow(InvalidArgumentError);
+    expect(calls, 'not merged, not deferred').toEqual([['1'], ['2'], ['bad']]);
+    let idle = false;
+    const idled = write.idle().then(() => (idle = true));
+    gates[0]();
+    await first;
+    await tick();
+    expect(idle).toBe(false);
+    gates[1]();
+    await Promise.all([second, idled]);
+    expect(idle).toBe(true);
   });
 });

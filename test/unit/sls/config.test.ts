@@ -15,7 +15,7 @@ describe('sls:// URI', () => {
     const c = parseSlsUri('sls://my-proj/inst_1?endpoint=cn-hangzhou.log.aliyuncs.com&compress=deflate&lookbackHours=6', env);
     expect(c).toMatchObject({ project: 'my-proj', instance: 'inst_1', endpoint: 'cn-hangzhou.log.aliyuncs.com', compress: 'deflate', lookbackHours: 6, timeoutMs: 30000 });
     expect(c.credentials).toEqual({ accessKeyId: 'id1', accessKeySecret: 'secret1', securityToken: undefined });
-    expect(parseSlsUri('sls://proj/i?endpoint=http://127.0.0.1:8080', env).compress).toBe('lz4');
+    expect(parseSlsUri('sls://proj/i?endpoint=http://127.0.0.1:8080', env).compress).toBe('deflate');
   });
 
   it('rejects bad URIs with one-line ConfigErrors', () => {

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, Span } from '../../../src/model/index.js';
-import { MAX_PAST_SECONDS, rowToSpan, spanToContents, spanToSlsLog } from '../../../src/storage/sls/log-mapping.js';
+import { integerText, MAX_PAST_SECONDS, rowToSpan, spanToContents, spanToSlsLog } from '../../../src/storage/sls/log-mapping.js';
 
 const START = 1_700_000_000_123_456; // µs
 
@@ -236,6 +236,18 @@ describe('round trip', () => {
         expect(rowToSpan(row)).toEqual(s);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('integerText (µs columns)', () => {
+  it('writes every safe integer exactly as String does, also next to multiples of 1e8', () => {
+    const nearMultiple = fc.tuple(fc.integer({ min: 1, max: 90_071_992 }), fc.integer({ min: -2, max: 2 })).map(([k, d]) => k * 1e8 + d);
+    fc.assert(
+      fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer({ min: 0, max: 1e9 }), nearMultiple), (v) => {
+        expect(integerText(v)).toBe(String(v));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

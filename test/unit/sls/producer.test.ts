@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { logEntries } from '../../../src/storage/sls/log-group.js';
 import { Producer } from '../../../src/storage/sls/producer.js';
 import type { ProducerOptions } from '../../../src/storage/sls/producer.js';
 import { SlsError } from '../../../src/storage/sls/sls-client.js';
@@ -47,7 +48,7 @@ describe('Producer', () => {
   it('batches at 4096 logs and at the raw byte limit', async () => {
     const t = manualTransport();
     const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 5 });
-    const done = p.add({ logstore: 'ls' }, Array.from({ length: 10_000 }, (_, i) => log(i, 20)));
+    const done = p.add({ logstore: 'ls' }, logEntries(Array.from({ length: 10_000 }, (_, i) => log(i, 20))));
     await until(() => t.calls.length === 3, '3 batches');
     expect(t.calls.map((c) => c.logs)).toEqual([4096, 4096, 1808]);
     t.calls.forEach((c) => c.settle());
@@ -55,7 +56,7 @@ describe('Producer', () => {
 
     const big = manualTransport();
     const q = new Producer({ send: big.send, isRetryable: retryable, lingerMs: 5, maxBatchBytes: 3 * 1024 * 1024 });
-    const pending = q.add({ logstore: 'ls' }, Array.from({ length: 40 }, (_, i) => log(i, 200_000)));
+    const pending = q.add({ logstore: 'ls' }, logEntries(Array.from({ length: 40 }, (_, i) => log(i, 200_000))));
     await until(() => big.calls.length === 3, '3 size-limited batches');
     for (const c of big.calls) expect(c.bytes).toBeLessThanOrEqual(3 * 1024 * 1024);
     expect(big.calls.map((c) => c.logs)).toEqual([15, 15, 10]);
@@ -66,9 +67,9 @@ describe('Producer', () => {
   it('sends at once when idle and batches what arrives while a request is out', async () => {
     const t = manualTransport();
     const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 60_000 });
-    const first = p.add({ logstore: 'ls' }, [log(1)]);
+    const first = p.add({ logstore: 'ls' }, logEntries([log(1)]));
     await until(() => t.calls.length === 1, 'immediate send');
-    const rest = Array.from({ length: 50 }, (_, i) => p.add({ logstore: 'ls' }, [log(i + 2)]));
+    const rest = Array.from({ length: 50 }, (_, i) => p.add({ logstore: 'ls' }, logEntries([log(i + 2)])));
     await new Promise((r) => setTimeout(r, 20));
     expect(t.calls.length, 'nothing else goes while the first request is out').toBe(1);
     t.calls[0].settle();
@@ -83,7 +84,7 @@ describe('Producer', () => {
     const t = manualTransport();
     const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 1, maxBatchLogs: 2 });
     let resolved = false;
-    const done = p.add({ logstore: 'ls' }, [log(1), log(2), log(3)]).then(() => (resolved = true));
+    const done = p.add({ logstore: 'ls' }, logEntries([log(1), log(2), log(3)])).then(() => (resolved = true));
     await until(() => t.calls.length === 2, 'two batches');
     t.calls[0].settle();
     await new Promise((r) => setTimeout(r, 20));
@@ -96,9 +97,9 @@ describe('Producer', () => {
   it('keeps at most maxInFlight requests and applies back-pressure when the buffer is full', async () => {
     const t = manualTransport();
     const p = new Producer({ send: t.send, isRetryable: retryable, lingerMs: 1, maxBatchLogs: 10, maxInFlight: 3, maxBufferBytes: 10_000 });
-    const first = p.add({ logstore: 'ls' }, Array.from({ length: 100 }, (_, i) => log(i))); // 10 KB: fills the buffer
+    const first = p.add({ logstore: 'ls' }, logEntries(Array.from({ length: 100 }, (_, i) => log(i, 98)))); // 100 entries of 100 bytes (2 framing): fills the buffer
     let secondAdmitted = false;
-    const second = p.add({ logstore: 'ls' }, [log(7)]).then(() => (secondAdmitted = true));
+    const second = p.add({ logstore: 'ls' }, logEntries([log(7)])).then(() => (secondAdmitted = true));
     await until(() => t.calls.length === 3, '3 in flight');
     await new Promise((r) => setTimeout(r, 20));
     expect(t.calls.length).toBe(3);
@@ -139,7 +140,7 @@ describe('Producer', () => {
       retryMaxMs: 1000,
       random: () => 1,
     });
-    await p.add({ logstore: 'ls' }, [log(1)]);
+    await p.add({ logstore: 'ls' }, logEntries([log(1)]));
     expect(times.length).toBe(6);
     expect(p.stats.retries).toBe(5);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
@@ -158,7 +159,7 @@ describe('Producer', () => {
         toError: (e) => new Error(`mapped: ${(e as Error).message}`),
         lingerMs: 1,
       });
-      await expect(p.add({ logstore: 'ls' }, [log(1)])).rejects.toThrow(`mapped: ${err.message}`);
+      await expect(p.add({ logstore: 'ls' }, logEntries([log(1)]))).rejects.toThrow(`mapped: ${err.message}`);
       expect(calls).toBe(1);
     }
   });
@@ -173,17 +174,17 @@ describe('Producer', () => {
       retryBaseMs: 5,
       maxRetryElapsedMs: 100,
     });
-    await expect(p.add({ logstore: 'ls' }, [log(1)])).rejects.toThrow('down');
+    await expect(p.add({ logstore: 'ls' }, logEntries([log(1)]))).rejects.toThrow('down');
     expect(p.stats.failedBatches).toBe(1);
   });
 
   it('close() flushes what is queued and refuses more', async () => {
     const sent: number[] = [];
     const p = new Producer({ send: async (_t, _g, n) => (sent.push(n), { bytesSent: 1 }), isRetryable: retryable, lingerMs: 60_000 });
-    const pending = p.add({ logstore: 'ls' }, [log(1), log(2)]);
+    const pending = p.add({ logstore: 'ls' }, logEntries([log(1), log(2)]));
     await p.close();
     await pending;
     expect(sent).toEqual([2]);
-    await expect(p.add({ logstore: 'ls' }, [log(3)])).rejects.toThrow(/closed/);
+    await expect(p.add({ logstore: 'ls' }, logEntries([log(3)]))).rejects.toThrow(/closed/);
   });
 });
