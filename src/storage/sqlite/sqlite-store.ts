@@ -818,6 +818,8 @@ function chunksOf(spans: readonly Span[]): Span[][] {
 
 class SqliteTenant implements TraceStore {
   readonly archive: ArchiveStore;
+  /** Writes queued while a commit runs share the next one (SqliteDatabase.writeSpans). */
+  readonly batchesWrites = true;
 
   constructor(
     protected readonly database: SqliteDatabase,
