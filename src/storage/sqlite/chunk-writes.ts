@@ -1,9 +1,7 @@
 /**
- * The write transactions of the embedded store, as plain data requests run against one connection:
- * either on a worker thread (write-worker.ts), so commits and WAL checkpoints leave the event loop
- * free, or inline on the store's own connection (`:memory:` databases). Requests carry encoded
- * chunks, never domain spans; the store thread (sqlite-store.ts) validates, groups, encodes and
- * indexes. Each request is one transaction: all of it is committed or none.
+ * The write transactions of the embedded store, as plain data requests run against its connection.
+ * Requests carry encoded chunks, never domain spans; the store (sqlite-store.ts) validates, groups,
+ * encodes and indexes. Each request is one transaction: all of it is committed or none.
  */
 import type Database from 'better-sqlite3';
 

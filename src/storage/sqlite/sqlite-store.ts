@@ -53,9 +53,7 @@ import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
 import type { ChunkWriteRequest } from './chunk-writes.js';
-import { configureWriter } from './chunk-writes.js';
-import type { ChunkWriter } from './chunk-writer.js';
-import { inlineChunkWriter, startWorkerChunkWriter } from './chunk-writer.js';
+import { ChunkWrites, configureWriter } from './chunk-writes.js';
 import type { SummaryChunk } from './dependency-summary.js';
 import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
 import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
@@ -121,7 +119,6 @@ export async function openSqliteStoreUri(uri: string, options: { readOnly?: bool
 
 export async function openSqliteStore(path: string, options: SqliteStoreOptions = {}): Promise<Store> {
   let db: Database.Database | undefined;
-  let writer: ChunkWriter | undefined;
   try {
     db = options.readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -135,14 +132,12 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       const synchronous = options.synchronous ?? 'normal';
       configureWriter(db, synchronous);
       migrate(db);
-      writer = db.memory ? inlineChunkWriter(db) : await startWorkerChunkWriter({ path, synchronous, busyTimeoutMs: BUSY_TIMEOUT_MS });
     }
-    const database = new SqliteDatabase(db, path, writer);
+    const database = new SqliteDatabase(db, path, options.readOnly ? undefined : new ChunkWrites(db));
     // Chunks left unindexed by a crash or another process get their postings now.
-    await database.flushPostings();
+    database.flushPostings();
     return new SqliteStore(database);
   } catch (error) {
-    await writer?.close().catch(() => {});
     db?.close();
     const reason = error instanceof Error ? error.message : String(error);
     if ((error as { code?: string }).code === 'SQLITE_BUSY') throw new StorageUnavailableError(`sqlite store "${path}": ${reason}`);
@@ -190,28 +185,24 @@ class SqliteDatabase {
   /** PRAGMA data_version when the pending entries were last checked against the database. */
   private checkedDataVersion = -1;
   private lastCommitAt = 0;
-  /** True from encoding a group's chunks until its write settles. */
-  private inFlightChunks = false;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly stmt;
 
   constructor(
     private readonly db: Database.Database,
     readonly path: string,
-    /** Runs the write transactions; undefined when the store is read-only. */
-    private readonly writer: ChunkWriter | undefined,
+    /** The write transactions; undefined when the store is read-only. */
+    private readonly writes: ChunkWrites | undefined,
   ) {
-    this.readOnly = writer === undefined;
+    this.readOnly = writes === undefined;
     const readOnly = this.readOnly;
     this.stmt = {
       selectTenant: db.prepare<[string], { id: number }>('SELECT id FROM tenants WHERE name = ?'),
       insertTenant: readOnly ? undefined : db.prepare<[string]>('INSERT OR IGNORE INTO tenants (name) VALUES (?)'),
       dataVersion: db.prepare<[], number>('PRAGMA data_version').pluck(),
       indexState: db.prepare<[], { indexed_upto: number; generation: number }>('SELECT indexed_upto, generation FROM index_state WHERE id = 0'),
-      unindexedSummary: db.prepare<[number, number], { n: number; highest: number }>(
-        'SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM chunks WHERE id > ? AND id <= ?',
-      ),
-      unindexedIds: db.prepare<[number, number], number>('SELECT id FROM chunks WHERE id > ? AND id <= ?').pluck(),
+      unindexedSummary: db.prepare<[number], { n: number; highest: number }>('SELECT count(*) AS n, coalesce(max(id), 0) AS highest FROM chunks WHERE id > ?'),
+      unindexedIds: db.prepare<[number], number>('SELECT id FROM chunks WHERE id > ?').pluck(),
       chunkToIndex: db.prepare<[number], { tenant: number; trace_id: Buffer; body: string }>('SELECT tenant, trace_id, body FROM chunks WHERE id = ?'),
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
       traceChunkRanges: db.prepare<[Buffer, number], { id: number; start_min: number; start_max: number }>(
@@ -279,9 +270,8 @@ class SqliteDatabase {
   }
 
   /**
-   * Validates, then queues the batch. One write transaction runs at a time (on the writer thread);
-   * batches queued meanwhile, or in the same event-loop turn, commit together in the next one (up to
-   * MAX_GROUP_SPANS). Resolves after the commit. If a grouped commit fails, each batch is retried
+   * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
+   * callers, e.g. one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS). Resolves after the commit. If a grouped commit fails, each batch is retried
    * alone so only the failing caller sees an error.
    */
   writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
@@ -335,7 +325,7 @@ class SqliteDatabase {
           }
         }
       }
-      if (this.pendingPostings.spanCount >= POSTINGS_GROUP_SPANS) await this.tryFlushPostings();
+      if (this.pendingPostings.spanCount >= POSTINGS_GROUP_SPANS) this.tryFlushPostings();
     }
     this.flushPostingsWhenIdle();
   }
@@ -355,15 +345,11 @@ class SqliteDatabase {
           for (const chunk of chunksOf(w.spans)) request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
         } else this.prepareChunks(tenant, w.spans, request, keys);
       }
-      keys.chunkIds.push(...(await this.writer!.write(request)));
-      this.inFlightChunks = false;
+      keys.chunkIds.push(...this.use(() => this.writes!.write(request)));
     } catch (error) {
       // Operations noted for this group were not stored.
       this.knownOperations.clear();
-      this.inFlightChunks = false;
-      throw error instanceof Error && !(error instanceof StorageUnavailableError) && !(error instanceof InvalidArgumentError)
-        ? new StorageUnavailableError(`sqlite store "${this.path}": ${error.message}`, { cause: error })
-        : error;
+      throw error;
     }
     this.pendingPostings.absorb(keys);
   }
@@ -390,7 +376,6 @@ class SqliteDatabase {
       request.summaries.push({ tenant, first, count: summarized.length, startMin: batchMin, startMax: batchMax, summary });
     }
     for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
-    this.inFlightChunks = true;
   }
 
   /**
@@ -398,7 +383,7 @@ class SqliteDatabase {
    * pending or the store is read-only. Rejects with StorageUnavailableError. When another
    * connection wrote chunks meanwhile, the entries are refreshed and the write tried once more.
    */
-  async flushPostings(): Promise<void> {
+  flushPostings(): void {
     if (this.readOnly) return;
     const pending = this.pendingPostings;
     for (let attempt = 0; attempt < 2; attempt++) {
@@ -407,13 +392,8 @@ class SqliteDatabase {
       const indexedUpto = pending.highestChunk;
       const rows: [number, number, number, number, Float64Array][] = [];
       for (const [key, list] of pending.keys()) postingRows(key, list, rows);
-      let applied: boolean;
-      try {
-        applied = await this.writer!.writePostings({ expectIndexedUpto: pending.mark, expectGeneration: this.postingsGeneration, indexedUpto, chunkCount: pending.chunkCount, rows });
-      } catch (error) {
-        throw new StorageUnavailableError(`sqlite store "${this.path}": ${(error as Error).message}`, { cause: error });
-      }
-      if (applied) {
+      const request = { expectIndexedUpto: pending.mark, expectGeneration: this.postingsGeneration, indexedUpto, chunkCount: pending.chunkCount, rows };
+      if (this.use(() => this.writes!.writePostings(request))) {
         pending.clear(indexedUpto);
         return;
       }
@@ -422,9 +402,9 @@ class SqliteDatabase {
   }
 
   /** As flushPostings, for background use: a failure leaves the entries pending for the next try. */
-  private async tryFlushPostings(): Promise<void> {
+  private tryFlushPostings(): void {
     try {
-      await this.flushPostings();
+      this.flushPostings();
     } catch {
       // Searches keep reading the pending entries; the next group, idle time or close retries.
     }
@@ -438,7 +418,7 @@ class SqliteDatabase {
       this.idleTimer = undefined;
       if (this.closed) return;
       if (idle < POSTINGS_IDLE_MS || this.writing) this.idleTimer = setTimeout(check, Math.max(1, POSTINGS_IDLE_MS - idle)).unref();
-      else void this.tryFlushPostings();
+      else this.tryFlushPostings();
     };
     this.idleTimer = setTimeout(check, POSTINGS_IDLE_MS).unref();
   }
@@ -446,11 +426,10 @@ class SqliteDatabase {
   /**
    * Makes the pending entries cover exactly the chunks above the database's mark: drops those
    * another connection indexed (or purged) and indexes, from their bodies, chunks this connection
-   * did not write (another process's, or left by a crash). While a write of this store is in
-   * flight, chunks above the last one it acknowledged are left for later (they may be its own).
+   * did not write (another process's, or left by a crash).
    */
   private refreshPendingPostings(): void {
-    // Unchanged unless another connection (the writer thread included) committed since.
+    // Unchanged unless another connection committed since: this one's own commits are in the entries.
     const dataVersion = this.stmt.dataVersion.get()!;
     if (dataVersion === this.checkedDataVersion) return;
     const pending = this.pendingPostings;
@@ -459,11 +438,10 @@ class SqliteDatabase {
       pending.clear(state.indexed_upto);
       this.postingsGeneration = state.generation;
     } else if (state.indexed_upto > pending.mark) pending.advanceMark(state.indexed_upto);
-    const upTo = this.writing || this.inFlightChunks ? pending.highestChunk : MAX_TIME;
-    const stored = this.stmt.unindexedSummary.get(pending.mark, upTo)!;
+    const stored = this.stmt.unindexedSummary.get(pending.mark)!;
     if (stored.n !== pending.chunkCount || stored.highest !== pending.highestChunk) {
       const keys = new CommitKeys();
-      for (const id of this.stmt.unindexedIds.all(pending.mark, upTo)) {
+      for (const id of this.stmt.unindexedIds.all(pending.mark)) {
         if (pending.has(id)) continue;
         const row = this.stmt.chunkToIndex.get(id);
         if (!row) continue;
@@ -472,7 +450,7 @@ class SqliteDatabase {
       }
       pending.absorb(keys);
     }
-    if (upTo === MAX_TIME) this.checkedDataVersion = dataVersion;
+    this.checkedDataVersion = dataVersion;
   }
 
   /** Every stored span of the trace, or undefined when none. */
@@ -721,24 +699,19 @@ class SqliteDatabase {
   async purge(): Promise<void> {
     if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
     await this.drainWrites();
-    try {
-      await this.writer!.purge();
-    } catch (error) {
-      throw new StorageUnavailableError(`sqlite store "${this.path}": ${(error as Error).message}`, { cause: error });
-    }
+    this.use(() => this.writes!.purge());
     this.tenantIds.clear();
     this.knownOperations.clear();
     this.use(() => this.refreshPendingPostings());
   }
 
-  /** Commits what is queued, writes pending postings, stops the writer and closes the connection. */
+  /** Commits what is queued, writes pending postings and closes the connection. */
   async close(): Promise<void> {
     if (this.closed) return;
     if (!this.readOnly) {
       await this.drainWrites();
       clearTimeout(this.idleTimer);
-      await this.tryFlushPostings();
-      await this.writer!.close().catch(() => {});
+      this.tryFlushPostings();
     }
     this.closed = true;
     this.db.close();
