@@ -30,8 +30,10 @@ export async function createProgram(ctx: CliContext, argv: readonly string[]): P
     .exitOverride();
   // A go-plugin host (Jaeger ≤ 1.57) runs `jaeger-sls --config FILE` with STORAGE_PLUGIN=jaeger: that is `serve`.
   const defaultCommand = ctx.env.STORAGE_PLUGIN === 'jaeger' ? 'serve' : undefined;
-  const requested = argv.slice(2).find((a) => !a.startsWith('-'));
-  const wanted = requested && requested in COMMANDS ? [requested] : defaultCommand && !requested ? [defaultCommand] : Object.keys(COMMANDS);
+  const args = argv.slice(2);
+  const requested = args.find((a) => !a.startsWith('-'));
+  const versionOnly = !requested && !defaultCommand && args.some((a) => a === '-V' || a === '--version');
+  const wanted = requested && requested in COMMANDS ? [requested] : defaultCommand && !requested ? [defaultCommand] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const name of wanted) {
     const make = await COMMANDS[name]();
     const command = make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} });

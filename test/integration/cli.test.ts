@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 
@@ -9,6 +10,14 @@ describe('jaeger-sls CLI', () => {
       expect(r.stdout).toContain(cmd);
     }
     expect(r.stderr).toBe('');
+  });
+
+  it('prints its version on stdout and exits 0, for -V and --version', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    for (const flag of ['-V', '--version']) {
+      const r = await runCli([flag]);
+      expect([r.code, r.stdout, r.stderr]).toEqual([0, `${version}\n`, '']);
+    }
   });
 
   it('rejects an unknown command with one line on stderr and exit 2', async () => {
