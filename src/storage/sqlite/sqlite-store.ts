@@ -271,8 +271,9 @@ class SqliteDatabase {
 
   /**
    * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
-   * callers, e.g. one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS). Resolves after the commit. If a grouped commit fails, each batch is retried
-   * alone so only the failing caller sees an error.
+   * callers, e.g. one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS).
+   * Resolves after the commit. If a grouped commit fails, each batch is retried alone so only the
+   * failing caller sees an error.
    */
   writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
     if (this.readOnly) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
