@@ -100,6 +100,8 @@ const TAG_SCOPE_VERSION = 'otel.scope.version';
 const TAG_TRACE_STATE = 'w3c.tracestate';
 const TAG_ERROR = 'error';
 const LINK_REF_TYPE = 'opentracing.ref_type';
+/** Span warnings as Jaeger v2 keeps them in OTLP: a string-array attribute. */
+const ATTR_WARNINGS = '@jaeger@warnings';
 const LOG_EVENT = 'event';
 
 /** Domain spans from OTLP resource spans. `where` prefixes error messages (file or RPC name). */
@@ -177,7 +179,12 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
 
   const attributes = s.attributes ?? [];
   const tags: KeyValue[] = [];
-  for (let i = 0; i < attributes.length; i++) tags.push(keyValueFromOtlp(attributes[i], at, 'attributes', i));
+  let warnings: string[] = [];
+  for (let i = 0; i < attributes.length; i++) {
+    const kv = attributes[i];
+    if (kv.key === ATTR_WARNINGS && kv.value?.arrayValue) warnings = (kv.value.arrayValue.values ?? []).map((v) => v.stringValue ?? '');
+    else tags.push(keyValueFromOtlp(kv, at, 'attributes', i));
+  }
   for (const t of scopeTags) tags.push(t);
   const kind = SPAN_KINDS[s.kind ?? 0];
   if (kind === undefined) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
@@ -206,7 +213,7 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
     tags,
     logs,
     process,
-    warnings: [],
+    warnings,
   };
 }
 
@@ -326,6 +333,7 @@ function spanToOtlp(span: Span): { otlp: OtlpSpan; scopeName: string; scopeVersi
       attributes.push(keyValueToOtlp(t));
     }
   }
+  if (span.warnings.length > 0) attributes.push({ key: ATTR_WARNINGS, value: { arrayValue: { values: span.warnings.map((w) => ({ stringValue: w })) } } });
   const parentIndex = span.references.findIndex((r) => r.refType === 'CHILD_OF' && r.traceId === span.traceId);
   const links: OtlpLink[] = span.references
     .filter((_, i) => i !== parentIndex)

@@ -327,6 +327,27 @@ describe(`storage v2 + OTLP over the wire (${fixtures.name} fixtures)`, () => {
     expect(search.withoutServiceName).toBe(true);
   });
 
+  it('keeps span warnings through Export and GetTraces in the @jaeger@warnings attribute', async () => {
+    const md = metadataFor('v2-warnings');
+    const span: Span = {
+      traceId: 'eeee0000000000000000000000000002',
+      spanId: '0000000000000001',
+      operationName: 'op',
+      references: [],
+      flags: 0,
+      startTime: Date.now() * 1000 - 10_000_000,
+      duration: 1000,
+      tags: [{ key: 'k', type: 'string', value: 'v' }],
+      logs: [],
+      process: { serviceName: 'warned', tags: [] },
+      warnings: ['clock skew adjusted', 'second warning'],
+    };
+    await unary(exporter, 'Export', { resourceSpans: otlpFromSpans([span]) }, md);
+    const [trace] = tracesFromChunks(await collectStream(reader, 'GetTraces', { query: [{ traceId: Buffer.from(span.traceId, 'hex') }] }, md));
+    compareTraces({ spans: [span] }, trace);
+    expect(trace.spans[0].warnings).toEqual(span.warnings);
+  });
+
   it('Export rejects malformed spans with INVALID_ARGUMENT and stores none of the request', async () => {
     const md = metadataFor('v2-bad');
     const good = fixtures.trace('example_trace');

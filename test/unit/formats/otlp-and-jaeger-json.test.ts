@@ -55,6 +55,18 @@ describe('OTLP mapping', () => {
     expect(json.resourceSpans[0].scopeSpans[0].scope.name).toBe('lib');
   });
 
+  it('carries span warnings in the @jaeger@warnings attribute, as Jaeger v2 does', () => {
+    const original = span({ warnings: ['clock skew adjusted', 'invalid parent'] });
+    const json = JSON.parse(JSON.stringify(treeToOtlpJson(otlpFromSpans([original]))));
+    expect(json.resourceSpans[0].scopeSpans[0].spans[0].attributes).toContainEqual({
+      key: '@jaeger@warnings',
+      value: { arrayValue: { values: [{ stringValue: 'clock skew adjusted' }, { stringValue: 'invalid parent' }] } },
+    });
+    const back = spansFromOtlp(otlpJsonToTree(json, 'mem'))[0];
+    expect(back.warnings).toEqual(original.warnings);
+    expect(back.tags.map((t) => t.key)).not.toContain('@jaeger@warnings');
+  });
+
   it('groups spans by process and scope', () => {
     const a = span();
     const b = span({ spanId: '0000000000000009', process: { serviceName: 'db', tags: [] } });
