@@ -21,7 +21,8 @@
  *    `network.peer.address[:port]`, `db.name`, `db.system`; for messaging `messaging.system`; else
  *    `server.address`/`net.peer.name`/`peer.hostname`. Evidence `peer-tag`.
  * 4. **Errors**: a call fails when the callee span fails, or the caller span fails and is its
- *    CLIENT/PRODUCER half. A span fails with `error=true`, OTel status ERROR, or HTTP status ≥ 500.
+ *    CLIENT/PRODUCER half. A span fails with `error=true`, OTel status ERROR, HTTP status ≥ 500
+ *    or a non-zero gRPC status (span-failure.ts).
  * 5. **Latency**: per edge the callee's span duration (`latency`) and, when the caller is a
  *    CLIENT/PRODUCER span, the caller's (`clientLatency`); durations only, so clock skew between
  *    hosts changes nothing. Calls whose callee starts before or ends after its caller are counted

@@ -10,6 +10,7 @@
  * Memory: one buffer, reused from trace to trace, sized by the largest trace.
  */
 import type { Span, Trace } from '../model/index.js';
+import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
 
 export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
 
@@ -17,7 +18,7 @@ export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
 export interface SpanFacts {
   /** The `span.kind` tag, lower case; '' when absent. */
   kind: string;
-  /** `error=true`, OTel status ERROR, or HTTP status ≥ 500. */
+  /** The span failed (span-failure.ts). */
   error: boolean;
   /** The uninstrumented peer the span talks to (rule 3 of dependency-graph.ts), if tagged. */
   peer: string | undefined;
@@ -136,18 +137,6 @@ export function spanFacts(span: Span): SpanFacts {
       case 'span.kind':
         if (t.type === 'string') kind = t.value.toLowerCase();
         break;
-      case 'error':
-        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
-        break;
-      case 'otel.status_code':
-        if (t.type === 'string' && t.value.toUpperCase() === 'ERROR') error = true;
-        break;
-      case 'http.status_code':
-      case 'http.response.status_code': {
-        const code = t.type === 'int64' ? Number(t.value) : t.type === 'string' || t.type === 'float64' ? Number(t.value) : 0;
-        if (code >= 500) error = true;
-        break;
-      }
       case 'peer.service':
         peerService = str(t);
         break;
@@ -179,6 +168,8 @@ export function spanFacts(span: Span): SpanFacts {
       case 'messaging.system':
         messagingSystem = str(t);
         break;
+      default:
+        if (!error && FAILURE_TAG_KEYS.has(key) && tagMarksFailure(t)) error = true;
     }
   }
   let peer: string | undefined;

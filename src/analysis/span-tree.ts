@@ -16,6 +16,7 @@
 import type { KeyValue, Process, Span, Trace } from '../model/index.js';
 import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
+import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
 
 /** Compact per-trace data; arrays are indexed by span position (after de-duplication). */
 export interface TraceSummary {
@@ -67,7 +68,7 @@ export interface SpanTreeOptions {
   details?: boolean;
 }
 
-/** Error status: `error=true`, OTel ERROR, `http.status_code` ≥ 500 or a non-zero gRPC status. */
+/** Error status (span-failure.ts). */
 export function spanHasError(span: Span): boolean {
   return scanTags(span.tags, []).error;
 }
@@ -255,28 +256,11 @@ function scanTags(tags: readonly KeyValue[], peerTags: readonly string[]): TagFa
   let peer: string | undefined;
   let peerRank = Infinity;
   for (const t of tags) {
-    switch (t.key) {
-      case 'span.kind':
-        if (t.type === 'string') kind = t.value.toLowerCase();
-        continue;
-      case 'error':
-        if (t.type === 'bool' ? t.value : t.type === 'string' && t.value.toLowerCase() === 'true') error = true;
-        continue;
-      case 'otel.status_code':
-        if (t.type === 'string' && t.value === 'ERROR') error = true;
-        continue;
-      case 'http.status_code':
-      case 'http.response.status_code':
-        if (numericTag(t) >= 500) error = true;
-        continue;
-      case 'rpc.grpc.status_code':
-      case 'grpc.status_code': {
-        const code = numericTag(t);
-        if (Number.isFinite(code) && code !== 0) error = true;
-        continue;
-      }
-    }
-    if (t.type === 'string' && t.value) {
+    if (t.key === 'span.kind') {
+      if (t.type === 'string') kind = t.value.toLowerCase();
+    } else if (!error && FAILURE_TAG_KEYS.has(t.key) && tagMarksFailure(t)) {
+      error = true;
+    } else if (t.type === 'string' && t.value) {
       const rank = peerTags.indexOf(t.key);
       if (rank >= 0 && rank < peerRank) {
         peer = t.value;
@@ -285,10 +269,6 @@ function scanTags(tags: readonly KeyValue[], peerTags: readonly string[]): TagFa
     }
   }
   return { kind, error, peer };
-}
-
-function numericTag(t: KeyValue): number {
-  return t.type === 'int64' ? Number(t.value) : t.type === 'float64' ? t.value : t.type === 'string' ? Number(t.value) : 0;
 }
 
 /** Drops spans identical to an earlier one in id, service, start and duration. */

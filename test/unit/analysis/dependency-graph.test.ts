@@ -155,10 +155,14 @@ describe('dependency graph rules', () => {
     expect(edgeList(b)).toEqual(['api->users:1']);
   });
 
-  it('counts errors from error tag, OTel status and HTTP ≥ 500 on either side of a call', () => {
+  it('counts errors from error tag, OTel status, HTTP ≥ 500 and gRPC status ≠ 0 on either side of a call', () => {
     const b = buildDependencyGraph([
       trace('c', [
         { id: 'a1', service: 'fe', kind: 'server' },
+        { id: 'a7', service: 'fe', kind: 'client', parent: 'a1' },
+        { id: 'b7', service: 'be', kind: 'server', parent: 'a7', tags: { 'rpc.grpc.status_code': 14 } },
+        { id: 'a8', service: 'fe', kind: 'client', parent: 'a1', tags: { 'rpc.grpc.status_code': 0, 'otel.status_code': 'error' } },
+        { id: 'b8', service: 'be', kind: 'server', parent: 'a8' },
         { id: 'a2', service: 'fe', kind: 'client', parent: 'a1', tags: { error: true } },
         { id: 'b2', service: 'be', kind: 'server', parent: 'a2' },
         { id: 'a3', service: 'fe', kind: 'client', parent: 'a1' },
@@ -172,9 +176,9 @@ describe('dependency graph rules', () => {
       ]),
     ]);
     const e = edge(b, 'fe', 'be')!;
-    expect(e.calls).toBe(5);
-    expect(e.errors).toBe(4);
-    expect(b.graph.getNodeAttributes('be')).toMatchObject({ calls: 5, errors: 2, errorSpans: 2 });
+    expect(e.calls).toBe(7);
+    expect(e.errors).toBe(6);
+    expect(b.graph.getNodeAttributes('be')).toMatchObject({ calls: 7, errors: 3, errorSpans: 3 });
   });
 
   it("does not blame every child edge for a failing caller that is not the call's client half", () => {
