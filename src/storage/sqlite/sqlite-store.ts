@@ -173,8 +173,6 @@ class SqliteDatabase {
   private closed = false;
   private pending: PendingWrite[] = [];
   private flushScheduled = false;
-  /** Settles when the write loop (flush) has nothing left; undefined when it is not running. */
-  private writing: Promise<void> | undefined;
   private readonly tenantIds = new Map<string, number>();
   /** Per tenant: operations known to be in the `operations` table. */
   private readonly knownOperations = new Map<number, KnownOperations>();
@@ -286,39 +284,30 @@ class SqliteDatabase {
     if (spans.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ tenantName, spans: [...spans], archive, resolve, reject });
-      this.scheduleFlush();
-    });
-  }
-
-  /** Starts the write loop on the next turn unless it runs or is about to. */
-  private scheduleFlush(): void {
-    if (this.flushScheduled || this.writing) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      this.writing = this.flush().finally(() => {
-        this.writing = undefined;
-        if (this.pending.length > 0) this.scheduleFlush();
-      });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
     });
   }
 
   /** Commits queued batches, group after group, until none is left. */
-  private async flush(): Promise<void> {
+  private flush(): void {
+    this.flushScheduled = false;
     while (this.pending.length > 0) {
       let count = 0;
       let n = 0;
       while (n < this.pending.length && (n === 0 || count + this.pending[n].spans.length <= MAX_GROUP_SPANS)) count += this.pending[n++].spans.length;
       const group = this.pending.splice(0, n);
       try {
-        await this.commit(group);
+        this.commit(group);
         for (const w of group) w.resolve();
       } catch (error) {
         if (group.length === 1) group[0].reject(error);
         else {
           for (const w of group) {
             try {
-              await this.commit([w]);
+              this.commit([w]);
               w.resolve();
             } catch (single) {
               w.reject(single);
@@ -331,12 +320,7 @@ class SqliteDatabase {
     this.flushPostingsWhenIdle();
   }
 
-  /** Resolves once every batch queued so far is committed or refused. */
-  private async drainWrites(): Promise<void> {
-    while (this.writing || this.flushScheduled) await (this.writing ?? new Promise((resolve) => setImmediate(resolve)));
-  }
-
-  private async commit(group: readonly PendingWrite[]): Promise<void> {
+  private commit(group: readonly PendingWrite[]): void {
     const keys = new CommitKeys();
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
     try {
@@ -418,7 +402,7 @@ class SqliteDatabase {
       const idle = performance.now() - this.lastCommitAt;
       this.idleTimer = undefined;
       if (this.closed) return;
-      if (idle < POSTINGS_IDLE_MS || this.writing) this.idleTimer = setTimeout(check, Math.max(1, POSTINGS_IDLE_MS - idle)).unref();
+      if (idle < POSTINGS_IDLE_MS) this.idleTimer = setTimeout(check, Math.max(1, POSTINGS_IDLE_MS - idle)).unref();
       else this.tryFlushPostings();
     };
     this.idleTimer = setTimeout(check, POSTINGS_IDLE_MS).unref();
@@ -697,9 +681,9 @@ class SqliteDatabase {
     };
   }
 
-  async purge(): Promise<void> {
+  purge(): void {
     if (this.readOnly) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
-    await this.drainWrites();
+    this.flush();
     this.use(() => this.writes!.purge());
     this.tenantIds.clear();
     this.knownOperations.clear();
@@ -707,10 +691,10 @@ class SqliteDatabase {
   }
 
   /** Commits what is queued, writes pending postings and closes the connection. */
-  async close(): Promise<void> {
+  close(): void {
     if (this.closed) return;
     if (!this.readOnly) {
-      await this.drainWrites();
+      this.flush();
       clearTimeout(this.idleTimer);
       this.tryFlushPostings();
     }
@@ -866,11 +850,11 @@ class SqliteStore extends SqliteTenant implements Store {
   }
 
   async purge(): Promise<void> {
-    await this.database.purge();
+    this.database.purge();
   }
 
   async close(): Promise<void> {
-    await this.database.close();
+    this.database.close();
   }
 }
 
