@@ -20,7 +20,7 @@ export function validateSpan(span: Span): void {
   checkLength(span, 'service name', span.process.serviceName);
   if (span.references.length > MAX_REFERENCES) throw invalid(span, `${span.references.length} references (at most ${MAX_REFERENCES})`);
   for (const r of span.references) {
-    if (!TRACE_ID.test(r.traceId) || !SPAN_ID.test(r.spanId)) throw invalid(span, 'invalid reference id');
+    if ((r.traceId !== span.traceId && !TRACE_ID.test(r.traceId)) || !SPAN_ID.test(r.spanId)) throw invalid(span, 'invalid reference id');
   }
   checkTags(span, span.tags);
   checkTags(span, span.process.tags);

@@ -24,10 +24,12 @@ export class Random {
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     return median * Math.exp(sigma * z);
   }
+  /** `digits` lowercase hex digits, as one flat string (ids decoded from the wire are flat, not concatenations). */
   hex(digits: number): string {
-    let s = '';
-    while (s.length < digits) s += (this.int(0x10000) | 0x10000).toString(16).slice(1);
-    return s.slice(0, digits);
+    const groups: string[] = [];
+    for (let n = 0; n < digits; n += 4) groups.push((this.int(0x10000) | 0x10000).toString(16).slice(1));
+    const s = groups.join('');
+    return s.length === digits ? s : s.slice(0, digits);
   }
 }
 

@@ -34,9 +34,14 @@ describe('span codec', () => {
       span('00000000000000a2', 1_699_999_999_999_990, { references: [{ refType: 'FOLLOWS_FROM', traceId: 'f'.repeat(32), spanId: '00000000000000a1' }] }),
     ];
     const body = encodeChunk(spans);
-    expect(JSON.parse(body)[0]).toBe(1_700_000_000_000_000);
-    expect(JSON.parse(body)[2][4]).toBe(-10);
+    const fields = JSON.parse(body) as unknown[];
+    expect(fields[0]).toBe(1_700_000_000_000_000);
+    expect(fields.slice(1, 6)).toEqual(['00000000000000a1', 'op "quoted" ünïcode', 1, 0, 7]);
+    expect(fields[fields.indexOf('00000000000000a2') + 3]).toBe(-10);
     expect(decodeChunk(TRACE, body)).toEqual(spans);
+    // One flat array: string tags take two fields, other types three.
+    expect(fields.every((f) => typeof f === 'string' || typeof f === 'number')).toBe(true);
+    expect(body).toContain('"host","h"');
   });
 
   it('keeps absolute times when offsets would not be exact integers', () => {
@@ -44,6 +49,28 @@ describe('span codec', () => {
     const body = encodeChunk(spans);
     expect(JSON.parse(body)[0]).toBe(0);
     expect(decodeChunk(TRACE, body)).toEqual(spans);
+  });
+
+  it('reads the nested layout with offsets, written before the flat one', () => {
+    const nested = JSON.stringify([1_700_000_000_000_000, ['00000000000000d1', 'op', [1, '', '00000000000000d0'], 1, 4, 5, ['k', 2, '-3', 'f', 3, 'NaN'], [2, ['e', 0, 'x']], 'svc', ['h', 0, 'v'], ['w']]]);
+    expect(decodeChunk(TRACE, nested)).toEqual([
+      {
+        traceId: TRACE,
+        spanId: '00000000000000d1',
+        operationName: 'op',
+        references: [{ refType: 'FOLLOWS_FROM', traceId: TRACE, spanId: '00000000000000d0' }],
+        flags: 1,
+        startTime: 1_700_000_000_000_004,
+        duration: 5,
+        tags: [
+          { key: 'k', type: 'int64', value: -3n },
+          { key: 'f', type: 'float64', value: Number.NaN },
+        ],
+        logs: [{ timestamp: 1_700_000_000_000_002, fields: [{ key: 'e', type: 'string', value: 'x' }] }],
+        process: { serviceName: 'svc', tags: [{ key: 'h', type: 'string', value: 'v' }] },
+        warnings: ['w'],
+      },
+    ]);
   });
 
   it('reads chunks written before offsets existed', () => {

@@ -310,7 +310,8 @@ describe('sqlite store', () => {
   });
 
   it('returns each trace of a time window once and whole, however many chunks it was stored in', async () => {
-    const store = await open(freshPath());
+    const file = freshPath();
+    const store = await open(file);
     const SEC = 1_000_000;
     // A: three batches (three chunks) 10 s apart. B: 600 spans in one batch (two chunks).
     for (let i = 0; i < 3; i++) await store.writeSpans([span(tid(0xa), sid(i + 1), { startTime: T0 + i * 10 * SEC })]);
@@ -334,6 +335,20 @@ describe('sqlite store', () => {
     // A limit keeps the newest-first path: A's third batch (T0 + 20 s) is the newest chunk; A comes whole.
     const newest = await collect(store.findTraces({ startTimeMin: T0 - 1, startTimeMax: T0 + 30 * SEC, limit: 2 }));
     expect(newest.map((t) => `${t.spans[0].traceId.slice(-1)}:${t.spans.length}`)).toEqual(['a:3', 'd:1']);
+    // Every chunk of a trace stored in several chunks is marked shared, the first one included.
+    const check = new Database(file, { readonly: true });
+    try {
+      const marks = check.prepare('SELECT substr(hex(trace_id), -1) AS trace, group_concat(shared) AS shared FROM chunks GROUP BY trace_id, tenant ORDER BY 1').all();
+      expect(marks).toEqual([
+        { trace: 'A', shared: '1,1,1' },
+        { trace: 'B', shared: '1,1' },
+        { trace: 'C', shared: '0' },
+        { trace: 'D', shared: '0' },
+        { trace: 'E', shared: '0' },
+      ]);
+    } finally {
+      check.close();
+    }
   });
 
   it('migrates a schema 1 file, marking the traces stored in several chunks', async () => {

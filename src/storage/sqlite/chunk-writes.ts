@@ -83,10 +83,11 @@ export class ChunkWrites {
 
   constructor(private readonly db: Database.Database) {
     this.stmt = {
-      insertChunk: db.prepare<[number, Buffer, number, number, number, string, number]>(
-        'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      // shared = 1 when the trace already has a chunk; the earlier chunks are then marked too.
+      insertChunk: db.prepare<[number, Buffer, number, number, number, string, Buffer, number], { id: number; shared: number }>(
+        `INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared)
+         VALUES (?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM chunks WHERE trace_id = ? AND tenant = ?)) RETURNING id, shared`,
       ),
-      traceHasChunk: db.prepare<[Buffer, number], number>('SELECT id FROM chunks WHERE trace_id = ? AND tenant = ? LIMIT 1').pluck(),
       markShared: db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
       insertArchive: db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
       insertSummary: db.prepare<[number, number, number, number, number, Buffer]>(
@@ -109,9 +110,9 @@ export class ChunkWrites {
         for (let i = 0; i < request.chunks.length; i++) {
           const c = request.chunks[i];
           const traceKey = Buffer.from(c.traceId, 'hex');
-          const shared = this.stmt.traceHasChunk.get(traceKey, c.tenant) !== undefined;
-          if (shared) this.stmt.markShared.run(traceKey, c.tenant);
-          ids[i] = Number(this.stmt.insertChunk.run(c.tenant, traceKey, c.startMin, c.startMax, c.spanCount, c.body, shared ? 1 : 0).lastInsertRowid);
+          const row = this.stmt.insertChunk.get(c.tenant, traceKey, c.startMin, c.startMax, c.spanCount, c.body, traceKey, c.tenant)!;
+          if (row.shared) this.stmt.markShared.run(traceKey, c.tenant);
+          ids[i] = row.id;
         }
         for (const r of request.summaries) {
           const first = ids[r.first];

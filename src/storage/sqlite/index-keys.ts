@@ -73,17 +73,86 @@ export function serviceBit(service: string): number {
   return 1 << ((h ^ (h >>> 16)) % 30);
 }
 
-/** Calls `add` with every index key of the span (repeats possible). */
-export function forEachSpanKey(tenant: number, span: Span, add: (key: number) => void): void {
-  add(serviceKey(tenant, span.process.serviceName));
-  add(operationKey(tenant, span.process.serviceName, span.operationName));
-  addTags(tenant, span.tags, add);
-  addTags(tenant, span.process.tags, add);
-  for (const log of span.logs) addTags(tenant, log.fields, add);
+/** Most service, operation and tag values whose keys a SpanKeys remembers; then it starts afresh. */
+const MAX_REMEMBERED = 1 << 16;
+
+/** Receives a span's keys: its service bit first, then each key. */
+export interface SpanKeySink {
+  span(serviceBit: number): void;
+  readonly add: (key: number) => void;
 }
 
-function addTags(tenant: number, tags: readonly KeyValue[], add: (key: number) => void): void {
-  for (const t of tags) add(tagKey(tenant, t.key, t.type === 'string' ? t.value : tagValueAsString(t)));
+interface ServiceKeys {
+  key: number;
+  bit: number;
+  operations: Map<string, number>;
+}
+
+/**
+ * The index keys of one tenant's spans. Remembers the keys of the values it has seen (bounded by
+ * MAX_REMEMBERED): spans repeat the same services, operations and most tag values, and a map
+ * lookup costs a fraction of hashing the texts again.
+ */
+export class SpanKeys {
+  private services = new Map<string, ServiceKeys>();
+  /** Tag key → value (string, bigint or boolean as stored) → index key. */
+  private tags = new Map<string, Map<string | bigint | boolean, number>>();
+  private remembered = 0;
+
+  constructor(private readonly tenant: number) {}
+
+  /** Tells `sink` the span's service bit (serviceBit), then every index key of the span (repeats possible). */
+  forEach(span: Span, sink: SpanKeySink): void {
+    const service = this.service(span.process.serviceName);
+    sink.span(service.bit);
+    const add = sink.add;
+    add(service.key);
+    let operation = service.operations.get(span.operationName);
+    if (operation === undefined) {
+      operation = operationKey(this.tenant, span.process.serviceName, span.operationName);
+      this.remember();
+      service.operations.set(span.operationName, operation);
+    }
+    add(operation);
+    this.addTags(span.tags, add);
+    this.addTags(span.process.tags, add);
+    for (const log of span.logs) this.addTags(log.fields, add);
+  }
+
+  private service(name: string): ServiceKeys {
+    let service = this.services.get(name);
+    if (!service) {
+      this.remember();
+      service = { key: serviceKey(this.tenant, name), bit: serviceBit(name), operations: new Map() };
+      this.services.set(name, service);
+    }
+    return service;
+  }
+
+  private addTags(tags: readonly KeyValue[], add: (key: number) => void): void {
+    for (const t of tags) {
+      if (t.type === 'float64' || t.type === 'binary') {
+        add(tagKey(this.tenant, t.key, tagValueAsString(t)));
+        continue;
+      }
+      let values = this.tags.get(t.key);
+      if (!values) this.tags.set(t.key, (values = new Map()));
+      let key = values.get(t.value);
+      if (key === undefined) {
+        key = tagKey(this.tenant, t.key, t.type === 'string' ? t.value : tagValueAsString(t));
+        this.remember();
+        values.set(t.value, key);
+      }
+      add(key);
+    }
+  }
+
+  private remember(): void {
+    if (++this.remembered <= MAX_REMEMBERED) return;
+    this.services = new Map();
+    this.tags = new Map();
+    this.remembered = 1;
+  }
 }
 
 /** The index keys a query could be driven by; any one of them selects a superset of the matches. */

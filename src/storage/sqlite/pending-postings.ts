@@ -15,7 +15,8 @@ export const ENTRY_FIELDS = 4;
 
 /**
  * Index keys of the chunks of one commit, before their row ids are known: key → flat entries whose
- * first field is the chunk's ordinal in the commit (see `chunkIds`).
+ * first field is the chunk's ordinal in the commit (see `chunkIds`). A chunk's keys are gathered
+ * and merged in a small open-addressing table (its spans repeat most keys), then appended once each.
  */
 export class CommitKeys {
   readonly entries = new Map<number, number[]>();
@@ -23,37 +24,76 @@ export class CommitKeys {
   readonly chunkIds: number[] = [];
   /** Spans of each chunk, by ordinal. */
   readonly chunkSpans: number[] = [];
-  /** Entry lists touched by the current chunk, to receive its time range. */
-  private touched: number[][] = [];
   private chunk = -1;
   private bit = 0;
+  /** The current chunk's distinct keys (slot 0 = empty: keys are stored + 1) and their service masks. */
+  private slotKeys = new Int32Array(256);
+  private slotBits = new Int32Array(256);
+  /** Slots in use, in first-seen order. */
+  private used = new Int32Array(128);
+  private usedCount = 0;
 
   nextChunk(spanCount: number): void {
     this.chunk++;
     this.chunkSpans.push(spanCount);
-    this.touched = [];
+    for (let u = 0; u < this.usedCount; u++) this.slotKeys[this.used[u]] = 0;
+    this.usedCount = 0;
   }
 
+  /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
   span(serviceBit: number): void {
     this.bit = serviceBit;
   }
 
   readonly add = (key: number): void => {
-    const list = this.entries.get(key);
-    if (!list) {
-      const created = [this.chunk, 0, 0, this.bit];
-      this.entries.set(key, created);
-      this.touched.push(created);
-    } else if (list[list.length - ENTRY_FIELDS] !== this.chunk) {
-      list.push(this.chunk, 0, 0, this.bit);
-      this.touched.push(list);
-    } else list[list.length - 1] |= this.bit;
+    const stored = key + 1;
+    const slots = this.slotKeys;
+    const mask = slots.length - 1;
+    for (let i = Math.imul(key, 0x9e3779b1) >>> 0; ; i++) {
+      const at = i & mask;
+      const k = slots[at];
+      if (k === stored) {
+        this.slotBits[at] |= this.bit;
+        return;
+      }
+      if (k === 0) {
+        slots[at] = stored;
+        this.slotBits[at] = this.bit;
+        this.used[this.usedCount++] = at;
+        if (this.usedCount * 2 >= slots.length) this.grow();
+        return;
+      }
+    }
   };
 
+  /** Ends the current chunk: appends one entry per distinct key with the chunk's start range (µs). */
   chunkRange(startMin: number, startMax: number): void {
-    for (const list of this.touched) {
-      list[list.length - 3] = startMin;
-      list[list.length - 2] = startMax;
+    for (let u = 0; u < this.usedCount; u++) {
+      const at = this.used[u];
+      const key = this.slotKeys[at] - 1;
+      this.slotKeys[at] = 0;
+      const list = this.entries.get(key);
+      if (list) list.push(this.chunk, startMin, startMax, this.slotBits[at]);
+      else this.entries.set(key, [this.chunk, startMin, startMax, this.slotBits[at]]);
+    }
+    this.usedCount = 0;
+  }
+
+  private grow(): void {
+    const oldKeys = this.slotKeys;
+    const oldBits = this.slotBits;
+    const oldUsed = this.used.subarray(0, this.usedCount);
+    this.slotKeys = new Int32Array(oldKeys.length * 2);
+    this.slotBits = new Int32Array(oldKeys.length * 2);
+    this.used = new Int32Array(oldKeys.length);
+    const mask = this.slotKeys.length - 1;
+    let n = 0;
+    for (const from of oldUsed) {
+      let at = Math.imul(oldKeys[from] - 1, 0x9e3779b1) >>> 0;
+      while (this.slotKeys[at & mask] !== 0) at++;
+      this.slotKeys[at & mask] = oldKeys[from];
+      this.slotBits[at & mask] = oldBits[from];
+      this.used[n++] = at & mask;
     }
   }
 }

@@ -56,7 +56,7 @@ import type { ChunkWriteRequest } from './chunk-writes.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
 import type { SummaryChunk } from './dependency-summary.js';
 import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
-import { forEachSpanKey, queryKeys, serviceBit } from './index-keys.js';
+import { queryKeys, serviceBit, SpanKeys } from './index-keys.js';
 import { CommitKeys, ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 
@@ -176,6 +176,8 @@ class SqliteDatabase {
   private readonly tenantIds = new Map<string, number>();
   /** Per tenant: operations known to be in the `operations` table. */
   private readonly knownOperations = new Map<number, KnownOperations>();
+  /** Per tenant id: the index keys of values seen. */
+  private readonly spanKeys = new Map<number, SpanKeys>();
   /** Index entries of the chunks above the `index_state` mark. */
   private readonly pendingPostings = new PendingPostings();
   /** `index_state.generation` the pending entries belong to. */
@@ -267,6 +269,12 @@ class SqliteDatabase {
     return row?.id;
   }
 
+  private spanKeysOf(tenant: number): SpanKeys {
+    let keys = this.spanKeys.get(tenant);
+    if (!keys) this.spanKeys.set(tenant, (keys = new SpanKeys(tenant)));
+    return keys;
+  }
+
   /**
    * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
    * callers, e.g. one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS).
@@ -348,7 +356,7 @@ class SqliteDatabase {
     let batchMin = MAX_TIME;
     let batchMax = MIN_TIME;
     for (const group of chunksOf(spans)) {
-      const { startMin, startMax } = noteChunkKeys(tenant, group, keys);
+      const { startMin, startMax } = noteChunkKeys(this.spanKeysOf(tenant), group, keys);
       for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
       request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
       summarized.push({ offset: summarized.length, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
@@ -430,7 +438,7 @@ class SqliteDatabase {
         if (pending.has(id)) continue;
         const row = this.stmt.chunkToIndex.get(id);
         if (!row) continue;
-        noteChunkKeys(row.tenant, decodeChunk(row.trace_id.toString('hex'), row.body), keys);
+        noteChunkKeys(this.spanKeysOf(row.tenant), decodeChunk(row.trace_id.toString('hex'), row.body), keys);
         keys.chunkIds.push(id);
       }
       pending.absorb(keys);
@@ -721,7 +729,7 @@ function postingRows(key: number, list: readonly number[], rows: [number, number
 }
 
 /** Adds the index keys of one chunk's spans to `keys`; returns the chunk's start range (µs). */
-function noteChunkKeys(tenant: number, spans: readonly Span[], keys: CommitKeys): { startMin: number; startMax: number } {
+function noteChunkKeys(spanKeys: SpanKeys, spans: readonly Span[], keys: CommitKeys): { startMin: number; startMax: number } {
   let startMin = MAX_TIME;
   let startMax = MIN_TIME;
   keys.nextChunk(spans.length);
@@ -729,8 +737,7 @@ function noteChunkKeys(tenant: number, spans: readonly Span[], keys: CommitKeys)
     const start = span.startTime;
     if (start < startMin) startMin = start;
     if (start > startMax) startMax = start;
-    keys.span(serviceBit(span.process.serviceName));
-    forEachSpanKey(tenant, span, keys.add);
+    spanKeys.forEach(span, keys);
   }
   keys.chunkRange(startMin, startMax);
   return { startMin, startMax };
