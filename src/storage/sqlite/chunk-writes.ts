@@ -4,6 +4,7 @@
  * encodes and indexes. Each request is one transaction: all of it is committed or none.
  */
 import type Database from 'better-sqlite3';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 /**
  * The WAL file is truncated back to this size (bytes) after a checkpoint, so one huge batch does
@@ -12,11 +13,12 @@ import type Database from 'better-sqlite3';
  */
 const WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024;
 /**
- * Checkpoint once the WAL holds about WAL_SIZE_LIMIT_BYTES instead of SQLite's 1000 pages: each
+ * Checkpoint once about WAL_SIZE_LIMIT_BYTES were committed instead of SQLite's 1000 pages: each
  * commit dirties scattered index pages, so the default checkpointed every few commits and rewrote
- * the same pages (same durability: every commit is in the WAL).
+ * the same pages (same durability: every commit is in the WAL). Row bytes undercount the WAL's
+ * growth (index pages), hence three quarters.
  */
-const WAL_AUTOCHECKPOINT_BYTES = WAL_SIZE_LIMIT_BYTES;
+const CHECKPOINT_AFTER_BYTES = (WAL_SIZE_LIMIT_BYTES * 3) / 4;
 
 export type Synchronous = 'normal' | 'full';
 
@@ -24,8 +26,12 @@ export type Synchronous = 'normal' | 'full';
 export function configureWriter(db: Database.Database, synchronous: Synchronous): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
-  db.pragma(`wal_autocheckpoint = ${Math.ceil(WAL_AUTOCHECKPOINT_BYTES / (db.pragma('page_size', { simple: true }) as number))}`);
+  db.pragma(`wal_autocheckpoint = ${autocheckpointPages(db)}`);
   db.pragma(`synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+}
+
+function autocheckpointPages(db: Database.Database): number {
+  return Math.ceil(WAL_SIZE_LIMIT_BYTES / (db.pragma('page_size', { simple: true }) as number));
 }
 
 export interface ChunkRow {
@@ -77,11 +83,20 @@ export interface PostingsWriteRequest {
   rows: [number, number, number, number, Float64Array][];
 }
 
-/** Prepared write statements of one connection. */
+/** Prepared write statements of one connection, and its checkpoints. */
 export class ChunkWrites {
   private readonly stmt;
+  /** Checkpoints on a worker thread; none for in-memory databases. */
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    checkpointAfterBytes = CHECKPOINT_AFTER_BYTES,
+  ) {
+    if (!db.memory) {
+      const synchronous = db.pragma('synchronous', { simple: true }) === 2 ? 'FULL' : 'NORMAL';
+      this.checkpointer = new WalCheckpointer(db, db.name, synchronous, checkpointAfterBytes, autocheckpointPages(db));
+    }
     this.stmt = {
       // shared = 1 when the trace already has a chunk; the earlier chunks are then marked too.
       insertChunk: db.prepare<[number, Buffer, number, number, number, string, Buffer, number], { id: number; shared: number }>(
@@ -103,7 +118,7 @@ export class ChunkWrites {
 
   /** Commits the request; returns the row id of each chunk, in request order. */
   write(request: ChunkWriteRequest): number[] {
-    return this.db
+    const ids = this.db
       .transaction(() => {
         for (const a of request.archive) this.stmt.insertArchive.run(a.tenant, Buffer.from(a.traceId, 'hex'), a.body);
         const ids: number[] = new Array(request.chunks.length);
@@ -124,11 +139,17 @@ export class ChunkWrites {
         return ids;
       })
       .immediate();
+    let bytes = 0;
+    for (const c of request.chunks) bytes += c.body.length;
+    for (const a of request.archive) bytes += a.body.length;
+    for (const r of request.summaries) bytes += r.summary.byteLength;
+    this.checkpointer?.committed(bytes);
+    return ids;
   }
 
   /** Writes the rows and advances the mark; false (nothing written) when the database moved on. */
   writePostings(request: PostingsWriteRequest): boolean {
-    return this.db
+    const written = this.db
       .transaction(() => {
         const state = this.stmt.indexState.get()!;
         if (state.indexed_upto !== request.expectIndexedUpto || state.generation !== request.expectGeneration) return false;
@@ -140,6 +161,13 @@ export class ChunkWrites {
         return true;
       })
       .immediate();
+    if (written) this.checkpointer?.committed(request.rows.reduce((sum, row) => sum + row[4].byteLength, 0));
+    return written;
+  }
+
+  /** Stops the checkpoint worker; the connection's own close checkpoints what is left. */
+  async close(): Promise<void> {
+    await this.checkpointer?.close();
   }
 
   /** Deletes every span, index row and tenant but the default; starts a new index generation. */

@@ -93,6 +93,8 @@ export interface SqliteStoreOptions {
   synchronous?: 'normal' | 'full';
   /** SQLite page cache per connection, MiB. Default 64. */
   cacheMiB?: number;
+  /** Bytes committed between WAL checkpoints (chunk-writes.ts); tests use small values. */
+  checkpointAfterBytes?: number;
 }
 
 /** `sqlite:PATH[?synchronous=full]`, `sqlite:` (default file) or `sqlite::memory:`. */
@@ -133,7 +135,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
       configureWriter(db, synchronous);
       migrate(db);
     }
-    const database = new SqliteDatabase(db, path, options.readOnly ? undefined : new ChunkWrites(db));
+    const database = new SqliteDatabase(db, path, options.readOnly ? undefined : new ChunkWrites(db, options.checkpointAfterBytes));
     // Chunks left unindexed by a crash or another process get their postings now.
     database.flushPostings();
     return new SqliteStore(database);
@@ -699,7 +701,7 @@ class SqliteDatabase {
   }
 
   /** Commits what is queued, writes pending postings and closes the connection. */
-  close(): void {
+  async close(): Promise<void> {
     if (this.closed) return;
     if (!this.readOnly) {
       this.flush();
@@ -707,6 +709,7 @@ class SqliteDatabase {
       this.tryFlushPostings();
     }
     this.closed = true;
+    await this.writes?.close();
     this.db.close();
   }
 }
@@ -861,7 +864,7 @@ class SqliteStore extends SqliteTenant implements Store {
   }
 
   async close(): Promise<void> {
-    this.database.close();
+    await this.database.close();
   }
 }
 
