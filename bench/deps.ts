@@ -26,7 +26,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { chromium } from 'playwright-core';
-import { DEPS_FORMATS } from '../src/render/deps-render.js';
+import { DEPS_FORMATS } from '../src/render/deps-formats.js';
 import { openStore } from '../src/sources/open-store.js';
 import { parentSpanId } from '../src/model/index.js';
 import type { Span } from '../src/model/index.js';
