@@ -290,6 +290,31 @@ export class LatencySketch {
     return this.maxSeen;
   }
 
+  /** `quantile(q)` for each of `qs` (ascending), in one pass over the buckets. */
+  quantiles(qs: readonly number[]): number[] {
+    for (let k = 0; k < qs.length; k++) {
+      if (!(qs[k] >= 0 && qs[k] <= 1) || (k > 0 && qs[k] < qs[k - 1])) throw new AnalysisInputError(`analysis/latency-sketch: quantiles must be ascending in [0, 1], got ${qs.join(', ')}`);
+    }
+    this.settle();
+    const out = new Array<number>(qs.length).fill(Number.NaN);
+    if (this.total === 0) return out;
+    let k = 0;
+    for (; k < qs.length; k++) {
+      if (Math.floor(qs[k] * (this.total - 1)) >= this.zeroCount) break;
+      out[k] = this.minSeen < this.minValue ? this.minSeen : 0;
+    }
+    let seen = this.zeroCount;
+    for (let i = 0; i < this.counts.length && k < qs.length; i++) {
+      seen += this.counts[i];
+      while (k < qs.length && seen > Math.floor(qs[k] * (this.total - 1))) {
+        const estimate = (2 * Math.pow(this.gamma, i + this.offset)) / (this.gamma + 1);
+        out[k++] = Math.min(this.maxSeen, Math.max(this.minSeen, estimate));
+      }
+    }
+    for (; k < qs.length; k++) out[k] = this.maxSeen;
+    return out;
+  }
+
   /** Grows the dense bucket array so that buckets lo…hi are addressable. */
   private ensure(lo: number, hi: number): void {
     if (this.counts.length === 0) {

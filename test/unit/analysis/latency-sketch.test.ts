@@ -80,6 +80,18 @@ describe('LatencySketch', () => {
     }
   });
 
+  it('answers several quantiles in one pass exactly as one at a time', () => {
+    const rnd = new Random(3);
+    const qs = [0, 0.001, 0.25, 0.5, 0.5, 0.9, 0.99, 1];
+    for (const n of [1, 2, 7, 1_000]) {
+      const s = new LatencySketch();
+      for (let i = 0; i < n; i++) s.add(i % 5 === 0 ? 0.5 : Math.round(rnd.logNormal(2_000, 1)));
+      expect(s.quantiles(qs)).toEqual(qs.map((q) => s.quantile(q)));
+    }
+    expect(new LatencySketch().quantiles([0.5])).toEqual([Number.NaN]);
+    expect(() => new LatencySketch().quantiles([0.9, 0.5])).toThrow(/ascending/);
+  });
+
   it('round-trips through its plain-data state', () => {
     const rnd = new Random(5);
     const s = new LatencySketch();
