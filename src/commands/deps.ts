@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
@@ -11,14 +10,6 @@ import type { DepsOptions, DepsSource } from './run-deps.js';
 import { runDeps } from './run-deps.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
 import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
-
-/** Threads reading a store window; more parts cost more merging than they save past two or so. */
-const MAX_DEPS_THREADS = 2;
-/**
- * Dependency summary bytes below which a part is not worth a worker thread (its start-up and the
- * merge): about 100,000 spans.
- */
-const MIN_PART_BYTES = 1_500_000;
 
 interface RawDepsOptions extends RawTimeWindowOptions {
   store: string;
@@ -61,7 +52,6 @@ export function depsCommand(ctx: CliContext): Command {
       let lastSpans = 0;
       const report = await runDeps(opts, {
         openStore: (uri) => openStore(uri, { env: ctx.env, readOnly: true, log: raw.quiet ? () => {} : (line) => ctx.err(line) }),
-        parallel: { threads: Math.min(MAX_DEPS_THREADS, availableParallelism()), minPartBytes: MIN_PART_BYTES },
         progress: (_traces, spans) => {
           progress.tick(spans - lastSpans);
           lastSpans = spans;

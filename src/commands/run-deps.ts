@@ -16,7 +16,6 @@ import { findCycles } from '../analysis/graph-cycles.js';
 import { neighbourhood } from '../analysis/graph-neighbourhood.js';
 import { simplePaths } from '../analysis/graph-paths.js';
 import { forEachDependencySpans } from '../storage/dependency-spans-source.js';
-import { buildDependencyGraphInParts } from './deps-parallel.js';
 import type { Store } from '../storage/types.js';
 import type { TimeWindow } from './shared-options.js';
 import { isoFromUs } from './shared-options.js';
@@ -40,11 +39,6 @@ export interface DepsServices {
   openStore(uri: string): Promise<Store>;
   /** Called with the number of traces and spans read so far (progress display). */
   progress?(traces: number, spans: number): void;
-  /**
-   * Read a store window on up to `threads` threads (deps-parallel.ts) when the store can cut its
-   * scan into parts of at least `minPartBytes`; on one thread when absent.
-   */
-  parallel?: { threads: number; minPartBytes: number };
 }
 
 export async function runDeps(opts: DepsOptions, services: DepsServices): Promise<DependencyReport> {
@@ -117,25 +111,14 @@ async function buildFrom(source: DepsSource, level: GraphLevel, services: DepsSe
   if (source.kind === 'links') return dependencyGraphFromLinks(await readLinksFile(source.file));
   const store = await services.openStore(source.uri);
   try {
+    const builder = new Builder({ level });
     const w = source.window;
-    const window = { startTimeMin: w.start, startTimeMax: w.end };
     let spans = 0;
-    let builder: DependencyGraphBuilder;
-    const parts = services.parallel && services.parallel.threads > 1 && store.dependencyScanParts ? await store.dependencyScanParts(window, services.parallel.threads, services.parallel.minPartBytes) : [];
-    if (parts.length > 1) {
-      builder = await buildDependencyGraphInParts(store, source.uri, window, { level }, parts, (b, trace) => {
-        spans += trace.length;
-        services.progress?.(b.totals.traces, spans);
-      });
-      services.progress?.(builder.totals.traces, builder.totals.spans);
-    } else {
-      builder = new Builder({ level });
-      await forEachDependencySpans(store, window, (trace) => {
-        builder.addSpans(trace);
-        spans += trace.length;
-        services.progress?.(builder.totals.traces, spans);
-      });
-    }
+    await forEachDependencySpans(store, { startTimeMin: w.start, startTimeMax: w.end }, (trace) => {
+      builder.addSpans(trace);
+      spans += trace.length;
+      services.progress?.(builder.totals.traces, spans);
+    });
     if (builder.totals.traces === 0) {
       throw new AnalysisInputError(`no traces in ${baseline ? 'the baseline window' : 'the window'} ${isoFromUs(w.start)} .. ${isoFromUs(w.end)} in ${redactUri(source.uri)}`);
     }

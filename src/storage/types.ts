@@ -48,25 +48,7 @@ export interface SpanReader {
    * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs
    * synchronously, once per trace, and must not keep its argument (it is reused).
    */
-  forEachDependencySpans?(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void, part?: DependencyScanPart): Promise<void>;
-  /**
-   * Optional, with forEachDependencySpans: the window's scan cut into at most `maxParts` contiguous
-   * parts of at least `minPartBytes` stored bytes each (fewer, or one, when the window holds less),
-   * in scan order. forEachDependencySpans over each part, one after the other in this order, visits
-   * exactly the traces of the whole scan in the same order, so parts can be read by separate
-   * connections (threads) and their results combined in order.
-   */
-  dependencyScanParts?(window: { startTimeMin: number; startTimeMax: number }, maxParts: number, minPartBytes: number): Promise<DependencyScanPart[]>;
-}
-
-/** One part of a dependency scan: plain data, the same for any connection to the same store. */
-export interface DependencyScanPart {
-  /** Store-defined position where the part starts (inclusive); null: the start of the scan. */
-  from: number[] | null;
-  /** Where the next part starts (exclusive); null: the end of the scan. */
-  to: number[] | null;
-  /** Stored bytes the part reads (an estimate of its work). */
-  bytes: number;
+  forEachDependencySpans?(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void>;
 }
 
 export interface DependencyReader {

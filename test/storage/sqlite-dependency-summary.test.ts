@@ -14,14 +14,10 @@ import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import { forEachDependencySpans } from '../../src/storage/dependency-spans-source.js';
 import { DependencySummaryReader, encodeDependencySummary } from '../../src/storage/sqlite/dependency-summary.js';
 import { openSqliteStore } from '../../src/storage/sqlite/sqlite-store.js';
-import type { DependencyScanPart, SpanReader, Store } from '../../src/storage/types.js';
-import { buildDependencyGraphInParts } from '../../src/commands/deps-parallel.js';
+import type { SpanReader } from '../../src/storage/types.js';
 import { T0, trace } from '../support/deps-span-builder.js';
 import { shopTraces, SHOP_WINDOW } from '../support/deps-workload.js';
 import { collect } from './conformance.js';
-
-/** The worker script as built (`npm test` builds first): worker threads run JavaScript, not the sources. */
-const BUILT_WORKER = new URL('../../dist/commands/deps-worker.js', import.meta.url);
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jaeger-sls-depsum-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,11 +39,6 @@ function edgeCases(): Trace[] {
   zipkin.spans.push(crossTrace);
   const lonely = trace('e2', [{ id: '1', service: 'cron', kind: 'internal', parent: '9', start: 5, duration: 3, tags: { 'server.address': 'cron-host', 'span.kind': 'weird' } }]);
   return [zipkin, lonely];
-}
-
-/** Shop traces with their own trace ids, for writing in halves the later half first. */
-function laterHalfFirst(): Trace[] {
-  return shopTraces(8, 4).map((t) => ({ spans: t.spans.map((s) => ({ ...s, traceId: `e${s.traceId.slice(1)}`, references: s.references.map((r) => ({ ...r, traceId: `e${r.traceId.slice(1)}` })) })) }));
 }
 
 /** The public parts of a DependencySpans, for comparison. */
@@ -113,15 +104,15 @@ describe('sqlite store dependency facts', () => {
     return { ...r, cycles: findCycles(b.graph).map((c) => c.nodes) };
   }
 
-  /**
-   * A store of whole, split and pre-v3 traces: traces 0–9 written before schema v3 (their summaries
-   * removed), 8–9 completed after it; 10–39 whole, one batch each of ten; 40–59 and the edge cases
-   * in halves over two batches (first spans, then the later ones, so a window can end between a
-   * trace's chunks); then `reversed` in halves, the later spans first, so that the scan (in order of
-   * a batch's latest start) meets a trace's higher-id chunk first.
-   */
-  async function mixedStore(file: string, traces: Trace[], reversed: Trace[]): Promise<Store> {
+  it('gives the same graph as the spans for whole, split and pre-v3 traces, in any window', async () => {
+    const file = path.join(dir, 'mixed.db');
     const store = await openSqliteStore(file);
+    const traces = [...shopTraces(60), ...edgeCases()];
+    const memory = createMemoryStore();
+    await memory.writeSpans(traces.flatMap((t) => t.spans));
+    // Traces 0–9 written before schema v3 (their summaries removed below), 8–9 completed after it;
+    // 10–39 whole, one batch each of ten; 40–59 and the edge cases in halves over two batches
+    // (first spans, then the later ones, so a window can end between a trace's chunks).
     await store.writeSpans(traces.slice(0, 10).flatMap((t, i) => (i >= 8 ? t.spans.slice(0, 3) : t.spans)));
     const db = new Database(file);
     db.exec('DELETE FROM dependency_summaries');
@@ -131,12 +122,8 @@ describe('sqlite store dependency facts', () => {
     const rest = traces.slice(40);
     await store.writeSpans(rest.flatMap((t) => t.spans.slice(0, 5)));
     await store.writeSpans(rest.flatMap((t) => t.spans.slice(5)));
-    await store.writeSpans(reversed.flatMap((t) => t.spans.slice(5)));
-    await store.writeSpans(reversed.flatMap((t) => t.spans.slice(0, 5)));
-    return store;
-  }
 
-  const windows = [
+    const windows = [
       SHOP_WINDOW,
       { start: T0 + 100_000_000, end: T0 + 300_000_000 },
       { start: T0 + 12_600, end: T0 + 12_600 },
@@ -144,13 +131,7 @@ describe('sqlite store dependency facts', () => {
       { start: T0 + 400_000_000, end: T0 + 400_005_000 },
       { start: T0 + 410_009_000, end: T0 + 590_000_000 },
       { start: T0 + 700_000_000, end: T0 + 800_000_000 },
-  ];
-
-  it('gives the same graph as the spans for whole, split and pre-v3 traces, in any window', async () => {
-    const traces = [...shopTraces(60), ...edgeCases()];
-    const store = await mixedStore(path.join(dir, 'mixed.db'), traces, laterHalfFirst());
-    const memory = createMemoryStore();
-    await memory.writeSpans([...traces, ...laterHalfFirst()].flatMap((t) => t.spans));
+    ];
     for (const window of windows) {
       for (const level of ['service', 'operation'] as const) {
         const fromSpans = await report(store, window, level, true);
@@ -159,68 +140,7 @@ describe('sqlite store dependency facts', () => {
       }
       expect(await store.getDependencies(window.end, window.end - window.start)).toEqual(await memory.getDependencies(window.end, window.end - window.start));
     }
-    expect((await report(store, SHOP_WINDOW, 'service', false)).totals.traces).toBe(70);
-    await store.close();
-  });
-
-  it('cut into parts, visits the same traces in the same order as the whole scan, whatever the cuts', async () => {
-    const file = path.join(dir, 'parts.db');
-    const store = await mixedStore(file, [...shopTraces(60), ...edgeCases()], laterHalfFirst());
-    const facts = async (w: { startTimeMin: number; startTimeMax: number }, part?: DependencyScanPart) => {
-      const out: unknown[] = [];
-      await store.forEachDependencySpans!(w, (ds) => out.push(plain(ds)), part);
-      return out;
-    };
-    let cutsSeen = 0;
-    for (const window of windows) {
-      const w = { startTimeMin: window.start, startTimeMax: window.end };
-      const whole = await facts(w);
-      for (const maxParts of [2, 3, 100]) {
-        const parts = await store.dependencyScanParts!(w, maxParts, 0);
-        expect(parts[0].from).toBeNull();
-        expect(parts.at(-1)!.to).toBeNull();
-        cutsSeen += parts.length - 1;
-        const inParts: unknown[] = [];
-        for (const part of parts) inParts.push(...(await facts(w, part)));
-        expect(inParts, `window ${window.start}…${window.end}, ${parts.length} parts`).toEqual(whole);
-      }
-    }
-    expect(cutsSeen).toBeGreaterThan(20);
-    // Too little to share: one part.
-    expect(await store.dependencyScanParts!({ startTimeMin: SHOP_WINDOW.start, startTimeMax: SHOP_WINDOW.end }, 2, 1e9)).toHaveLength(1);
-    await store.close();
-  });
-
-  it('built on worker threads, a part each, gives the graph of one thread', async () => {
-    const file = path.join(dir, 'workers.db');
-    const store = await mixedStore(file, [...shopTraces(60), ...edgeCases()], laterHalfFirst());
-    for (const window of [windows[0], windows[3], windows[5]]) {
-      const w = { startTimeMin: window.start, startTimeMax: window.end };
-      for (const level of ['service', 'operation'] as const) {
-        const one = new DependencyGraphBuilder({ level });
-        await store.forEachDependencySpans!(w, (ds) => one.addSpans(ds));
-        const parts = await store.dependencyScanParts!(w, 3, 0);
-        expect(parts.length).toBeGreaterThan(1);
-        const threads = await buildDependencyGraphInParts(store, `sqlite:${file}`, w, { level }, parts, undefined, BUILT_WORKER);
-        const summary = (b: DependencyGraphBuilder) => ({
-          report: dependencyReport(b.graph, { input: 'traces', window, totals: b.totals }),
-          cycles: findCycles(b.graph),
-          order: [b.graph.nodes(), b.graph.edges()],
-        });
-        expect(summary(threads)).toEqual(summary(one));
-      }
-    }
-    await store.close();
-  });
-
-  it('reports a worker that cannot read its part as a one-line storage error', async () => {
-    const file = path.join(dir, 'workers.db');
-    const store = await openSqliteStore(file, { readOnly: true });
-    const w = { startTimeMin: SHOP_WINDOW.start, startTimeMax: SHOP_WINDOW.end };
-    const parts = await store.dependencyScanParts!(w, 2, 0);
-    await expect(buildDependencyGraphInParts(store, `sqlite:${path.join(dir, 'absent.db')}`, w, {}, parts, undefined, BUILT_WORKER)).rejects.toThrow(
-      /^cannot open sqlite store|absent\.db/,
-    );
+    expect((await report(store, SHOP_WINDOW, 'service', false)).totals.traces).toBe(62);
     await store.close();
   });
 });

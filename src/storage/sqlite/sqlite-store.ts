@@ -50,7 +50,7 @@ import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
 import type { DependencySpans } from '../../analysis/dependency-spans.js';
 import { DependencySpansBuffer } from '../../analysis/dependency-spans.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
-import type { ArchiveStore, DependencyScanPart, Store, TraceStore } from '../types.js';
+import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
 import type { ChunkWriteRequest } from './chunk-writes.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
@@ -156,21 +156,6 @@ interface PendingWrite {
 }
 
 /** A trace in several chunks met by a window scan: its first chunk in the window, and how many of its chunks the scan has yet to meet. */
-/** A summary row's position in the dependency scan. */
-interface SummaryKey {
-  startMax: number;
-  firstChunk: number;
-}
-
-function summaryKey(position: number[]): SummaryKey {
-  if (position.length !== 2 || !position.every(Number.isSafeInteger)) throw new InvalidArgumentError(`sqlite store: not a dependency scan position: ${JSON.stringify(position)}`);
-  return { startMax: position[0], firstChunk: position[1] };
-}
-
-function compareSummaryKeys(a: SummaryKey, b: SummaryKey): number {
-  return a.startMax - b.startMax || a.firstChunk - b.firstChunk;
-}
-
 interface OpenTrace {
   first: number | undefined;
   left: number;
@@ -579,32 +564,23 @@ class SqliteDatabase {
    * chunk tracesInWindow reads them at, and chunks written before schema v3 (ids below the first
    * summarized chunk) by tracesInWindow itself. Yields `into`, refilled at each step.
    */
-  *dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer, part?: DependencyScanPart): Generator<DependencySpansBuffer> {
+  *dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer): Generator<DependencySpansBuffer> {
     const tenant = this.use(() => this.tenantId(tenantName, false));
     if (tenant === undefined || tMin > tMax) return;
     const firstSummarized = this.use(() => this.stmt.firstSummarized.get()) ?? Number.MAX_SAFE_INTEGER;
-    // Rows in scan order (start_max, first_chunk); a part covers the rows from `from` up to `to`.
-    const from = part?.from ? summaryKey(part.from) : undefined;
-    const to = part?.to ? summaryKey(part.to) : undefined;
-    const whole = from === undefined && to === undefined;
-    let lastMax = from ? from.startMax : MIN_TIME;
-    let lastId = from ? from.firstChunk - 1 : 0;
+    let lastMax = MIN_TIME;
+    let lastId = 0;
     const open = new Map<string, OpenTrace>();
     for (;;) {
       const rows = this.use(() => this.stmt.summaryPage.all(tenant, Math.max(tMin, lastMax), tMax, lastMax, lastId, SUMMARY_PAGE_ROWS));
       for (const row of rows) {
-        if (to && (row.start_max > to.startMax || (row.start_max === to.startMax && row.first_chunk >= to.firstChunk))) return;
         const shared = this.use(() => this.stmt.sharedChunks.all(row.first_chunk, row.last_chunk));
         const summary = new DependencySummaryReader(row.summary, row.first_chunk);
         while (summary.next()) {
           if (summary.startMax < tMin || summary.startMin > tMax) continue;
           if (shared.length > 0 && shared.includes(summary.chunkId)) {
             const traceKey = Buffer.from(summary.traceKey());
-            const spans = this.use(() =>
-              whole
-                ? this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open)
-                : this.sharedTraceInPart(tenant, traceKey, summary.chunkId, tMin, tMax, firstSummarized, from, to, open),
-            );
+            const spans = this.use(() => this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open));
             if (spans) yield into.fromTrace({ spans });
             continue;
           }
@@ -616,89 +592,7 @@ class SqliteDatabase {
       lastMax = rows[rows.length - 1].start_max;
       lastId = rows[rows.length - 1].first_chunk;
     }
-    if (to === undefined && firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
-  }
-
-  /**
-   * The summary scan of a window cut into at most `maxParts` parts of about equal summary bytes,
-   * each at least `minPartBytes` (DependencyScanPart; positions are [start_max, first_chunk]).
-   */
-  dependencyScanParts(tenantName: string, tMin: number, tMax: number, maxParts: number, minPartBytes: number): DependencyScanPart[] {
-    const tenant = this.use(() => this.tenantId(tenantName, false));
-    if (tenant === undefined || tMin > tMax) return [{ from: null, to: null, bytes: 0 }];
-    const rows = this.use(() => this.scanStatements().summarySizes.all(tenant, tMin, tMax));
-    const total = rows.reduce((sum, r) => sum + r.bytes, 0);
-    const count = Math.max(1, Math.min(maxParts, Math.floor(total / Math.max(1, minPartBytes))));
-    const parts: DependencyScanPart[] = [];
-    let from: number[] | null = null;
-    let bytes = 0;
-    for (const row of rows) {
-      // Cut before this row once the part reached its share of the bytes.
-      if (parts.length < count - 1 && bytes > 0 && bytes >= total / count) {
-        const at = [row.start_max, row.first_chunk];
-        parts.push({ from, to: at, bytes });
-        from = at;
-        bytes = 0;
-      }
-      bytes += row.bytes;
-    }
-    parts.push({ from, to: null, bytes });
-    return parts;
-  }
-
-  /** Statements of the partitioned dependency scan, prepared on first use. */
-  private scanStatements() {
-    this.scanStmts ??= {
-      summarySizes: this.db.prepare<[number, number, number], { first_chunk: number; start_max: number; bytes: number }>(
-        `SELECT first_chunk, start_max, length(summary) AS bytes FROM dependency_summaries
-         WHERE tenant = ? AND start_max >= ? AND start_min <= ? ORDER BY start_max, first_chunk`,
-      ),
-      summaryRowOf: this.db.prepare<[number], { first_chunk: number; last_chunk: number; start_max: number }>(
-        'SELECT first_chunk, last_chunk, start_max FROM dependency_summaries WHERE first_chunk <= ? ORDER BY first_chunk DESC LIMIT 1',
-      ),
-    };
-    return this.scanStmts;
-  }
-
-  private scanStmts: { summarySizes: Database.Statement<[number, number, number], { first_chunk: number; start_max: number; bytes: number }>; summaryRowOf: Database.Statement<[number], { first_chunk: number; last_chunk: number; start_max: number }> } | undefined;
-
-  /**
-   * sharedTraceOnce for a part of the scan: the whole trace at chunk `at` when `at` is the first of
-   * the trace's chunks in the window that the whole scan meets (by summary row position, then id),
-   * so that exactly one part yields it, at the same place as the whole scan.
-   */
-  private sharedTraceInPart(
-    tenant: number,
-    traceKey: Buffer,
-    at: number,
-    tMin: number,
-    tMax: number,
-    firstSummarized: number,
-    from: SummaryKey | undefined,
-    to: SummaryKey | undefined,
-    open: Map<string, OpenTrace>,
-  ): Span[] | undefined {
-    const traceId = traceKey.toString('hex');
-    let known = open.get(traceId);
-    if (!known) {
-      const inWindow = this.stmt.traceChunkRanges.all(traceKey, tenant).filter((c) => c.start_max >= tMin && c.start_min <= tMax);
-      let first: { key: SummaryKey; id: number } | undefined;
-      let inPart = 0;
-      for (const c of inWindow) {
-        const row = this.scanStatements().summaryRowOf.get(c.id);
-        if (!row || row.last_chunk < c.id) continue;
-        const key = { startMax: row.start_max, firstChunk: row.first_chunk };
-        if (!first || compareSummaryKeys(key, first.key) < 0 || (compareSummaryKeys(key, first.key) === 0 && c.id < first.id)) first = { key, id: c.id };
-        if ((!from || compareSummaryKeys(key, from) >= 0) && (!to || compareSummaryKeys(key, to) < 0)) inPart++;
-      }
-      const yields = inWindow.length > 0 && inWindow[0].id >= firstSummarized;
-      known = { first: yields ? first?.id : undefined, left: inPart };
-      open.set(traceId, known);
-    }
-    if (--known.left <= 0) open.delete(traceId);
-    if (known.first !== at) return undefined;
-    const spans = this.stmt.traceChunks.all(traceKey, tenant).flatMap((c) => decodeChunk(traceId, c.body));
-    return anyStartIn(spans, tMin, tMax) ? spans : undefined;
+    if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
   }
 
   /**
@@ -929,14 +823,9 @@ class SqliteTenant implements TraceStore {
     return out;
   }
 
-  async forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void, part?: DependencyScanPart): Promise<void> {
+  async forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     checkQuery(window);
-    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer(), part)) visit(spans);
-  }
-
-  async dependencyScanParts(window: { startTimeMin: number; startTimeMax: number }, maxParts: number, minPartBytes: number): Promise<DependencyScanPart[]> {
-    checkQuery(window);
-    return this.database.dependencyScanParts(this.tenant, window.startTimeMin, window.startTimeMax, maxParts, minPartBytes);
+    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) visit(spans);
   }
 
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
