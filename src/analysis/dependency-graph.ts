@@ -118,6 +118,8 @@ export interface DependencyGraphPart {
 }
 
 const CALLER_KINDS = new Set(['client', 'producer']);
+/** The shared-id pairs of a trace without shared ids (most): never written to. */
+const NO_PAIRS: readonly [number, number][] = Object.freeze([]);
 const CALLEE_KINDS = new Set(['server', 'consumer']);
 
 // Per-span flag bits used while adding a trace.
@@ -233,15 +235,17 @@ export class DependencyGraphBuilder {
     }
     // The server half of a shared id is paired with its client half below; its own reference
     // (to the client's parent) would count the same call twice.
-    const pairs: [number, number][] = [];
+    let pairs = NO_PAIRS;
     if (sharedIds.size > 0) {
+      const found: [number, number][] = [];
+      pairs = found;
       const lists = [...sharedIds.values()].sort((a, b) => a[0] - b[0]);
       for (const entry of lists) {
         const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
         const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
         if (client === undefined || server === undefined || service[client] === service[server]) continue;
         flags[server] |= SHARED_SERVER_HALF;
-        pairs.push([client, server]);
+        found.push([client, server]);
       }
     }
     for (let i = 0; i < n; i++) {
