@@ -6,7 +6,8 @@
  *
  * Untimed setup: spans from the seeded simple-traces workload are written through
  * openStore('sqlite:…') and appended to a DuckDB table, which is also exported to Parquet.
- * Timed, RUNS times each, medians reported:
+ * Timed, RUNS rounds, each timing all three in turn (so that load from other work on a shared
+ * machine falls on all of them alike), medians reported:
  *   - deps: `node bin/jaeger-sls.js deps --store sqlite:… --format json` as a child process under
  *     /usr/bin/time (wall time and peak RSS), i.e. end to end including reading the spans;
  *   - DuckDB over its in-memory table, and DuckDB reading the Parquet file in the same query:
@@ -26,7 +27,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { chromium } from 'playwright-core';
-import { DEPS_FORMATS } from '../src/render/deps-render.js';
+import { DEPS_FORMATS } from '../src/render/deps-formats.js';
 import { openStore } from '../src/sources/open-store.js';
 import { parentSpanId } from '../src/model/index.js';
 import type { Span } from '../src/model/index.js';
@@ -145,33 +146,32 @@ async function main(): Promise<void> {
       FROM s c JOIN s p ON c.trace_id = p.trace_id AND c.parent_id = p.span_id
       WHERE p.service <> c.service
       GROUP BY 1, 2 ORDER BY 1, 2`;
-    const timeDuck = async (from: string) => {
-      const times: number[] = [];
-      const cpu: number[] = [];
-      let rows: unknown[][] = [];
-      for (let i = 0; i < RUNS; i++) {
-        const t0 = performance.now();
-        const cpu0 = process.cpuUsage();
-        rows = (await conn.runAndReadAll(aggregate(from))).getRows();
-        const used = process.cpuUsage(cpu0);
-        times.push(performance.now() - t0);
-        cpu.push((used.user + used.system) / 1000);
-      }
-      return { ms: median(times), cpuMs: median(cpu), rows };
+    const duckRuns = (from: string) => ({ from, times: [] as number[], cpu: [] as number[], rows: [] as unknown[][] });
+    const timeDuck = async (run: ReturnType<typeof duckRuns>) => {
+      const t0 = performance.now();
+      const cpu0 = process.cpuUsage();
+      run.rows = (await conn.runAndReadAll(aggregate(run.from))).getRows();
+      const used = process.cpuUsage(cpu0);
+      run.times.push(performance.now() - t0);
+      run.cpu.push((used.user + used.system) / 1000);
     };
-    const duckTable = await timeDuck('spans');
-    const duckParquet = await timeDuck(`read_parquet('${parquet}')`);
+    const table = duckRuns('spans');
+    const parquetRuns = duckRuns(`read_parquet('${parquet}')`);
 
     const out = path.join(dir, 'deps.json');
     const depsTimes: number[] = [];
     const depsCpu: number[] = [];
     const rss: number[] = [];
     for (let i = 0; i < RUNS; i++) {
+      await timeDuck(table);
+      await timeDuck(parquetRuns);
       const r = timedCli(['deps', '--store', `sqlite:${dbFile}`, '--start', String(START), '--end', String(START + (SPANS / SPANS_PER_TRACE) * INTERVAL_US), '--format', 'json', '--quiet', '--output', out]);
       depsTimes.push(r.ms);
       depsCpu.push(r.cpuMs);
       rss.push(r.mb);
     }
+    const duckTable = { ms: median(table.times), cpuMs: median(table.cpu), rows: table.rows };
+    const duckParquet = { ms: median(parquetRuns.times), cpuMs: median(parquetRuns.cpu) };
     const report = JSON.parse(await readFile(out, 'utf8')) as { edges: { source: string; target: string; calls: number }[]; totals: { spans: number } };
     const duckCalls = new Map(duckTable.rows.map((r) => [`${r[0]}>${r[1]}`, Number(r[2])]));
     const mismatches = report.edges.filter((e) => duckCalls.get(`${e.source}>${e.target}`) !== e.calls).length + Math.abs(duckCalls.size - report.edges.length);

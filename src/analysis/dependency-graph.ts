@@ -38,6 +38,7 @@ import { DirectedGraph } from 'graphology';
 import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
+import type { LatencySketchState } from './latency-sketch.js';
 import type { ConnectionType, DependencySpans, SpanFacts } from './dependency-spans.js';
 import { DependencySpansBuffer, REF_OTHER_TRACE } from './dependency-spans.js';
 
@@ -105,7 +106,20 @@ export interface GraphTotals {
 
 export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
 
+/**
+ * A builder's graph and totals as plain data, nodes and edges in creation order, for building
+ * parts of a graph on other threads: `absorb` adds one to a builder as if its traces had been
+ * added there, after the builder's own.
+ */
+export interface DependencyGraphPart {
+  totals: GraphTotals;
+  nodes: { key: string; stats: Omit<NodeStats, 'duration'> & { duration: LatencySketchState | null } }[];
+  edges: { source: string; target: string; stats: Omit<EdgeStats, 'latency' | 'clientLatency'> & { latency: LatencySketchState | null; clientLatency: LatencySketchState | null } }[];
+}
+
 const CALLER_KINDS = new Set(['client', 'producer']);
+/** The shared-id pairs of a trace without shared ids (most): never written to. */
+const NO_PAIRS: readonly [number, number][] = Object.freeze([]);
 const CALLEE_KINDS = new Set(['server', 'consumer']);
 
 // Per-span flag bits used while adding a trace.
@@ -141,7 +155,14 @@ export class DependencyGraphBuilder {
   private readonly nodeNumbers = new Map<string, number>();
   private readonly nodeKeys: string[] = [];
   private readonly nodeStats: NodeStats[] = [];
-  private readonly edgesFrom: Map<number, EdgeStats>[] = [];
+  /** edgesFrom[source][target]: the edge between two node numbers. */
+  private readonly edgesFrom: EdgeStats[][] = [];
+  /** The name table (DependencySpans.names) the span node caches below are for. */
+  private names: readonly string[] | null = null;
+  /** Service level: name number → node number + 1 (0: not yet looked up). */
+  private serviceNodes = new Int32Array(0);
+  /** Operation level: service name number → operation name number → node number. */
+  private operationNodes: Map<number, number>[] = [];
   private flags = new Uint8Array(64);
   private firstById = new Int32Array(64);
   private nodeOf = new Int32Array(64);
@@ -177,7 +198,8 @@ export class DependencyGraphBuilder {
     flags.fill(0, 0, n);
     const firstById = this.firstById;
     firstById.fill(-1, 0, n);
-    const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom } = ds;
+    const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom, names } = ds;
+    if (names !== this.names) this.forgetSpanNodes(names);
     const nodeOf = this.nodeOf;
     const nodeStats = this.nodeStats;
     // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
@@ -207,21 +229,23 @@ export class DependencyGraphBuilder {
       const end = start[i] + duration[i];
       if (!(start[i] >= this.totals.firstSpanStart)) this.totals.firstSpanStart = start[i];
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const node = nodeStats[(nodeOf[i] = this.nodeNumber(this.nodeKey(service[i], operation[i]), service[i], operation[i], false, ''))];
+      const node = nodeStats[(nodeOf[i] = this.spanNode(service[i], operation[i]))];
       node.spans++;
       if (facts[i].error) node.errorSpans++;
     }
     // The server half of a shared id is paired with its client half below; its own reference
     // (to the client's parent) would count the same call twice.
-    const pairs: [number, number][] = [];
+    let pairs = NO_PAIRS;
     if (sharedIds.size > 0) {
+      const found: [number, number][] = [];
+      pairs = found;
       const lists = [...sharedIds.values()].sort((a, b) => a[0] - b[0]);
       for (const entry of lists) {
         const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
         const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
         if (client === undefined || server === undefined || service[client] === service[server]) continue;
         flags[server] |= SHARED_SERVER_HALF;
-        pairs.push([client, server]);
+        found.push([client, server]);
       }
     }
     for (let i = 0; i < n; i++) {
@@ -238,7 +262,7 @@ export class DependencyGraphBuilder {
           this.totals.crossTraceReferences++;
           continue;
         }
-        const p = target < 0 ? undefined : resolveParent(sharedIds.get(target) ?? firstById[target], i, facts);
+        const p = target < 0 ? undefined : sharedIds.size === 0 ? (firstById[target] === i ? undefined : firstById[target]) : resolveParent(sharedIds.get(target) ?? firstById[target], i, facts);
         if (p === undefined) {
           if (first) this.totals.orphanSpans++;
           first = false;
@@ -284,7 +308,7 @@ export class DependencyGraphBuilder {
         if (f.error) node.errors++;
         node.duration?.add(duration[i]);
       }
-      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === service[i]) continue;
+      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === names[service[i]]) continue;
       if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
       const peerNumber = this.nodeNumber(f.peer, f.peer, undefined, true, f.peerType);
       const peer = nodeStats[peerNumber];
@@ -294,6 +318,55 @@ export class DependencyGraphBuilder {
       const edge = this.edgeBetween(nodeOf[i], peerNumber, f.peerType);
       edge.evidence['peer-tag']++;
       this.countCall(edge, f.kind === 'producer', f.error, -1, duration[i]);
+    }
+  }
+
+  /** The graph and totals as plain data; see DependencyGraphPart. */
+  toPart(): DependencyGraphPart {
+    const nodes: DependencyGraphPart['nodes'] = this.graph.mapNodes((key, a) => ({ key, stats: { ...a, duration: a.duration?.toState() ?? null } }));
+    const edges: DependencyGraphPart['edges'] = this.graph.mapEdges((_key, a, source, target) => ({
+      source,
+      target,
+      stats: { ...a, evidence: { ...a.evidence }, latency: a.latency?.toState() ?? null, clientLatency: a.clientLatency?.toState() ?? null },
+    }));
+    return { totals: { ...this.totals }, nodes, edges };
+  }
+
+  /**
+   * Adds a part built with the same options from traces that come after this builder's: the
+   * graph and totals become those of adding all their traces here, in order (first-seen
+   * attributes such as a virtual node's connection type come from this builder when it has them).
+   */
+  absorb(part: DependencyGraphPart): void {
+    const t = this.totals;
+    t.traces += part.totals.traces;
+    t.spans += part.totals.spans;
+    t.duplicateSpans += part.totals.duplicateSpans;
+    t.orphanSpans += part.totals.orphanSpans;
+    t.crossTraceReferences += part.totals.crossTraceReferences;
+    // NaN: no span yet.
+    if (part.totals.firstSpanStart < t.firstSpanStart || Number.isNaN(t.firstSpanStart)) t.firstSpanStart = part.totals.firstSpanStart;
+    if (part.totals.lastSpanEnd > t.lastSpanEnd || Number.isNaN(t.lastSpanEnd)) t.lastSpanEnd = part.totals.lastSpanEnd;
+    const numbers = new Map<string, number>();
+    for (const { key, stats } of part.nodes) {
+      const number = this.nodeNumber(key, stats.service, stats.operation, stats.virtual, stats.connectionType);
+      numbers.set(key, number);
+      const node = this.nodeStats[number];
+      node.spans += stats.spans;
+      node.errorSpans += stats.errorSpans;
+      node.calls += stats.calls;
+      node.errors += stats.errors;
+      if (stats.duration) mergeSketch(node.duration, stats.duration);
+    }
+    for (const { source, target, stats } of part.edges) {
+      const edge = this.edgeBetween(numbers.get(source)!, numbers.get(target)!, stats.connectionType);
+      edge.calls += stats.calls;
+      edge.errors += stats.errors;
+      edge.async += stats.async;
+      edge.skewed += stats.skewed;
+      for (const kind of EDGE_EVIDENCE) edge.evidence[kind] += stats.evidence[kind];
+      if (stats.latency) mergeSketch(edge.latency, stats.latency);
+      if (stats.clientLatency) mergeSketch(edge.clientLatency, stats.clientLatency);
     }
   }
 
@@ -314,6 +387,39 @@ export class DependencyGraphBuilder {
   /** The node key for a span: the service, or `service::operation` at the operation level. */
   nodeKey(service: string, operation: string | undefined): string {
     return this.options.level === 'operation' && operation !== undefined ? `${service}::${operation}` : service;
+  }
+
+  /** Starts the span node caches over for another name table. */
+  private forgetSpanNodes(names: readonly string[]): void {
+    this.names = names;
+    this.serviceNodes = new Int32Array(Math.max(64, names.length));
+    this.operationNodes = [];
+  }
+
+  /** The node number of an instrumented span's service (and operation), by name numbers of `this.names`. */
+  private spanNode(service: number, operation: number): number {
+    const names = this.names!;
+    if (this.options.level === 'operation') {
+      let byOperation = this.operationNodes[service];
+      if (byOperation === undefined) this.operationNodes[service] = byOperation = new Map();
+      let node = byOperation.get(operation);
+      if (node === undefined) {
+        const serviceName = names[service];
+        const operationName = names[operation];
+        byOperation.set(operation, (node = this.nodeNumber(this.nodeKey(serviceName, operationName), serviceName, operationName, false, '')));
+      }
+      return node;
+    }
+    if (service >= this.serviceNodes.length) {
+      const grown = new Int32Array(Math.max(service + 1, this.serviceNodes.length * 2));
+      grown.set(this.serviceNodes);
+      this.serviceNodes = grown;
+    }
+    const known = this.serviceNodes[service];
+    if (known > 0) return known - 1;
+    const node = this.nodeNumber(names[service], names[service], names[operation], false, '');
+    this.serviceNodes[service] = node + 1;
+    return node;
   }
 
   /** The number of the node `key`, created (or turned from virtual into a service) as needed. */
@@ -343,15 +449,15 @@ export class DependencyGraphBuilder {
     this.nodeNumbers.set(key, this.nodeKeys.length);
     this.nodeKeys.push(key);
     this.nodeStats.push(attrs);
-    this.edgesFrom.push(new Map());
+    this.edgesFrom.push([]);
     return this.nodeKeys.length - 1;
   }
 
   /** The edge between two node numbers, created as needed. */
   private edgeBetween(source: number, target: number, connectionType: ConnectionType): EdgeStats {
     const out = this.edgesFrom[source];
-    const known = out.get(target);
-    if (known) return known;
+    const known = out[target];
+    if (known !== undefined) return known;
     const attrs: EdgeStats = {
       calls: 0,
       errors: 0,
@@ -365,7 +471,7 @@ export class DependencyGraphBuilder {
     const sourceKey = this.nodeKeys[source];
     const targetKey = this.nodeKeys[target];
     this.graph.addDirectedEdgeWithKey(`${sourceKey}\u0000${targetKey}`, sourceKey, targetKey, attrs);
-    out.set(target, attrs);
+    out[target] = attrs;
     return attrs;
   }
 
@@ -420,6 +526,11 @@ export function dependencyGraphFromLinks(links: readonly DependencyLink[]): Depe
     g.getNodeAttributes(l.child).calls += Number(l.callCount);
   }
   return builder;
+}
+
+function mergeSketch(into: LatencySketch | null, state: LatencySketchState): void {
+  if (!into) throw new AnalysisInputError('analysis/dependency-graph: cannot absorb a part with latency into a builder without');
+  into.merge(LatencySketch.fromState(state));
 }
 
 function compareStrings(a: string, b: string): number {

@@ -181,12 +181,15 @@ export function dependencyReport(graph: DependencyGraph, options: ReportOptions)
   };
 }
 
+const SUMMARY_QUANTILES = [0.5, 0.9, 0.99];
+
 export function summarize(sketch: LatencySketch | null): LatencySummary | null {
   if (!sketch || sketch.count === 0) return null;
+  const [p50, p90, p99] = sketch.quantiles(SUMMARY_QUANTILES);
   return {
-    p50Us: Math.round(sketch.quantile(0.5)),
-    p90Us: Math.round(sketch.quantile(0.9)),
-    p99Us: Math.round(sketch.quantile(0.99)),
+    p50Us: Math.round(p50),
+    p90Us: Math.round(p90),
+    p99Us: Math.round(p99),
     meanUs: Math.round(sketch.mean),
     maxUs: Math.round(sketch.max),
   };

@@ -1,8 +1,9 @@
 /**
  * Dependency spans — the facts about one trace's spans that the dependency rules
- * (dependency-graph.ts) read, column-wise: per span its id (as a small integer), service,
- * operation, start and duration (integer µs), its facts (kind, error, uninstrumented peer, read
- * from the tags by `spanFacts`), and its references resolved to span ids of the same trace.
+ * (dependency-graph.ts) read, column-wise: per span its id (as a small integer), service and
+ * operation (as numbers of interned names), start and duration (integer µs), its facts (kind,
+ * error, uninstrumented peer, read from the tags by `spanFacts`), and its references resolved to
+ * span ids of the same trace.
  *
  * Everything the rules need and nothing else, so a store can keep it beside the spans and serve
  * dependency analysis without decoding whole spans (storage/sqlite/dependency-summary.ts);
@@ -37,8 +38,14 @@ export interface DependencySpans {
   length: number;
   /** Span ids numbered 0 … length−1 within the trace: equal ids, equal numbers. */
   id: Int32Array;
-  service: string[];
-  operation: string[];
+  /** Service and operation name numbers, indexes into `names`. */
+  service: Int32Array;
+  operation: Int32Array;
+  /**
+   * The name of every number: append-only, so a number keeps its name for as long as the same
+   * buffer is refilled (one scan); equal names, equal numbers.
+   */
+  names: readonly string[];
   /** Start, µs since epoch. */
   start: Float64Array;
   /** Duration, µs. */
@@ -56,8 +63,10 @@ export interface DependencySpans {
 export class DependencySpansBuffer implements DependencySpans {
   length = 0;
   id = new Int32Array(16);
-  service: string[] = [];
-  operation: string[] = [];
+  service = new Int32Array(16);
+  operation = new Int32Array(16);
+  readonly names: string[] = [];
+  private readonly nameNumbers = new Map<string, number>();
   start = new Float64Array(16);
   duration = new Float64Array(16);
   facts: SpanFacts[] = [];
@@ -72,6 +81,8 @@ export class DependencySpansBuffer implements DependencySpans {
     if (this.id.length < spans) {
       const n = Math.max(spans, this.id.length * 2);
       this.id = new Int32Array(n);
+      this.service = new Int32Array(n);
+      this.operation = new Int32Array(n);
       this.start = new Float64Array(n);
       this.duration = new Float64Array(n);
       this.refStart = new Int32Array(n + 1);
@@ -81,6 +92,17 @@ export class DependencySpansBuffer implements DependencySpans {
       this.refTarget = new Int32Array(n);
       this.refFollowsFrom = new Uint8Array(n);
     }
+  }
+
+  /** The number of `name` in `names`, added as needed. */
+  nameNumber(name: string): number {
+    let n = this.nameNumbers.get(name);
+    if (n === undefined) {
+      n = this.names.length;
+      this.nameNumbers.set(name, n);
+      this.names.push(name);
+    }
+    return n;
   }
 
   /** The facts of a whole trace; spans keep their order. */
@@ -97,8 +119,8 @@ export class DependencySpansBuffer implements DependencySpans {
       let id = ids.get(s.spanId);
       if (id === undefined) ids.set(s.spanId, (id = ids.size));
       this.id[i] = id;
-      this.service[i] = s.process.serviceName;
-      this.operation[i] = s.operationName;
+      this.service[i] = this.nameNumber(s.process.serviceName);
+      this.operation[i] = this.nameNumber(s.operationName);
       this.start[i] = s.startTime;
       this.duration[i] = s.duration;
       this.facts[i] = spanFacts(s);

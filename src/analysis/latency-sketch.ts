@@ -26,12 +26,110 @@ export interface LatencySketchOptions {
 
 /** Values buffered by `add` before they are counted. */
 const PENDING_VALUES = 64;
+/** Buckets allocated around the first value counted: ±64 buckets is a factor e^(±1.28) at α = 1 %. */
+const INITIAL_BUCKETS = 128;
+
+/** Integers below this have their bucket index in a direct table. */
+const DIRECT_LIMIT = 4096;
+/** Bits of an integer after its leading 1 that select its slot within its octave. */
+const SLOT_BITS = 8;
+
+/**
+ * ⌈ln v / ln γ⌉ for integers v in [1, 2^31) without a logarithm, equal to the formula by
+ * construction: small integers are looked up directly; larger ones fall into one of 2^SLOT_BITS
+ * slots of their octave [2^e, 2^(e+1)), each narrower (relative width ≤ 2^−8) than a bucket, so a
+ * slot holds at most one bucket boundary, found once by bisection with the formula itself (which
+ * is non-decreasing in v). Slots holding more (tiny α) are marked and use the formula. Octaves are
+ * filled the first time a value falls into them; one table per γ, shared by every sketch.
+ */
+class BucketIndexTable {
+  private readonly direct: Int32Array;
+  /** Per slot (e · 2^SLOT_BITS + top bits): the index of the slot's first integer. */
+  private readonly base = new Int32Array(32 << SLOT_BITS);
+  /** Per slot: the smallest integer whose index is base + 1; Infinity when none, NaN for "use the formula". */
+  private readonly threshold = new Float64Array(32 << SLOT_BITS);
+  private readonly octaveReady = new Uint8Array(32);
+
+  constructor(private readonly logGamma: number) {
+    this.direct = new Int32Array(DIRECT_LIMIT);
+    for (let v = 1; v < DIRECT_LIMIT; v++) this.direct[v] = this.formula(v);
+  }
+
+  formula(v: number): number {
+    return Math.ceil(Math.log(v) / this.logGamma);
+  }
+
+  /** The bucket index of `v` ≥ 1. */
+  index(v: number): number {
+    if (v < DIRECT_LIMIT) {
+      if ((v | 0) === v) return this.direct[v];
+      return this.formula(v);
+    }
+    if (v >= 2147483648 || (v | 0) !== v) return this.formula(v);
+    const e = 31 - Math.clz32(v);
+    if (this.octaveReady[e] === 0) this.fillOctave(e);
+    const slot = (e << SLOT_BITS) | ((v >>> (e - SLOT_BITS)) & ((1 << SLOT_BITS) - 1));
+    const t = this.threshold[slot];
+    if (v >= t) return this.base[slot] + 1;
+    if (t === t) return this.base[slot];
+    return this.formula(v);
+  }
+
+  private fillOctave(e: number): void {
+    const width = 2 ** (e - SLOT_BITS);
+    for (let s = 0; s < 1 << SLOT_BITS; s++) {
+      const slot = (e << SLOT_BITS) | s;
+      const first = 2 ** e + s * width;
+      const last = first + width - 1;
+      const lo = this.formula(first);
+      const hi = this.formula(last);
+      this.base[slot] = lo;
+      if (hi === lo) this.threshold[slot] = Infinity;
+      else if (hi > lo + 1) this.threshold[slot] = Number.NaN;
+      else {
+        // Smallest v in (first, last] with formula(v) = hi.
+        let a = first;
+        let b = last;
+        while (b - a > 1) {
+          const mid = a + Math.floor((b - a) / 2);
+          if (this.formula(mid) === hi) b = mid;
+          else a = mid;
+        }
+        this.threshold[slot] = b;
+      }
+    }
+    this.octaveReady[e] = 1;
+  }
+}
+
+const indexTables = new Map<number, BucketIndexTable>();
+
+function indexTable(logGamma: number): BucketIndexTable {
+  let table = indexTables.get(logGamma);
+  if (table === undefined) indexTables.set(logGamma, (table = new BucketIndexTable(logGamma)));
+  return table;
+}
+
+/** A sketch as plain data (structured-cloneable, e.g. to or from a worker thread). */
+export interface LatencySketchState {
+  relativeAccuracy: number;
+  minValue: number;
+  /** counts[i] is bucket (offset + i); trimmed to the occupied buckets. */
+  counts: Float64Array;
+  offset: number;
+  zeroCount: number;
+  total: number;
+  sum: number;
+  min: number;
+  max: number;
+}
 
 export class LatencySketch {
   readonly relativeAccuracy: number;
   readonly minValue: number;
   private readonly gamma: number;
   private readonly logGamma: number;
+  private readonly indexes: BucketIndexTable;
   /** counts[i] is bucket (offset + i). */
   private counts: Float64Array = new Float64Array(0);
   private offset = 0;
@@ -54,6 +152,7 @@ export class LatencySketch {
     this.minValue = options.minValue ?? LATENCY_SKETCH_DEFAULTS.minValue;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.logGamma = Math.log(this.gamma);
+    this.indexes = indexTable(this.logGamma);
   }
 
   /** Number of values added. */
@@ -110,7 +209,7 @@ export class LatencySketch {
       this.zeroCount += weight;
       return;
     }
-    const index = Math.ceil(Math.log(value) / this.logGamma);
+    const index = value >= 1 ? this.indexes.index(value) : Math.ceil(Math.log(value) / this.logGamma);
     const pos = index - this.offset;
     if (pos >= 0 && pos < this.counts.length) {
       this.counts[pos] += weight;
@@ -138,6 +237,38 @@ export class LatencySketch {
     for (let i = 0; i < other.counts.length; i++) this.counts[other.offset + i - this.offset] += other.counts[i];
   }
 
+  /** The sketch as plain data; `fromState` gives back an equal sketch. */
+  toState(): LatencySketchState {
+    this.settle();
+    let lo = 0;
+    let hi = this.counts.length;
+    while (lo < hi && this.counts[lo] === 0) lo++;
+    while (hi > lo && this.counts[hi - 1] === 0) hi--;
+    return {
+      relativeAccuracy: this.relativeAccuracy,
+      minValue: this.minValue,
+      counts: this.counts.slice(lo, hi),
+      offset: this.offset + lo,
+      zeroCount: this.zeroCount,
+      total: this.total,
+      sum: this.sum,
+      min: this.minSeen,
+      max: this.maxSeen,
+    };
+  }
+
+  static fromState(state: LatencySketchState): LatencySketch {
+    const sketch = new LatencySketch({ relativeAccuracy: state.relativeAccuracy, minValue: state.minValue });
+    sketch.counts = state.counts;
+    sketch.offset = state.offset;
+    sketch.zeroCount = state.zeroCount;
+    sketch.total = state.total;
+    sketch.sum = state.sum;
+    sketch.minSeen = state.min;
+    sketch.maxSeen = state.max;
+    return sketch;
+  }
+
   /**
    * The q-quantile (0 ≤ q ≤ 1) estimate in µs, within relative error α of the value of rank
    * ⌊q·(n−1)⌋; NaN when empty. The estimate is clamped to the exact [min, max].
@@ -159,11 +290,37 @@ export class LatencySketch {
     return this.maxSeen;
   }
 
+  /** `quantile(q)` for each of `qs` (ascending), in one pass over the buckets. */
+  quantiles(qs: readonly number[]): number[] {
+    for (let k = 0; k < qs.length; k++) {
+      if (!(qs[k] >= 0 && qs[k] <= 1) || (k > 0 && qs[k] < qs[k - 1])) throw new AnalysisInputError(`analysis/latency-sketch: quantiles must be ascending in [0, 1], got ${qs.join(', ')}`);
+    }
+    this.settle();
+    const out = new Array<number>(qs.length).fill(Number.NaN);
+    if (this.total === 0) return out;
+    let k = 0;
+    for (; k < qs.length; k++) {
+      if (Math.floor(qs[k] * (this.total - 1)) >= this.zeroCount) break;
+      out[k] = this.minSeen < this.minValue ? this.minSeen : 0;
+    }
+    let seen = this.zeroCount;
+    for (let i = 0; i < this.counts.length && k < qs.length; i++) {
+      seen += this.counts[i];
+      while (k < qs.length && seen > Math.floor(qs[k] * (this.total - 1))) {
+        const estimate = (2 * Math.pow(this.gamma, i + this.offset)) / (this.gamma + 1);
+        out[k++] = Math.min(this.maxSeen, Math.max(this.minSeen, estimate));
+      }
+    }
+    for (; k < qs.length; k++) out[k] = this.maxSeen;
+    return out;
+  }
+
   /** Grows the dense bucket array so that buckets lo…hi are addressable. */
   private ensure(lo: number, hi: number): void {
     if (this.counts.length === 0) {
-      this.offset = lo;
-      this.counts = new Float64Array(Math.max(16, hi - lo + 1));
+      const size = Math.max(INITIAL_BUCKETS, hi - lo + 1);
+      this.offset = lo - Math.floor((size - (hi - lo + 1)) / 2);
+      this.counts = new Float64Array(size);
       return;
     }
     const curHi = this.offset + this.counts.length - 1;
@@ -171,7 +328,7 @@ export class LatencySketch {
     const newLo = Math.min(lo, this.offset);
     const newHi = Math.max(hi, curHi);
     // Grow with slack on the side that overflowed so repeated growth stays amortised O(1).
-    const slack = Math.max(8, this.counts.length >> 1);
+    const slack = this.counts.length;
     const allocLo = lo < this.offset ? newLo - slack : newLo;
     const allocHi = hi > curHi ? newHi + slack : newHi;
     const next = new Float64Array(allocHi - allocLo + 1);

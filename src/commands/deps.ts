@@ -3,8 +3,8 @@ import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { GraphLevel } from '../analysis/dependency-graph.js';
-import { DEPS_FORMATS, renderDeps } from '../render/deps-render.js';
-import type { DepsFormat } from '../render/deps-render.js';
+import { DEPS_FORMATS, loadDepsRenderer } from '../render/deps-formats.js';
+import type { DepsFormat } from '../render/deps-formats.js';
 import { openStore } from '../sources/open-store.js';
 import type { DepsOptions, DepsSource } from './run-deps.js';
 import { runDeps } from './run-deps.js';
@@ -58,7 +58,8 @@ export function depsCommand(ctx: CliContext): Command {
         },
       });
       progress.done();
-      await writeResult(ctx, renderDeps(report, raw.format), raw.output);
+      const render = await loadDepsRenderer(raw.format);
+      await writeResult(ctx, render(report), raw.output);
       if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.totals.nodes} nodes, ${report.totals.edges} edges) to ${raw.output}`);
     });
   return command;

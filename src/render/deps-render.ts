@@ -1,5 +1,6 @@
-/** Chooses the renderer for `deps --format`. */
+/** Chooses the renderer for `deps --format`, every renderer loaded (deps-formats.ts loads one on demand). */
 import type { DependencyReport } from '../analysis/dependency-report.js';
+import type { DepsFormat } from './deps-formats.js';
 import { renderDepsJson } from './deps-json.js';
 import { renderDepsTable } from './deps-table.js';
 import { renderDepsDot } from './graph-dot.js';
@@ -7,8 +8,8 @@ import { renderDepsGraphml } from './graph-graphml.js';
 import { renderDepsHtml } from './graph-html.js';
 import { renderDepsMermaid } from './graph-mermaid.js';
 
-export const DEPS_FORMATS = ['table', 'json', 'dot', 'mermaid', 'graphml', 'html'] as const;
-export type DepsFormat = (typeof DEPS_FORMATS)[number];
+export { DEPS_FORMATS } from './deps-formats.js';
+export type { DepsFormat } from './deps-formats.js';
 
 export function renderDeps(report: DependencyReport, format: DepsFormat): string {
   switch (format) {

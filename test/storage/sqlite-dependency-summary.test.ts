@@ -47,8 +47,8 @@ function plain(ds: DependencySpans) {
   const refs = ds.refStart[n];
   return {
     id: [...ds.id.subarray(0, n)],
-    service: ds.service.slice(0, n),
-    operation: ds.operation.slice(0, n),
+    service: [...ds.service.subarray(0, n)].map((k) => ds.names[k]),
+    operation: [...ds.operation.subarray(0, n)].map((k) => ds.names[k]),
     start: [...ds.start.subarray(0, n)],
     duration: [...ds.duration.subarray(0, n)],
     facts: ds.facts.slice(0, n).map((f) => ({ ...f })),

@@ -32,6 +32,8 @@ const PEER_TYPE_CODE: Record<ConnectionType, number> = { '': 0, database: 1, mes
 /** Span kinds stored as their code; others as KINDS.length + their string index. */
 const KINDS = ['', 'client', 'server', 'producer', 'consumer', 'internal'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+/** The shared facts of a span with a stored kind code and no peer: index code · 2 + error bit. */
+const PLAIN_FACTS_BY_CODE = KINDS.flatMap((k) => [makeSpanFacts(k, false, undefined, '', false), makeSpanFacts(k, true, undefined, '', false)]);
 
 /** One stored chunk: its row id less the batch's first (0, 1, …), trace id (16 bytes), span start range (µs) and spans. */
 export interface SummaryChunk {
@@ -179,6 +181,9 @@ export class DependencySummaryReader {
   startMin = 0;
   startMax = 0;
   private readonly strings: string[] = [];
+  /** strings[i]'s number in the names of `nameNumbersFor`; filled by the first `read`. */
+  private nameNumbers: Int32Array | null = null;
+  private nameNumbersFor: DependencySpansBuffer | null = null;
   private readonly view: DataView;
   private pos = HEADER_BYTES;
   private readonly end: number;
@@ -228,6 +233,11 @@ export class DependencySummaryReader {
   /** Decodes the current chunk's spans into `into` (references resolved within the chunk). */
   read(into: DependencySpansBuffer): DependencySpansBuffer {
     const strings = this.strings;
+    if (this.nameNumbersFor !== into) {
+      this.nameNumbers = Int32Array.from(strings, (name) => into.nameNumber(name));
+      this.nameNumbersFor = into;
+    }
+    const names = this.nameNumbers!;
     const spans = this.varintAt(this.spansAt);
     const refs = this.varintAt(this.pos);
     into.reset(spans, refs);
@@ -236,13 +246,16 @@ export class DependencySummaryReader {
     const buf = this.buf;
     let r = 0;
     for (let i = 0; i < spans; i++) {
-      service[i] = strings[this.varint()];
-      operation[i] = strings[this.varint()];
+      service[i] = names[this.varint()];
+      operation[i] = names[this.varint()];
       const kindCode = this.varint();
-      const kind = kindCode < KINDS.length ? KINDS[kindCode] : strings[kindCode - KINDS.length];
       const bits = buf[this.pos++];
-      const peer = bits & 4 ? strings[this.varint()] : undefined;
-      facts[i] = makeSpanFacts(kind, (bits & 1) !== 0, peer, PEER_TYPES[bits >> 3], (bits & 2) !== 0);
+      if ((bits & 6) === 0 && kindCode < KINDS.length) facts[i] = PLAIN_FACTS_BY_CODE[kindCode * 2 + (bits & 1)];
+      else {
+        const kind = kindCode < KINDS.length ? KINDS[kindCode] : strings[kindCode - KINDS.length];
+        const peer = bits & 4 ? strings[this.varint()] : undefined;
+        facts[i] = makeSpanFacts(kind, (bits & 1) !== 0, peer, PEER_TYPES[bits >> 3], (bits & 2) !== 0);
+      }
       id[i] = this.varint();
       start[i] = base + this.varint();
       duration[i] = this.varint();

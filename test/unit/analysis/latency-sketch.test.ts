@@ -64,6 +64,48 @@ describe('LatencySketch', () => {
     expect(Math.abs(s.quantile(0.5) - 1499.5) / 1499.5).toBeLessThan(0.011);
   });
 
+  it('puts every value in the bucket ⌈ln v / ln γ⌉, integers included (they take a table, not a logarithm)', () => {
+    const rnd = new Random(11);
+    for (const alpha of [0.01, 0.02, 0.05, 0.001, 0.0001]) {
+      const s = new LatencySketch({ relativeAccuracy: alpha });
+      const logGamma = Math.log((1 + alpha) / (1 - alpha));
+      const values: number[] = [];
+      for (let v = 1; v <= (alpha === 0.01 ? 1 << 20 : 1 << 14); v++) values.push(v);
+      for (let i = 0; i < 200_000; i++) values.push(1 + Math.floor(rnd.next() * 2 ** (1 + rnd.next() * 30)), 1 + rnd.next() * 1e6, 2 ** 31 + i);
+      for (const v of values) s.add(v);
+      const { counts, offset } = s.toState();
+      const expected = new Float64Array(counts.length);
+      for (const v of values) expected[Math.ceil(Math.log(v) / logGamma) - offset]++;
+      expect(counts, `α=${alpha}`).toEqual(expected);
+    }
+  });
+
+  it('answers several quantiles in one pass exactly as one at a time', () => {
+    const rnd = new Random(3);
+    const qs = [0, 0.001, 0.25, 0.5, 0.5, 0.9, 0.99, 1];
+    for (const n of [1, 2, 7, 1_000]) {
+      const s = new LatencySketch();
+      for (let i = 0; i < n; i++) s.add(i % 5 === 0 ? 0.5 : Math.round(rnd.logNormal(2_000, 1)));
+      expect(s.quantiles(qs)).toEqual(qs.map((q) => s.quantile(q)));
+    }
+    expect(new LatencySketch().quantiles([0.5])).toEqual([Number.NaN]);
+    expect(() => new LatencySketch().quantiles([0.9, 0.5])).toThrow(/ascending/);
+  });
+
+  it('round-trips through its plain-data state', () => {
+    const rnd = new Random(5);
+    const s = new LatencySketch();
+    for (let i = 0; i < 10_000; i++) s.add(Math.round(rnd.logNormal(5_000, 1.5)));
+    s.add(0.25);
+    const copy = LatencySketch.fromState(structuredClone(s.toState()));
+    for (const q of [0, 0.1, 0.5, 0.9, 0.99, 1]) expect(copy.quantile(q)).toBe(s.quantile(q));
+    expect([copy.count, copy.mean, copy.min, copy.max]).toEqual([s.count, s.mean, s.min, s.max]);
+    const empty = LatencySketch.fromState(new LatencySketch().toState());
+    expect(empty.count).toBe(0);
+    empty.merge(copy);
+    expect(empty.quantile(0.5)).toBe(s.quantile(0.5));
+  });
+
   it('rejects negative values, bad quantiles and mismatched merges', () => {
     const s = new LatencySketch();
     expect(() => s.add(-1)).toThrow(/analysis\/latency-sketch/);
