@@ -38,7 +38,6 @@ import { DirectedGraph } from 'graphology';
 import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
-import type { LatencySketchState } from './latency-sketch.js';
 import type { ConnectionType, DependencySpans, SpanFacts } from './dependency-spans.js';
 import { DependencySpansBuffer, REF_OTHER_TRACE } from './dependency-spans.js';
 
@@ -105,17 +104,6 @@ export interface GraphTotals {
 }
 
 export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
-
-/**
- * A builder's graph and totals as plain data, nodes and edges in creation order, for building
- * parts of a graph on other threads: `absorb` adds one to a builder as if its traces had been
- * added there, after the builder's own.
- */
-export interface DependencyGraphPart {
-  totals: GraphTotals;
-  nodes: { key: string; stats: Omit<NodeStats, 'duration'> & { duration: LatencySketchState | null } }[];
-  edges: { source: string; target: string; stats: Omit<EdgeStats, 'latency' | 'clientLatency'> & { latency: LatencySketchState | null; clientLatency: LatencySketchState | null } }[];
-}
 
 const CALLER_KINDS = new Set(['client', 'producer']);
 /** The shared-id pairs of a trace without shared ids (most): never written to. */
@@ -321,55 +309,6 @@ export class DependencyGraphBuilder {
     }
   }
 
-  /** The graph and totals as plain data; see DependencyGraphPart. */
-  toPart(): DependencyGraphPart {
-    const nodes: DependencyGraphPart['nodes'] = this.graph.mapNodes((key, a) => ({ key, stats: { ...a, duration: a.duration?.toState() ?? null } }));
-    const edges: DependencyGraphPart['edges'] = this.graph.mapEdges((_key, a, source, target) => ({
-      source,
-      target,
-      stats: { ...a, evidence: { ...a.evidence }, latency: a.latency?.toState() ?? null, clientLatency: a.clientLatency?.toState() ?? null },
-    }));
-    return { totals: { ...this.totals }, nodes, edges };
-  }
-
-  /**
-   * Adds a part built with the same options from traces that come after this builder's: the
-   * graph and totals become those of adding all their traces here, in order (first-seen
-   * attributes such as a virtual node's connection type come from this builder when it has them).
-   */
-  absorb(part: DependencyGraphPart): void {
-    const t = this.totals;
-    t.traces += part.totals.traces;
-    t.spans += part.totals.spans;
-    t.duplicateSpans += part.totals.duplicateSpans;
-    t.orphanSpans += part.totals.orphanSpans;
-    t.crossTraceReferences += part.totals.crossTraceReferences;
-    // NaN: no span yet.
-    if (part.totals.firstSpanStart < t.firstSpanStart || Number.isNaN(t.firstSpanStart)) t.firstSpanStart = part.totals.firstSpanStart;
-    if (part.totals.lastSpanEnd > t.lastSpanEnd || Number.isNaN(t.lastSpanEnd)) t.lastSpanEnd = part.totals.lastSpanEnd;
-    const numbers = new Map<string, number>();
-    for (const { key, stats } of part.nodes) {
-      const number = this.nodeNumber(key, stats.service, stats.operation, stats.virtual, stats.connectionType);
-      numbers.set(key, number);
-      const node = this.nodeStats[number];
-      node.spans += stats.spans;
-      node.errorSpans += stats.errorSpans;
-      node.calls += stats.calls;
-      node.errors += stats.errors;
-      if (stats.duration) mergeSketch(node.duration, stats.duration);
-    }
-    for (const { source, target, stats } of part.edges) {
-      const edge = this.edgeBetween(numbers.get(source)!, numbers.get(target)!, stats.connectionType);
-      edge.calls += stats.calls;
-      edge.errors += stats.errors;
-      edge.async += stats.async;
-      edge.skewed += stats.skewed;
-      for (const kind of EDGE_EVIDENCE) edge.evidence[kind] += stats.evidence[kind];
-      if (stats.latency) mergeSketch(edge.latency, stats.latency);
-      if (stats.clientLatency) mergeSketch(edge.clientLatency, stats.clientLatency);
-    }
-  }
-
   /** Jaeger-compatible links: service → service call counts, sorted by parent then child. */
   links(): DependencyLink[] {
     const counts = new Map<string, DependencyLink>();
@@ -526,11 +465,6 @@ export function dependencyGraphFromLinks(links: readonly DependencyLink[]): Depe
     g.getNodeAttributes(l.child).calls += Number(l.callCount);
   }
   return builder;
-}
-
-function mergeSketch(into: LatencySketch | null, state: LatencySketchState): void {
-  if (!into) throw new AnalysisInputError('analysis/dependency-graph: cannot absorb a part with latency into a builder without');
-  into.merge(LatencySketch.fromState(state));
 }
 
 function compareStrings(a: string, b: string): number {

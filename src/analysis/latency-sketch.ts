@@ -42,7 +42,7 @@ const SLOT_BITS = 8;
  * is non-decreasing in v). Slots holding more (tiny α) are marked and use the formula. Octaves are
  * filled the first time a value falls into them; one table per γ, shared by every sketch.
  */
-class BucketIndexTable {
+export class BucketIndexTable {
   private readonly direct: Int32Array;
   /** Per slot (e · 2^SLOT_BITS + top bits): the index of the slot's first integer. */
   private readonly base = new Int32Array(32 << SLOT_BITS);
@@ -108,20 +108,6 @@ function indexTable(logGamma: number): BucketIndexTable {
   let table = indexTables.get(logGamma);
   if (table === undefined) indexTables.set(logGamma, (table = new BucketIndexTable(logGamma)));
   return table;
-}
-
-/** A sketch as plain data (structured-cloneable, e.g. to or from a worker thread). */
-export interface LatencySketchState {
-  relativeAccuracy: number;
-  minValue: number;
-  /** counts[i] is bucket (offset + i); trimmed to the occupied buckets. */
-  counts: Float64Array;
-  offset: number;
-  zeroCount: number;
-  total: number;
-  sum: number;
-  min: number;
-  max: number;
 }
 
 export class LatencySketch {
@@ -235,38 +221,6 @@ export class LatencySketch {
     if (other.counts.length === 0) return;
     this.ensure(other.offset, other.offset + other.counts.length - 1);
     for (let i = 0; i < other.counts.length; i++) this.counts[other.offset + i - this.offset] += other.counts[i];
-  }
-
-  /** The sketch as plain data; `fromState` gives back an equal sketch. */
-  toState(): LatencySketchState {
-    this.settle();
-    let lo = 0;
-    let hi = this.counts.length;
-    while (lo < hi && this.counts[lo] === 0) lo++;
-    while (hi > lo && this.counts[hi - 1] === 0) hi--;
-    return {
-      relativeAccuracy: this.relativeAccuracy,
-      minValue: this.minValue,
-      counts: this.counts.slice(lo, hi),
-      offset: this.offset + lo,
-      zeroCount: this.zeroCount,
-      total: this.total,
-      sum: this.sum,
-      min: this.minSeen,
-      max: this.maxSeen,
-    };
-  }
-
-  static fromState(state: LatencySketchState): LatencySketch {
-    const sketch = new LatencySketch({ relativeAccuracy: state.relativeAccuracy, minValue: state.minValue });
-    sketch.counts = state.counts;
-    sketch.offset = state.offset;
-    sketch.zeroCount = state.zeroCount;
-    sketch.total = state.total;
-    sketch.sum = state.sum;
-    sketch.minSeen = state.min;
-    sketch.maxSeen = state.max;
-    return sketch;
   }
 
   /**

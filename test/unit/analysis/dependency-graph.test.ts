@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph, DependencyGraphBuilder, dependencyGraphFromLinks } from '../../../src/analysis/dependency-graph.js';
-import type { GraphLevel } from '../../../src/analysis/dependency-graph.js';
 import { DependencyLinkCounter } from '../../../src/analysis/dependency-links.js';
-import { dependencyReport } from '../../../src/analysis/dependency-report.js';
-import { findCycles } from '../../../src/analysis/graph-cycles.js';
-import type { Trace } from '../../../src/model/index.js';
 import { trace } from '../../support/deps-span-builder.js';
-import { shopTraces } from '../../support/deps-workload.js';
 
 function edge(b: DependencyGraphBuilder, source: string, target: string) {
   const key = `${source}\u0000${target}`;
@@ -306,44 +301,6 @@ describe('Jaeger-compatible links', () => {
       { parent: 'fe', child: 'be', callCount: 2 },
       { parent: 'fe', child: 'db', callCount: 1 },
     ]);
-  });
-
-  it('absorbing the parts built from consecutive runs of traces gives the graph of all of them, in order', () => {
-    // First-seen attributes: `ledger` is a database peer first and a messaging peer later; `billing`
-    // is a virtual peer in the first part and an instrumented service in the second; the edge
-    // api → ledger keeps its first connection type.
-    const first = trace('30', [
-      { id: 'a1', service: 'api', kind: 'client', tags: { 'peer.service': 'ledger', 'db.system': 'postgres' }, duration: 300 },
-      { id: 'a2', service: 'api', kind: 'client', tags: { 'peer.service': 'billing' }, duration: 200 },
-    ]);
-    const second = trace('31', [
-      { id: 'a1', service: 'api', kind: 'client', tags: { 'peer.service': 'ledger', 'messaging.system': 'kafka' }, duration: 100 },
-      { id: 'b1', service: 'billing', kind: 'server', parent: 'a1', op: 'Charge', duration: 90 },
-      { id: 'b2', service: 'billing', kind: 'client', parent: 'b1', op: 'Post', tags: { error: true }, duration: 50 },
-      { id: 'c1', service: 'api', kind: 'server', parent: 'b2', duration: 20 },
-    ]);
-    const traces: Trace[] = [...shopTraces(20), first, ...shopTraces(15, 2), second, ...shopTraces(10, 3)];
-    const summary = (b: DependencyGraphBuilder) => ({
-      report: dependencyReport(b.graph, { input: 'traces', window: { start: 0, end: 1e6 }, totals: b.totals }),
-      cycles: findCycles(b.graph),
-      nodeOrder: b.graph.nodes(),
-      edgeOrder: b.graph.edges(),
-      totals: b.totals,
-    });
-    for (const level of ['service', 'operation'] as GraphLevel[]) {
-      const whole = buildDependencyGraph(traces, { level });
-      for (const cuts of [[21], [20, 21], [1, 21, 37, 48], [0, 48]]) {
-        const bounds = [0, ...cuts, traces.length];
-        const parts = bounds.slice(1).map((end, i) => buildDependencyGraph(traces.slice(bounds[i], end), { level }));
-        const merged = parts[0];
-        for (const part of parts.slice(1)) merged.absorb(structuredClone(part.toPart()));
-        expect(summary(merged), `level ${level}, cuts ${cuts}`).toEqual(summary(whole));
-      }
-    }
-    const whole = buildDependencyGraph(traces);
-    expect(whole.graph.getNodeAttributes('ledger').connectionType).toBe('database');
-    expect(whole.graph.getNodeAttributes('billing').virtual).toBe(false);
-    expect(() => new DependencyGraphBuilder({ latency: false }).absorb(whole.toPart())).toThrow(/latency/);
   });
 
   it('builds a calls-only graph from links and merges repeated pairs', () => {
