@@ -14,38 +14,27 @@
 export const ENTRY_FIELDS = 4;
 
 /**
- * Index keys of the chunks of one commit, before their row ids are known: key → flat entries whose
- * first field is the chunk's ordinal in the commit (see `chunkIds`). A chunk's keys are gathered
- * and merged in a small open-addressing table (its spans repeat most keys), then appended once each.
+ * The distinct keys of one chunk with the service mask of each: its spans repeat most keys, so
+ * they are merged in a small open-addressing table before becoming entries.
  */
-export class CommitKeys {
-  readonly entries = new Map<number, number[]>();
-  /** Row id of each chunk, by ordinal. */
-  readonly chunkIds: number[] = [];
-  /** Spans of each chunk, by ordinal. */
-  readonly chunkSpans: number[] = [];
-  private chunk = -1;
-  private bit = 0;
-  /** The current chunk's distinct keys (slot 0 = empty: keys are stored + 1) and their service masks. */
+class ChunkKeyMerger {
+  /** Slot → key + 1 (0 = empty) and its service mask. */
   private slotKeys = new Int32Array(256);
   private slotBits = new Int32Array(256);
   /** Slots in use, in first-seen order. */
   private used = new Int32Array(128);
   private usedCount = 0;
 
-  nextChunk(spanCount: number): void {
-    this.chunk++;
-    this.chunkSpans.push(spanCount);
+  get size(): number {
+    return this.usedCount;
+  }
+
+  clear(): void {
     for (let u = 0; u < this.usedCount; u++) this.slotKeys[this.used[u]] = 0;
     this.usedCount = 0;
   }
 
-  /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
-  span(serviceBit: number): void {
-    this.bit = serviceBit;
-  }
-
-  readonly add = (key: number): void => {
+  add(key: number, bit: number): void {
     const stored = key + 1;
     const slots = this.slotKeys;
     const mask = slots.length - 1;
@@ -53,30 +42,26 @@ export class CommitKeys {
       const at = i & mask;
       const k = slots[at];
       if (k === stored) {
-        this.slotBits[at] |= this.bit;
+        this.slotBits[at] |= bit;
         return;
       }
       if (k === 0) {
         slots[at] = stored;
-        this.slotBits[at] = this.bit;
+        this.slotBits[at] = bit;
         this.used[this.usedCount++] = at;
         if (this.usedCount * 2 >= slots.length) this.grow();
         return;
       }
     }
-  };
+  }
 
-  /** Ends the current chunk: appends one entry per distinct key with the chunk's start range (µs). */
-  chunkRange(startMin: number, startMax: number): void {
-    for (let u = 0; u < this.usedCount; u++) {
-      const at = this.used[u];
-      const key = this.slotKeys[at] - 1;
-      this.slotKeys[at] = 0;
-      const list = this.entries.get(key);
-      if (list) list.push(this.chunk, startMin, startMax, this.slotBits[at]);
-      else this.entries.set(key, [this.chunk, startMin, startMax, this.slotBits[at]]);
-    }
-    this.usedCount = 0;
+  /** The i-th distinct key (first-seen order) and its service mask. */
+  key(i: number): number {
+    return this.slotKeys[this.used[i]] - 1;
+  }
+
+  bits(i: number): number {
+    return this.slotBits[this.used[i]];
   }
 
   private grow(): void {
@@ -107,6 +92,10 @@ export class PendingPostings {
   private readonly chunks = new Map<number, number>();
   private spans = 0;
   private maxChunk = 0;
+  /** The chunk being added (beginChunk … endChunk), and the service bit of its current span. */
+  private chunk = 0;
+  private bit = 0;
+  private readonly merger = new ChunkKeyMerger();
 
   get chunkCount(): number {
     return this.chunks.size;
@@ -125,22 +114,35 @@ export class PendingPostings {
     return this.chunks.has(chunk);
   }
 
-  /** Adds the entries of a committed commit (ordinals resolved to `keys.chunkIds`). */
-  absorb(keys: CommitKeys): void {
-    for (let i = 0; i < keys.chunkIds.length; i++) this.noteChunk(keys.chunkIds[i], keys.chunkSpans[i]);
-    for (const [key, list] of keys.entries) {
-      for (let i = 0; i < list.length; i += ENTRY_FIELDS) list[i] = keys.chunkIds[list[i]];
-      const held = this.entries.get(key);
-      if (!held) this.entries.set(key, list);
-      else if (list.length <= 4096) held.push(...list);
-      else for (const value of list) held.push(value);
-    }
+  /**
+   * Starts the entries of stored chunk `chunk` (ids ascending from call to call): the keys of its
+   * spans follow through `span` and `add` (index-keys.ts SpanKeySink), then `endChunk`.
+   */
+  beginChunk(chunk: number, spanCount: number): void {
+    this.chunks.set(chunk, spanCount);
+    this.spans += spanCount;
+    if (chunk > this.maxChunk) this.maxChunk = chunk;
+    this.chunk = chunk;
+    this.merger.clear();
   }
 
-  private noteChunk(chunk: number, spans: number): void {
-    this.chunks.set(chunk, spans);
-    this.spans += spans;
-    if (chunk > this.maxChunk) this.maxChunk = chunk;
+  /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
+  span(serviceBit: number): void {
+    this.bit = serviceBit;
+  }
+
+  readonly add = (key: number): void => this.merger.add(key, this.bit);
+
+  /** Ends the chunk: one entry per distinct key, with the chunk's span start range (µs). */
+  endChunk(startMin: number, startMax: number): void {
+    const merger = this.merger;
+    for (let i = 0; i < merger.size; i++) {
+      const key = merger.key(i);
+      const list = this.entries.get(key);
+      if (list) list.push(this.chunk, startMin, startMax, merger.bits(i));
+      else this.entries.set(key, [this.chunk, startMin, startMax, merger.bits(i)]);
+    }
+    merger.clear();
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */

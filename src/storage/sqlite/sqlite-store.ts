@@ -57,7 +57,7 @@ import { ChunkWrites, configureWriter } from './chunk-writes.js';
 import type { SummaryChunk } from './dependency-summary.js';
 import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
 import { queryKeys, serviceBit, SpanKeys } from './index-keys.js';
-import { CommitKeys, ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
+import { ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
@@ -331,26 +331,31 @@ class SqliteDatabase {
   }
 
   private commit(group: readonly PendingWrite[]): void {
-    const keys = new CommitKeys();
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
+    /** The spans of request.chunks[i]. */
+    const chunkSpans: Span[][] = [];
+    let ids: number[];
     try {
       for (const w of group) {
         const tenant = this.use(() => this.tenantId(w.tenantName, true)!);
         if (w.archive) {
           for (const chunk of chunksOf(w.spans)) request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
-        } else this.prepareChunks(tenant, w.spans, request, keys);
+        } else this.prepareChunks(tenant, w.spans, request, chunkSpans);
       }
-      keys.chunkIds.push(...this.use(() => this.writes!.write(request)));
+      ids = this.use(() => this.writes!.write(request));
     } catch (error) {
       // Operations noted for this group were not stored.
       this.knownOperations.clear();
       throw error;
     }
-    this.pendingPostings.absorb(keys);
+    for (let i = 0; i < ids.length; i++) {
+      const c = request.chunks[i];
+      this.indexChunk(c.tenant, ids[i], chunkSpans[i], c.startMin, c.startMax);
+    }
   }
 
-  /** Encodes one batch's chunks into `request` and notes their index keys and new operations. */
-  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, keys: CommitKeys): void {
+  /** Encodes one batch's chunks into `request` (their spans into `chunkSpans`) and notes new operations. */
+  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkSpans: Span[][]): void {
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
     const summarized: SummaryChunk[] = [];
@@ -358,9 +363,10 @@ class SqliteDatabase {
     let batchMin = MAX_TIME;
     let batchMax = MIN_TIME;
     for (const group of chunksOf(spans)) {
-      const { startMin, startMax } = noteChunkKeys(this.spanKeysOf(tenant), group, keys);
+      const { startMin, startMax } = startRange(group);
       for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
       request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
+      chunkSpans.push(group);
       summarized.push({ offset: summarized.length, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
       if (startMin < batchMin) batchMin = startMin;
       if (startMax > batchMax) batchMax = startMax;
@@ -371,6 +377,15 @@ class SqliteDatabase {
       request.summaries.push({ tenant, first, count: summarized.length, startMin: batchMin, startMax: batchMax, summary });
     }
     for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
+  }
+
+  /** Adds the index entries of stored chunk `id` to the pending postings. */
+  private indexChunk(tenant: number, id: number, spans: readonly Span[], startMin: number, startMax: number): void {
+    const keys = this.spanKeysOf(tenant);
+    const pending = this.pendingPostings;
+    pending.beginChunk(id, spans.length);
+    for (const span of spans) keys.forEach(span, pending);
+    pending.endChunk(startMin, startMax);
   }
 
   /**
@@ -435,15 +450,14 @@ class SqliteDatabase {
     } else if (state.indexed_upto > pending.mark) pending.advanceMark(state.indexed_upto);
     const stored = this.stmt.unindexedSummary.get(pending.mark)!;
     if (stored.n !== pending.chunkCount || stored.highest !== pending.highestChunk) {
-      const keys = new CommitKeys();
       for (const id of this.stmt.unindexedIds.all(pending.mark)) {
         if (pending.has(id)) continue;
         const row = this.stmt.chunkToIndex.get(id);
         if (!row) continue;
-        noteChunkKeys(this.spanKeysOf(row.tenant), decodeChunk(row.trace_id.toString('hex'), row.body), keys);
-        keys.chunkIds.push(id);
+        const spans = decodeChunk(row.trace_id.toString('hex'), row.body);
+        const { startMin, startMax } = startRange(spans);
+        this.indexChunk(row.tenant, id, spans, startMin, startMax);
       }
-      pending.absorb(keys);
     }
     this.checkedDataVersion = dataVersion;
   }
@@ -731,18 +745,14 @@ function postingRows(key: number, list: readonly number[], rows: [number, number
   }
 }
 
-/** Adds the index keys of one chunk's spans to `keys`; returns the chunk's start range (µs). */
-function noteChunkKeys(spanKeys: SpanKeys, spans: readonly Span[], keys: CommitKeys): { startMin: number; startMax: number } {
+/** Earliest and latest span start (µs). */
+function startRange(spans: readonly Span[]): { startMin: number; startMax: number } {
   let startMin = MAX_TIME;
   let startMax = MIN_TIME;
-  keys.nextChunk(spans.length);
   for (const span of spans) {
-    const start = span.startTime;
-    if (start < startMin) startMin = start;
-    if (start > startMax) startMax = start;
-    spanKeys.forEach(span, keys);
+    if (span.startTime < startMin) startMin = span.startTime;
+    if (span.startTime > startMax) startMax = span.startTime;
   }
-  keys.chunkRange(startMin, startMax);
   return { startMin, startMax };
 }
 
