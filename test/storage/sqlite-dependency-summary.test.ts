@@ -65,7 +65,13 @@ function chunkOf(offset: number, spans: readonly Span[]) {
 
 describe('dependency summary encoding', () => {
   it('decodes, chunk by chunk, exactly what the dependency rules derive from the whole spans', () => {
-    const traces = [...shopTraces(12), ...edgeCases()];
+    // Above 32 spans the encoder numbers ids through a map instead of comparing them: a chain of
+    // 40 spans whose 30th repeats the 10th's id (a shared client/server span) and refers back to it.
+    const long = trace('f3', [
+      ...Array.from({ length: 40 }, (_, i) => ({ id: String(i + 1), service: `s${i % 3}`, kind: i % 2 ? 'server' : 'client', parent: i ? String(i) : undefined, start: i, duration: 50 - i })),
+      { id: '10', service: 's9', kind: 'server', parent: '10', start: 45, duration: 1 },
+    ]);
+    const traces = [...shopTraces(12), ...edgeCases(), long];
     const chunks = traces.map((t, i) => chunkOf(1_000_000_000_000 + i * 3, t.spans));
     const reader = new DependencySummaryReader(Buffer.from(encodeDependencySummary(chunks)), 5);
     const decoded = new DependencySpansBuffer();

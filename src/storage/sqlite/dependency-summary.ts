@@ -75,12 +75,21 @@ function varint(v: number): void {
 /**
  * Span id → idBase + its number within the current chunk. The map is cleared once per batch, not
  * per chunk (clearing reallocates); entries of earlier chunks are told apart by being below idBase.
+ * Chunks of at most SCAN_IDS spans skip the map: comparing their ids costs less than hashing them.
  */
 let idBase = 0;
 let idCount = 0;
+const SCAN_IDS = 32;
+/** The current chunk's spans, and their numbers once assigned (spanIds). */
+let chunkSpans: readonly Span[] = [];
 
 /** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */
-function idNumber(id: string, add: boolean): number {
+function idNumber(id: string, add: boolean, at: number): number {
+  if (chunkSpans.length <= SCAN_IDS) {
+    const end = add ? at : chunkSpans.length;
+    for (let j = 0; j < end; j++) if (chunkSpans[j].spanId === id) return spanIds[j];
+    return add ? idCount++ : REF_ABSENT;
+  }
   const known = ids.get(id);
   if (known !== undefined && known >= idBase) return known - idBase;
   if (!add) return REF_ABSENT;
@@ -125,8 +134,9 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
     idCount = 0;
     if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
     let refs = 0;
+    chunkSpans = spans;
     for (let i = 0; i < n; i++) {
-      spanIds[i] = idNumber(spans[i].spanId, true);
+      spanIds[i] = idNumber(spans[i].spanId, true, i);
       refs += spans[i].references.length;
     }
     const lengthAt = pos;
@@ -152,7 +162,7 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
       varint(s.duration);
       varint(s.references.length);
       for (const r of s.references) {
-        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false);
+        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false, n);
         varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
       }
     }
@@ -170,6 +180,7 @@ export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer
   out[0] = VERSION;
   new DataView(out.buffer, out.byteOffset).setUint32(1, tableAt, true);
   out[5] = out[6] = out[7] = 0;
+  chunkSpans = [];
   return Buffer.from(out.buffer, out.byteOffset, pos);
 }
 
