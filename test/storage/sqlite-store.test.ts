@@ -222,6 +222,16 @@ describe('sqlite store', () => {
     expect((await store.getTrace({ traceId: tid(1) })).spans).toHaveLength(1);
   });
 
+  it('checks every span id of a batch, the spans after a valid one included', async () => {
+    const store = await open(freshPath());
+    for (const bad of [tid(0xab).toUpperCase(), tid(0xab).slice(1), undefined as unknown as string]) {
+      const write = store.writeSpans([span(tid(0xab), sid(1)), span(tid(0xab), sid(2)), span(bad, sid(3))]);
+      await expect(write).rejects.toThrow(/invalid trace id/);
+    }
+    await expect(store.writeSpans([span(tid(0xab), sid(1)), span(tid(0xab), 'xyz')])).rejects.toThrow(/invalid span id/);
+    await expect(store.getTrace({ traceId: tid(0xab) })).rejects.toBeInstanceOf(TraceNotFoundError);
+  });
+
   it('rolls back a batch the database refuses midway, caches included', async () => {
     const file = freshPath();
     const store = await open(file);

@@ -287,7 +287,11 @@ class SqliteDatabase {
     if (this.readOnly) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
     if (this.closed) return Promise.reject(new StorageUnavailableError(`sqlite store "${this.path}" is closed`));
     try {
-      for (const s of spans) validateSpan(s);
+      let validTraceId: string | undefined;
+      for (const s of spans) {
+        validateSpan(s, validTraceId);
+        validTraceId = s.traceId;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
