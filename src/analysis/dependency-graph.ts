@@ -192,7 +192,8 @@ export class DependencyGraphBuilder {
     const nodeStats = this.nodeStats;
     // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
     const sharedIds = this.sharedScratch;
-    sharedIds.clear();
+    // Clearing reallocates the table: only when a trace had shared ids (few do).
+    if (sharedIds.size > 0) sharedIds.clear();
     for (let i = 0; i < n; i++) {
       const sid = id[i];
       const first = firstById[sid];
