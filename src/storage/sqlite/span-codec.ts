@@ -4,20 +4,14 @@
  * text, binary as base64, non-finite and negative-zero floats as text, reference order kept.
  *
  * chunk = [base, span…]      (flat: every span's fields follow each other, counts say how many)
- * span  = spanId, name(operationName), flags, startTime − base, duration, name(serviceName),
+ * span  = spanId, operationName, flags, startTime − base, duration, serviceName,
  *         #refs, (refType (0 CHILD_OF | 1 FOLLOWS_FROM), traceId ("" = the chunk's trace), spanId)…,
- *         #tags, tag…, #processTags, processTag…, #logs, (timestamp − base, #fields, tag…)…,
- *         #warnings, warning…
- * tag   = name(key), value (a string tag) | name(key), type, value  (type: 1 bool (0/1),
- *         2 int64 (text), 3 float64 (number, or text for NaN, ±Infinity and -0), 4 binary (base64))
- * processTag = as tag, except that a string value is a name written as −1 − its number
- * name  = the text, the first time in the chunk (it then takes the next number, from 0)
- *         | the number of the same text met earlier in the chunk
+ *         #tags, tag…, #processTags, tag…, #logs, (timestamp − base, #fields, tag…)…, #warnings, warning…
+ * tag   = key, value (a string tag) | key, type, value  (type: 1 bool (0/1), 2 int64 (text),
+ *         3 float64 (number, or text for NaN, ±Infinity and -0), 4 binary (base64))
  * `base` (µs) is the first span's start, or 0 when some offset would not be an exact integer:
  * small offsets print and parse much faster than 16-digit times. One flat array costs a fraction
- * of nested ones to build, stringify and parse, and names (operations, services, tag keys,
- * process tag values) repeat within a trace, so most are written once. The trace id is stored
- * beside the chunk, not in it.
+ * of nested ones to build, stringify and parse. The trace id is stored beside the chunk, not in it.
  *
  * Older layouts still read (told apart by the second element, never a string for them):
  *   nested, with base:  [base, [spanId, operationName, refs, flags, start − base, duration, tags, logs, serviceName, processTags, warnings]…]
@@ -30,50 +24,20 @@ type Field = string | number;
 
 /** Reused between calls: the flat array is built, stringified and emptied. */
 const scratch: Field[] = [];
-/**
- * Name → nameBase + its number in the current chunk. Cleared only when large (clearing
- * reallocates); entries of earlier chunks are told apart by being below nameBase.
- */
-const names = new Map<string, number>();
-const MAX_NAMES = 1 << 14;
-let nameBase = 0;
-let nameCount = 0;
-
-/** The number of `text` if it is a name already written in this chunk; else numbers it and returns -1. */
-function nameNumber(text: string): number {
-  const known = names.get(text);
-  if (known !== undefined && known >= nameBase) return known - nameBase;
-  names.set(text, nameBase + nameCount++);
-  return -1;
-}
-
-function pushName(out: Field[], text: string): void {
-  const n = nameNumber(text);
-  out.push(n < 0 ? text : n);
-}
 
 export function encodeChunk(spans: readonly Span[]): string {
   const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
-  if (names.size > MAX_NAMES) {
-    names.clear();
-    nameBase = 0;
-  } else nameBase += nameCount;
-  nameCount = 0;
   const out = scratch;
   out.push(base);
   for (const s of spans) {
-    out.push(s.spanId);
-    pushName(out, s.operationName);
-    out.push(s.flags, s.startTime - base, s.duration);
-    pushName(out, s.process.serviceName);
-    out.push(s.references.length);
+    out.push(s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, s.process.serviceName, s.references.length);
     for (const r of s.references) out.push(r.refType === 'CHILD_OF' ? 0 : 1, r.traceId === s.traceId ? '' : r.traceId, r.spanId);
-    pushTags(out, s.tags, false);
-    pushTags(out, s.process.tags, true);
+    pushTags(out, s.tags);
+    pushTags(out, s.process.tags);
     out.push(s.logs.length);
     for (const l of s.logs) {
       out.push(l.timestamp - base);
-      pushTags(out, l.fields, false);
+      pushTags(out, l.fields);
     }
     out.push(s.warnings.length);
     for (const w of s.warnings) out.push(w);
@@ -95,29 +59,24 @@ function offsetsAreExact(spans: readonly Span[]): boolean {
   return true;
 }
 
-/** `namedValues`: string values are names (process tags), written as −1 − number when repeated. */
-function pushTags(out: Field[], tags: readonly KeyValue[], namedValues: boolean): void {
+function pushTags(out: Field[], tags: readonly KeyValue[]): void {
   out.push(tags.length);
   for (const t of tags) {
-    pushName(out, t.key);
     switch (t.type) {
       case 'string':
-        if (namedValues) {
-          const n = nameNumber(t.value);
-          out.push(n < 0 ? t.value : -1 - n);
-        } else out.push(t.value);
+        out.push(t.key, t.value);
         break;
       case 'bool':
-        out.push(1, t.value ? 1 : 0);
+        out.push(t.key, 1, t.value ? 1 : 0);
         break;
       case 'int64':
-        out.push(2, t.value.toString());
+        out.push(t.key, 2, t.value.toString());
         break;
       case 'float64':
-        out.push(3, Number.isFinite(t.value) && !Object.is(t.value, -0) ? t.value : Object.is(t.value, -0) ? '-0' : String(t.value));
+        out.push(t.key, 3, Number.isFinite(t.value) && !Object.is(t.value, -0) ? t.value : Object.is(t.value, -0) ? '-0' : String(t.value));
         break;
       case 'binary':
-        out.push(4, Buffer.from(t.value.buffer, t.value.byteOffset, t.value.byteLength).toString('base64'));
+        out.push(t.key, 4, Buffer.from(t.value.buffer, t.value.byteOffset, t.value.byteLength).toString('base64'));
         break;
     }
   }
@@ -132,48 +91,37 @@ export function decodeChunk(traceId: TraceId, body: string): Span[] {
 function decodeFlat(traceId: TraceId, f: Field[]): Span[] {
   const base = f[0] as number;
   const spans: Span[] = [];
-  const table: string[] = [];
   let at = 1;
-  const name = (): string => {
-    const v = f[at++];
-    if (typeof v === 'number') return table[v];
-    table.push(v);
-    return v;
-  };
-  const tags = (namedValues: boolean): KeyValue[] => {
+  const tags = (): KeyValue[] => {
     const n = f[at++] as number;
     const out: KeyValue[] = new Array(n);
     for (let i = 0; i < n; i++) {
-      const key = name();
+      const key = f[at++] as string;
       const next = f[at++];
-      if (typeof next === 'string') {
-        if (namedValues) table.push(next);
-        out[i] = { key, type: 'string', value: next };
-      } else if (next < 0) out[i] = { key, type: 'string', value: table[-1 - next] };
-      else out[i] = typedTag(key, next, f[at++]);
+      out[i] = typeof next === 'string' ? { key, type: 'string', value: next } : typedTag(key, next, f[at++]);
     }
     return out;
   };
   while (at < f.length) {
-    const spanId = f[at++] as string;
-    const operationName = name();
-    const flags = f[at] as number;
-    const startTime = (f[at + 1] as number) + base;
-    const duration = f[at + 2] as number;
-    at += 3;
-    const serviceName = name();
-    const refCount = f[at++] as number;
+    const spanId = f[at] as string;
+    const operationName = f[at + 1] as string;
+    const flags = f[at + 2] as number;
+    const startTime = (f[at + 3] as number) + base;
+    const duration = f[at + 4] as number;
+    const serviceName = f[at + 5] as string;
+    const refCount = f[at + 6] as number;
+    at += 7;
     const references: SpanRef[] = new Array(refCount);
     for (let i = 0; i < refCount; i++, at += 3) {
       references[i] = { refType: f[at] === 0 ? 'CHILD_OF' : 'FOLLOWS_FROM', traceId: (f[at + 1] as string) || traceId, spanId: f[at + 2] as string };
     }
-    const spanTags = tags(false);
-    const processTags = tags(true);
+    const spanTags = tags();
+    const processTags = tags();
     const logCount = f[at++] as number;
     const logs: Log[] = new Array(logCount);
     for (let i = 0; i < logCount; i++) {
       const timestamp = (f[at++] as number) + base;
-      logs[i] = { timestamp, fields: tags(false) };
+      logs[i] = { timestamp, fields: tags() };
     }
     const warningCount = f[at++] as number;
     const warnings = f.slice(at, at + warningCount) as string[];
