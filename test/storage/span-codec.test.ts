@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Span } from '../../src/model/index.js';
+import type { KeyValue, Span } from '../../src/model/index.js';
 import { decodeChunk, encodeChunk } from '../../src/storage/sqlite/span-codec.js';
 
 const TRACE = '0123456789abcdef0123456789abcdef';
@@ -90,5 +91,37 @@ describe('span codec', () => {
         warnings: [],
       },
     ]);
+  });
+
+  it('reads every chunk back exactly (property)', () => {
+    // Few texts, so the same text lands in several roles (a key that is also a value, numbers as text).
+    const text = fc.oneof(fc.constantFrom('a', 'svc', 'op', 'span.kind', '0', '-1', '', 'ü"\\'), fc.string({ maxLength: 6 }));
+    const hex = (n: number) => fc.stringMatching(new RegExp(`^[0-9a-f]{${n}}$`));
+    const keyValue: fc.Arbitrary<KeyValue> = fc.oneof(
+      fc.record({ key: text, type: fc.constant('string' as const), value: text }),
+      fc.record({ key: text, type: fc.constant('bool' as const), value: fc.boolean() }),
+      fc.record({ key: text, type: fc.constant('int64' as const), value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) }),
+      fc.record({ key: text, type: fc.constant('float64' as const), value: fc.double() }),
+      fc.record({ key: text, type: fc.constant('binary' as const), value: fc.uint8Array({ maxLength: 4 }) }),
+    );
+    const arbitrarySpan = fc.record({
+      spanId: hex(16),
+      operationName: text,
+      references: fc.array(fc.record({ refType: fc.constantFrom('CHILD_OF' as const, 'FOLLOWS_FROM' as const), traceId: fc.oneof(fc.constant(TRACE), hex(32)), spanId: hex(16) }), { maxLength: 2 }),
+      flags: fc.integer({ min: 0, max: 255 }),
+      startTime: fc.integer({ min: 1_000_000_000_000_000, max: 1_000_000_100_000_000 }),
+      duration: fc.integer({ min: 0, max: 10 ** 10 }),
+      tags: fc.array(keyValue, { maxLength: 4 }),
+      logs: fc.array(fc.record({ timestamp: fc.integer({ min: 1_000_000_000_000_000, max: 1_000_000_100_000_000 }), fields: fc.array(keyValue, { maxLength: 2 }) }), { maxLength: 2 }),
+      process: fc.record({ serviceName: text, tags: fc.array(keyValue, { maxLength: 3 }) }),
+      warnings: fc.array(text, { maxLength: 2 }),
+    });
+    fc.assert(
+      fc.property(fc.array(arbitrarySpan, { minLength: 1, maxLength: 8 }), (drawn) => {
+        const spans: Span[] = drawn.map((s) => ({ traceId: TRACE, ...s }));
+        expect(decodeChunk(TRACE, encodeChunk(spans))).toEqual(spans);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
