@@ -112,62 +112,81 @@ function stringIndex(s: string): number {
  * (binding it copies it). Facts come from `spanFacts`, the dependency rules' own reading of tags.
  */
 export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer {
+  startSummary();
+  for (const chunk of chunks) summarizeChunk(chunk);
+  return finishSummary();
+}
+
+let lastService: string | undefined;
+let lastServiceIndex = 0;
+
+/**
+ * A summary built chunk by chunk, e.g. while each chunk's spans are still in cache: startSummary,
+ * summarizeChunk for each chunk in offset order, finishSummary (as encodeDependencySummary).
+ * One summary at a time.
+ */
+export function startSummary(): void {
   pos = HEADER_BYTES;
   strings.clear();
   stringList.length = 0;
   ids.clear();
   idBase = idCount = 0;
-  let lastService: string | undefined;
-  let lastServiceIndex = 0;
-  for (const chunk of chunks) {
-    const spans = chunk.spans;
-    room(64);
-    varint(chunk.offset);
-    out.set(chunk.traceKey, pos);
-    pos += 16;
-    const f64 = new DataView(out.buffer, out.byteOffset);
-    f64.setFloat64(pos, chunk.startMin, true);
-    f64.setFloat64(pos + 8, chunk.startMax, true);
-    pos += 16;
-    const n = spans.length;
-    idBase += idCount;
-    idCount = 0;
-    if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
-    let refs = 0;
-    chunkSpans = spans;
-    for (let i = 0; i < n; i++) {
-      spanIds[i] = idNumber(spans[i].spanId, true, i);
-      refs += spans[i].references.length;
-    }
-    const lengthAt = pos;
-    pos += 4;
-    varint(n);
-    varint(refs);
-    for (let i = 0; i < n; i++) {
-      const s = spans[i];
-      const f = spanFacts(s);
-      room(96 + 8 * s.references.length);
-      const service = s.process.serviceName;
-      if (service !== lastService) {
-        lastService = service;
-        lastServiceIndex = stringIndex(service);
-      }
-      varint(lastServiceIndex);
-      varint(stringIndex(s.operationName));
-      varint(KIND_CODE.get(f.kind) ?? KINDS.length + stringIndex(f.kind));
-      out[pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
-      if (f.peer !== undefined) varint(stringIndex(f.peer));
-      varint(spanIds[i]);
-      varint(s.startTime - chunk.startMin);
-      varint(s.duration);
-      varint(s.references.length);
-      for (const r of s.references) {
-        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false, n);
-        varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
-      }
-    }
-    new DataView(out.buffer, out.byteOffset).setUint32(lengthAt, pos - lengthAt - 4, true);
+  lastService = undefined;
+  lastServiceIndex = 0;
+}
+
+export function summarizeChunk(chunk: SummaryChunk): void {
+  const spans = chunk.spans;
+  room(64);
+  varint(chunk.offset);
+  out.set(chunk.traceKey, pos);
+  pos += 16;
+  const f64 = new DataView(out.buffer, out.byteOffset);
+  f64.setFloat64(pos, chunk.startMin, true);
+  f64.setFloat64(pos + 8, chunk.startMax, true);
+  pos += 16;
+  const n = spans.length;
+  idBase += idCount;
+  idCount = 0;
+  if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
+  let refs = 0;
+  chunkSpans = spans;
+  for (let i = 0; i < n; i++) {
+    spanIds[i] = idNumber(spans[i].spanId, true, i);
+    refs += spans[i].references.length;
   }
+  const lengthAt = pos;
+  pos += 4;
+  varint(n);
+  varint(refs);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i];
+    const f = spanFacts(s);
+    room(96 + 8 * s.references.length);
+    const service = s.process.serviceName;
+    if (service !== lastService) {
+      lastService = service;
+      lastServiceIndex = stringIndex(service);
+    }
+    varint(lastServiceIndex);
+    varint(stringIndex(s.operationName));
+    varint(KIND_CODE.get(f.kind) ?? KINDS.length + stringIndex(f.kind));
+    out[pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
+    if (f.peer !== undefined) varint(stringIndex(f.peer));
+    varint(spanIds[i]);
+    varint(s.startTime - chunk.startMin);
+    varint(s.duration);
+    varint(s.references.length);
+    for (const r of s.references) {
+      const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false, n);
+      varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
+    }
+  }
+  new DataView(out.buffer, out.byteOffset).setUint32(lengthAt, pos - lengthAt - 4, true);
+}
+
+/** The summary started by startSummary: a view of the scratch buffer, valid until the next start. */
+export function finishSummary(): Buffer {
   const tableAt = pos;
   room(8);
   varint(stringList.length);

@@ -14,10 +14,12 @@
 export const ENTRY_FIELDS = 4;
 
 /**
- * The distinct keys of one chunk with the service mask of each: its spans repeat most keys, so
- * they are merged in a small open-addressing table before becoming entries.
+ * Gathers the distinct index keys of one chunk's spans with the service mask of each (its spans
+ * repeat most keys), in a small open-addressing table: a SpanKeySink (index-keys.ts) for the
+ * spans, then `take`.
  */
-class ChunkKeyMerger {
+export class ChunkKeys {
+  private bit = 0;
   /** Slot → key + 1 (0 = empty) and its service mask. */
   private slotKeys = new Int32Array(256);
   private slotBits = new Int32Array(256);
@@ -25,16 +27,31 @@ class ChunkKeyMerger {
   private used = new Int32Array(128);
   private usedCount = 0;
 
-  get size(): number {
-    return this.usedCount;
+  /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
+  span(serviceBit: number): void {
+    this.bit = serviceBit;
   }
 
+  readonly add = (key: number): void => this.merge(key, this.bit);
+
+  /** The keys gathered since the last take, as (key, service mask) pairs in first-seen order; starts afresh. */
+  take(): Int32Array {
+    const pairs = new Int32Array(this.usedCount * 2);
+    for (let u = 0; u < this.usedCount; u++) {
+      pairs[2 * u] = this.slotKeys[this.used[u]] - 1;
+      pairs[2 * u + 1] = this.slotBits[this.used[u]];
+    }
+    this.clear();
+    return pairs;
+  }
+
+  /** Forgets the keys gathered since the last take. */
   clear(): void {
     for (let u = 0; u < this.usedCount; u++) this.slotKeys[this.used[u]] = 0;
     this.usedCount = 0;
   }
 
-  add(key: number, bit: number): void {
+  private merge(key: number, bit: number): void {
     const stored = key + 1;
     const slots = this.slotKeys;
     const mask = slots.length - 1;
@@ -53,15 +70,6 @@ class ChunkKeyMerger {
         return;
       }
     }
-  }
-
-  /** The i-th distinct key (first-seen order) and its service mask. */
-  key(i: number): number {
-    return this.slotKeys[this.used[i]] - 1;
-  }
-
-  bits(i: number): number {
-    return this.slotBits[this.used[i]];
   }
 
   private grow(): void {
@@ -92,10 +100,6 @@ export class PendingPostings {
   private readonly chunks = new Map<number, number>();
   private spans = 0;
   private maxChunk = 0;
-  /** The chunk being added (beginChunk … endChunk), and the service bit of its current span. */
-  private chunk = 0;
-  private bit = 0;
-  private readonly merger = new ChunkKeyMerger();
 
   get chunkCount(): number {
     return this.chunks.size;
@@ -114,35 +118,16 @@ export class PendingPostings {
     return this.chunks.has(chunk);
   }
 
-  /**
-   * Starts the entries of stored chunk `chunk` (ids ascending from call to call): the keys of its
-   * spans follow through `span` and `add` (index-keys.ts SpanKeySink), then `endChunk`.
-   */
-  beginChunk(chunk: number, spanCount: number): void {
+  /** Adds the entries of stored chunk `chunk` (ids ascending from call to call): ChunkKeys.take pairs, its span start range (µs). */
+  addChunk(chunk: number, spanCount: number, startMin: number, startMax: number, keys: Int32Array): void {
     this.chunks.set(chunk, spanCount);
     this.spans += spanCount;
     if (chunk > this.maxChunk) this.maxChunk = chunk;
-    this.chunk = chunk;
-    this.merger.clear();
-  }
-
-  /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
-  span(serviceBit: number): void {
-    this.bit = serviceBit;
-  }
-
-  readonly add = (key: number): void => this.merger.add(key, this.bit);
-
-  /** Ends the chunk: one entry per distinct key, with the chunk's span start range (µs). */
-  endChunk(startMin: number, startMax: number): void {
-    const merger = this.merger;
-    for (let i = 0; i < merger.size; i++) {
-      const key = merger.key(i);
-      const list = this.entries.get(key);
-      if (list) list.push(this.chunk, startMin, startMax, merger.bits(i));
-      else this.entries.set(key, [this.chunk, startMin, startMax, merger.bits(i)]);
+    for (let i = 0; i < keys.length; i += 2) {
+      const list = this.entries.get(keys[i]);
+      if (list) list.push(chunk, startMin, startMax, keys[i + 1]);
+      else this.entries.set(keys[i], [chunk, startMin, startMax, keys[i + 1]]);
     }
-    merger.clear();
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */

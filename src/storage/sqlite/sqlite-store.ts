@@ -54,10 +54,9 @@ import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { decodeChunk, encodeChunk } from './span-codec.js';
 import type { ChunkWriteRequest } from './chunk-writes.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
-import type { SummaryChunk } from './dependency-summary.js';
-import { DependencySummaryReader, encodeDependencySummary } from './dependency-summary.js';
+import { DependencySummaryReader, finishSummary, startSummary, summarizeChunk } from './dependency-summary.js';
 import { queryKeys, serviceBit, SpanKeys } from './index-keys.js';
-import { ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
+import { ChunkKeys, ENTRY_FIELDS, PendingPostings } from './pending-postings.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 
 export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
@@ -180,6 +179,8 @@ class SqliteDatabase {
   private readonly knownOperations = new Map<number, KnownOperations>();
   /** Per tenant id: the index keys of values seen. */
   private readonly spanKeys = new Map<number, SpanKeys>();
+  /** Gathers one chunk's index keys at a time. */
+  private readonly chunkKeys = new ChunkKeys();
   /** Index entries of the chunks above the `index_state` mark. */
   private readonly pendingPostings = new PendingPostings();
   /** `index_state.generation` the pending entries belong to. */
@@ -336,15 +337,15 @@ class SqliteDatabase {
 
   private commit(group: readonly PendingWrite[]): void {
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
-    /** The spans of request.chunks[i]. */
-    const chunkSpans: Span[][] = [];
+    /** The index keys of request.chunks[i] (ChunkKeys.take pairs). */
+    const chunkKeys: Int32Array[] = [];
     let ids: number[];
     try {
       for (const w of group) {
         const tenant = this.use(() => this.tenantId(w.tenantName, true)!);
         if (w.archive) {
           for (const chunk of chunksOf(w.spans)) request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
-        } else this.prepareChunks(tenant, w.spans, request, chunkSpans);
+        } else this.prepareChunks(tenant, w.spans, request, chunkKeys);
       }
       ids = this.use(() => this.writes!.write(request));
     } catch (error) {
@@ -354,42 +355,39 @@ class SqliteDatabase {
     }
     for (let i = 0; i < ids.length; i++) {
       const c = request.chunks[i];
-      this.indexChunk(c.tenant, ids[i], chunkSpans[i], c.startMin, c.startMax);
+      this.pendingPostings.addChunk(ids[i], c.spanCount, c.startMin, c.startMax, chunkKeys[i]);
     }
   }
 
-  /** Encodes one batch's chunks into `request` (their spans into `chunkSpans`) and notes new operations. */
-  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkSpans: Span[][]): void {
+  /**
+   * Encodes one batch's chunks into `request`, their index keys into `chunkKeys`, and notes new
+   * operations: every step of a chunk while its spans are in cache.
+   */
+  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkKeys: Int32Array[]): void {
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
-    const summarized: SummaryChunk[] = [];
+    const keys = this.spanKeysOf(tenant);
     const first = request.chunks.length;
     let batchMin = MAX_TIME;
     let batchMax = MIN_TIME;
+    startSummary();
+    this.chunkKeys.clear();
     for (const group of chunksOf(spans)) {
       const { startMin, startMax } = startRange(group);
-      for (const span of group) known.note(span.process.serviceName, span.operationName, spanKind(span));
+      for (const span of group) {
+        known.note(span.process.serviceName, span.operationName, spanKind(span));
+        keys.forEach(span, this.chunkKeys);
+      }
+      chunkKeys.push(this.chunkKeys.take());
+      summarizeChunk({ offset: request.chunks.length - first, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
       request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
-      chunkSpans.push(group);
-      summarized.push({ offset: summarized.length, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
       if (startMin < batchMin) batchMin = startMin;
       if (startMax > batchMax) batchMax = startMax;
     }
-    if (summarized.length > 0) {
-      // A copy: the encoder returns a view of its scratch buffer.
-      const summary = new Uint8Array(encodeDependencySummary(summarized));
-      request.summaries.push({ tenant, first, count: summarized.length, startMin: batchMin, startMax: batchMax, summary });
-    }
+    const count = request.chunks.length - first;
+    // A copy: the summary is a view of the encoder's scratch buffer.
+    if (count > 0) request.summaries.push({ tenant, first, count, startMin: batchMin, startMax: batchMax, summary: new Uint8Array(finishSummary()) });
     for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
-  }
-
-  /** Adds the index entries of stored chunk `id` to the pending postings. */
-  private indexChunk(tenant: number, id: number, spans: readonly Span[], startMin: number, startMax: number): void {
-    const keys = this.spanKeysOf(tenant);
-    const pending = this.pendingPostings;
-    pending.beginChunk(id, spans.length);
-    for (const span of spans) keys.forEach(span, pending);
-    pending.endChunk(startMin, startMax);
   }
 
   /**
@@ -454,13 +452,16 @@ class SqliteDatabase {
     } else if (state.indexed_upto > pending.mark) pending.advanceMark(state.indexed_upto);
     const stored = this.stmt.unindexedSummary.get(pending.mark)!;
     if (stored.n !== pending.chunkCount || stored.highest !== pending.highestChunk) {
+      this.chunkKeys.clear();
       for (const id of this.stmt.unindexedIds.all(pending.mark)) {
         if (pending.has(id)) continue;
         const row = this.stmt.chunkToIndex.get(id);
         if (!row) continue;
         const spans = decodeChunk(row.trace_id.toString('hex'), row.body);
         const { startMin, startMax } = startRange(spans);
-        this.indexChunk(row.tenant, id, spans, startMin, startMax);
+        const keys = this.spanKeysOf(row.tenant);
+        for (const span of spans) keys.forEach(span, this.chunkKeys);
+        pending.addChunk(id, spans.length, startMin, startMax, this.chunkKeys.take());
       }
     }
     this.checkedDataVersion = dataVersion;
