@@ -232,6 +232,22 @@ describe('sqlite store', () => {
     await expect(store.getTrace({ traceId: tid(0xab) })).rejects.toBeInstanceOf(TraceNotFoundError);
   });
 
+  it('stores the valid batches of a group written in one turn and rejects only the invalid one, whole', async () => {
+    const store = await open(freshPath());
+    const results = await Promise.allSettled([
+      store.writeSpans([span(tid(0xc1), sid(1))]),
+      store.writeSpans([span(tid(0xc2), sid(1)), span(tid(0xc2), 'not-hex')]),
+      store.archive!.writeSpans([span(tid(0xc3), sid(1)), span(tid(0xc3), sid(2), { duration: -1 })]),
+      store.writeSpans([span(tid(0xc4), sid(1))]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidArgumentError);
+    expect((results[2] as PromiseRejectedResult).reason.message).toMatch(/invalid duration -1/);
+    for (const stored of [tid(0xc1), tid(0xc4)]) expect((await store.getTrace({ traceId: stored })).spans).toHaveLength(1);
+    await expect(store.getTrace({ traceId: tid(0xc2) })).rejects.toBeInstanceOf(TraceNotFoundError);
+    await expect(store.archive!.getTrace({ traceId: tid(0xc3) })).rejects.toBeInstanceOf(TraceNotFoundError);
+  });
+
   it('rolls back a batch the database refuses midway, caches included', async () => {
     const file = freshPath();
     const store = await open(file);

@@ -279,23 +279,15 @@ class SqliteDatabase {
   }
 
   /**
-   * Validates, then queues the batch; batches queued in the same event-loop turn (concurrent
-   * callers, e.g. one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS).
-   * Resolves after the commit. If a grouped commit fails, each batch is retried alone so only the
-   * failing caller sees an error.
+   * Queues the batch; batches queued in the same event-loop turn (concurrent callers, e.g.
+   * one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS). Resolves after
+   * the commit. Spans are validated as their chunks are encoded (while in cache): an invalid span
+   * fails the commit with InvalidArgumentError. If a grouped commit fails, each batch is retried
+   * alone so only the failing caller sees an error, and nothing of its batch is stored.
    */
   writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
     if (this.readOnly) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
     if (this.closed) return Promise.reject(new StorageUnavailableError(`sqlite store "${this.path}" is closed`));
-    try {
-      let validTraceId: string | undefined;
-      for (const s of spans) {
-        validateSpan(s, validTraceId);
-        validTraceId = s.traceId;
-      }
-    } catch (error) {
-      return Promise.reject(error);
-    }
     if (spans.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.pending.push({ tenantName, spans: [...spans], archive, resolve, reject });
@@ -344,7 +336,10 @@ class SqliteDatabase {
       for (const w of group) {
         const tenant = this.use(() => this.tenantId(w.tenantName, true)!);
         if (w.archive) {
-          for (const chunk of chunksOf(w.spans)) request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
+          for (const chunk of chunksOf(w.spans)) {
+            validateChunk(chunk);
+            request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk) });
+          }
         } else this.prepareChunks(tenant, w.spans, request, chunkKeys);
       }
       ids = this.use(() => this.writes!.write(request));
@@ -373,6 +368,7 @@ class SqliteDatabase {
     startSummary();
     this.chunkKeys.clear();
     for (const group of chunksOf(spans)) {
+      validateChunk(group);
       const { startMin, startMax } = startRange(group);
       for (const span of group) {
         known.note(span.process.serviceName, span.operationName, spanKind(span));
@@ -748,6 +744,12 @@ function postingRows(key: number, list: readonly number[], rows: [number, number
     for (let i = from; i < to; i++) entries[i - from] = list[i];
     rows.push([key, min, max, (to - from) / ENTRY_FIELDS, entries]);
   }
+}
+
+/** Validates the spans of one chunk (one trace id: checked once). */
+function validateChunk(spans: readonly Span[]): void {
+  validateSpan(spans[0]);
+  for (let i = 1; i < spans.length; i++) validateSpan(spans[i], spans[0].traceId);
 }
 
 /** Earliest and latest span start (µs). */
