@@ -12,6 +12,7 @@
  */
 import type { Span, Trace } from '../model/index.js';
 import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
+import { NameTable } from './name-table.js';
 
 export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
 
@@ -65,8 +66,8 @@ export class DependencySpansBuffer implements DependencySpans {
   id = new Int32Array(16);
   service = new Int32Array(16);
   operation = new Int32Array(16);
-  readonly names: string[] = [];
-  private readonly nameNumbers = new Map<string, number>();
+  private readonly nameTable = new NameTable();
+  readonly names: readonly string[] = this.nameTable.names;
   start = new Float64Array(16);
   duration = new Float64Array(16);
   facts: SpanFacts[] = [];
@@ -96,13 +97,7 @@ export class DependencySpansBuffer implements DependencySpans {
 
   /** The number of `name` in `names`, added as needed. */
   nameNumber(name: string): number {
-    let n = this.nameNumbers.get(name);
-    if (n === undefined) {
-      n = this.names.length;
-      this.nameNumbers.set(name, n);
-      this.names.push(name);
-    }
-    return n;
+    return this.nameTable.number(name);
   }
 
   /** The facts of a whole trace; spans keep their order. */

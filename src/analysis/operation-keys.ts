@@ -5,6 +5,7 @@
  * Reference: Tempo span-metrics dimensions `service, span_name, span_kind` (grafana/tempo
  * `modules/generator/processor/spanmetrics`).
  */
+import { NameTable } from './name-table.js';
 
 export interface OperationKey {
   service: string;
@@ -18,8 +19,7 @@ export class OperationKeys {
   /** service → operation → kind → id (nested maps: no string building per lookup). */
   private readonly ids = new Map<string, Map<string, Map<string, number>>>();
   private readonly keys: OperationKey[] = [];
-  private readonly nameIds = new Map<string, number>();
-  private readonly names: string[] = [];
+  private readonly names = new NameTable();
 
   get size(): number {
     return this.keys.length;
@@ -27,7 +27,7 @@ export class OperationKeys {
 
   /** Names interned with internName; their ids are 0 … nameCount − 1. */
   get nameCount(): number {
-    return this.names.length;
+    return this.names.names.length;
   }
 
   intern(service: string, operation: string, spanKind: string): number {
@@ -56,17 +56,11 @@ export class OperationKeys {
   }
 
   internName(name: string): number {
-    let id = this.nameIds.get(name);
-    if (id === undefined) {
-      id = this.names.length;
-      this.nameIds.set(name, id);
-      this.names.push(name);
-    }
-    return id;
+    return this.names.number(name);
   }
 
   /** The name interned as `id`; "" for an unknown id. */
   name(id: number): string {
-    return this.names[id] ?? '';
+    return this.names.names[id] ?? '';
   }
 }

@@ -24,6 +24,7 @@
 import type { Span } from '../../model/index.js';
 import type { ConnectionType, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
 import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, spanFacts } from '../../analysis/dependency-spans.js';
+import { NameTable } from '../../analysis/name-table.js';
 
 const VERSION = 1;
 const HEADER_BYTES = 8;
@@ -47,8 +48,7 @@ export interface SummaryChunk {
 // Encoder scratch, reused from batch to batch; the returned Buffer is a view of it.
 let out = new Uint8Array(1 << 16);
 let pos = 0;
-const strings = new Map<string, number>();
-const stringList: string[] = [];
+const strings = new NameTable();
 const ids = new Map<string, number>();
 let spanIds = new Int32Array(64);
 
@@ -97,16 +97,6 @@ function idNumber(id: string, add: boolean, at: number): number {
   return idCount++;
 }
 
-function stringIndex(s: string): number {
-  let i = strings.get(s);
-  if (i === undefined) {
-    i = stringList.length;
-    strings.set(s, i);
-    stringList.push(s);
-  }
-  return i;
-}
-
 /**
  * The summary of the chunks of one batch, as a view of a scratch buffer valid until the next call
  * (binding it copies it). Facts come from `spanFacts`, the dependency rules' own reading of tags.
@@ -128,7 +118,6 @@ let lastServiceIndex = 0;
 export function startSummary(): void {
   pos = HEADER_BYTES;
   strings.clear();
-  stringList.length = 0;
   ids.clear();
   idBase = idCount = 0;
   lastService = undefined;
@@ -166,13 +155,13 @@ export function summarizeChunk(chunk: SummaryChunk): void {
     const service = s.process.serviceName;
     if (service !== lastService) {
       lastService = service;
-      lastServiceIndex = stringIndex(service);
+      lastServiceIndex = strings.number(service);
     }
     varint(lastServiceIndex);
-    varint(stringIndex(s.operationName));
-    varint(KIND_CODE.get(f.kind) ?? KINDS.length + stringIndex(f.kind));
+    varint(strings.number(s.operationName));
+    varint(KIND_CODE.get(f.kind) ?? KINDS.length + strings.number(f.kind));
     out[pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
-    if (f.peer !== undefined) varint(stringIndex(f.peer));
+    if (f.peer !== undefined) varint(strings.number(f.peer));
     varint(spanIds[i]);
     varint(s.startTime - chunk.startMin);
     varint(s.duration);
@@ -189,8 +178,8 @@ export function summarizeChunk(chunk: SummaryChunk): void {
 export function finishSummary(): Buffer {
   const tableAt = pos;
   room(8);
-  varint(stringList.length);
-  for (const s of stringList) {
+  varint(strings.names.length);
+  for (const s of strings.names) {
     const bytes = Buffer.byteLength(s, 'utf8');
     room(8 + bytes);
     varint(bytes);
