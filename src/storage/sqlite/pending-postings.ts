@@ -16,7 +16,7 @@ export const ENTRY_FIELDS = 4;
 /**
  * Gathers the distinct index keys of one chunk's spans with the service mask of each (its spans
  * repeat most keys), in a small open-addressing table: a SpanKeySink (index-keys.ts) for the
- * spans, then `take`.
+ * spans, then `moveTo`.
  */
 export class ChunkKeys {
   private bit = 0;
@@ -34,18 +34,13 @@ export class ChunkKeys {
 
   readonly add = (key: number): void => this.merge(key, this.bit);
 
-  /** The keys gathered since the last take, as (key, service mask) pairs in first-seen order; starts afresh. */
-  take(): Int32Array {
-    const pairs = new Int32Array(this.usedCount * 2);
-    for (let u = 0; u < this.usedCount; u++) {
-      pairs[2 * u] = this.slotKeys[this.used[u]] - 1;
-      pairs[2 * u + 1] = this.slotBits[this.used[u]];
-    }
+  /** Appends the keys gathered so far to `pairs` as (key, service mask) pairs, first seen first, and starts afresh. */
+  moveTo(pairs: number[]): void {
+    for (let u = 0; u < this.usedCount; u++) pairs.push(this.slotKeys[this.used[u]] - 1, this.slotBits[this.used[u]]);
     this.clear();
-    return pairs;
   }
 
-  /** Forgets the keys gathered since the last take. */
+  /** Forgets the keys gathered so far. */
   clear(): void {
     for (let u = 0; u < this.usedCount; u++) this.slotKeys[this.used[u]] = 0;
     this.usedCount = 0;
@@ -118,15 +113,18 @@ export class PendingPostings {
     return this.chunks.has(chunk);
   }
 
-  /** Adds the entries of stored chunk `chunk` (ids ascending from call to call): ChunkKeys.take pairs, its span start range (µs). */
-  addChunk(chunk: number, spanCount: number, startMin: number, startMax: number, keys: Int32Array): void {
+  /**
+   * Adds the entries of stored chunk `chunk` (ids ascending from call to call): its key pairs are
+   * pairs[from … to − 1] (ChunkKeys.moveTo), its span start range startMin … startMax (µs).
+   */
+  addChunk(chunk: number, spanCount: number, startMin: number, startMax: number, pairs: readonly number[], from: number, to: number): void {
     this.chunks.set(chunk, spanCount);
     this.spans += spanCount;
     if (chunk > this.maxChunk) this.maxChunk = chunk;
-    for (let i = 0; i < keys.length; i += 2) {
-      const list = this.entries.get(keys[i]);
-      if (list) list.push(chunk, startMin, startMax, keys[i + 1]);
-      else this.entries.set(keys[i], [chunk, startMin, startMax, keys[i + 1]]);
+    for (let i = from; i < to; i += 2) {
+      const list = this.entries.get(pairs[i]);
+      if (list) list.push(chunk, startMin, startMax, pairs[i + 1]);
+      else this.entries.set(pairs[i], [chunk, startMin, startMax, pairs[i + 1]]);
     }
   }
 

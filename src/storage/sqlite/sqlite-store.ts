@@ -148,6 +148,12 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 
 type Row<T> = T | undefined;
 
+/** Index-key pairs of the chunks of one commit (ChunkKeys.moveTo); chunk i's end at ends[i]. */
+interface CommitKeys {
+  pairs: number[];
+  ends: number[];
+}
+
 interface PendingWrite {
   tenantName: string;
   spans: readonly Span[];
@@ -329,8 +335,8 @@ class SqliteDatabase {
 
   private commit(group: readonly PendingWrite[]): void {
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
-    /** The index keys of request.chunks[i] (ChunkKeys.take pairs). */
-    const chunkKeys: Int32Array[] = [];
+    /** The index keys of request.chunks[i]: pairs[ends[i − 1] … ends[i] − 1] (ChunkKeys.moveTo). */
+    const chunkKeys: CommitKeys = { pairs: [], ends: [] };
     let ids: number[];
     try {
       for (const w of group) {
@@ -350,7 +356,7 @@ class SqliteDatabase {
     }
     for (let i = 0; i < ids.length; i++) {
       const c = request.chunks[i];
-      this.pendingPostings.addChunk(ids[i], c.spanCount, c.startMin, c.startMax, chunkKeys[i]);
+      this.pendingPostings.addChunk(ids[i], c.spanCount, c.startMin, c.startMax, chunkKeys.pairs, i === 0 ? 0 : chunkKeys.ends[i - 1], chunkKeys.ends[i]);
     }
   }
 
@@ -358,7 +364,7 @@ class SqliteDatabase {
    * Encodes one batch's chunks into `request`, their index keys into `chunkKeys`, and notes new
    * operations: every step of a chunk while its spans are in cache.
    */
-  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkKeys: Int32Array[]): void {
+  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkKeys: CommitKeys): void {
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
     const keys = this.spanKeysOf(tenant);
@@ -374,7 +380,8 @@ class SqliteDatabase {
         known.note(span.process.serviceName, span.operationName, spanKind(span));
         keys.forEach(span, this.chunkKeys);
       }
-      chunkKeys.push(this.chunkKeys.take());
+      this.chunkKeys.moveTo(chunkKeys.pairs);
+      chunkKeys.ends.push(chunkKeys.pairs.length);
       summarizeChunk({ offset: request.chunks.length - first, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
       request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
       if (startMin < batchMin) batchMin = startMin;
@@ -457,7 +464,9 @@ class SqliteDatabase {
         const { startMin, startMax } = startRange(spans);
         const keys = this.spanKeysOf(row.tenant);
         for (const span of spans) keys.forEach(span, this.chunkKeys);
-        pending.addChunk(id, spans.length, startMin, startMax, this.chunkKeys.take());
+        const pairs: number[] = [];
+        this.chunkKeys.moveTo(pairs);
+        pending.addChunk(id, spans.length, startMin, startMax, pairs, 0, pairs.length);
       }
     }
     this.checkedDataVersion = dataVersion;
