@@ -596,9 +596,9 @@ class SqliteDatabase {
    * The dependency facts of every trace tracesInWindow yields, each once: single-chunk traces from
    * the batch summaries in time order (no span decoded), shared traces decoded whole at the same
    * chunk tracesInWindow reads them at, and chunks written before schema v3 (ids below the first
-   * summarized chunk) by tracesInWindow itself. Yields `into`, refilled at each step.
+   * summarized chunk) by tracesInWindow itself. Calls `visit` with `into`, refilled at each step.
    */
-  *dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer): Generator<DependencySpansBuffer> {
+  dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer, visit: (spans: DependencySpans) => void): void {
     const tenant = this.use(() => this.tenantId(tenantName, false));
     if (tenant === undefined || tMin > tMax) return;
     const firstSummarized = this.use(() => this.stmt.firstSummarized.get()) ?? Number.MAX_SAFE_INTEGER;
@@ -615,18 +615,18 @@ class SqliteDatabase {
           if (shared.length > 0 && shared.includes(summary.chunkId)) {
             const traceKey = Buffer.from(summary.traceKey());
             const spans = this.use(() => this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open));
-            if (spans) yield into.fromTrace({ spans });
+            if (spans) visit(into.fromTrace({ spans }));
             continue;
           }
           summary.read(into);
-          if ((summary.startMin >= tMin && summary.startMax <= tMax) || anyIn(into.start, into.length, tMin, tMax)) yield into;
+          if ((summary.startMin >= tMin && summary.startMax <= tMax) || anyIn(into.start, into.length, tMin, tMax)) visit(into);
         }
       }
       if (rows.length < SUMMARY_PAGE_ROWS) break;
       lastMax = rows[rows.length - 1].start_max;
       lastId = rows[rows.length - 1].first_chunk;
     }
-    if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) yield into.fromTrace({ spans });
+    if (firstSummarized > 1) for (const spans of this.tracesInWindow(tenant, tMin, tMax, firstSummarized)) visit(into.fromTrace({ spans }));
   }
 
   /**
@@ -861,12 +861,12 @@ class SqliteTenant implements TraceStore {
 
   async forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     checkQuery(window);
-    for (const spans of this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer())) visit(spans);
+    this.database.dependencySpansInWindow(this.tenant, window.startTimeMin, window.startTimeMax, new DependencySpansBuffer(), visit);
   }
 
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
     const counter = new DependencyLinkCounter();
-    for (const spans of this.database.dependencySpansInWindow(this.tenant, endTime - lookback, endTime, new DependencySpansBuffer())) counter.addSpans(spans);
+    this.database.dependencySpansInWindow(this.tenant, endTime - lookback, endTime, new DependencySpansBuffer(), (spans) => counter.addSpans(spans));
     return counter.links();
   }
 }
