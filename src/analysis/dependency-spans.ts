@@ -11,6 +11,7 @@
  * Memory: one buffer, reused from trace to trace, sized by the largest trace.
  */
 import type { Span, Trace } from '../model/index.js';
+import { lowerSpanKind } from '../model/index.js';
 import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
 import { NameTable } from './name-table.js';
 
@@ -152,7 +153,7 @@ export function spanFacts(span: Span): SpanFacts {
     const key = t.key;
     switch (key) {
       case 'span.kind':
-        if (t.type === 'string') kind = t.value.toLowerCase();
+        if (t.type === 'string') kind = lowerSpanKind(t.value);
         break;
       case 'peer.service':
         peerService = str(t);

@@ -91,9 +91,11 @@ export function findTag(tags: readonly KeyValue[], key: string): KeyValue | unde
 /** The `span.kind` tag lower-cased, or "" when absent. */
 export function spanKind(span: Span): string {
   const kv = findTag(span.tags, 'span.kind');
-  if (!kv || kv.type !== 'string') return '';
-  const v = kv.value;
-  // The usual values are already lower case; comparing costs less than lower-casing.
+  return kv && kv.type === 'string' ? lowerSpanKind(kv.value) : '';
+}
+
+/** A `span.kind` value lower-cased. The usual values already are; comparing costs less than lower-casing. */
+export function lowerSpanKind(v: string): string {
   return v === 'client' || v === 'server' || v === 'producer' || v === 'consumer' || v === 'internal' ? v : v.toLowerCase();
 }
 

@@ -36,8 +36,8 @@ function autocheckpointPages(db: Database.Database): number {
 
 export interface ChunkRow {
   tenant: number;
-  /** 32 lowercase hex digits. */
-  traceId: string;
+  /** The trace id's 16 bytes. */
+  traceKey: Buffer;
   /** Earliest and latest span start of the chunk, µs. */
   startMin: number;
   startMax: number;
@@ -124,9 +124,8 @@ export class ChunkWrites {
         const ids: number[] = new Array(request.chunks.length);
         for (let i = 0; i < request.chunks.length; i++) {
           const c = request.chunks[i];
-          const traceKey = Buffer.from(c.traceId, 'hex');
-          const row = this.stmt.insertChunk.get(c.tenant, traceKey, c.startMin, c.startMax, c.spanCount, c.body, traceKey, c.tenant)!;
-          if (row.shared) this.stmt.markShared.run(traceKey, c.tenant);
+          const row = this.stmt.insertChunk.get(c.tenant, c.traceKey, c.startMin, c.startMax, c.spanCount, c.body, c.traceKey, c.tenant)!;
+          if (row.shared) this.stmt.markShared.run(c.traceKey, c.tenant);
           ids[i] = row.id;
         }
         for (const r of request.summaries) {

@@ -382,8 +382,9 @@ class SqliteDatabase {
       }
       this.chunkKeys.moveTo(chunkKeys.pairs);
       chunkKeys.ends.push(chunkKeys.pairs.length);
-      summarizeChunk({ offset: request.chunks.length - first, traceKey: Buffer.from(group[0].traceId, 'hex'), startMin, startMax, spans: group });
-      request.chunks.push({ tenant, traceId: group[0].traceId, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
+      const traceKey = Buffer.from(group[0].traceId, 'hex');
+      summarizeChunk({ offset: request.chunks.length - first, traceKey, startMin, startMax, spans: group });
+      request.chunks.push({ tenant, traceKey, startMin, startMax, spanCount: group.length, body: encodeChunk(group) });
       if (startMin < batchMin) batchMin = startMin;
       if (startMax > batchMax) batchMax = startMax;
     }
