@@ -150,7 +150,8 @@ describe('round trips', () => {
     expect(JSON.parse(exported)).toMatchObject({ total: 16, limit: 0, offset: 0, errors: null });
     const second = createMemoryStore();
     await importTraceFiles(second, { inputs: [stringInput('export.json', exported)], skipInvalid: false, batchSpans: 1000 });
-    expect(await allSpans(second)).toEqual(await allSpans(first));
+    // Jaeger JSON is the v1 view: OTLP inputs' own fields (Span.otel) are not in it.
+    expect(await allSpans(second)).toEqual((await allSpans(first)).map((s) => ({ ...s, otel: undefined })));
     const big = (await allSpans(second)).find((s) => s.spanId === '00000000000000a1')!;
     expect(big.tags).toContainEqual({ key: 'big.counter', type: 'int64', value: 9223372036854775807n });
     expect((await allSpans(second)).find((s) => s.spanId === '00000000000000a2')!.references.map((r) => r.refType)).toEqual(['FOLLOWS_FROM', 'CHILD_OF']);
