@@ -23,9 +23,9 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
-import { spanToProto } from '../src/plugin/mapping.js';
-import { serviceDefinition } from '../src/plugin/protos.js';
-import { openStore } from '../src/sources/open-store.js';
+import { spanToProto } from '../src/formats/proto-mapping.js';
+import { serviceDefinition } from '../src/storage/grpc/protos.js';
+import { openStore } from '../src/storage/open-store.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
 
 const BATCH = 100;
