@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Command, Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import { InvalidArgumentError } from '../model/index.js';
 import { TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
-import { traceFilesIn } from '../sources/file-store.js';
+import { traceFilesIn } from '../storage/file/file-store.js';
 import { openCommandStore } from './open-command-store.js';
 import { DEFAULT_BATCH_SPANS, importTraceFiles } from './run-import.js';
 import type { ImportInput, ImportSummary } from './run-import.js';
@@ -119,7 +119,7 @@ async function resolveInputs(args: readonly string[], rereadable: boolean, clean
       continue;
     }
     const { files, isFolder } = await traceFilesIn(arg);
-    if (isFolder && files.length === 0) throw new InvalidArgumentError(`${arg}: no *.json, *.ndjson or *.jsonl files in this folder`);
+    if (isFolder && files.length === 0) throw new InvalidArgumentError(`${arg}: no *.json, *.ndjson or *.jsonl files (or .gz) in this folder`);
     for (const file of files) inputs.push({ name: file, open: () => createReadStream(file, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
   }
   return inputs;

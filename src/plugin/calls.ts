@@ -6,9 +6,9 @@ import { InvalidArgumentError } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { IngestRequest } from './ingest.js';
 import type { Logger } from './log.js';
-import { estimateSpanBytes } from './mapping.js';
+import { estimateSpanBytes } from '../formats/proto-mapping.js';
 import type { ServerMetrics } from './metrics.js';
-import { statusCodeFor, toServiceError } from './status.js';
+import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
 export interface CallContext {

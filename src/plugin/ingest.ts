@@ -10,8 +10,8 @@ import {
   validateSpan,
 } from '../model/index.js';
 import type { SpanWriter, Store } from '../storage/types.js';
-import type { ProtoSpan } from './mapping.js';
-import { protoToSpan } from './mapping.js';
+import type { ProtoSpan } from '../formats/proto-mapping.js';
+import { protoToSpan } from '../formats/proto-mapping.js';
 import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
 
 /**

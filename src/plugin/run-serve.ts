@@ -3,9 +3,10 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
+import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
 import { startServer } from './server.js';
@@ -20,6 +21,8 @@ export interface ServeIo {
   err(text: string): void;
   /** Where SIGINT/SIGTERM arrive (the process). */
   signals: NodeJS.EventEmitter;
+  /** The parent process id, read afresh on each call; absent = the parent is not watched. */
+  parentId?(): number;
 }
 
 /** Time running calls get to finish at shutdown before they are cancelled (stays within 10 s). */
@@ -42,6 +45,17 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   const onSignal = (signal: string) => stop(signal);
   io.signals.once('SIGINT', onSignal);
   io.signals.once('SIGTERM', onSignal);
+  // A sidecar always dies with Jaeger (go-plugin expects it); otherwise exit_with_parent decides.
+  const parentWatch =
+    io.parentId && (goPlugin || config.exitWithParent)
+      ? watchParent({
+          parentId: io.parentId,
+          onOrphaned: ({ parent }) => {
+            log.info('parent process is gone', { parent });
+            stop('parent exited');
+          },
+        })
+      : undefined;
   let ingest: Ingest | undefined;
   try {
     ingest = (await writesOnWorker(config.store))
@@ -82,6 +96,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
     await ingest?.close();

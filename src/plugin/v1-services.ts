@@ -4,7 +4,7 @@ import { NotSupportedError, traceIdToBytes } from '../model/index.js';
 import type { ArchiveStore, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
 import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from './mapping.js';
+import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   operationToProto,
@@ -13,9 +13,9 @@ import {
   protoToOperationQuery,
   protoToTraceQueryV1,
   spanToProto,
-} from './mapping.js';
-import { toServiceError } from './status.js';
-import type { ServiceKey } from './protos.js';
+} from '../formats/proto-mapping.js';
+import { toServiceError } from '../storage/grpc/status.js';
+import type { ServiceKey } from '../storage/grpc/protos.js';
 
 /** jaeger.storage.v1 request shapes (proto-loader objects); writes arrive as raw bytes (ingest.ts). */
 interface GetTraceRequest {

@@ -1,6 +1,6 @@
 /** Entry of the write worker (write-worker.ts): opens the store, then stores each request it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { errorToData, ingestInto } from './ingest.js';
 import type { FromWorker, ToWorker, WriteWorkerData } from './write-worker.js';
 
