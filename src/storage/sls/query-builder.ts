@@ -205,13 +205,14 @@ const SCOPE_TAGS = { 'otlp.name': ['otel.scope.name', 'otel.library.name'], 'otl
 
 /**
  * Conditions finding a v2 filter value among the attributes of a JSON column: json_extract_scalar
- * against the value's AsString for strings, integers, booleans and bytes (base64, as written), the
- * member's JSON text for those too (the first of duplicate keys decides in Jaeger's rule); for
- * doubles, arrays, maps and the empty value, whose text varies between writers, only the key.
+ * against the value's AsString for strings, integers and booleans, the member's JSON text for those
+ * too (the first of duplicate keys decides in Jaeger's rule); for doubles, bytes (base64 in the OTLP
+ * form, hex in the Jaeger form), arrays, maps and the empty value, whose text varies between
+ * writers, only the key.
  */
 function attributeValueIn(column: string, key: string, q: Attribute, columns: IndexedColumns): string[] {
   if (!indexed(columns, column)) return [];
-  const keyOnly = q.type === 'float64' || q.type === 'array' || q.type === 'map' || q.type === 'empty';
+  const keyOnly = q.type === 'float64' || q.type === 'binary' || q.type === 'array' || q.type === 'map' || q.type === 'empty';
   if (keyOnly) return [`strpos(${sqlIdent(column)}, ${sqlString(`${JSON.stringify(key)}:`)}) > 0`];
   const text = otelAsString(q);
   const out = column === 'logs' || column === 'links' ? [] : [`json_extract_scalar(${sqlIdent(column)}, ${sqlString(jsonKeyPath(key))}) = ${sqlString(text)}`];
@@ -230,20 +231,33 @@ function attributeValueIn(column: string, key: string, q: Attribute, columns: In
  */
 export function attributeCondition(q: Attribute, columns?: IndexedColumns): string | undefined {
   const text = otelAsString(q);
+  // Rows in the Jaeger form keep the v1 view in kind / statusCode (model spanKind, isErrorSpan),
+  // which differ from the OTLP fields Jaeger's translator derives when tags repeat or contradict
+  // each other; the tags' JSON text in `attribute` covers those.
+  const inAttribute = (text: string) => (indexed(columns, 'attribute') ? [`strpos(lower(${sqlIdent('attribute')}), ${sqlString(text)}) > 0`] : []);
+  const status = (code: 'OK' | 'ERROR' | 'UNSET') => {
+    if (!indexed(columns, 'statusCode')) return undefined;
+    const alternatives = [`${sqlIdent('statusCode')} = ${sqlString(code)}`];
+    if (code === 'OK') alternatives.push(...inAttribute('"otel.status_code":"ok"'));
+    if (code === 'UNSET') alternatives.push(...inAttribute('"error":"true"').map((c) => `(${sqlIdent('statusCode')} = 'ERROR' and ${c})`));
+    return anyOf(alternatives);
+  };
   switch (q.key) {
     case 'error': {
       const wanted = q.type === 'bool' ? q.value : q.type === 'string' ? GO_BOOLS.get(q.value) : undefined;
-      if (wanted === undefined) return NEVER;
-      if (!indexed(columns, 'statusCode')) return undefined;
-      return `${sqlIdent('statusCode')} = ${sqlString(wanted ? 'ERROR' : 'OK')}`;
+      return wanted === undefined ? NEVER : status(wanted ? 'ERROR' : 'OK');
     }
     case 'span.status': {
-      if (!indexed(columns, 'statusCode')) return undefined;
       const upper = text.toUpperCase();
-      return `${sqlIdent('statusCode')} = ${sqlString(upper === 'OK' || upper === 'ERROR' ? upper : 'UNSET')}`;
+      return status(upper === 'OK' || upper === 'ERROR' ? upper : 'UNSET');
     }
-    case 'span.kind':
-      return indexed(columns, 'kind') ? `${sqlIdent('kind')} = ${sqlString(KIND_COLUMN.get(text.toUpperCase()) ?? '')}` : undefined;
+    case 'span.kind': {
+      if (!indexed(columns, 'kind')) return undefined;
+      const kind = KIND_COLUMN.get(text.toUpperCase()) ?? '';
+      // Unspecified: no kind, or (Jaeger form) a span.kind tag that names none.
+      if (kind === '') return `(${[...KIND_COLUMN.values()].map((k) => `${sqlIdent('kind')} <> ${sqlString(k)}`).join(' and ')})`;
+      return anyOf([`${sqlIdent('kind')} = ${sqlString(kind)}`, ...inAttribute(`"span.kind":${JSON.stringify(kind)}`)]);
+    }
     case 'scope.name':
     case 'scope.version': {
       const column = q.key === 'scope.name' ? 'otlp.name' : 'otlp.version';
@@ -264,13 +278,9 @@ export function attributeCondition(q: Attribute, columns?: IndexedColumns): stri
 
 /** Whether SQL may match more than the query does (tags and attributes), so that fetched spans need the rule itself. */
 export function needsExactFilter(q: TraceQuery): boolean {
-  return (q.tags !== undefined && Object.keys(q.tags).length > 0) || queryAttributes(q).length > 0;
+  return (q.tags !== undefined && Object.keys(q.tags).length > 0) || (q.attributes?.length ?? 0) > 0;
 }
 
-/** The v2 attribute filter of a query. */
-function queryAttributes(q: TraceQuery): readonly Attribute[] {
-  return (q as { attributes?: Attribute[] }).attributes ?? [];
-}
 
 function searchAndWhere(q: TraceQuery, columns: IndexedColumns): { search: string; where: string[] } {
   const search: string[] = [];
@@ -286,7 +296,7 @@ function searchAndWhere(q: TraceQuery, columns: IndexedColumns): { search: strin
   const time = timeConditions({ startMin: q.startTimeMin, startMax: q.startTimeMax, durationMin: q.durationMin, durationMax: q.durationMax });
   if (time) where.push(time);
   for (const [key, value] of Object.entries(q.tags ?? {})) where.push(tagCondition(key, value, columns));
-  for (const a of queryAttributes(q)) {
+  for (const a of q.attributes ?? []) {
     const condition = attributeCondition(a, columns);
     if (condition) where.push(condition);
   }
