@@ -65,6 +65,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       ...(config.tenancy ? { tenancy: { header: config.tenantHeader, tenants: config.tenants } } : {}),
       maxMessageSize: config.maxMessageSize,
       streamingSpanWriter: config.enableStreamingWriter,
+      reads: { maxConcurrent: config.maxConcurrentReads, ...(config.maxTraceSpans !== undefined ? { maxTraceSpans: config.maxTraceSpans } : {}) },
       log,
       metrics,
       ...(goPlugin ? { goPlugin: { onShutdownRequest: () => stop('plugin shutdown request') } } : {}),

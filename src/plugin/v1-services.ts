@@ -4,7 +4,7 @@ import type { Span } from '../model/index.js';
 import { InvalidArgumentError, NotSupportedError, traceIdToBytes, validateSpan } from '../model/index.js';
 import type { ArchiveStore, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { chunkTraces, decoded, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
+import { decoded, readStreamCall, unaryCall } from './calls.js';
 import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from './mapping.js';
 import {
   dependencyLinkToProto,
@@ -58,23 +58,12 @@ function archiveOf(store: TraceStore): ArchiveStore {
 
 /** Handlers of every jaeger.storage.v1 service, keyed by service. */
 export function v1ServiceImplementations(ctx: CallContext, options: V1Options): Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> {
-  const chunkOptions = { maxSpans: MAX_SPANS_PER_CHUNK, maxBytes: ctx.maxChunkBytes, oneTracePerChunk: false };
-
   const writeOne = (write: (store: TraceStore, spans: Span[]) => Promise<void>) => async (req: WriteSpanRequest, store: TraceStore) => {
     const span = spanFromWriteRequest(req);
     await write(store, [span]);
     ctx.metrics.spansWritten++;
     return {};
   };
-
-  const getTrace = (read: (store: TraceStore) => Pick<ArchiveStore, 'getTrace'>) =>
-    async (req: GetTraceRequest, store: TraceStore, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-      const trace = await read(store).getTrace(protoToGetTraceQuery(req));
-      for await (const spans of chunkTraces([trace], chunkOptions)) {
-        await send({ spans: spans.map(spanToProto) });
-        ctx.metrics.spansRead += spans.length;
-      }
-    };
 
   return {
     spanWriter: {
@@ -85,18 +74,13 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
     },
     streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
     spanReader: {
-      GetTrace: serverStreamCall(ctx, 'v1.GetTrace', getTrace((store) => store)),
+      GetTrace: readStreamCall(ctx, 'v1.GetTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: false })),
       GetServices: unaryCall(ctx, 'v1.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
       GetOperations: unaryCall(ctx, 'v1.GetOperations', async (req: { service: string; spanKind: string }, store) => {
         const operations = await store.getOperations(protoToOperationQuery(req));
         return { operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) };
       }),
-      FindTraces: serverStreamCall(ctx, 'v1.FindTraces', async (req: FindTracesRequest, store, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-        for await (const spans of chunkTraces(store.findTraces(protoToTraceQueryV1(req.query)), chunkOptions)) {
-          await send({ spans: spans.map(spanToProto) });
-          ctx.metrics.spansRead += spans.length;
-        }
-      }),
+      FindTraces: readStreamCall(ctx, 'v1.FindTraces', (req: FindTracesRequest) => ({ kind: 'v1.FindTraces', query: protoToTraceQueryV1(req.query) })),
       FindTraceIDs: unaryCall(ctx, 'v1.FindTraceIDs', async (req: FindTracesRequest, store) => {
         const found = await store.findTraceIds(protoToTraceQueryV1(req.query));
         return { traceIds: found.map((f) => traceIdToBytes(f.traceId)) };
@@ -106,7 +90,7 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
       WriteArchiveSpan: unaryCall(ctx, 'v1.WriteArchiveSpan', writeOne((store, spans) => archiveOf(store).writeSpans(spans))),
     },
     archiveSpanReader: {
-      GetArchiveTrace: serverStreamCall(ctx, 'v1.GetArchiveTrace', getTrace(archiveOf)),
+      GetArchiveTrace: readStreamCall(ctx, 'v1.GetArchiveTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: true })),
     },
     dependenciesReader: {
       GetDependencies: unaryCall(ctx, 'v1.GetDependencies', async (req: GetDependenciesRequest, store) => {
