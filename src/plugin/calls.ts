@@ -8,7 +8,7 @@ import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ReadGate } from './read-gate.js';
 import type { ReadJob, ReadLimits } from './read-stream.js';
-import { readMessages } from './read-stream.js';
+import { readMessages, readSourceOf } from './read-stream.js';
 import { statusCodeFor, toServiceError } from './status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
@@ -55,7 +55,7 @@ export interface TraceReads {
 export function inProcessReads(metrics: ServerMetrics, limits: ReadLimits): ReadRunner {
   return {
     async run(job, _tenant, store, send) {
-      for await (const m of readMessages(store, job, limits)) {
+      for await (const m of readMessages(readSourceOf(store), job, limits)) {
         metrics.readSpansProduced += m.spans;
         await send(m.message, m.spans);
         await nextTurn();

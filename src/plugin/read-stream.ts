@@ -1,7 +1,7 @@
-import type { GetTraceQuery, Span, TraceQuery } from '../model/index.js';
+import type { GetTraceQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
 import { otlpFromSpans } from '../formats/otlp.js';
-import type { ArchiveStore, TraceStore } from '../storage/types.js';
+import type { TraceStore } from '../storage/types.js';
 import { estimateSpanBytes, spanToProto } from './mapping.js';
 
 /**
@@ -29,6 +29,28 @@ export interface TracePart {
   spans: readonly Span[];
 }
 
+/** What a read job reads: one trace in stored parts (nothing when unknown), and searches. */
+export interface ReadSource {
+  traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
+  findTraces(query: TraceQuery): AsyncIterable<Trace>;
+}
+
+/** A store as a read source; a trace comes whole, in one part (the storage contract reads traces whole). */
+export function readSourceOf(store: TraceStore): ReadSource {
+  return {
+    async *traceParts(query, archive) {
+      const from = archive ? store.archive : store;
+      if (!from) throw new NotSupportedError('archive storage is not configured');
+      try {
+        yield (await from.getTrace(query)).spans;
+      } catch (err) {
+        if (!(err instanceof TraceNotFoundError)) throw err;
+      }
+    },
+    findTraces: (query) => store.findTraces(query),
+  };
+}
+
 /** A message ready for the wire (proto-loader object) and how many spans it carries. */
 export interface ReadMessage {
   message: object;
@@ -40,10 +62,10 @@ export interface ReadMessage {
  * at most one message, so a consumer that stops pulling (a cancelled call) stops the reading, and
  * no more than one message and one stored part are held at a time.
  */
-export async function* readMessages(store: TraceStore, job: ReadJob, limits: ReadLimits): AsyncGenerator<ReadMessage> {
+export async function* readMessages(source: ReadSource, job: ReadJob, limits: ReadLimits, stopped: () => boolean = () => false): AsyncGenerator<ReadMessage> {
   const v2 = job.kind.startsWith('v2.');
   const toMessage = v2 ? (spans: Span[]) => ({ resourceSpans: otlpFromSpans(spans) }) : (spans: Span[]) => ({ spans: spans.map(spanToProto) });
-  const chunks = chunkTraceParts(capTraces(partsOf(store, job), limits.maxTraceSpans), {
+  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), stopped), limits.maxTraceSpans), {
     maxSpans: limits.maxSpansPerMessage,
     maxBytes: limits.maxBytesPerMessage,
     // Storage v2 messages never mix traces (each TracesData is one trace's spans).
@@ -52,42 +74,41 @@ export async function* readMessages(store: TraceStore, job: ReadJob, limits: Rea
   for await (const spans of chunks) yield { message: toMessage(spans), spans: spans.length };
 }
 
-async function* partsOf(store: TraceStore, job: ReadJob): AsyncGenerator<TracePart> {
+async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TracePart> {
   switch (job.kind) {
-    case 'v1.GetTrace': {
-      const source = job.archive ? store.archive : store;
-      if (!source) throw new NotSupportedError('archive storage is not configured');
-      yield* traceParts(source, job.query);
+    case 'v1.GetTrace':
+      // Storage v1: an unknown trace is NOT_FOUND.
+      if (!(yield* traceParts(source, job.query, job.archive))) throw new TraceNotFoundError(job.query.traceId);
       return;
-    }
     case 'v2.GetTraces':
-      for (const query of job.queries) {
-        try {
-          yield* traceParts(store, query);
-        } catch (err) {
-          // Storage v2: an unknown id is skipped, not an error.
-          if (!(err instanceof TraceNotFoundError)) throw err;
-        }
-      }
+      // Storage v2: an unknown id is skipped, not an error.
+      for (const query of job.queries) yield* traceParts(source, query, false);
       return;
     case 'v1.FindTraces':
     case 'v2.FindTraces':
-      for await (const trace of store.findTraces(job.query)) yield { first: true, spans: trace.spans };
+      for await (const trace of source.findTraces(job.query)) yield { first: true, spans: trace.spans };
   }
 }
 
-/** One trace in parts: as stored when the backend streams (getTraceParts), else whole. */
-async function* traceParts(source: Pick<ArchiveStore, 'getTrace' | 'getTraceParts'>, query: GetTraceQuery): AsyncGenerator<TracePart> {
-  if (!source.getTraceParts) {
-    yield { first: true, spans: (await source.getTrace(query)).spans };
-    return;
+/** The parts until `stopped()` says so, checked before each part is read. */
+async function* untilStopped(parts: AsyncGenerator<TracePart>, stopped: () => boolean): AsyncGenerator<TracePart> {
+  while (!stopped()) {
+    const next = await parts.next();
+    if (next.done) return;
+    yield next.value;
   }
+  await parts.return(undefined);
+}
+
+/** One trace's parts, the first marked; returns whether the trace had any span. */
+async function* traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
   let first = true;
-  for await (const spans of source.getTraceParts(query)) {
+  for await (const spans of source.traceParts(query, archive)) {
+    if (spans.length === 0) continue;
     yield { first, spans };
     first = false;
   }
-  if (first) throw new TraceNotFoundError(query.traceId);
+  return !first;
 }
 
 /**

@@ -13,13 +13,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
 import { openStore } from '../sources/open-store.js';
 import { serviceDefinition } from './protos.js';
-import type { ReadJob, ReadLimits } from './read-stream.js';
-import { readMessages } from './read-stream.js';
+import { parseSqliteUri } from '../storage/sqlite/sqlite-store.js';
+import { SqliteTraceParts } from '../storage/sqlite/trace-parts.js';
+import type { ReadJob, ReadLimits, ReadSource } from './read-stream.js';
+import { readMessages, readSourceOf } from './read-stream.js';
 
 /** Messages a job may have in flight to the serving thread: one being written, one ready. */
 const READ_AHEAD = 2;
-/** Nice value of a read worker thread: when the CPU is contended, writes and health go first. */
-const READ_NICE = 10;
+/**
+ * Nice value of a read worker thread. Under CFS a nice-5 thread weighs 335 against the serving
+ * thread's 1024: when the CPU is contended, writes and health get about three quarters of it and
+ * reads still progress (at nice 10, weight 110, reads starved on a loaded machine until their
+ * callers gave up).
+ */
+const READ_NICE = 5;
 
 export interface ReadWorkerData {
   storeUri: string;
@@ -42,6 +49,13 @@ const port = parentPort!;
 const { storeUri, limits } = workerData as ReadWorkerData;
 lowerThreadPriority();
 const store: Store = await openStore(storeUri, { readOnly: true });
+// SQLite: traces stream chunk by chunk from their rows instead of being read whole.
+const sqliteParts = /^sqlite:/i.test(storeUri) ? SqliteTraceParts.open(parseSqliteUri(storeUri).path) : undefined;
+const sourceFor = (tenant: string): ReadSource => {
+  const view = tenant === '' ? store : store.forTenant(tenant);
+  if (!sqliteParts) return readSourceOf(view);
+  return { traceParts: (query, archive) => sqliteParts.read(tenant, query, archive), findTraces: (query) => view.findTraces(query) };
+};
 const encode = {
   v1: serviceDefinition('spanReader').GetTrace.responseSerialize,
   v2: serviceDefinition('traceReader').GetTraces.responseSerialize,
@@ -67,8 +81,7 @@ post({ type: 'ready' });
 async function run(id: number, job: ReadJob, tenant: string, state: JobState): Promise<void> {
   const serialize = job.kind.startsWith('v2.') ? encode.v2 : encode.v1;
   try {
-    const source = tenant === '' ? store : store.forTenant(tenant);
-    for await (const m of readMessages(source, job, limits)) {
+    for await (const m of readMessages(sourceFor(tenant), job, limits, () => state.cancelled)) {
       if (state.cancelled) break;
       const bytes = serialize(m.message);
       // Transfer the buffer when the message owns it whole; copy out of Buffer's shared pool otherwise.

@@ -30,12 +30,6 @@ export interface SpanReader {
    * Rejects with TraceNotFoundError when no span has this id (within the hinted range, if given).
    */
   getTrace(query: GetTraceQuery): Promise<Trace>;
-  /**
-   * Optional: the spans getTrace would return, in parts as stored (each part bounded by the
-   * backend), read lazily so a caller can stream a trace of any size and stop early (stopping the
-   * iteration stops the reading). Yields nothing when no span has this id.
-   */
-  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
   /** Every service with stored spans, sorted; [] when empty. */
   getServices(): Promise<string[]>;
   /** Distinct (name, kind) pairs of the service, sorted by name then kind; [] for an unknown service. */
@@ -67,12 +61,6 @@ export interface ArchiveStore {
   writeSpans(spans: readonly Span[]): Promise<void>;
   /** Rejects with TraceNotFoundError when the trace was never archived. */
   getTrace(query: GetTraceQuery): Promise<Trace>;
-  /**
-   * Optional: the spans getTrace would return of the archive, in parts as stored (each part bounded by the
-   * backend), read lazily so a caller can stream a trace of any size and stop early (stopping the
-   * iteration stops the reading). Yields nothing when no span has this id.
-   */
-  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
 }
 
 /** One tenant's view of a store. */
