@@ -9,7 +9,7 @@ import type { ServerMetrics } from './metrics.js';
 import type { ReadGate } from './read-gate.js';
 import type { ReadJob, ReadLimits } from './read-stream.js';
 import { readMessages, readSourceOf } from './read-stream.js';
-import { statusCodeFor, toServiceError } from './status.js';
+import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
 export interface CallContext {

@@ -2,7 +2,7 @@ import type { GetTraceQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
-import { estimateSpanBytes, spanToProto } from './mapping.js';
+import { estimateSpanBytes, spanToProto } from '../formats/proto-mapping.js';
 
 /**
  * A streamed trace read, as a plain value (it crosses to a read worker by structured clone).
@@ -35,12 +35,16 @@ export interface ReadSource {
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
 }
 
-/** A store as a read source; a trace comes whole, in one part (the storage contract reads traces whole). */
+/** A store as a read source: a trace in its stored parts when the store streams them, else whole. */
 export function readSourceOf(store: TraceStore): ReadSource {
   return {
     async *traceParts(query, archive) {
       const from = archive ? store.archive : store;
       if (!from) throw new NotSupportedError('archive storage is not configured');
+      if (from.getTraceParts) {
+        yield* from.getTraceParts(query);
+        return;
+      }
       try {
         yield (await from.getTrace(query)).spans;
       } catch (err) {

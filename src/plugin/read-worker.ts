@@ -11,10 +11,8 @@ import { setPriority } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
-import { openStore } from '../sources/open-store.js';
-import { serviceDefinition } from './protos.js';
-import { parseSqliteUri } from '../storage/sqlite/sqlite-store.js';
-import { SqliteTraceParts } from '../storage/sqlite/trace-parts.js';
+import { openStore } from '../storage/open-store.js';
+import { serviceDefinition } from '../storage/grpc/protos.js';
 import type { ReadJob, ReadLimits, ReadSource } from './read-stream.js';
 import { readMessages, readSourceOf } from './read-stream.js';
 
@@ -49,13 +47,7 @@ const port = parentPort!;
 const { storeUri, limits } = workerData as ReadWorkerData;
 lowerThreadPriority();
 const store: Store = await openStore(storeUri, { readOnly: true });
-// SQLite: traces stream chunk by chunk from their rows instead of being read whole.
-const sqliteParts = /^sqlite:/i.test(storeUri) ? SqliteTraceParts.open(parseSqliteUri(storeUri).path) : undefined;
-const sourceFor = (tenant: string): ReadSource => {
-  const view = tenant === '' ? store : store.forTenant(tenant);
-  if (!sqliteParts) return readSourceOf(view);
-  return { traceParts: (query, archive) => sqliteParts.read(tenant, query, archive), findTraces: (query) => view.findTraces(query) };
-};
+const sourceFor = (tenant: string): ReadSource => readSourceOf(tenant === '' ? store : store.forTenant(tenant));
 const encode = {
   v1: serviceDefinition('spanReader').GetTrace.responseSerialize,
   v2: serviceDefinition('traceReader').GetTraces.responseSerialize,

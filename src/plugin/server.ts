@@ -10,7 +10,7 @@ import { DEFAULT_MAX_CONCURRENT_READS } from '../config/serve-config.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
-import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from './protos.js';
+import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from '../storage/grpc/protos.js';
 import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
