@@ -2,7 +2,7 @@
  * The dependency scan: the dependency facts of every trace of a time window, read from the batch
  * summaries (dependency-summary.ts) in time order, so single-chunk traces cost no span decoding.
  */
-import type { DependencySpans, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import type { DependencySpans, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import type { Span } from '../../model/index.js';
 import { anyStartIn, MIN_TIME } from './chunk-spans.js';
 import type { SqliteConnection } from './connection.js';

@@ -22,9 +22,9 @@
  *   strings = varint count · (varint byte length · UTF-8)…
  */
 import type { Span } from '../../model/index.js';
-import type { ConnectionType, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
-import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, spanFacts } from '../../analysis/dependency-spans.js';
-import { NameTable } from '../../analysis/name-table.js';
+import type { ConnectionType, DependencySpansBuffer } from '../../facts/dependency-spans.js';
+import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, spanFacts } from '../../facts/dependency-spans.js';
+import { NameTable } from '../../facts/name-table.js';
 
 const VERSION = 1;
 const HEADER_BYTES = 8;
