@@ -8,7 +8,7 @@ import type {
   Trace,
   TraceQuery,
 } from '../model/index.js';
-import type { DependencySpans } from '../analysis/dependency-spans.js';
+import type { DependencySpans } from '../facts/dependency-spans.js';
 
 /**
  * The storage contract, in Jaeger's vocabulary (spanstore.Reader/Writer, dependencystore.Reader).

@@ -12,6 +12,8 @@ import { spanIndexConfig } from '../../src/storage/sls/index-config.js';
 import { openSlsStoreUri } from '../../src/storage/sls/open.js';
 import type { SlsStore } from '../../src/storage/sls/sls-store.js';
 import { SlsEmulator } from '../support/sls-emulator/index.js';
+import { SHOP_WINDOW, shopTraces } from '../support/deps-workload.js';
+import { DependencyLinkCounter } from '../../src/facts/dependency-links.js';
 
 const SECRET = 'test-ak-secret';
 const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'test-ak-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET };
@@ -198,5 +200,24 @@ describe('escaping end to end', () => {
       }),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('dependencies: the SLS join against the one call-pairing rule', () => {
+  it('GetDependencies inside SLS equals facts/call-pairing.ts on the same spans', async () => {
+    const { store } = await freshStore();
+    // The shop workload moved into the last hour: references, client/server pairs, FOLLOWS_FROM,
+    // a call cycle, virtual peers (no link in Jaeger's GetDependencies) and an orphan span.
+    const shift = NOW_US - 900_000_000 - SHOP_WINDOW.start;
+    const traces = shopTraces().map((t) => ({ spans: t.spans.map((s) => ({ ...s, startTime: s.startTime + shift })) }));
+    const counter = new DependencyLinkCounter();
+    for (const t of traces) {
+      await store.writeSpans(t.spans);
+      counter.addTrace(t);
+    }
+    const expected = counter.links();
+    expect(expected.length).toBeGreaterThan(4);
+    expect(await store.getDependencies(Date.now() * 1000, 3600e6)).toEqual(expected);
+    await store.close();
   });
 });

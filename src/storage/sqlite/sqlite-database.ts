@@ -5,7 +5,7 @@
  * (window-scan.ts) and the dependency scan (dependency-scan.ts).
  */
 import type Database from 'better-sqlite3';
-import type { DependencySpans, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import type { DependencySpans, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import type { Operation, OperationQuery, Span, TraceQuery } from '../../model/index.js';
 import { NotSupportedError } from '../../model/index.js';
 import type { ChunkWrites } from './chunk-writes.js';
