@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
 import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import { ConfigError } from '../model/index.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { FaultSpec, FaultTimeParsers } from '../workload/faults.js';

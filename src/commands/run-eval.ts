@@ -14,7 +14,7 @@ import type { DetectionCounts, RankingCase } from '../analysis/eval-metrics.js';
 import { accuracyAtK, addDetectionCounts, averageAtK, caseHitAtK, detectionCounts, detectionScores } from '../analysis/eval-metrics.js';
 import type { Span } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { SpanReader } from '../storage/types.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { EvalCase, EvalCaseKind, EvalCaseSizing } from '../workload/eval-cases.js';

@@ -12,7 +12,7 @@ import { StorageUnavailableError } from '../model/index.js';
 import { jaegerJsonFromTrace } from '../formats/jaeger-json.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import { treeToOtlpJson } from '../formats/otlp-json.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { FaultSpec } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
 import type { WorkloadProfile } from '../workload/realism.js';

@@ -94,9 +94,9 @@ const TAG_LIBRARY_NAME = 'otel.library.name';
 const TAG_LIBRARY_VERSION = 'otel.library.version';
 const TAG_TRACE_STATE = 'w3c.tracestate';
 const TAG_ERROR = 'error';
-const LINK_REF_TYPE = 'opentracing.ref_type';
+export const LINK_REF_TYPE_ATTRIBUTE = 'opentracing.ref_type';
 /** Span warnings as Jaeger v2 keeps them in OTLP: a string-array attribute. */
-const ATTR_WARNINGS = '@jaeger@warnings';
+export const WARNINGS_ATTRIBUTE = '@jaeger@warnings';
 const LOG_EVENT = 'event';
 
 const EMPTY_SCOPE: OtelScope = Object.freeze({ name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' }) as OtelScope;
@@ -180,14 +180,14 @@ export function spanFromOtel(
   const references: SpanRef[] = [];
   if (otel.parentSpanId) references.push({ refType: 'CHILD_OF', traceId, spanId: otel.parentSpanId });
   for (const link of otel.links) {
-    const childOf = link.attributes.some((a) => a.key === LINK_REF_TYPE && a.type === 'string' && a.value === 'child_of');
+    const childOf = link.attributes.some((a) => a.key === LINK_REF_TYPE_ATTRIBUTE && a.type === 'string' && a.value === 'child_of');
     references.push({ refType: childOf ? 'CHILD_OF' : 'FOLLOWS_FROM', traceId: link.traceId, spanId: link.spanId });
   }
 
   const tags: KeyValue[] = [];
   let warnings: string[] = [];
   for (const a of otel.attributes) {
-    if (a.key === ATTR_WARNINGS && a.type === 'array') warnings = a.value.map((v) => (v.type === 'string' ? v.value : ''));
+    if (a.key === WARNINGS_ATTRIBUTE && a.type === 'array') warnings = a.value.map((v) => (v.type === 'string' ? v.value : ''));
     else tags.push(tagOfAttribute(a));
   }
   for (const t of scopeTags) tags.push(t);
@@ -266,7 +266,7 @@ export function otelFromJaeger(span: Span): OtelSpanFields {
     }
   }
   if (span.warnings.length > 0) {
-    attributes.push({ key: ATTR_WARNINGS, type: 'array', value: span.warnings.map((w) => ({ type: 'string', value: w })) });
+    attributes.push({ key: WARNINGS_ATTRIBUTE, type: 'array', value: span.warnings.map((w) => ({ type: 'string', value: w })) });
   }
   const parentIndex = span.references.findIndex((r) => r.refType === 'CHILD_OF' && r.traceId === span.traceId);
   const links: OtelLink[] = [];
@@ -276,7 +276,7 @@ export function otelFromJaeger(span: Span): OtelSpanFields {
       traceId: r.traceId,
       spanId: r.spanId,
       traceState: '',
-      attributes: [{ key: LINK_REF_TYPE, type: 'string', value: r.refType === 'CHILD_OF' ? 'child_of' : 'follows_from' }],
+      attributes: [{ key: LINK_REF_TYPE_ATTRIBUTE, type: 'string', value: r.refType === 'CHILD_OF' ? 'child_of' : 'follows_from' }],
       droppedAttributesCount: 0,
       flags: 0,
     });
