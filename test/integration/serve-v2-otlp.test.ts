@@ -19,14 +19,18 @@ import { traceQueryToProtoV2 } from '../../src/formats/proto-mapping.js';
 import { compareTraceLists, compareTraces, ownJaegerFixtures, shiftFixtureDates, spanCount } from '../support/jaeger-fixtures.js';
 import { closeClient, collectStream, grpcClient, metadataFor, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 import { sharedDataPath } from '../support/shared-data.js';
+import { SlsEmulator } from '../support/sls-emulator/index.js';
 
 const HEAD_DIR = sharedDataPath('jaeger-integration/fixtures-otlp-head');
 const NOW = new Date();
 const DAY_NS = 86_400_000_000_000n;
 const SECOND_NS = 1_000_000_000n;
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'jaeger-sls-v2otlp-'));
-/** Every case runs against each store kind the server offers without a remote service. */
-const STORES = ['memory:', `sqlite:${path.join(TMP, 'v2.db')}`];
+/** The SLS store runs against the local SLS emulator through the real SDK; tenants get logstores of their own. */
+const slsEmulator = await new SlsEmulator().start();
+const SLS_ENV = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'test-ak-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'test-ak-secret' };
+/** Every case runs against each store kind: embedded ones, and SLS on its emulator. */
+const STORES = ['memory:', `sqlite:${path.join(TMP, 'v2.db')}`, `sls://proj/v2?endpoint=${slsEmulator.endpoint}`];
 
 let server: ServeProcess;
 let reader: AnyClient;
@@ -34,7 +38,10 @@ let exporter: AnyClient;
 let deps: AnyClient;
 let caps: AnyClient;
 
-afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(TMP, { recursive: true, force: true });
+  await slsEmulator.stop();
+});
 
 // ---- fixture loading (README §2: HEAD traces shifted after parsing, queries by string replace) ----
 
@@ -158,7 +165,7 @@ function traceIdBytes(hex: string): Buffer {
 
 describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixtures), serve --store %s`, (store) => {
   beforeAll(async () => {
-    server = await startServe(['--listen', '127.0.0.1:0', '--store', store, '--tenancy']);
+    server = await startServe(['--listen', '127.0.0.1:0', '--store', store, '--tenancy'], { env: store.startsWith('sls:') ? SLS_ENV : {} });
     reader = grpcClient('traceReader', server.address);
     exporter = grpcClient('traceService', server.address);
     deps = grpcClient('dependencyReader', server.address);
