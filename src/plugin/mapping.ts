@@ -11,6 +11,7 @@ import type {
   Span,
   SpanRef,
   TraceQuery,
+  TraceSearchSummary,
 } from '../model/index.js';
 import { attributeFromOtlp, attributeToOtlp } from '../formats/otlp.js';
 import {
@@ -387,6 +388,32 @@ export function traceQueryToProtoV2(q: TraceQuery): ProtoTraceQueryV2 {
   const attributes: ProtoAttribute[] = Object.entries(q.tags ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
   for (const a of q.attributes ?? []) attributes.push(attributeToOtlp(a) as ProtoAttribute);
   return { ...boundsToProto(q), attributes, searchDepth: q.limit ?? 0 };
+}
+
+export interface ProtoTraceSummary {
+  traceId: Buffer;
+  rootServiceName: string;
+  rootOperationName: string;
+  minStartTimeUnixNano: string;
+  maxEndTimeUnixNano: string;
+  spanCount: number;
+  errorSpanCount: number;
+  orphanSpanCount: number;
+  services: { name: string; spanCount: number; errorSpanCount: number }[];
+}
+
+export function traceSummaryToProto(s: TraceSearchSummary): ProtoTraceSummary {
+  return {
+    traceId: traceIdToBytes(s.traceId),
+    rootServiceName: s.rootServiceName,
+    rootOperationName: s.rootOperationName,
+    minStartTimeUnixNano: s.minStartTimeUnixNano.toString(),
+    maxEndTimeUnixNano: s.maxEndTimeUnixNano.toString(),
+    spanCount: s.spanCount,
+    errorSpanCount: s.errorSpanCount,
+    orphanSpanCount: s.orphanSpanCount,
+    services: s.services.map((c) => ({ name: c.name, spanCount: c.spanCount, errorSpanCount: c.errorSpanCount })),
+  };
 }
 
 export function operationToProto(op: Operation): { name: string; spanKind: string } {

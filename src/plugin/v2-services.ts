@@ -1,12 +1,12 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { Span, Trace } from '../model/index.js';
-import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
+import { summarizeTrace, TraceNotFoundError } from '../model/index.js';
 import type { OtlpResourceSpans } from '../formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
 import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2 } from './mapping.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2, ProtoTraceSummary } from './mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -15,6 +15,7 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
+  traceSummaryToProto,
 } from './mapping.js';
 import type { ServiceKey } from './protos.js';
 
@@ -63,8 +64,11 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
       FindTraceIDs: unaryCall(ctx, 'v2.FindTraceIDs', async (req: FindTracesRequest, store) => ({
         traceIds: (await store.findTraceIds(protoToTraceQueryV2(req.query))).map(foundTraceIdToProto),
       })),
-      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async () => {
-        throw new NotSupportedError('FindTraceSummaries is not implemented; use FindTraces');
+      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async (req: FindTracesRequest, store, send: (data: { summaries: ProtoTraceSummary[] }) => Promise<void>) => {
+        // One message per trace, as Jaeger's query service yields them: each is small and final.
+        for await (const trace of store.findTraces(protoToTraceQueryV2(req.query))) {
+          if (trace.spans.length > 0) await send({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] });
+        }
       }),
     },
     dependencyReader: {
