@@ -3,7 +3,7 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
 import { watchParent } from './parent-watch.js';

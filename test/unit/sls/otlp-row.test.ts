@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AnyValue, Attribute, OtelSpanFields, Span, SpanCore } from '../../../src/model/index.js';
+import { spansFromOtlp } from '../../../src/formats/otlp.js';
 import { spanFromOtel } from '../../../src/model/index.js';
 import { rowToSpan, spanToContents, spanToSlsLog } from '../../../src/storage/sls/log-mapping.js';
+import { otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
 
 const exporterRows = (JSON.parse(readFileSync(new URL('../../fixtures/sls/exporter-rows.json', import.meta.url), 'utf8')) as { rows: Record<string, string>[] }).rows;
 
@@ -239,6 +241,15 @@ describe('round trip', () => {
         expect(rowToSpan(row)).toEqual(s);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('every span of a generated OTLP export request reads back exactly (the shared OTLP generator)', () => {
+    fc.assert(
+      fc.property(traceIdList.chain(otlpRequest), (request) => {
+        for (const s of spansFromOtlp(request)) expect(rowToSpan(Object.fromEntries(spanToContents(s)))).toEqual(s);
+      }),
+      { numRuns: 200 },
     );
   });
 });

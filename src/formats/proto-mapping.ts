@@ -13,7 +13,7 @@ import type {
   TraceQuery,
   TraceSearchSummary,
 } from '../model/index.js';
-import { attributeFromOtlp, attributeToOtlp } from '../formats/otlp.js';
+import { attributeFromOtlp, attributeToOtlp } from './otlp.js';
 import {
   InvalidArgumentError,
   spanIdFromBytes,
