@@ -1,4 +1,5 @@
 import type {
+  AnyValue,
   Attribute,
   DependencyLink,
   FoundTraceId,
@@ -267,15 +268,22 @@ export function estimateSpanBytes(span: Span): number {
   n += tagsBytes(span.tags) + tagsBytes(span.process.tags);
   for (const log of span.logs) n += 16 + tagsBytes(log.fields);
   for (const w of span.warnings) n += 8 + strBytes(w);
+  const otel = span.otel;
+  if (otel) {
+    // What the v1 view above does not count: scope and link attributes, trace states, schema URLs.
+    n += strBytes(otel.traceState) + strBytes(otel.resource.schemaUrl) + strBytes(otel.scope.schemaUrl) + tagsBytes(otel.scope.attributes);
+    for (const l of otel.links) n += 16 + strBytes(l.traceState) + tagsBytes(l.attributes);
+  }
   return n;
 }
 
-function tagsBytes(tags: readonly KeyValue[]): number {
+function tagsBytes(tags: readonly (Attribute | AnyValue)[]): number {
   let n = 0;
   for (const t of tags) {
-    n += 24 + strBytes(t.key);
+    n += 24 + ('key' in t ? strBytes(t.key) : 0);
     if (t.type === 'string') n += strBytes(t.value);
     else if (t.type === 'binary') n += t.value.length;
+    else if (t.type === 'array' || t.type === 'map') n += tagsBytes(t.value);
   }
   return n;
 }
