@@ -5,7 +5,8 @@ import { createProgress } from '../cli/progress.js';
 import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
 import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';
-import { parseNonNegativeInt, parsePositiveInt, quietOption } from './shared-options.js';
+import { parseNonNegativeInt, parsePositiveInt, parseWithout, quietOption } from './shared-options.js';
+import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
 import { HELD_OUT_SEED_BASE } from '../workload/eval-cases.js';
 
 interface RawEvalOptions {
@@ -13,6 +14,7 @@ interface RawEvalOptions {
   seed: string;
   heldOut?: boolean;
   format: 'table' | 'json';
+  without?: string;
   quiet?: boolean;
 }
 
@@ -23,12 +25,14 @@ export function evalCommand(ctx: CliContext): Command {
     .addOption(new Option('--seed <n>', 'first case seed within the seed range').default('1'))
     .addOption(new Option('--held-out', `use the held-out seeds (from ${HELD_OUT_SEED_BASE}), never used for tuning`))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--without <signals>', `switch ranking signals off, comma-separated, for ablation: ${RANKING_SIGNALS.join(', ')}`))
     .addOption(quietOption())
     .action(async (raw: RawEvalOptions) => {
       if (!/^\d+$/.test(raw.cases.trim())) {
         let progress = createProgress(ctx, 'evaluating cases', undefined, raw.quiet);
         const report = await runRealEval({
           folder: raw.cases,
+          analysis: { without: parseWithout(raw.without, RANKING_SIGNALS) },
           onCasesFound: (total) => (progress = createProgress(ctx, 'evaluating cases', total, raw.quiet)),
           onCase: () => progress.tick(1),
         });
@@ -38,7 +42,7 @@ export function evalCommand(ctx: CliContext): Command {
       }
       const cases = parsePositiveInt(raw.cases, '--cases');
       const progress = createProgress(ctx, 'evaluating cases', cases, raw.quiet);
-      const report = await runEval({ cases, seed: parseNonNegativeInt(raw.seed, '--seed'), heldOut: Boolean(raw.heldOut), onCase: () => progress.tick(1) });
+      const report = await runEval({ cases, seed: parseNonNegativeInt(raw.seed, '--seed'), heldOut: Boolean(raw.heldOut), without: parseWithout(raw.without, RANKING_SIGNALS), onCase: () => progress.tick(1) });
       progress.done();
       ctx.out(raw.format === 'json' ? JSON.stringify(report, null, 2) : renderEvalTable(report));
     });
