@@ -26,6 +26,7 @@ import { attributeGaps } from '../analysis/gap-attribution.js';
 import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { rankRootCauses } from '../analysis/root-cause-ranking.js';
+import { rankingConfidence } from '../analysis/ranking-confidence.js';
 import { ServiceLinkCounter } from '../analysis/service-links.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
@@ -204,6 +205,8 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     const best = byOperation.find((o) => names.key(o.node).service === service);
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
   });
+  const confidence = rankingConfidence(byService.map((r) => ({ name: names.name(r.node), score: r.score })));
+  if (confidence) report.confidence = confidence;
   report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.
   const histogramKeys: number[] = [];
