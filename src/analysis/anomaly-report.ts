@@ -131,7 +131,7 @@ export interface RootCauseEvidence {
   /** Origin spans of the node per signal that fired. */
   signals: SignalCounts;
   /**
-   * Mean over the window's traces through the node of the largest severity (nats, span-severity.ts)
+   * Mean over the window's traces through the node of the largest severity (a natural log, span-severity.ts)
    * the node originates in the trace; 0 in normal traces. Absent when severity is switched off.
    */
   severity?: number;
@@ -201,14 +201,14 @@ export interface AnomalyReport {
 
 /**
  * How far the first service stands out from the rest (analysis/ranking-confidence.ts). `margin` is
- * 1 − score(#2) / score(#1) (1 when only one service is ranked); `level` is `clear` when no other
- * service scores half the first's, `likely` with one such contender, `none` with two or more (flat
- * evidence: say "no clear root cause") or when no service has a positive score.
+ * 1 − score(#2) / score(#1) (1 when only one service is ranked); `level` is `clear` when the first
+ * holds the origin of most abnormal traces and its margin is large, `none` when the evidence is flat
+ * (no service stands out: say "no clear root cause"), `likely` otherwise.
  */
 export interface RankingConfidence {
   level: 'clear' | 'likely' | 'none';
   margin: number;
-  /** The services scoring at least half the first's score, the first included, best first. */
+  /** The services whose scores are within the margin of the first (ties for the lead), best first. */
   contenders: string[];
   /** One sentence saying why, for the report. */
   reason: string;

@@ -1,40 +1,47 @@
 /**
- * Ranking confidence — how clearly the evidence singles out the first-ranked service, so a report
- * can say "no clear root cause" instead of always naming one.
+ * How confidently a root-cause ranking names its first service (the report's RankingConfidence):
+ * the relative margin between the scores of #1 and #2, judged against the sampling noise of #1's
+ * evidence.
  *
- * With s1 ≥ s2 ≥ … the ranked scores: margin = 1 − s2 / s1 (1 with a single candidate, 0 when
- * s1 = 0). Contenders are the services scoring at least half of s1: a factor of two is the
- * smallest lead read as a lead (the score is a product of a share and a per-trace log ratio, so
- * half the score is e.g. half the slow-down per trace at the same spread). `clear`: the first has
- * no contender; `likely`: one contender; `none`: two or more contenders (flat evidence), or no
- * service with a positive score.
+ *   margin = 1 − score₂ / score₁                  (1 with a single scored service)
+ *   noise  = 1 / √n,  n = the abnormal traces #1's score rests on (its origin traces, else the
+ *            abnormal traces through it)
  *
- * Reference: the top-1/top-2 margin used as a confidence measure for ranked predictions (Scheffer,
- * Decomain & Wrobel, "Active hidden Markov models for information extraction", IDA 2001, margin
- * sampling); RCAEval reports AC@k because the first answer is often not singled out.
+ * The scores are functions of counts of abnormal traces, and a count n seen in one window has a
+ * relative standard error of about 1/√n (Poisson counting statistics). So:
+ *   none   — the margin is within one noise: another window of the same incident could reorder the
+ *            lead; the services within the noise of #1 are its `contenders` ("no clear root cause").
+ *   clear  — the margin exceeds two noises (the lead holds at about 95 %) and #1 holds the origin of
+ *            most (> 50 %) abnormal traces.
+ *   likely — in between.
  */
-import { AnalysisInputError } from '../model/index.js';
-import type { RankingConfidence } from './anomaly-report.js';
+import type { RankingConfidence, RootCause, RootCauseEvidence } from './anomaly-report.js';
 
-export const DEFAULTS = {
-  /** A contender scores at least this share of the first's score. */
-  contenderShare: 0.5,
-};
+/** What the confidence reads of a ranked service. */
+export type ScoredService = Pick<RootCause, 'service' | 'score'> & { evidence: Pick<RootCauseEvidence, 'originTraces' | 'originShare' | 'ef'> };
 
-/** Confidence of a ranking given best first as (name, score ≥ 0) pairs; undefined when empty. */
-export function rankingConfidence(ranked: ReadonlyArray<{ name: string; score: number }>): RankingConfidence | undefined {
-  if (ranked.length === 0) return undefined;
-  for (let i = 0; i < ranked.length; i++) {
-    const s = ranked[i].score;
-    if (!(s >= 0) || !Number.isFinite(s)) throw new AnalysisInputError(`analysis/ranking-confidence: score ${s} of ${ranked[i].name} must be finite and ≥ 0`);
-    if (i > 0 && s > ranked[i - 1].score) throw new AnalysisInputError('analysis/ranking-confidence: scores must be in descending order');
+/** `ranked`: the service ranking, best first. Undefined when nothing scored above 0. */
+export function rankingConfidence(ranked: readonly ScoredService[]): RankingConfidence | undefined {
+  const first = ranked[0];
+  if (!first || !(first.score > 0)) return undefined;
+  const second = ranked.length > 1 ? ranked[1] : undefined;
+  const margin = second ? 1 - Math.max(0, second.score) / first.score : 1;
+  const support = first.evidence.originTraces > 0 ? first.evidence.originTraces : first.evidence.ef;
+  const noise = 1 / Math.sqrt(Math.max(1, support));
+  const contenders = ranked.filter((r) => r.score >= first.score * (1 - noise)).map((r) => r.service);
+  const share = first.evidence.originShare;
+  const lead = `${pct(margin)} ahead of ${second?.service ?? 'no other service'}`;
+  const noiseText = `the noise of its ${support} abnormal traces is ±${pct(noise)}`;
+  if (second && margin <= noise) {
+    return { level: 'none', margin, contenders, reason: `no clear root cause: ${contenders.join(', ')} score within the noise of each other (${first.service} is only ${lead}; ${noiseText})` };
   }
-  const s1 = ranked[0].score;
-  if (s1 === 0) return { level: 'none', margin: 0, contenders: [], reason: 'no service holds evidence of originating the anomaly' };
-  const margin = ranked.length > 1 ? 1 - ranked[1].score / s1 : 1;
-  const contenders = ranked.filter((r) => r.score >= DEFAULTS.contenderShare * s1).map((r) => r.name);
-  const first = ranked[0].name;
-  if (contenders.length === 1) return { level: 'clear', margin, contenders, reason: `${first} scores more than twice any other service` };
-  if (contenders.length === 2) return { level: 'likely', margin, contenders, reason: `${first} leads, but ${contenders[1]} scores within a factor of two` };
-  return { level: 'none', margin, contenders, reason: `no clear root cause: ${contenders.length} services score within a factor of two of the first` };
+  if (margin > 2 * noise && share > 0.5) {
+    return { level: 'clear', margin, contenders, reason: `${first.service} is ${lead} (${noiseText}) and originates ${pct(share)} of the abnormal traces` };
+  }
+  const why = margin > 2 * noise ? `it originates only ${pct(share)} of the abnormal traces` : `its lead is under twice the noise (${noiseText})`;
+  return { level: 'likely', margin, contenders, reason: `${first.service} is ${lead}, but ${why}` };
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`;
 }

@@ -26,13 +26,13 @@ import { attributeGaps } from '../analysis/gap-attribution.js';
 import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { rankRootCauses } from '../analysis/root-cause-ranking.js';
-import { rankingConfidence } from '../analysis/ranking-confidence.js';
 import { ServiceLinkCounter } from '../analysis/service-links.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
 import { TraceColumns } from '../analysis/trace-columns.js';
 import { InvalidArgumentError } from '../model/index.js';
+import { rankingConfidence } from '../analysis/ranking-confidence.js';
 import type { SpanReader } from '../storage/types.js';
 import { isoFromUs } from './shared-options.js';
 
@@ -205,7 +205,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     const best = byOperation.find((o) => names.key(o.node).service === service);
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
   });
-  const confidence = rankingConfidence(byService.map((r) => ({ name: names.name(r.node), score: r.score })));
+  const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
   if (confidence) report.confidence = confidence;
   report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.

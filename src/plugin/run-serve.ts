@@ -3,12 +3,15 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
+import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
 import { startServer } from './server.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
+import { startWriteWorker } from './write-worker.js';
 
 export interface ServeIo {
   env: NodeJS.ProcessEnv;
@@ -18,6 +21,8 @@ export interface ServeIo {
   err(text: string): void;
   /** Where SIGINT/SIGTERM arrive (the process). */
   signals: NodeJS.EventEmitter;
+  /** The parent process id, read afresh on each call; absent = the parent is not watched. */
+  parentId?(): number;
 }
 
 /** Time running calls get to finish at shutdown before they are cancelled (stays within 10 s). */
@@ -40,10 +45,29 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   const onSignal = (signal: string) => stop(signal);
   io.signals.once('SIGINT', onSignal);
   io.signals.once('SIGTERM', onSignal);
+  // A sidecar always dies with Jaeger (go-plugin expects it); otherwise exit_with_parent decides.
+  const parentWatch =
+    io.parentId && (goPlugin || config.exitWithParent)
+      ? watchParent({
+          parentId: io.parentId,
+          onOrphaned: ({ parent }) => {
+            log.info('parent process is gone', { parent });
+            stop('parent exited');
+          },
+        })
+      : undefined;
+  let ingest: Ingest | undefined;
   try {
+    ingest = (await writesOnWorker(config.store))
+      ? await startWriteWorker(config.store, (error) => {
+          log.error('write worker failed; stopping', { error: error.message });
+          stop('write worker failed');
+        })
+      : ingestInProcess(store);
     const metrics = new ServerMetrics();
     const server = await startServer({
       store,
+      ingest,
       host: goPlugin ? '127.0.0.1' : config.listen.host,
       port: goPlugin ? 0 : config.listen.port,
       ...(portRange ? { portRange } : {}),
@@ -68,13 +92,26 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     const reason = await stopped;
     log.info('shutting down', { reason });
     await server.close(SHUTDOWN_GRACE_MS);
+    await ingest.close();
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
+    await ingest?.close();
     await store.close();
   }
+}
+
+/**
+ * Writes go to a worker thread with its own connection when the store is a SQLite file (which two
+ * connections can share); other stores are written on the serving thread.
+ */
+async function writesOnWorker(storeUri: string): Promise<boolean> {
+  if (!/^sqlite:/i.test(storeUri)) return false;
+  const { parseSqliteUri } = await import('../storage/sqlite/sqlite-store.js');
+  return parseSqliteUri(storeUri).path !== ':memory:';
 }
 
 async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles> {

@@ -1,19 +1,17 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '../model/index.js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { deferDecoding, withSafeDecoding } from './calls.js';
+import { withSafeDecoding } from './calls.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
-import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from './protos.js';
+import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from '../storage/grpc/protos.js';
 import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
-import { type CoalescedWriter, coalesceWrites, trackWrites } from './write-coalescer.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -25,6 +23,8 @@ export interface TlsFiles {
 
 export interface ServerOptions {
   store: Store;
+  /** Where write requests go; default: decoded and stored on this thread, into `store`. */
+  ingest?: Ingest;
   /** Interface to bind, e.g. "127.0.0.1", "0.0.0.0", "::1". */
   host: string;
   /** Port to bind; 0 = any free port. */
@@ -49,8 +49,9 @@ export interface RunningServer {
   readonly port: number;
   readonly metrics: ServerMetrics;
   /**
-   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest,
-   * and waits for store writes already handed over. Does not close the store (its owner does).
+   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest.
+   * Does not close the store: its owner does, and the store's close() commits the writes handed
+   * over (cancelled streams included).
    * Idempotent.
    */
   close(graceMs?: number): Promise<void>;
@@ -73,12 +74,13 @@ const HEALTH_NAMES = [
   'jaeger.storage.v2.TraceWriter',
 ];
 
-/** Hand-written decoders for the ingest hot path (same output as proto-loader's); Export's run in the handler. */
-const FAST_DECODERS = {
-  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': decodeWriteSpanRequest,
-  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': deferDecoding(decodeExportTraceServiceRequest),
+/** Write requests reach their handlers as raw bytes: the ingest path (ingest.ts) decodes them, off this thread when a write worker runs. */
+const rawBytes = (bytes: Buffer) => bytes;
+const WRITE_DECODERS = {
+  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': rawBytes,
+  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': rawBytes,
+  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': rawBytes,
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': rawBytes,
 };
 
 /** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */
@@ -93,16 +95,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, log, tenancy } = options;
   const metrics = options.metrics ?? new ServerMetrics();
   let closing = false;
-  const views = new Map<string, TraceStore>();
-  const writers: CoalescedWriter[] = [];
   const storeFor = (metadata: grpc.Metadata): TraceStore => {
     if (closing) throw new StorageUnavailableError('server is shutting down');
-    const tenant = tenancy ? tenantFromMetadata(metadata, tenancy) : '';
-    let view = views.get(tenant);
-    if (!view) views.set(tenant, (view = withGroupCommit(tenancy ? store.forTenant(tenant) : store, writers)));
-    return view;
+    return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
   };
-  const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
+  const ingest = options.ingest ?? ingestInProcess(store);
+  const ctx: CallContext = {
+    storeFor,
+    metrics,
+    log,
+    maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)),
+    // Not refused while closing: calls already running (streams) finish their writes within the grace period.
+    async ingest(metadata, request) {
+      const outcome = await ingest.write({ ...request, tenant: tenancy ? tenantFromMetadata(metadata, tenancy) : '' });
+      metrics.spansWritten += outcome.written;
+      if (outcome.error !== undefined) throw outcome.error;
+    },
+  };
 
   const health = new HealthService(options.goPlugin ? [...HEALTH_NAMES, 'plugin'] : HEALTH_NAMES);
   const implementations: Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> = {
@@ -125,7 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.max_send_message_length': options.maxMessageSize,
   });
   for (const [key, implementation] of Object.entries(implementations) as [ServiceKey, grpc.UntypedServiceImplementation][]) {
-    server.addService(withSafeDecoding(serviceDefinition(key), FAST_DECODERS), implementation);
+    server.addService(withSafeDecoding(serviceDefinition(key), WRITE_DECODERS), implementation);
   }
 
   const credentials = options.tls
@@ -152,30 +161,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(force);
           resolve();
         });
-      }).then(async () => {
-        // Cancelled streams hand their last spans over on the next turn; let those writes finish.
-        await new Promise((resolve) => setImmediate(resolve));
-        await Promise.all(writers.map((w) => w.idle()));
       });
       return closed;
     },
   };
-}
-
-/** The tenant's store with concurrent writes merged into group commits (see coalesceWrites) unless it batches itself. */
-function withGroupCommit(store: TraceStore, writers: CoalescedWriter[]): TraceStore {
-  // A store that batches writes itself (a producer) gains nothing from merging, and merging would
-  // keep every span alive until the whole group is acknowledged.
-  const write = (spans: readonly Span[]) => store.writeSpans(spans);
-  const writeSpans = store.batchesWrites ? trackWrites(write) : coalesceWrites(write);
-  writers.push(writeSpans);
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'writeSpans') return writeSpans;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 function candidatePorts(range: { min: number; max: number }): number[] {
