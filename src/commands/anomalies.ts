@@ -3,10 +3,10 @@ import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
 import type { SpectrumMethod } from '../analysis/anomaly-report.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
-import { InvalidArgumentError } from '../model/index.js';
+import { InvalidArgumentError, NoDataError } from '../model/index.js';
 import { ANOMALIES_FORMATS, renderAnomalies } from '../render/anomalies-render.js';
 import type { AnomaliesFormat } from '../render/anomalies-render.js';
-import { openCommandStore } from './open-command-store.js';
+import { latestReference, openCommandStore } from './open-command-store.js';
 import type { AnomaliesOptions } from './run-anomalies.js';
 import { ANOMALIES_DEFAULTS, runAnomalies } from './run-anomalies.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
@@ -48,7 +48,8 @@ export function anomaliesCommand(ctx: CliContext): Command {
     .addOption(outputOption())
     .addOption(quietOption())
     .action(async (raw: RawAnomaliesOptions) => {
-      const opts = parseAnomaliesOptions(raw, ctx.now());
+      const latest = await latestReference(raw.store, ctx, [raw.start, raw.end, raw.baselineStart, raw.baselineEnd], raw.quiet);
+      const opts = parseAnomaliesOptions(raw, ctx.now(), latest);
       const progress = createProgress(ctx, 'reading traces', undefined, raw.quiet);
       let last = 0;
       opts.onProgress = (_phase, traces) => {
@@ -59,6 +60,7 @@ export function anomaliesCommand(ctx: CliContext): Command {
       try {
         const report = await runAnomalies(store, opts);
         progress.done();
+        if (report.window.traces === 0) throw new NoDataError(report.message ?? 'no traces in the window');
         if (report.message && !raw.quiet) ctx.err(`note: ${report.message}`);
         await writeResult(ctx, renderAnomalies(report, raw.format), raw.output);
         if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.window.abnormalTraces} abnormal of ${report.window.traces} traces) to ${raw.output}`);
@@ -70,12 +72,12 @@ export function anomaliesCommand(ctx: CliContext): Command {
 }
 
 /** Raw flags → AnomaliesOptions; usage errors throw InvalidArgumentError (exit 2). */
-export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number): AnomaliesOptions {
-  const window = resolveTimeWindow(raw, nowUs);
+export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number, latestUs?: number): AnomaliesOptions {
+  const window = resolveTimeWindow(raw, nowUs, '1h', latestUs);
   if ((raw.baselineStart === undefined) !== (raw.baselineEnd === undefined)) throw new InvalidArgumentError('--baseline-start and --baseline-end go together');
   let baseline: AnomaliesOptions['baseline'];
   if (raw.baselineStart !== undefined && raw.baselineEnd !== undefined) {
-    baseline = { start: parseTimestamp(raw.baselineStart, '--baseline-start', nowUs), end: parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs) };
+    baseline = { start: parseTimestamp(raw.baselineStart, '--baseline-start', nowUs, latestUs), end: parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs, latestUs) };
     if (baseline.start > baseline.end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
   } else {
     const length = parseDuration(raw.baseline ?? '24h', '--baseline');

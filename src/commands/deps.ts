@@ -8,6 +8,7 @@ import type { DepsFormat } from '../render/deps-formats.js';
 import { openStore } from '../sources/open-store.js';
 import type { DepsOptions, DepsSource } from './run-deps.js';
 import { runDeps } from './run-deps.js';
+import { latestReference } from './open-command-store.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
 import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
 
@@ -47,7 +48,8 @@ export function depsCommand(ctx: CliContext): Command {
     .addOption(new Option('--baseline-end <time>', 'baseline window end (with --baseline-start)'))
     .addOption(new Option('--baseline-links <file>', 'baseline from a Jaeger links file'))
     .action(async (raw: RawDepsOptions) => {
-      const opts = parseDepsOptions(raw, ctx.now());
+      const latest = raw.links === undefined ? await latestReference(raw.store, ctx, [raw.start, raw.end, raw.baselineStart, raw.baselineEnd], raw.quiet) : undefined;
+      const opts = parseDepsOptions(raw, ctx.now(), latest);
       const progress = createProgress(ctx, 'reading spans', undefined, raw.quiet);
       let lastSpans = 0;
       const report = await runDeps(opts, {
@@ -66,10 +68,10 @@ export function depsCommand(ctx: CliContext): Command {
 }
 
 /** Raw flags → DepsOptions; usage errors throw InvalidArgumentError (exit 2). */
-export function parseDepsOptions(raw: RawDepsOptions, nowUs: number): DepsOptions {
+export function parseDepsOptions(raw: RawDepsOptions, nowUs: number, latestUs?: number): DepsOptions {
   const windowFlags = raw.since !== undefined || raw.start !== undefined || raw.end !== undefined;
   if (raw.links !== undefined && windowFlags) throw new InvalidArgumentError('--links reads a links file: --since/--start/--end do not apply');
-  const window = resolveTimeWindow(raw, nowUs);
+  const window = resolveTimeWindow(raw, nowUs, '1h', latestUs);
   const source: DepsSource = raw.links !== undefined ? { kind: 'links', file: raw.links } : { kind: 'store', uri: raw.store, window };
   const opts: DepsOptions = { source, level: raw.level };
   if (raw.links !== undefined && raw.level === 'operation') throw new InvalidArgumentError('--level operation needs traces: a links file only has services');
@@ -87,19 +89,19 @@ export function parseDepsOptions(raw: RawDepsOptions, nowUs: number): DepsOption
   if (baselineFlags && !raw.diff) throw new InvalidArgumentError('--baseline-* options need --diff');
   if (raw.diff) {
     if (raw.format !== 'table' && raw.format !== 'json') throw new InvalidArgumentError(`--diff is shown as table or json, not ${raw.format}`);
-    opts.baseline = parseBaseline(raw, source, nowUs);
+    opts.baseline = parseBaseline(raw, source, nowUs, latestUs);
   }
   return opts;
 }
 
-function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number): DepsSource {
+function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number, latestUs?: number): DepsSource {
   if (raw.baselineLinks !== undefined) return { kind: 'links', file: raw.baselineLinks };
   if (source.kind === 'links') throw new InvalidArgumentError('--diff with --links needs --baseline-links FILE');
   if ((raw.baselineStart === undefined) !== (raw.baselineEnd === undefined)) throw new InvalidArgumentError('--baseline-start and --baseline-end go together');
   if (raw.baselineStart !== undefined && raw.baselineShift !== undefined) throw new InvalidArgumentError('--baseline-shift and --baseline-start/--baseline-end are alternatives: give one');
   if (raw.baselineStart !== undefined && raw.baselineEnd !== undefined) {
-    const start = parseTimestamp(raw.baselineStart, '--baseline-start', nowUs);
-    const end = parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs);
+    const start = parseTimestamp(raw.baselineStart, '--baseline-start', nowUs, latestUs);
+    const end = parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs, latestUs);
     if (start > end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
     return { kind: 'store', uri: source.uri, window: { start, end } };
   }

@@ -8,6 +8,7 @@ import { defaultTopology } from '../workload/default-topology.js';
 import type { FaultSpec, FaultTimeParsers } from '../workload/faults.js';
 import { faultFromFields, parseFaultFlag } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
+import { arrivals } from '../workload/load-profile.js';
 import type { Topology } from '../workload/topology.js';
 import { parseTopology } from '../workload/topology.js';
 import { runGenerate } from './run-generate.js';
@@ -61,16 +62,19 @@ export function generateCommand(ctx: CliContext): Command {
       }
       const duration = parseDuration(raw.duration, '--duration');
       const start = raw.start !== undefined ? parseTimestamp(raw.start, '--start', ctx.now()) : ctx.now() - duration;
+      const seed = parseNonNegativeInt(raw.seed, '--seed');
       const rate = Number(raw.rate);
       if (!(rate > 0) || !Number.isFinite(rate)) throw new ConfigError(`--rate: expected a positive number of traces per second, got "${raw.rate}"`);
       const topology = raw.topology ? parseTopology(await readText(raw.topology, '--topology'), raw.topology) : defaultTopology();
       const faults = await resolveFaults(raw, topology, start, start + duration, ctx);
-      const progress = createProgress(ctx, 'generating traces', Math.round(rate * (duration / 1e6)), raw.quiet);
+      // The bar's total is the exact number of traces the seeded arrival process yields (one trace per arrival).
+      const showProgress = !raw.quiet && ctx.stderrIsTTY;
+      const progress = createProgress(ctx, 'generating traces', showProgress ? countArrivals(rate, raw.load, seed, start, start + duration) : undefined, raw.quiet);
       let reported = 0;
       const summary = await runGenerate(
         {
           topology,
-          seed: parseNonNegativeInt(raw.seed, '--seed'),
+          seed,
           start,
           duration,
           rate,
@@ -93,6 +97,8 @@ export function generateCommand(ctx: CliContext): Command {
             (faults.length ? `; ${faults.length} fault(s), ${abnormal} abnormal trace(s)` : '') +
             (raw.labels ? `; labels in ${raw.labels}` : ''),
         );
+        const storeUri = raw.output === undefined ? raw.store : raw.output !== '-' ? `file:${raw.output}` : undefined;
+        if (storeUri !== undefined) ctx.err(nextCommands(storeUri, start, start + duration, faults));
       }
     });
   return command;
@@ -133,4 +139,32 @@ async function readText(file: string, flag: string): Promise<string> {
   } catch (err) {
     throw new ConfigError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
+}
+
+function countArrivals(rate: number, load: LoadShape, seed: number, start: number, end: number): number {
+  let n = 0;
+  for (const _ of arrivals(rate, load, seed, start, end)) n++;
+  return n;
+}
+
+/**
+ * The deps and anomalies commands for the data just written, with absolute times so they give the
+ * same answer tomorrow: the whole period for deps; for anomalies the window from the first fault's
+ * start to the period's end against the fault-free time before it (without faults: the second half
+ * against the first).
+ */
+export function nextCommands(storeUri: string, start: number, end: number, faults: readonly FaultSpec[]): string {
+  const firstFault = faults.length ? Math.min(...faults.map((f) => f.start)) : start + Math.floor((end - start) / 2);
+  const windowStart = firstFault > start ? firstFault : start + Math.floor((end - start) / 2);
+  const store = shellWord(storeUri.replace(/\?.*$/, ''));
+  return [
+    'look at it (absolute times: the same answer tomorrow):',
+    `  npx jaeger-sls deps --store ${store} --start ${isoFromUs(start)} --end ${isoFromUs(end)}`,
+    `  npx jaeger-sls anomalies --store ${store} --start ${isoFromUs(windowStart)} --end ${isoFromUs(end)} --baseline-start ${isoFromUs(start)} --baseline-end ${isoFromUs(windowStart - 1000)}`,
+  ].join('\n');
+}
+
+/** `word` quoted for a POSIX shell when it holds anything but safe characters. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

@@ -45,3 +45,6 @@ export class ConfigError extends JaegerSlsError {}
 
 /** Analysis modules reject unusable input with this, message prefixed by the module path. */
 export class AnalysisInputError extends JaegerSlsError {}
+
+/** The time window (or the whole source) holds no traces: nothing to analyse or export. */
+export class NoDataError extends JaegerSlsError {}

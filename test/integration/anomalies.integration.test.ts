@@ -76,12 +76,11 @@ describe('jaeger-sls anomalies (CLI)', () => {
     expect(r.stdout).toContain('Shifted operations');
   });
 
-  it('explains an empty window on stderr and exits 0', async () => {
+  it('an empty window is "no data": one line on stderr, nothing on stdout, exit 3', async () => {
     const r = await runCli(['anomalies', '--store', store, '--start', '2026-03-02T10:00:00Z', '--end', '2026-03-02T11:00:00Z', '--format', 'markdown'], { timeoutMs: 120_000 });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^note: no traces in the window 2026-03-02T10:00:00\.000Z – 2026-03-02T11:00:00\.000Z: nothing to analyse\n$/);
-    expect(r.stdout).toContain('## Trace anomalies');
-    expect(r.stdout).not.toMatch(/NaN/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^jaeger-sls: no traces in the window 2026-03-02T10:00:00\.000Z – 2026-03-02T11:00:00\.000Z: nothing to analyse\n$/);
+    expect(r.stdout).toBe('');
   });
 
   it('rejects bad flags with one line and exit 2', async () => {
