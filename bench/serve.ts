@@ -1,20 +1,22 @@
 /**
- * Benchmark (not a test): streaming ingest over gRPC into `jaeger-sls serve`.
+ * Benchmark (not a test): ingest over gRPC into `jaeger-sls serve`, measured against the transport.
  *
- * Two servers, each its own process, measured side by side in one run, in alternating rounds:
- *   - store: `node bin/jaeger-sls.js serve --store sqlite:<tmp>` (memory: when no sqlite store is
- *     registered yet — the output says which);
- *   - no-op: the same gRPC services and proto decoding, replying OK without mapping or storing
- *     (this script with --noop-server).
- * The same client drives both: 4 concurrent clients, batches of 100 spans — v1 WriteSpanStream
- * (one stream of 100 messages per batch, waiting for the acknowledgement) and OTLP Export
- * (100 spans per request). Request bytes are encoded before timing, so the client costs little.
- * Prints median spans/s per API and target, the store/no-op ratio, and each server's peak RSS
- * (VmHWM from /proc).
+ * Three processes: this one (orchestrates, prints), a client process and the server under test.
+ * The client only moves bytes: ExportTraceServiceRequest messages of 100 spans and v1
+ * WriteSpanRequest messages are encoded once up front and sent as raw Buffers through a
+ * pass-through serializer, over 4 HTTP/2 connections with one call in flight per connection
+ * (Export: one request of 100 spans; v1: one WriteSpanStream of 100 messages, awaiting its answer).
+ * Servers, each started fresh per round and measured in the same run, alternating order:
+ *   - serve: `node bin/jaeger-sls.js serve --store sqlite:<tmp file>` (or `memory:` when asked);
+ *   - no-op: a grpc-js server that does not decode — it acknowledges the raw bytes (this script
+ *     with --noop-server), so its figure is what the client and transport carry.
+ * Each call uses a warm-up of WARMUP_SPANS (untimed: lets the JIT compile the server's hot path).
+ * Prints spans/s per API and server (median of the rounds), serve/no-op ratios from the same run,
+ * serve's peak RSS (VmHWM from /proc) and the load average before and after.
  *
- *   npm run bench:serve [-- SPANS_PER_API=250000 [ROUNDS=3 [memory]]]   (memory: compare with memory:)
+ *   npm run bench:serve [-- SPANS_PER_API=500000 [ROUNDS=3 [STORE=sqlite|memory]]]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,79 +27,131 @@ import { otlpFromSpans } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
 import { spanToProto } from '../src/plugin/mapping.js';
 import { serviceDefinition } from '../src/plugin/protos.js';
-import { openStore } from '../src/sources/open-store.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
 
 const BATCH = 100;
-const CLIENTS = 4;
-/** Distinct pre-encoded batches cycled through (ids repeat after this many spans). */
-const POOL_BATCHES = 400;
+const CONNECTIONS = 4;
+/** Distinct pre-encoded batches cycled through (span ids repeat after this many batches). */
+const POOL_BATCHES = 1000;
+const WARMUP_SPANS = 20_000;
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const STREAM_PATH = '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream';
 
+type Api = 'v1' | 'otlp';
+type Target = 'serve' | 'noop';
+interface ClientJob {
+  address: string;
+  api: Api;
+  spans: number;
+}
 
 async function main(): Promise<void> {
-  const spansPerApi = Number(process.argv[2] ?? 250_000);
+  const spansPerApi = Number(process.argv[2] ?? 500_000);
   const rounds = Number(process.argv[3] ?? 3);
+  const storeKind = process.argv[4] === 'memory' ? 'memory' : 'sqlite';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-bench-serve-'));
-  const forceMemory = process.argv[4] === 'memory';
-  const sqlite = !forceMemory && await openStore(`sqlite:${path.join(dir, 'probe.db')}`).then(
-    async (s) => (await s.close(), true),
-    () => false,
-  );
-  console.log(`jaeger-sls bench:serve — ${CLIENTS} clients, batches of ${BATCH} spans, ${spansPerApi.toLocaleString('en-US')} spans per API per round, ${rounds} rounds`);
-  console.log(`store under test: ${sqlite ? 'sqlite (fresh file per round)' : forceMemory ? 'memory: (asked for)' : 'memory: (no sqlite store registered yet)'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
+  const loadBefore = loadAverage();
+  console.log(`jaeger-sls bench:serve — byte-moving client (own process), ${CONNECTIONS} HTTP/2 connections, one call in flight each, ${BATCH}-span batches, ${fmt(spansPerApi)} spans per API per server per round, ${rounds} rounds`);
+  console.log(`serve store: ${storeKind === 'sqlite' ? 'sqlite (fresh file per round)' : 'memory:'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadBefore}`);
 
-  const pool = encodeBatches();
-  const results: Record<'store' | 'noop', { v1: number[]; otlp: number[]; rss: number[] }> = {
-    store: { v1: [], otlp: [], rss: [] },
-    noop: { v1: [], otlp: [], rss: [] },
+  const client = await startClient();
+  const results: Record<Target, Record<Api, number[]> & { rss: number[]; cpu: Record<Api, number[]> }> = {
+    serve: { v1: [], otlp: [], rss: [], cpu: { v1: [], otlp: [] } },
+    noop: { v1: [], otlp: [], rss: [], cpu: { v1: [], otlp: [] } },
   };
   try {
     for (let round = 0; round < rounds; round++) {
-      for (const target of round % 2 === 0 ? (['noop', 'store'] as const) : (['store', 'noop'] as const)) {
-        const storeUri = sqlite ? `sqlite:${path.join(dir, `round-${round}.db`)}` : 'memory:';
-        const server = await startTarget(target, storeUri);
-        try {
-          const v1 = await ingest(server.address, 'v1', pool, spansPerApi);
-          const otlp = await ingest(server.address, 'otlp', pool, spansPerApi);
-          results[target].v1.push(v1);
-          results[target].otlp.push(otlp);
-          results[target].rss.push(peakRssBytes(server.child.pid!));
-          console.log(`  round ${round + 1} ${target.padEnd(5)}  v1 stream ${fmt(v1)} spans/s  OTLP export ${fmt(otlp)} spans/s`);
-        } finally {
-          await stop(server.child);
+      for (const target of round % 2 === 0 ? (['noop', 'serve'] as const) : (['serve', 'noop'] as const)) {
+        for (const api of ['otlp', 'v1'] as const) {
+          const storeUri = storeKind === 'sqlite' ? `sqlite:${path.join(dir, `r${round}-${api}.db`)}` : 'memory:';
+          const server = await startServer(target, storeUri);
+          try {
+            await client.run({ address: server.address, api, spans: WARMUP_SPANS });
+            const cpuBefore = cpuSeconds(server.child.pid!);
+            const { rate, cpu: clientCpu } = await client.run({ address: server.address, api, spans: spansPerApi });
+            const serverCpu = cpuSeconds(server.child.pid!) - cpuBefore;
+            results[target][api].push(rate);
+            results[target].rss.push(peakRssBytes(server.child.pid!));
+            results[target].cpu[api].push((serverCpu * 1e6) / spansPerApi);
+            console.log(
+              `  round ${round + 1} ${target.padEnd(5)} ${api === 'otlp' ? 'OTLP Export       ' : 'v1 WriteSpanStream'} ${fmt(rate).padStart(9)} spans/s  CPU µs/span: server ${((serverCpu * 1e6) / spansPerApi).toFixed(1)}, client ${((clientCpu * 1e6) / spansPerApi).toFixed(1)}  peak RSS ${mb(results[target].rss.at(-1)!)}`,
+            );
+          } finally {
+            await stop(server.child);
+          }
         }
       }
     }
   } finally {
+    client.child.kill('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   }
 
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const combined = (t: 'store' | 'noop') => med(results[t].v1.map((v, i) => (2 * v * results[t].otlp[i]) / (v + results[t].otlp[i])));
-  console.log('\nmedians                 v1 WriteSpanStream   OTLP Export   both (harmonic)   peak RSS');
-  for (const t of ['store', 'noop'] as const) {
+  const ratio = (api: Api) => med(results.serve[api].map((v, i) => v / results.noop[api][i]));
+  console.log(`\nmedians of ${rounds} rounds          OTLP Export      v1 WriteSpanStream   peak RSS (max)   server CPU µs/span (OTLP, v1)`);
+  for (const t of ['serve', 'noop'] as const) {
     const r = results[t];
-    console.log(`  ${(t === 'store' ? `store (${sqlite ? 'sqlite' : 'memory'})` : 'no-op').padEnd(20)}  ${fmt(med(r.v1)).padStart(12)} /s   ${fmt(med(r.otlp)).padStart(9)} /s   ${fmt(combined(t)).padStart(12)} /s   ${(Math.max(...r.rss) / 2 ** 20).toFixed(0)} MB`);
+    const label = t === 'serve' ? `serve (${storeKind})` : 'no-op (no decoding)';
+    console.log(
+      `  ${label.padEnd(28)} ${fmt(med(r.otlp)).padStart(9)} /s   ${fmt(med(r.v1)).padStart(12)} /s   ${mb(Math.max(...r.rss)).padStart(8)}         ${med(r.cpu.otlp).toFixed(1)}, ${med(r.cpu.v1).toFixed(1)}`,
+    );
   }
-  console.log(
-    `  ratio store/no-op       ${(med(results.store.v1) / med(results.noop.v1)).toFixed(2)}              ${(med(results.store.otlp) / med(results.noop.otlp)).toFixed(2)}          ${(combined('store') / combined('noop')).toFixed(2)}`,
-  );
-  console.log(`targets: ≥ 100,000 spans/s into the store, ≥ 0.5 of no-op, server RSS ≤ 500 MB (load average now ${loadAverage()})`);
+  console.log(`  ratio serve/no-op (per round) ${ratio('otlp').toFixed(2).padStart(9)}      ${ratio('v1').toFixed(2).padStart(12)}`);
+  console.log(`targets: OTLP ≥ 100,000 spans/s and ≥ 0.5 of no-op; v1 ≥ 0.5 of no-op; serve RSS ≤ 500 MB`);
+  console.log(`load average before ${loadBefore}, after ${loadAverage()}`);
+}
+
+// ---- the client process --------------------------------------------------------------------
+
+interface ClientResult {
+  /** Spans per second. */
+  rate: number;
+  /** CPU seconds the client process spent (user + system). */
+  cpu: number;
+}
+
+interface ClientHandle {
+  child: ChildProcess;
+  run(job: ClientJob): Promise<ClientResult>;
+}
+
+async function startClient(): Promise<ClientHandle> {
+  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bench client exited with ${code}`)));
+  });
+  let queue = Promise.resolve({ rate: 0, cpu: 0 });
+  return {
+    child,
+    run(job) {
+      queue = queue.then(
+        () =>
+          new Promise<ClientResult>((resolve, reject) => {
+            child.once('message', (m: ClientResult & { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+            child.send(job);
+          }),
+      );
+      return queue;
+    },
+  };
 }
 
 interface EncodedPool {
+  /** Per batch: BATCH WriteSpanRequest messages. */
   v1: Buffer[][];
+  /** Per batch: one ExportTraceServiceRequest. */
   otlp: Buffer[];
 }
 
-/** POOL_BATCHES batches of BATCH spans, encoded once as WriteSpanRequest messages and Export requests. */
-function encodeBatches(): EncodedPool {
+/** POOL_BATCHES batches of BATCH spans (10-span traces over 8 services), encoded once. */
+function encodePool(): EncodedPool {
   const writeSpan = serviceDefinition('streamingSpanWriter').WriteSpanStream;
   const exportCall = serviceDefinition('traceService').Export;
   const spans: Span[] = [];
-  for (const t of simpleTraces({ seed: 11, traces: (POOL_BATCHES * BATCH) / 10, spansPerTrace: 10, services: 8, startTime: Date.now() * 1000 - 3_600_000_000, intervalUs: 5000 })) {
-    spans.push(...t.spans);
-  }
+  const traces = simpleTraces({ seed: 11, traces: (POOL_BATCHES * BATCH) / 10, spansPerTrace: 10, services: 8, startTime: Date.now() * 1000 - 3_600_000_000, intervalUs: 5000 });
+  for (const t of traces) spans.push(...t.spans);
   const pool: EncodedPool = { v1: [], otlp: [] };
   for (let i = 0; i < spans.length; i += BATCH) {
     const batch = spans.slice(i, i + BATCH);
@@ -107,18 +161,20 @@ function encodeBatches(): EncodedPool {
   return pool;
 }
 
-const identity = (b: Buffer) => b;
+const passThrough = (b: Buffer) => b;
 
-/** Sends `total` spans with CLIENTS concurrent clients (one channel each); resolves with spans/s. */
-async function ingest(address: string, api: 'v1' | 'otlp', pool: EncodedPool, total: number): Promise<number> {
-  const batches = Math.ceil(total / BATCH);
+/** Sends `spans` spans over CONNECTIONS connections, one call in flight per connection; spans/s. */
+async function sendAll(pool: EncodedPool, job: ClientJob): Promise<number> {
+  const batches = Math.ceil(job.spans / BATCH);
   let next = 0;
-  const clients = Array.from({ length: CLIENTS }, () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  // A channel pool of its own per client: four distinct HTTP/2 connections.
+  const clients = Array.from({ length: CONNECTIONS }, () => new grpc.Client(job.address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+  await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())))));
   const started = process.hrtime.bigint();
   await Promise.all(
     clients.map(async (client) => {
       for (let b = next++; b < batches; b = next++) {
-        if (api === 'v1') await streamBatch(client, pool.v1[b % pool.v1.length]);
+        if (job.api === 'v1') await streamBatch(client, pool.v1[b % pool.v1.length]);
         else await exportBatch(client, pool.otlp[b % pool.otlp.length]);
       }
     }),
@@ -130,25 +186,41 @@ async function ingest(address: string, api: 'v1' | 'otlp', pool: EncodedPool, to
 
 function streamBatch(client: grpc.Client, messages: Buffer[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const call = client.makeClientStreamRequest('/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream', identity, identity, (err) =>
-      err ? reject(err) : resolve(),
-    );
+    const call = client.makeClientStreamRequest(STREAM_PATH, passThrough, passThrough, (err) => (err ? reject(err) : resolve()));
     for (const m of messages) call.write(m);
     call.end();
   });
 }
 
 function exportBatch(client: grpc.Client, request: Buffer): Promise<void> {
-  return new Promise((resolve, reject) =>
-    client.makeUnaryRequest('/opentelemetry.proto.collector.trace.v1.TraceService/Export', identity, identity, request, (err) => (err ? reject(err) : resolve())),
-  );
+  return new Promise((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
 }
 
-async function startTarget(target: 'store' | 'noop', storeUri: string): Promise<{ address: string; child: ChildProcess }> {
+function runClient(): void {
+  const pool = encodePool();
+  process.on('message', (job: ClientJob) => {
+    const before = process.cpuUsage();
+    sendAll(pool, job).then(
+      (rate) => {
+        const used = process.cpuUsage(before);
+        process.send!({ rate, cpu: (used.user + used.system) / 1e6 });
+      },
+      (err: unknown) => process.send!({ error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+// ---- servers ---------------------------------------------------------------------------------
+
+async function startServer(target: Target, storeUri: string): Promise<{ address: string; child: ChildProcess }> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child =
-    target === 'store'
-      ? spawn(process.execPath, [path.join(root, 'bin/jaeger-sls.js'), 'serve', '--listen', '127.0.0.1:0', '--store', storeUri, '--max-message-size', '16MiB'], { stdio: ['ignore', 'ignore', 'pipe'] })
+    target === 'serve'
+      ? spawn(process.execPath, [...(process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'bin/jaeger-sls.js'), 'serve', '--listen', '127.0.0.1:0', '--store', storeUri], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        })
       : spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop-server'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   const address = await new Promise<string>((resolve, reject) => {
@@ -169,41 +241,61 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/**
+ * The no-op target: Export and WriteSpanStream with pass-through (de)serializers — the request
+ * bytes are never decoded — answering with an empty message (the encoding of both responses).
+ */
+async function runNoopServer(): Promise<void> {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20 });
+  const empty = Buffer.alloc(0);
+  const raw = { requestDeserialize: passThrough, responseSerialize: passThrough, requestSerialize: passThrough, responseDeserialize: passThrough };
+  server.addService(
+    {
+      WriteSpanStream: { path: STREAM_PATH, requestStream: true, responseStream: false, ...raw },
+      Export: { path: EXPORT_PATH, requestStream: false, responseStream: false, ...raw },
+    },
+    {
+      WriteSpanStream: (call: grpc.ServerReadableStream<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => {
+        call.on('data', () => {});
+        call.on('end', () => callback(null, empty));
+      },
+      Export: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, callback: grpc.sendUnaryData<Buffer>) => callback(null, empty),
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+  );
+  process.stderr.write(`${JSON.stringify({ '@level': 'info', '@message': 'listening', address: `127.0.0.1:${port}` })}\n`);
+  process.once('SIGTERM', () => server.forceShutdown());
+}
+
+// ---- figures ---------------------------------------------------------------------------------
+
 /** Peak resident set size of a process (Linux VmHWM), bytes. */
 function peakRssBytes(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
 }
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
 
-/** The no-op target: same services and decoding as serve, answers OK without mapping or storing. */
-async function runNoopServer(): Promise<void> {
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20 });
-  server.addService(serviceDefinition('streamingSpanWriter'), {
-    WriteSpanStream: (call: grpc.ServerReadableStream<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      call.on('data', () => {});
-      call.on('end', () => callback(null, {}));
-    },
-  });
-  server.addService(serviceDefinition('traceService'), {
-    Export: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, { partialSuccess: null }),
-  });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  process.stderr.write(`${JSON.stringify({ '@level': 'info', '@message': 'listening', address: `127.0.0.1:${port}` })}\n`);
-  process.once('SIGTERM', () => server.tryShutdown(() => {}));
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
 }
 
-if (process.argv.includes('--noop-server')) {
-  await runNoopServer();
-} else {
-  await main();
-}
+if (process.argv.includes('--noop-server')) await runNoopServer();
+else if (process.argv.includes('--client')) runClient();
+else await main();

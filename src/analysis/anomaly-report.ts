@@ -175,4 +175,21 @@ export interface AnomalyReport {
   dependencies: DependencyLink[];
   /** Baseline vs window latency histograms: operations originating the anomaly, then the most shifted (at most 6). */
   histograms: OperationHistogram[];
+  /** How clearly the evidence singles out the first service; absent when nothing is ranked. */
+  confidence?: RankingConfidence;
+}
+
+/**
+ * How far the first service stands out from the rest (analysis/ranking-confidence.ts). `margin` is
+ * 1 − score(#2) / score(#1) (1 when only one service is ranked); `level` is `clear` when the first
+ * holds the origin of most abnormal traces and its margin is large, `none` when the evidence is flat
+ * (no service stands out: say "no clear root cause"), `likely` otherwise.
+ */
+export interface RankingConfidence {
+  level: 'clear' | 'likely' | 'none';
+  margin: number;
+  /** The services whose scores are within the margin of the first (ties for the lead), best first. */
+  contenders: string[];
+  /** One sentence saying why, for the report. */
+  reason: string;
 }

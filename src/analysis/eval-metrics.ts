@@ -92,3 +92,38 @@ export function detectionScores(c: DetectionCounts): DetectionScores {
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
   return { ...c, precision, recall, f1 };
 }
+
+/** Ranks (1-based) at which a ranking first names any true cause, and by which it has named all. */
+export interface HitRanks {
+  /** Rank of the first candidate naming a true cause; null when none does. */
+  first: number | null;
+  /** Rank by which every true cause is named; null when some cause is never named. */
+  all: number | null;
+}
+
+/**
+ * Hit ranks of one case. `truth` holds one list of acceptable names per cause; a candidate names at
+ * most one cause, and a repeated candidate counts at its first position only.
+ */
+export function hitRanks(c: RankingCase): HitRanks {
+  if (c.truth.length === 0) throw new AnalysisInputError('analysis/eval-metrics: a case needs at least one true root cause');
+  const found = new Set<number>();
+  const seen = new Set<string>();
+  let first: number | null = null;
+  for (const name of c.ranked) {
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const cause = c.truth.findIndex((accepted, i) => !found.has(i) && accepted.includes(name));
+    if (cause < 0) continue;
+    found.add(cause);
+    first ??= seen.size;
+    if (found.size === c.truth.length) return { first, all: seen.size };
+  }
+  return { first, all: null };
+}
+
+/** Share of cases whose rank (first or all, from hitRanks) is at most k; 0 cases → throws. */
+export function shareWithin(ranks: ReadonlyArray<number | null>, k: number): number {
+  if (ranks.length === 0) throw new AnalysisInputError('analysis/eval-metrics: no cases to score');
+  return ranks.filter((r) => r !== null && r <= k).length / ranks.length;
+}

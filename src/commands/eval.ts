@@ -4,6 +4,7 @@ import type { CliContext } from '../cli/context.js';
 import { createProgress } from '../cli/progress.js';
 import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
+import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';
 import { parseNonNegativeInt, parsePositiveInt, quietOption } from './shared-options.js';
 import { HELD_OUT_SEED_BASE } from '../workload/eval-cases.js';
 
@@ -17,13 +18,24 @@ interface RawEvalOptions {
 
 export function evalCommand(ctx: CliContext): Command {
   return new Command('eval')
-    .description('measure anomaly detection and root-cause accuracy on generated fault cases')
-    .addOption(new Option('--cases <n>', 'number of fault cases (kinds rotate, so ≥ 8 covers every kind)').default('56'))
+    .description('measure anomaly detection and root-cause accuracy on generated fault cases, or on labelled real cases (--cases DIR)')
+    .addOption(new Option('--cases <n|dir>', 'number of generated fault cases (kinds rotate, so ≥ 8 covers every kind), or a case folder (case.json + baseline/incident trace files) or a folder of them').default('56'))
     .addOption(new Option('--seed <n>', 'first case seed within the seed range').default('1'))
     .addOption(new Option('--held-out', `use the held-out seeds (from ${HELD_OUT_SEED_BASE}), never used for tuning`))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(quietOption())
     .action(async (raw: RawEvalOptions) => {
+      if (!/^\d+$/.test(raw.cases.trim())) {
+        let progress = createProgress(ctx, 'evaluating cases', undefined, raw.quiet);
+        const report = await runRealEval({
+          folder: raw.cases,
+          onCasesFound: (total) => (progress = createProgress(ctx, 'evaluating cases', total, raw.quiet)),
+          onCase: () => progress.tick(1),
+        });
+        progress.done();
+        ctx.out(raw.format === 'json' ? JSON.stringify(report, null, 2) : renderRealEvalTable(report));
+        return;
+      }
       const cases = parsePositiveInt(raw.cases, '--cases');
       const progress = createProgress(ctx, 'evaluating cases', cases, raw.quiet);
       const report = await runEval({ cases, seed: parseNonNegativeInt(raw.seed, '--seed'), heldOut: Boolean(raw.heldOut), onCase: () => progress.tick(1) });

@@ -125,7 +125,7 @@ async function resolveInputs(args: readonly string[], rereadable: boolean, clean
       continue;
     }
     const { files, isFolder } = await traceFilesIn(arg);
-    if (isFolder && files.length === 0) throw new InvalidArgumentError(`${arg}: no *.json, *.ndjson or *.jsonl files in this folder`);
+    if (isFolder && files.length === 0) throw new InvalidArgumentError(`${arg}: no *.json, *.ndjson or *.jsonl files (or .gz) in this folder`);
     for (const file of files) inputs.push({ name: file, open: () => createReadStream(file, { highWaterMark: TRACE_FILE_READ_CHUNK }) });
   }
   return inputs;

@@ -20,13 +20,16 @@ export function serveCommand(ctx: CliContext): Command {
     .option('--max-message-size <bytes>', 'largest gRPC message received or sent, e.g. 16MiB (default 4MiB)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
     .option('--metrics-listen <host:port>', 'serve Prometheus counters on http://HOST:PORT/metrics')
+    .option('--max-concurrent-reads <n>', 'trace reads (GetTrace, FindTraces) running at once; more wait, then get RESOURCE_EXHAUSTED (default 8)')
+    .option('--max-trace-spans <n>', 'return at most N spans of one trace, with a warning on the last (default no cap)')
+    .option('--exit-with-parent <bool>', 'stop when the process that started serve dies, unless that is PID 1 (default true)')
     .option('--config <file>', 'YAML config file; keys as the long options in snake_case (Jaeger passes this to a sidecar)')
     .addHelpText('after', '\nPrecedence: flag > env JAEGER_SLS_<KEY> (e.g. JAEGER_SLS_LISTEN) > --config file > defaults.')
     .action(async (raw: ServeFlags & { config?: string }) => {
       const { config: configPath, ...flags } = raw;
       const file = configPath ? { path: configPath, text: await readConfigFile(configPath) } : undefined;
       const config = resolveServeConfig({ flags, env: ctx.env, ...(file ? { file } : {}) });
-      await runServe(config, { env: ctx.env, out: ctx.out, err: ctx.err, signals: process });
+      await runServe(config, { env: ctx.env, out: ctx.out, err: ctx.err, signals: process, parentId: () => process.ppid });
     });
 }
 

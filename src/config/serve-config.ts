@@ -29,6 +29,12 @@ export interface ServeConfig {
   readonly metricsListen?: HostPort;
   /** Advertise the streaming span writer to Jaeger (memstore plugin's `enable_streaming_writer`). */
   readonly enableStreamingWriter: boolean;
+  /** Stop when the parent process that started serve dies (see plugin/parent-watch.ts). */
+  readonly exitWithParent: boolean;
+  /** Trace reads (GetTrace, FindTraces) running at once; more wait in a bounded queue. */
+  readonly maxConcurrentReads: number;
+  /** Spans returned per trace at most, the rest dropped with a warning; undefined = no cap. */
+  readonly maxTraceSpans?: number;
 }
 
 /** Raw option values as commander gives them (undefined = not given on the command line). */
@@ -45,10 +51,19 @@ export interface ServeFlags {
   logLevel?: string;
   metricsListen?: string;
   enableStreamingWriter?: boolean;
+  exitWithParent?: string | boolean;
+  maxConcurrentReads?: string;
+  maxTraceSpans?: string;
 }
 
 export const DEFAULT_LISTEN = '127.0.0.1:17271';
 export const DEFAULT_SERVE_STORE = 'sqlite:jaeger-sls.db';
+/**
+ * Default --max-concurrent-reads. A running read holds at most a few stream messages (≤ 2 MiB
+ * each) besides the chunk being decoded, so 8 reads stay within tens of MB; Jaeger's UI issues one
+ * read per page view and its HotROD-scale users rarely have more than a few pages loading at once.
+ */
+export const DEFAULT_MAX_CONCURRENT_READS = 8;
 
 /** Config keys: file spelling (snake_case; kebab-case accepted), env JAEGER_SLS_<UPPER>, flag field. */
 const KEYS = {
@@ -64,6 +79,9 @@ const KEYS = {
   log_level: 'logLevel',
   metrics_listen: 'metricsListen',
   enable_streaming_writer: 'enableStreamingWriter',
+  exit_with_parent: 'exitWithParent',
+  max_concurrent_reads: 'maxConcurrentReads',
+  max_trace_spans: 'maxTraceSpans',
 } as const satisfies Record<string, keyof ServeFlags>;
 type Key = keyof typeof KEYS;
 
@@ -119,6 +137,14 @@ export function resolveServeConfig({ flags, env, file }: ServeConfigSources): Se
   const maxMessageSize = located('max_message_size', String(4 * 1024 * 1024));
   const metricsListen = optionalStr('metrics_listen');
   const tenantHeader = str('tenant_header', 'x-tenant').toLowerCase();
+  const count = (key: Key, min: number) => {
+    const r = raw(key);
+    if (r === undefined) return undefined;
+    const n = typeof r.value === 'number' ? r.value : /^\s*\d+\s*$/.test(String(r.value)) ? Number(r.value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${r.where}: expected a whole number ≥ ${min}, got ${show(r.value)}`);
+    return n;
+  };
+  const maxTraceSpans = count('max_trace_spans', 1);
   if (!/^[a-z0-9_.-]+$/.test(tenantHeader)) throw new ConfigError(`invalid tenant header "${tenantHeader}"`);
 
   return Object.freeze({
@@ -132,6 +158,9 @@ export function resolveServeConfig({ flags, env, file }: ServeConfigSources): Se
     logLevel: logLevel.text as LogLevel,
     ...(metricsListen ? { metricsListen: parseHostPort(metricsListen, raw('metrics_listen')!.where) } : {}),
     enableStreamingWriter: bool('enable_streaming_writer', true),
+    exitWithParent: bool('exit_with_parent', true),
+    maxConcurrentReads: count('max_concurrent_reads', 1) ?? DEFAULT_MAX_CONCURRENT_READS,
+    ...(maxTraceSpans !== undefined ? { maxTraceSpans } : {}),
   });
 }
 

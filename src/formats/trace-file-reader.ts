@@ -23,6 +23,7 @@ import { otlpJsonToTree } from './otlp-json.js';
 import { streamJsonDocument, ValueTooLargeError } from './json-document-stream.js';
 import type { StreamPosition } from './json-document-stream.js';
 import { findJsonSyntaxError, positionOf } from './json-syntax.js';
+import { maybeGunzip } from './gzip.js';
 
 /** The flavour an entry was read as. */
 export type TraceFormat = 'jaeger' | 'otlp';
@@ -51,7 +52,8 @@ export interface ReadTraceFileOptions {
 }
 
 /**
- * Reads one trace file. `name` is how errors refer to it (a path, or "stdin"); `bytes` its content.
+ * Reads one trace file. `name` is how errors refer to it (a path, or "stdin"); `bytes` its content,
+ * gzip-compressed or not (detected by the magic bytes, gzip.ts).
  * Never throws for bad content (every problem is an entry with ok=false); rejects only when
  * reading `bytes` fails.
  */
@@ -62,7 +64,7 @@ export async function* readTraceFile(
 ): AsyncGenerator<TraceFileEntry> {
   const maxBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   try {
-    for await (const v of readJsonValues(name, bytes, maxBytes, options.onLayout)) {
+    for await (const v of readJsonValues(name, maybeGunzip(name, bytes), maxBytes, options.onLayout)) {
       if ('error' in v) {
         yield { ok: false, error: v.error, unrecognised: v.unrecognised };
         continue;

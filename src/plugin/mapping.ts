@@ -128,9 +128,13 @@ const REF_TYPES = ['CHILD_OF', 'FOLLOWS_FROM'] as const;
 
 // ---- times ------------------------------------------------------------------------------------
 
+/** google.protobuf.Timestamp and Duration: nanos is below one second (Timestamp: 0 ≤ nanos). */
+const MAX_NANOS = 999_999_999;
+
 /** Timestamp → µs since the epoch; undefined when absent or Go's zero time. */
 export function timestampToMicros(ts: ProtoTimestamp | null | undefined, field = 'timestamp'): number | undefined {
   if (!ts) return undefined;
+  if (!(ts.nanos >= 0 && ts.nanos <= MAX_NANOS)) throw new InvalidArgumentError(`${field}: nanos ${ts.nanos} out of range [0, ${MAX_NANOS}]`);
   const seconds = Number(ts.seconds);
   if (seconds <= GO_ZERO_TIME_SECONDS) return undefined;
   const micros = seconds * 1_000_000 + Math.floor(ts.nanos / 1000);
@@ -146,6 +150,10 @@ export function microsToTimestamp(micros: number): ProtoTimestamp {
 /** Duration → µs (truncated); 0 when absent. Negative durations throw. */
 export function durationToMicros(d: ProtoDuration | null | undefined, field = 'duration'): number {
   if (!d) return 0;
+  const seconds = Number(d.seconds);
+  if (!(Math.abs(d.nanos) <= MAX_NANOS) || (seconds > 0 && d.nanos < 0) || (seconds < 0 && d.nanos > 0)) {
+    throw new InvalidArgumentError(`${field}: nanos ${d.nanos} out of range for ${d.seconds}s (|nanos| ≤ ${MAX_NANOS}, sign of seconds)`);
+  }
   const micros = Number(d.seconds) * 1_000_000 + Math.trunc(d.nanos / 1000);
   if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: duration ${d.seconds}s is out of range`);
   if (micros < 0) throw new InvalidArgumentError(`${field}: negative duration ${micros}µs`);

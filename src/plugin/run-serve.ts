@@ -7,6 +7,7 @@ import { newStoreFiles } from '../sources/new-store-files.js';
 import { openStore } from '../sources/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
+import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
 import { startServer } from './server.js';
@@ -19,6 +20,8 @@ export interface ServeIo {
   err(text: string): void;
   /** Where SIGINT/SIGTERM arrive (the process). */
   signals: NodeJS.EventEmitter;
+  /** The parent process id, read afresh on each call; absent = the parent is not watched. */
+  parentId?(): number;
 }
 
 /** Time running calls get to finish at shutdown before they are cancelled (stays within 10 s). */
@@ -43,6 +46,17 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   const onSignal = (signal: string) => stop(signal);
   io.signals.once('SIGINT', onSignal);
   io.signals.once('SIGTERM', onSignal);
+  // A sidecar always dies with Jaeger (go-plugin expects it); otherwise exit_with_parent decides.
+  const parentWatch =
+    io.parentId && (goPlugin || config.exitWithParent)
+      ? watchParent({
+          parentId: io.parentId,
+          onOrphaned: ({ parent }) => {
+            log.info('parent process is gone', { parent });
+            stop('parent exited');
+          },
+        })
+      : undefined;
   try {
     const metrics = new ServerMetrics();
     const server = await startServer({
@@ -75,6 +89,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
     await store.close();

@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Span } from '../model/index.js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
@@ -13,7 +12,6 @@ import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
 import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
-import { type CoalescedWriter, coalesceWrites, trackWrites } from './write-coalescer.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -49,8 +47,9 @@ export interface RunningServer {
   readonly port: number;
   readonly metrics: ServerMetrics;
   /**
-   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest,
-   * and waits for store writes already handed over. Does not close the store (its owner does).
+   * Stops accepting calls, lets running calls finish for up to `graceMs`, then cancels the rest.
+   * Does not close the store: its owner does, and the store's close() commits the writes handed
+   * over (cancelled streams included).
    * Idempotent.
    */
   close(graceMs?: number): Promise<void>;
@@ -93,14 +92,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, log, tenancy } = options;
   const metrics = options.metrics ?? new ServerMetrics();
   let closing = false;
-  const views = new Map<string, TraceStore>();
-  const writers: CoalescedWriter[] = [];
   const storeFor = (metadata: grpc.Metadata): TraceStore => {
     if (closing) throw new StorageUnavailableError('server is shutting down');
-    const tenant = tenancy ? tenantFromMetadata(metadata, tenancy) : '';
-    let view = views.get(tenant);
-    if (!view) views.set(tenant, (view = withGroupCommit(tenancy ? store.forTenant(tenant) : store, writers)));
-    return view;
+    return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
   };
   const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
 
@@ -152,30 +146,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           clearTimeout(force);
           resolve();
         });
-      }).then(async () => {
-        // Cancelled streams hand their last spans over on the next turn; let those writes finish.
-        await new Promise((resolve) => setImmediate(resolve));
-        await Promise.all(writers.map((w) => w.idle()));
       });
       return closed;
     },
   };
-}
-
-/** The tenant's store with concurrent writes merged into group commits (see coalesceWrites) unless it batches itself. */
-function withGroupCommit(store: TraceStore, writers: CoalescedWriter[]): TraceStore {
-  // A store that batches writes itself (a producer) gains nothing from merging, and merging would
-  // keep every span alive until the whole group is acknowledged.
-  const write = (spans: readonly Span[]) => store.writeSpans(spans);
-  const writeSpans = store.batchesWrites ? trackWrites(write) : coalesceWrites(write);
-  writers.push(writeSpans);
-  return new Proxy(store, {
-    get(target, property) {
-      if (property === 'writeSpans') return writeSpans;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
 }
 
 function candidatePorts(range: { min: number; max: number }): number[] {

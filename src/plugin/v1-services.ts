@@ -43,13 +43,18 @@ export interface V1Options {
   hasArchive: boolean;
 }
 
-/** One span from a WriteSpanRequest, validated (ids, times, sizes). */
+/** One span from a WriteSpanRequest, validated (ids, times, sizes); all-zero ids are invalid, as in OTLP. */
 export function spanFromWriteRequest(request: WriteSpanRequest): Span {
   if (!request.span) throw new InvalidArgumentError('span is required');
   const span = protoToSpan(request.span);
   validateSpan(span);
+  if (span.traceId === ZERO_TRACE_ID) throw new InvalidArgumentError(`span ${span.spanId}: trace id is all zero`);
+  if (span.spanId === ZERO_SPAN_ID) throw new InvalidArgumentError('span id is all zero');
   return span;
 }
+
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
 
 function archiveOf(store: TraceStore): ArchiveStore {
   if (!store.archive) throw new NotSupportedError('archive storage is not configured');
@@ -126,15 +131,17 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
   };
 }
 
-/** Spans written per store call at most, and store calls in flight per stream before reading pauses. */
-const STREAM_BATCH_SPANS = 1000;
-const STREAM_MAX_IN_FLIGHT = 4;
+/**
+ * Spans of one stream handed to the store and not yet durable before the stream stops reading:
+ * bounds a stream's memory while the store's group commit merges its writes with everyone's.
+ */
+const STREAM_MAX_UNACKNOWLEDGED = 4000;
 
 /**
- * WriteSpanStream: each message is persisted on arrival — messages that arrive together are written
- * in one store call as soon as the event loop turns, never held until the stream ends. The single
- * response (the client's acknowledgement) is sent only after every span of the stream is durable;
- * a malformed span ends the stream with INVALID_ARGUMENT (spans before it stay stored).
+ * WriteSpanStream: each message is handed to the store on arrival (the store's group commit
+ * merges writes arriving together), never held until the stream ends. The single response (the
+ * client's acknowledgement) is sent only after every span of the stream is durable; a malformed
+ * span ends the stream with INVALID_ARGUMENT (spans before it stay stored).
  */
 function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<WriteSpanRequest, object> {
   return (call, callback) => {
@@ -147,15 +154,14 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
       callback(toServiceError(err));
       return;
     }
-    let pending: Span[] = [];
-    let flushScheduled = false;
+    let unacknowledged = 0;
+    let paused = false;
     let ended = false;
     let responded = false;
     let failure: unknown;
-    const inFlight = new Set<Promise<void>>();
 
     const respond = () => {
-      if (responded || inFlight.size > 0 || !(ended || failure !== undefined)) return;
+      if (responded || unacknowledged > 0 || !(ended || failure !== undefined)) return;
       responded = true;
       ctx.metrics.observe('v1.WriteSpanStream', (performance.now() - started) / 1000, failure !== undefined);
       if (failure !== undefined) {
@@ -165,53 +171,45 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
         callback(null, {});
       }
     };
-    const flush = () => {
-      flushScheduled = false;
-      if (pending.length === 0 || failure !== undefined) return;
-      const batch = pending;
-      pending = [];
-      const write: Promise<void> = store.writeSpans(batch).then(
-        () => {
-          ctx.metrics.spansWritten += batch.length;
-        },
-        (err: unknown) => {
-          failure ??= err;
-        },
-      );
-      inFlight.add(write);
-      if (inFlight.size >= STREAM_MAX_IN_FLIGHT) call.pause();
-      void write.finally(() => {
-        inFlight.delete(write);
-        if (inFlight.size < STREAM_MAX_IN_FLIGHT && !ended) call.resume();
-        respond();
-      });
+    const written = () => {
+      unacknowledged--;
+      ctx.metrics.spansWritten++;
+      if (paused && unacknowledged < STREAM_MAX_UNACKNOWLEDGED / 2) {
+        paused = false;
+        call.resume();
+      }
+      respond();
+    };
+    const refused = (err: unknown) => {
+      unacknowledged--;
+      failure ??= err;
+      respond();
     };
 
     call.on('data', (request: WriteSpanRequest) => {
       if (failure !== undefined || responded) return;
+      let span: Span;
       try {
-        pending.push(spanFromWriteRequest(decoded(request)));
+        span = spanFromWriteRequest(decoded(request));
       } catch (err) {
         failure = err;
-        pending = [];
         respond();
         return;
       }
-      if (pending.length >= STREAM_BATCH_SPANS) flush();
-      else if (!flushScheduled) {
-        flushScheduled = true;
-        setImmediate(flush);
+      unacknowledged++;
+      store.writeSpans([span]).then(written, refused);
+      if (unacknowledged >= STREAM_MAX_UNACKNOWLEDGED && !paused) {
+        paused = true;
+        call.pause();
       }
     });
     call.on('end', () => {
       ended = true;
-      flush();
       respond();
     });
     // A cancelled or broken stream: what arrived is still written; nobody awaits the answer.
     const abandon = () => {
       ended = true;
-      flush();
     };
     call.on('error', abandon);
     call.on('cancelled', abandon);

@@ -17,7 +17,7 @@ import { readTraceFile, TRACE_FILE_READ_CHUNK } from '../formats/trace-file-read
 import { createMemoryStore } from '../storage/memory/memory-store.js';
 import type { Store, TraceStore } from '../storage/types.js';
 
-const TRACE_FILE = /\.(json|ndjson|jsonl)$/i;
+const TRACE_FILE = /\.(json|ndjson|jsonl)(\.gz)?$/i;
 
 export interface FileStoreOptions {
   log?: (line: string) => void;
@@ -30,7 +30,7 @@ export function fileStorePath(uri: string): string {
 }
 
 /**
- * The trace files under `target`: the file itself, or every *.json / *.ndjson / *.jsonl below a
+ * The trace files under `target`: the file itself, or every *.json / *.ndjson / *.jsonl (or .gz) below a
  * folder, sorted by path. Throws InvalidArgumentError when `target` does not exist.
  */
 export async function traceFilesIn(target: string): Promise<{ files: string[]; isFolder: boolean }> {

@@ -1,4 +1,5 @@
 import { ConfigError } from '../model/index.js';
+import { withGroupCommit } from '../storage/group-commit.js';
 import { createMemoryStore } from '../storage/memory/memory-store.js';
 import type { Store } from '../storage/types.js';
 
@@ -23,7 +24,8 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       return createMemoryStore();
     case 'sqlite': {
       const { openSqliteStoreUri } = await import('../storage/sqlite/sqlite-store.js');
-      return openSqliteStoreUri(uri, { readOnly: options.readOnly });
+      // A transaction costs per commit: concurrent writers share one (storage/group-commit.ts).
+      return withGroupCommit(await openSqliteStoreUri(uri, { readOnly: options.readOnly }));
     }
     case 'file': {
       const { openFileStore } = await import('./file-store.js');

@@ -67,11 +67,6 @@ export interface ArchiveStore {
 export interface TraceStore extends SpanWriter, SpanReader, DependencyReader {
   /** Absent when the backend keeps no archive. */
   readonly archive?: ArchiveStore;
-  /**
-   * True when the store merges concurrent writeSpans calls into shared backend requests itself
-   * (a batching producer), so callers should not merge writes on top. Optional.
-   */
-  readonly batchesWrites?: boolean;
 }
 
 export interface Store extends TraceStore {

@@ -135,12 +135,30 @@ describe('storage v1 wire rules', () => {
     expect(err!.details).toMatch(/span id/);
   });
 
+  it('refuses an all-zero trace id on a stream with INVALID_ARGUMENT and stores none of that span', async () => {
+    const zero = { ...spanToProto(span(0x302, 1)), traceId: Buffer.alloc(16) };
+    const err = await new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = streaming.WriteSpanStream(new grpc.Metadata(), (e: grpc.ServiceError | null) => resolve(e));
+      call.write({ span: zero });
+      call.end();
+    });
+    expect(err).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('trace id is all zero') });
+    await expect(collectStream(reader, 'GetTrace', { traceId: Buffer.alloc(16) })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
   it('rejects malformed unary input with INVALID_ARGUMENT naming the problem', async () => {
     const cases: [string, object][] = [
       ['span is required', {}],
       ['trace id', { span: { ...spanToProto(span(1, 1)), traceId: Buffer.alloc(5) } }],
       ['negative duration', { span: { ...spanToProto(span(1, 1)), duration: { seconds: '-5', nanos: 0 } } }],
       ['unknown value type', { span: { ...spanToProto(span(1, 1)), tags: [{ key: 'k', vType: 9 }] } }],
+      // OTLP refuses these too: an all-zero id is "invalid", a Timestamp's nanos lie in [0, 10^9).
+      ['trace id is all zero', { span: { ...spanToProto(span(1, 1)), traceId: Buffer.alloc(16) } }],
+      ['span id is all zero', { span: { ...spanToProto(span(1, 1)), spanId: Buffer.alloc(8) } }],
+      ['start_time: nanos 1000000000 out of range', { span: { ...spanToProto(span(1, 1)), startTime: { seconds: '1700000000', nanos: 1_000_000_000 } } }],
+      ['start_time: nanos -1 out of range', { span: { ...spanToProto(span(1, 1)), startTime: { seconds: '1700000000', nanos: -1 } } }],
+      ['duration: nanos', { span: { ...spanToProto(span(1, 1)), duration: { seconds: '1', nanos: -5 } } }],
+      ['log timestamp: nanos', { span: { ...spanToProto(span(1, 1)), logs: [{ timestamp: { seconds: '1700000000', nanos: 2_000_000_000 }, fields: [] }] } }],
     ];
     for (const [message, request] of cases) {
       await expect(unary(writer, 'WriteSpan', request), message).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining(message) });

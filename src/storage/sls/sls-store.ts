@@ -54,8 +54,6 @@ export async function openSlsStore(config: SlsStoreConfig, options: SlsStoreOpti
 }
 
 export class SlsStore implements Store {
-  /** The producer merges concurrent writes into shared PutLogs requests. */
-  readonly batchesWrites = true;
   readonly client: SlsClient;
   readonly producer: Producer;
   private readonly root: SlsTenantView;
@@ -252,8 +250,6 @@ export class SlsStore implements Store {
 
 class SlsTenantView implements TraceStore {
   readonly archive: ArchiveStore;
-  /** The producer merges concurrent writes into shared PutLogs requests. */
-  readonly batchesWrites = true;
 
   constructor(
     private readonly store: SlsStore,

@@ -79,3 +79,16 @@ describe('detection precision, recall, F1', () => {
     expect(detectionScores(detectionCounts(['a'], []))).toMatchObject({ precision: 0, recall: 1, f1: 0 });
   });
 });
+
+describe('hit ranks', () => {
+  it('gives the rank of the first cause named and the rank by which all are named', async () => {
+    const { hitRanks, shareWithin } = await import('../../../src/analysis/eval-metrics.js');
+    expect(hitRanks({ ranked: ['a', 'b', 'c'], truth: [['b']] })).toEqual({ first: 2, all: 2 });
+    expect(hitRanks({ ranked: ['x', 'b', 'x', 'y', 'a'], truth: [['a'], ['b']] })).toEqual({ first: 2, all: 4 });
+    expect(hitRanks({ ranked: ['b', 'c'], truth: [['a'], ['b']] })).toEqual({ first: 1, all: null });
+    expect(hitRanks({ ranked: [], truth: [['a']] })).toEqual({ first: null, all: null });
+    expect(() => hitRanks({ ranked: ['a'], truth: [] })).toThrow(/at least one/);
+    expect(shareWithin([1, 3, null, 5], 3)).toBe(0.5);
+    expect(() => shareWithin([], 1)).toThrow(/no cases/);
+  });
+});

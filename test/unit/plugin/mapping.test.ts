@@ -75,6 +75,16 @@ describe('plugin/mapping', () => {
   it('rejects negative durations, out-of-range times, bad ids and enum values', () => {
     expect(() => durationToMicros({ seconds: '-1', nanos: 0 })).toThrow(InvalidArgumentError);
     expect(() => timestampToMicros({ seconds: '9223372036854775807', nanos: 0 })).toThrow(InvalidArgumentError);
+  });
+
+  it('refuses Timestamp nanos outside [0, 999999999] and Duration nanos beyond a second or of the other sign', () => {
+    expect(timestampToMicros({ seconds: '1', nanos: 999_999_999 })).toBe(1_999_999);
+    for (const nanos of [-1, 1_000_000_000, 2 ** 31 - 1, Number.NaN]) {
+      expect(() => timestampToMicros({ seconds: '1700000000', nanos }, 'start_time')).toThrow(/start_time: nanos .* out of range/);
+    }
+    expect(durationToMicros({ seconds: '0', nanos: 999_999_999 })).toBe(999_999);
+    expect(() => durationToMicros({ seconds: '0', nanos: 1_000_000_000 })).toThrow(InvalidArgumentError);
+    expect(() => durationToMicros({ seconds: '2', nanos: -1 }, 'duration')).toThrow(/duration: nanos -1 out of range/);
     const proto = spanToProto(span);
     expect(() => protoToSpan({ ...proto, traceId: Buffer.alloc(3) })).toThrow(/trace id/);
     expect(() => protoToSpan({ ...proto, spanId: Buffer.alloc(0) })).toThrow(/span id/);

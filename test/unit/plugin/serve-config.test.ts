@@ -13,7 +13,19 @@ describe('config/serve-config', () => {
       maxMessageSize: 4 * 1024 * 1024,
       logLevel: 'info',
       enableStreamingWriter: true,
+      exitWithParent: true,
+      maxConcurrentReads: 8,
     });
+  });
+
+  it('reads the read limits and exit_with_parent from flag, env and file', () => {
+    const file = { path: 'r.yaml', text: 'max_concurrent_reads: 3\nmax_trace_spans: 50000\nexit_with_parent: false\n' };
+    const c = resolveServeConfig({ flags: {}, env: {}, file });
+    expect([c.maxConcurrentReads, c.maxTraceSpans, c.exitWithParent]).toEqual([3, 50000, false]);
+    expect(resolveServeConfig({ flags: { maxConcurrentReads: '5' }, env: { JAEGER_SLS_MAX_CONCURRENT_READS: '2' }, file }).maxConcurrentReads).toBe(5);
+    expect(resolveServeConfig({ flags: {}, env: { JAEGER_SLS_MAX_CONCURRENT_READS: '2' }, file }).maxConcurrentReads).toBe(2);
+    expect(() => resolveServeConfig({ flags: { maxConcurrentReads: '0' }, env: {} })).toThrow(/--max-concurrent-reads: expected a whole number ≥ 1, got "0"/);
+    expect(() => resolveServeConfig({ flags: { maxTraceSpans: '1e3' }, env: {} })).toThrow(/--max-trace-spans/);
   });
 
   it('layers flag > env JAEGER_SLS_* > config file > default, field by field', () => {
