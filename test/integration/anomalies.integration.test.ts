@@ -47,7 +47,8 @@ afterAll(async () => {
 
 describe('jaeger-sls anomalies (CLI)', () => {
   it('names the faulty service first and labels the abnormal traces (json)', async () => {
-    const r = await runCli(['anomalies', '--store', store, ...WINDOW, '--format', 'json', '--quiet'], { timeoutMs: 120_000 });
+    // Every abnormal trace listed (--max-traces), to score the per-trace labels.
+    const r = await runCli(['anomalies', '--store', store, ...WINDOW, '--format', 'json', '--max-traces', '1000000', '--quiet'], { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as AnomalyReport;
@@ -60,6 +61,8 @@ describe('jaeger-sls anomalies (CLI)', () => {
     expect(report.rootCauses[0].evidence.signals.selfTime).toBeGreaterThan(0);
     const truth = new Set(labels.abnormalTraceIds);
     const flagged = report.abnormalTraces.map((t) => t.traceId);
+    expect(flagged.length).toBe(report.window.abnormalTraces);
+    expect(report.abnormalTracesOmitted).toBe(0);
     const tp = flagged.filter((id) => truth.has(id)).length;
     const precision = tp / flagged.length;
     const recall = tp / truth.size;
