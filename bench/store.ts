@@ -1,13 +1,15 @@
 /**
  * bench:store — 1,000,000 generated spans (50,000 traces × 20 spans, src/workload/simple-traces.ts)
  * written through SpanWriter.writeSpans into a fresh sqlite store in a temp dir, then GetTrace
- * (random ids) and FindTraces (service + one tag, limit 20) timed.
+ * (random ids) and FindTraces (service + one tag, limit 20) timed. With --otlp each trace first goes
+ * through OTLP (otlpFromSpans → spansFromOtlp, untimed), so the spans are as an OTLP Export gives them.
  * Prints spans/s (write time only, and wall time including generation), p50/p99 read latency (ms),
- * peak RSS (MB) and the file size. Usage: npm run bench:store [-- --traces N --batch SPANS]
+ * peak RSS (MB) and the file size. Usage: npm run bench:store [-- --traces N --batch SPANS --otlp]
  */
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { otlpFromSpans, spansFromOtlp } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
 import { openSqliteStore } from '../src/storage/sqlite/sqlite-store.js';
 import { Random } from '../src/workload/random.js';
@@ -22,6 +24,7 @@ const TRACES = arg('traces', 50_000);
 const SPANS_PER_TRACE = 20;
 const SERVICES = 10;
 const BATCH_SPANS = arg('batch', 10_000);
+const VIA_OTLP = args.includes('--otlp');
 const GET_TRACE_SAMPLES = 2_000;
 const FIND_SAMPLES = 300;
 
@@ -54,7 +57,7 @@ try {
   };
   for (const trace of simpleTraces({ seed: 42, traces: TRACES, spansPerTrace: SPANS_PER_TRACE, services: SERVICES, startTime: start, intervalUs })) {
     traceIds.push(trace.spans[0].traceId);
-    for (const s of trace.spans) batch.push(s);
+    for (const s of VIA_OTLP ? spansFromOtlp(otlpFromSpans(trace.spans)) : trace.spans) batch.push(s);
     if (batch.length >= BATCH_SPANS) await flush();
   }
   if (batch.length) await flush();
@@ -88,7 +91,7 @@ try {
   findMs.sort((a, b) => a - b);
   const size = statSync(file).size + (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`spans written:        ${written} (${TRACES} traces × ${SPANS_PER_TRACE}, batches of ${BATCH_SPANS})`);
+  console.log(`spans written:        ${written} (${TRACES} traces × ${SPANS_PER_TRACE}, batches of ${BATCH_SPANS}${VIA_OTLP ? ', received as OTLP' : ''})`);
   console.log(`write throughput:     ${Math.round(written / (writeMs / 1000))} spans/s (writeSpans time ${fmt(writeMs / 1000)} s)`);
   console.log(`  per CPU second:     ${Math.round(written / (writeCpuUs / 1e6))} spans/s (writeSpans CPU time ${fmt(writeCpuUs / 1e6)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
   console.log(`  incl. generation:   ${Math.round(written / (wallMs / 1000))} spans/s (wall ${fmt(wallMs / 1000)} s)`);

@@ -1,17 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import type { Progress } from './progress.js';
+import { createProgress } from './progress.js';
 import { ConfigError } from '../model/index.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { FaultSpec, FaultTimeParsers } from '../workload/faults.js';
 import { faultFromFields, parseFaultFlag } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
-import { arrivals } from '../workload/load-profile.js';
+import type { WorkloadProfile } from '../workload/realism.js';
+import { WORKLOAD_PROFILES } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import { parseTopology } from '../workload/topology.js';
-import { runGenerate } from './run-generate.js';
+import type { GenerateOptions } from './run-generate.js';
+import { countTraces, runGenerate } from './run-generate.js';
 import { isoFromUs, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, storeOption } from './shared-options.js';
 
 interface RawGenerateOptions {
@@ -23,6 +26,7 @@ interface RawGenerateOptions {
   seed: string;
   start?: string;
   load: LoadShape;
+  profile: WorkloadProfile;
   topology?: string;
   printTopology?: boolean;
   fault: string[];
@@ -42,10 +46,15 @@ export function generateCommand(ctx: CliContext): Command {
     .addOption(new Option('--seed <n>', 'seed: the same seed, start and options give the same spans').default('1'))
     .addOption(new Option('--start <time>', 'period start (ISO-8601, epoch, now-2h); default: now minus --duration'))
     .addOption(new Option('--load <shape>', 'load over time: diurnal (daily curve with noise) or flat').choices(['diurnal', 'flat']).default('diurnal'))
+    .addOption(
+      new Option('--profile <profile>', 'clean (steady services) or realistic (heavy-tailed pauses, load-following database waits, background errors, 1.3–2× load while faults are active)')
+        .choices([...WORKLOAD_PROFILES])
+        .default('clean'),
+    )
     .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts); default: a 22-service shop'))
     .addOption(new Option('--print-topology', 'print the default topology as JSON and exit'))
     .addOption(
-      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
+      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow|network and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
         .argParser((v: string, prev: string[] = []) => [...prev, v])
         .default([], 'none'),
     )
@@ -67,26 +76,28 @@ export function generateCommand(ctx: CliContext): Command {
       if (!(rate > 0) || !Number.isFinite(rate)) throw new ConfigError(`--rate: expected a positive number of traces per second, got "${raw.rate}"`);
       const topology = raw.topology ? parseTopology(await readText(raw.topology, '--topology'), raw.topology) : defaultTopology();
       const faults = await resolveFaults(raw, topology, start, start + duration, ctx);
-      // The bar's total is the exact number of traces the seeded arrival process yields (one trace per arrival).
-      const showProgress = !raw.quiet && ctx.stderrIsTTY;
-      const progress = createProgress(ctx, 'generating traces', showProgress ? countArrivals(rate, raw.load, seed, start, start + duration) : undefined, raw.quiet);
       let reported = 0;
-      const summary = await runGenerate(
-        {
-          topology,
-          seed,
-          start,
-          duration,
-          rate,
-          load: raw.load,
-          faults,
-          sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
-          labelsPath: raw.labels,
-          onProgress: (n) => {
-            progress.tick(n - reported);
-            reported = n;
-          },
+      let progress: Progress | undefined;
+      const options: GenerateOptions = {
+        topology,
+        seed,
+        start,
+        duration,
+        rate,
+        load: raw.load,
+        profile: raw.profile,
+        faults,
+        sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
+        labelsPath: raw.labels,
+        onProgress: (n) => {
+          progress?.tick(n - reported);
+          reported = n;
         },
+      };
+      // The bar's total is the exact number of traces the run writes (counted only when a bar is drawn).
+      progress = createProgress(ctx, 'generating traces', !raw.quiet && ctx.stderrIsTTY ? countTraces(options) : undefined, raw.quiet);
+      const summary = await runGenerate(
+        options,
         { env: ctx.env, log: (l) => ctx.err(l), writeLine: (l) => ctx.out(l) },
       );
       progress.done();
@@ -139,12 +150,6 @@ async function readText(file: string, flag: string): Promise<string> {
   } catch (err) {
     throw new ConfigError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-}
-
-function countArrivals(rate: number, load: LoadShape, seed: number, start: number, end: number): number {
-  let n = 0;
-  for (const _ of arrivals(rate, load, seed, start, end)) n++;
-  return n;
 }
 
 /**

@@ -7,9 +7,12 @@ import type { Span } from '../model/index.js';
 import { jaegerJsonFromTrace } from '../formats/jaeger-json.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import { treeToOtlpJson } from '../formats/otlp-json.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { FaultSpec } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
+import { arrivals } from '../workload/load-profile.js';
+import type { WorkloadProfile } from '../workload/realism.js';
+import { realismForFaults } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import type { WorkloadLabels } from '../workload/workload.js';
 import { generateWorkload, LabelCollector } from '../workload/workload.js';
@@ -30,6 +33,8 @@ export interface GenerateOptions {
   /** Mean traces per second. */
   rate: number;
   load: LoadShape;
+  /** Default clean. */
+  profile?: WorkloadProfile;
   faults: FaultSpec[];
   sink: GenerateSink;
   /** Where to write the labels JSON; omitted = not written. */
@@ -55,8 +60,21 @@ export interface GenerateSummary {
   labels: WorkloadLabels;
 }
 
+function workloadOf(opts: GenerateOptions) {
+  const realism = opts.profile === 'realistic' ? realismForFaults(opts.topology, opts.seed, opts.faults) : undefined;
+  return { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults, realism };
+}
+
+/** The exact number of traces runGenerate will write: one per arrival of the seeded load process (for a progress bar). */
+export function countTraces(opts: GenerateOptions): number {
+  const w = workloadOf(opts);
+  let n = 0;
+  for (const _ of arrivals(w.rate, w.load ?? 'diurnal', w.seed, w.start, w.start + w.duration, w.realism?.surge)) n++;
+  return n;
+}
+
 export async function runGenerate(opts: GenerateOptions, deps: GenerateDeps = {}): Promise<GenerateSummary> {
-  const workload = { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults };
+  const workload = workloadOf(opts);
   const collector = new LabelCollector(workload);
   const batchSpans = opts.batchSpans ?? 5000;
   const sink = await openSink(opts.sink, deps);

@@ -32,7 +32,10 @@ export function otlpJsonToTree(doc: unknown, where: string): OtlpResourceSpans[]
     const scopes = (r.scopeSpans ?? r.instrumentationLibrarySpans ?? []) as unknown[];
     if (!Array.isArray(scopes)) throw new InputFormatError(at, 'scopeSpans must be an array');
     return {
-      resource: { attributes: attributes(object(r.resource ?? {}, `${at}.resource`).attributes, `${at}.resource.attributes`) },
+      resource: (() => {
+        const res = object(r.resource ?? {}, `${at}.resource`);
+        return { attributes: attributes(res.attributes, `${at}.resource.attributes`), droppedAttributesCount: uint32(res.droppedAttributesCount, `${at}.resource.droppedAttributesCount`) };
+      })(),
       schemaUrl: typeof r.schemaUrl === 'string' ? r.schemaUrl : '',
       scopeSpans: scopes.map((ss, si): OtlpScopeSpans => {
         const sat = `${at}.scopeSpans[${si}]`;
@@ -45,8 +48,10 @@ export function otlpJsonToTree(doc: unknown, where: string): OtlpResourceSpans[]
             name: optString(scope.name, `${sat}.scope.name`),
             version: optString(scope.version, `${sat}.scope.version`),
             attributes: attributes(scope.attributes, `${sat}.scope.attributes`),
+            droppedAttributesCount: uint32(scope.droppedAttributesCount, `${sat}.scope.droppedAttributesCount`),
           },
           spans: spans.map((sp, pi) => span(sp, `${sat}.spans[${pi}]`)),
+          schemaUrl: optString(s.schemaUrl, `${sat}.schemaUrl`),
         };
       }),
     };
@@ -65,6 +70,9 @@ function span(value: unknown, at: string): OtlpSpan {
     startTimeUnixNano: uint64(s.startTimeUnixNano, `${at}.startTimeUnixNano`),
     endTimeUnixNano: uint64(s.endTimeUnixNano, `${at}.endTimeUnixNano`),
     attributes: attributes(s.attributes, `${at}.attributes`),
+    droppedAttributesCount: uint32(s.droppedAttributesCount, `${at}.droppedAttributesCount`),
+    droppedEventsCount: uint32(s.droppedEventsCount, `${at}.droppedEventsCount`),
+    droppedLinksCount: uint32(s.droppedLinksCount, `${at}.droppedLinksCount`),
     events: list(s.events, `${at}.events`).map((e, i): OtlpEvent => {
       const eat = `${at}.events[${i}]`;
       const ev = object(e, eat);
@@ -72,6 +80,7 @@ function span(value: unknown, at: string): OtlpSpan {
         timeUnixNano: uint64(ev.timeUnixNano, `${eat}.timeUnixNano`),
         name: optString(ev.name, `${eat}.name`),
         attributes: attributes(ev.attributes, `${eat}.attributes`),
+        droppedAttributesCount: uint32(ev.droppedAttributesCount, `${eat}.droppedAttributesCount`),
       };
     }),
     links: list(s.links, `${at}.links`).map((l, i): OtlpLink => {
@@ -82,13 +91,15 @@ function span(value: unknown, at: string): OtlpSpan {
         spanId: hexBytes(link.spanId, 8, `${lat}.spanId`),
         traceState: optString(link.traceState, `${lat}.traceState`),
         attributes: attributes(link.attributes, `${lat}.attributes`),
+        droppedAttributesCount: uint32(link.droppedAttributesCount, `${lat}.droppedAttributesCount`),
+        flags: uint32(link.flags, `${lat}.flags`),
       };
     }),
     status: (() => {
       const st = object(s.status ?? {}, `${at}.status`);
       return { code: statusCode(st.code, `${at}.status.code`), message: optString(st.message, `${at}.status.message`) };
     })(),
-    flags: typeof s.flags === 'number' ? s.flags : 0,
+    flags: uint32(s.flags, `${at}.flags`),
   };
 }
 
@@ -112,7 +123,7 @@ function anyValue(value: unknown, at: string): OtlpAnyValue {
   }
   if (v.doubleValue !== undefined) {
     const n = Number(v.doubleValue);
-    if (Number.isNaN(n) && v.doubleValue !== 'NaN') throw new InputFormatError(at, 'invalid doubleValue');
+    if (Number.isNaN(n) && v.doubleValue !== 'NaN' || typeof v.doubleValue !== 'number' && typeof v.doubleValue !== 'string') throw new InputFormatError(at, 'invalid doubleValue');
     return { doubleValue: n };
   }
   if (v.bytesValue !== undefined) {
@@ -131,10 +142,17 @@ function anyValue(value: unknown, at: string): OtlpAnyValue {
 /** OTLP/JSON TracesData from resource spans (the inverse of otlpJsonToTree). */
 export function treeToOtlpJson(resourceSpans: readonly OtlpResourceSpans[]): { resourceSpans: Json[] } {
   return {
-    resourceSpans: resourceSpans.map((rs) => ({
-      resource: { attributes: (rs.resource?.attributes ?? []).map(keyValueJson) },
-      scopeSpans: (rs.scopeSpans ?? []).map((ss) => ({
-        scope: dropEmpty({ name: ss.scope?.name, version: ss.scope?.version }),
+    resourceSpans: resourceSpans.map((rs) => dropEmpty({
+      resource: dropEmpty({ attributes: (rs.resource?.attributes ?? []).map(keyValueJson), droppedAttributesCount: rs.resource?.droppedAttributesCount || undefined }),
+      schemaUrl: rs.schemaUrl,
+      scopeSpans: (rs.scopeSpans ?? []).map((ss) => dropEmpty({
+        scope: dropEmpty({
+          name: ss.scope?.name,
+          version: ss.scope?.version,
+          attributes: (ss.scope?.attributes ?? []).map(keyValueJson),
+          droppedAttributesCount: ss.scope?.droppedAttributesCount || undefined,
+        }),
+        schemaUrl: ss.schemaUrl,
         spans: (ss.spans ?? []).map((s) =>
           dropEmpty({
             traceId: hex(s.traceId),
@@ -146,12 +164,27 @@ export function treeToOtlpJson(resourceSpans: readonly OtlpResourceSpans[]): { r
             startTimeUnixNano: String(s.startTimeUnixNano),
             endTimeUnixNano: String(s.endTimeUnixNano),
             attributes: (s.attributes ?? []).map(keyValueJson),
+            droppedAttributesCount: s.droppedAttributesCount || undefined,
             events: (s.events ?? []).map((e) =>
-              dropEmpty({ timeUnixNano: String(e.timeUnixNano), name: e.name, attributes: (e.attributes ?? []).map(keyValueJson) }),
+              dropEmpty({
+                timeUnixNano: String(e.timeUnixNano),
+                name: e.name,
+                attributes: (e.attributes ?? []).map(keyValueJson),
+                droppedAttributesCount: e.droppedAttributesCount || undefined,
+              }),
             ),
+            droppedEventsCount: s.droppedEventsCount || undefined,
             links: (s.links ?? []).map((l) =>
-              dropEmpty({ traceId: hex(l.traceId), spanId: hex(l.spanId), traceState: l.traceState, attributes: (l.attributes ?? []).map(keyValueJson) }),
+              dropEmpty({
+                traceId: hex(l.traceId),
+                spanId: hex(l.spanId),
+                traceState: l.traceState,
+                attributes: (l.attributes ?? []).map(keyValueJson),
+                droppedAttributesCount: l.droppedAttributesCount || undefined,
+                flags: l.flags || undefined,
+              }),
             ),
+            droppedLinksCount: s.droppedLinksCount || undefined,
             status: dropEmpty({ code: s.status?.code || undefined, message: s.status?.message }),
             flags: s.flags || undefined,
           }),
@@ -169,7 +202,11 @@ function anyValueJson(v: OtlpAnyValue): Json {
   if (v.stringValue !== undefined) return { stringValue: v.stringValue };
   if (v.boolValue !== undefined) return { boolValue: v.boolValue };
   if (v.intValue !== undefined) return { intValue: String(v.intValue) };
-  if (v.doubleValue !== undefined) return { doubleValue: v.doubleValue };
+  if (v.doubleValue !== undefined) {
+    // proto3 JSON spells non-finite doubles as strings; "-0" keeps the sign JSON numbers lose.
+    const d = Number(v.doubleValue);
+    return { doubleValue: Number.isFinite(d) && !Object.is(d, -0) ? d : Object.is(d, -0) ? '-0' : String(d) };
+  }
   if (v.bytesValue !== undefined) return { bytesValue: Buffer.from(v.bytesValue).toString('base64') };
   if (v.arrayValue !== undefined) return { arrayValue: { values: (v.arrayValue.values ?? []).map(anyValueJson) } };
   if (v.kvlistValue !== undefined) return { kvlistValue: { values: (v.kvlistValue.values ?? []).map(keyValueJson) } };
@@ -222,6 +259,13 @@ function uint64(v: unknown, at: string): string {
   const text = typeof v === 'number' ? String(Math.trunc(v)) : v;
   if (typeof text !== 'string' || !/^\d+$/.test(text)) throw new InputFormatError(at, `expected a non-negative integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
   return text;
+}
+
+function uint32(v: unknown, at: string): number {
+  if (v === undefined || v === null) return 0;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InputFormatError(at, `expected an unsigned 32-bit integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  return n;
 }
 
 function kind(v: unknown, at: string): number {

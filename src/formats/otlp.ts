@@ -1,5 +1,17 @@
-import type { KeyValue, Log, Span, SpanRef } from '../model/index.js';
-import { InputFormatError, spanIdFromBytes, spanIdToBytes, traceIdFromBytes, traceIdToBytes } from '../model/index.js';
+import type { AnyValue, Attribute, KeyValue, OtelResource, OtelScope, OtelSpanFields, Process, Span } from '../model/index.js';
+import {
+  InputFormatError,
+  otelOf,
+  processOfResource,
+  scopeTagsOf,
+  spanFromOtel,
+  spanIdFromBytes,
+  spanIdToBytes,
+  spanNanos,
+  SPAN_KINDS,
+  traceIdFromBytes,
+  traceIdToBytes,
+} from '../model/index.js';
 
 /**
  * OTLP trace trees in the shape @grpc/proto-loader produces with
@@ -7,12 +19,9 @@ import { InputFormatError, spanIdFromBytes, spanIdToBytes, traceIdFromBytes, tra
  * camelCase fields, ids as bytes, fixed64/int64 as decimal strings. otlp-json.ts converts OTLP/JSON
  * to and from the same shape, so this module is the one mapping between OTLP and the domain.
  *
- * Rules follow opentelemetry-collector-contrib `pkg/translator/jaeger` (used by Jaeger v2):
- * resource `service.name` ↔ process service; parent_span_id ↔ first CHILD_OF reference; other links
- * ↔ references typed by link attribute `opentracing.ref_type`; kind ↔ tag `span.kind`; status ERROR ↔
- * tag `error=true`, other status codes ↔ `otel.status_code`, message ↔ `otel.status_description`;
- * scope ↔ `otel.scope.name`/`otel.scope.version`; events ↔ logs (name ↔ field `event`);
- * trace_state ↔ `w3c.tracestate`. Times: ns on the OTLP side, integer µs in the domain (sub-µs dropped).
+ * The OTLP side of a domain span is kept whole (Span.otel); its Jaeger v1 view and the rules
+ * between the two are model/otel.ts. This module only converts between the proto shape and the
+ * domain types: ids bytes ↔ hex, AnyValue ↔ Attribute, ns times ↔ µs + ns rest.
  */
 
 export interface OtlpAnyValue {
@@ -87,42 +96,30 @@ export interface OtlpResourceSpans {
   schemaUrl?: string;
 }
 
-export const SPAN_KINDS = ['', 'internal', 'server', 'client', 'producer', 'consumer'] as const;
-export const STATUS_CODES = ['UNSET', 'OK', 'ERROR'] as const;
-/** Service name Jaeger's translator gives a resource without `service.name`. */
-export const NO_SERVICE_NAME = 'OTLPResourceNoServiceName';
+export { SPAN_KINDS, STATUS_CODES, NO_SERVICE_NAME } from '../model/index.js';
 
-const TAG_KIND = 'span.kind';
-const TAG_STATUS_CODE = 'otel.status_code';
-const TAG_STATUS_DESCRIPTION = 'otel.status_description';
-const TAG_SCOPE_NAME = 'otel.scope.name';
-const TAG_SCOPE_VERSION = 'otel.scope.version';
-const TAG_TRACE_STATE = 'w3c.tracestate';
-const TAG_ERROR = 'error';
-const LINK_REF_TYPE = 'opentracing.ref_type';
-/** Span warnings as Jaeger v2 keeps them in OTLP: a string-array attribute. */
-const ATTR_WARNINGS = '@jaeger@warnings';
-const LOG_EVENT = 'event';
-
-/** Domain spans from OTLP resource spans. `where` prefixes error messages (file or RPC name). */
+/** Domain spans from OTLP resource spans, each holding the OTLP span whole. `where` prefixes error messages (file or RPC name). */
 export function spansFromOtlp(resourceSpans: readonly OtlpResourceSpans[], where = 'OTLP'): Span[] {
   const out: Span[] = [];
   resourceSpans.forEach((rs, ri) => {
-    const resourceAttrs = rs.resource?.attributes ?? [];
-    let serviceName = NO_SERVICE_NAME;
-    const processTags: KeyValue[] = [];
-    resourceAttrs.forEach((kv, ai) => {
-      const tag = keyValueFromOtlp(kv, `${where}: resourceSpans[${ri}].resource.attributes[${ai}]`);
-      if (tag.key === 'service.name' && tag.type === 'string') serviceName = tag.value;
-      else processTags.push(tag);
-    });
+    const resource: OtelResource = {
+      attributes: attributesFromOtlp(rs.resource?.attributes, () => `${where}: resourceSpans[${ri}].resource`),
+      droppedAttributesCount: rs.resource?.droppedAttributesCount ?? 0,
+      schemaUrl: rs.schemaUrl ?? '',
+    };
+    const process = processOfResource(resource);
     (rs.scopeSpans ?? []).forEach((ss, si) => {
-      const scopeTags: KeyValue[] = [];
-      if (ss.scope?.name) scopeTags.push({ key: TAG_SCOPE_NAME, type: 'string', value: ss.scope.name });
-      if (ss.scope?.version) scopeTags.push({ key: TAG_SCOPE_VERSION, type: 'string', value: ss.scope.version });
+      const scope: OtelScope = {
+        name: ss.scope?.name ?? '',
+        version: ss.scope?.version ?? '',
+        attributes: attributesFromOtlp(ss.scope?.attributes, () => `${where}: resourceSpans[${ri}].scopeSpans[${si}].scope`),
+        droppedAttributesCount: ss.scope?.droppedAttributesCount ?? 0,
+        schemaUrl: ss.schemaUrl ?? '',
+      };
+      const scopeTags = scopeTagsOf(scope);
       (ss.spans ?? []).forEach((span, pi) => {
         const at = () => `${where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]`;
-        out.push(spanFromOtlp(span, { serviceName, tags: processTags }, scopeTags, at));
+        out.push(spanFromOtlp(span, resource, scope, process, scopeTags, at));
       });
     });
   });
@@ -139,11 +136,13 @@ function atText(at: At): string {
   return typeof at === 'string' ? at : at();
 }
 
-function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue[], at: At): Span {
+function spanFromOtlp(s: OtlpSpan, resource: OtelResource, scope: OtelScope, process: Process, scopeTags: KeyValue[], at: At): Span {
   const traceId = traceIdField(at, 'traceId', s.traceId);
   const spanId = spanIdField(at, 'spanId', s.spanId, true);
   let startTime: number;
   let duration: number;
+  let startNanos: number;
+  let durationNanos: number;
   const startUs = decimalMicros(s.startTimeUnixNano);
   const startRest = microsRest;
   const endUs = decimalMicros(s.endTimeUnixNano);
@@ -152,98 +151,95 @@ function spanFromOtlp(s: OtlpSpan, process: Span['process'], scopeTags: KeyValue
     // Both plain decimal strings (the gRPC decoders' form): the BigInt arithmetic below, in doubles.
     if (endUs < startUs || (endUs === startUs && endRest < startRest)) throw negativeDuration(at);
     startTime = startUs;
-    duration = endUs - startUs - (endRest < startRest ? 1 : 0);
+    startNanos = startRest;
+    const borrow = endRest < startRest ? 1 : 0;
+    duration = endUs - startUs - borrow;
+    durationNanos = endRest + borrow * 1000 - startRest;
   } else {
     const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
     const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
     if (endNs < startNs) throw negativeDuration(at);
     startTime = Number(startNs / 1000n);
+    startNanos = Number(startNs % 1000n);
     duration = Number((endNs - startNs) / 1000n);
+    durationNanos = Number((endNs - startNs) % 1000n);
   }
+  if (s.kind !== undefined && (SPAN_KINDS[s.kind] === undefined)) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
 
-  const references: SpanRef[] = [];
-  if (s.parentSpanId && s.parentSpanId.length > 0) {
-    references.push({ refType: 'CHILD_OF', traceId, spanId: spanIdField(at, 'parentSpanId', s.parentSpanId, false) });
-  }
-  (s.links ?? []).forEach((link, li) => {
-    const lat = () => `${atText(at)}.links[${li}]`;
-    const refType = (link.attributes ?? []).some((a) => a.key === LINK_REF_TYPE && a.value?.stringValue === 'child_of')
-      ? 'CHILD_OF'
-      : 'FOLLOWS_FROM';
-    references.push({
-      refType,
-      traceId: traceIdField(lat, 'traceId', link.traceId),
-      spanId: spanIdField(lat, 'spanId', link.spanId, true),
-    });
-  });
-
-  const attributes = s.attributes ?? [];
-  const tags: KeyValue[] = [];
-  let warnings: string[] = [];
-  for (let i = 0; i < attributes.length; i++) {
-    const kv = attributes[i];
-    if (kv.key === ATTR_WARNINGS && kv.value?.arrayValue) warnings = (kv.value.arrayValue.values ?? []).map((v) => v.stringValue ?? '');
-    else tags.push(keyValueFromOtlp(kv, at, 'attributes', i));
-  }
-  for (const t of scopeTags) tags.push(t);
-  const kind = SPAN_KINDS[s.kind ?? 0];
-  if (kind === undefined) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
-  if (kind) tags.push({ key: TAG_KIND, type: 'string', value: kind });
-  const code = s.status?.code ?? 0;
-  if (code === 2) tags.push({ key: TAG_ERROR, type: 'bool', value: true });
-  else if (code === 1) tags.push({ key: TAG_STATUS_CODE, type: 'string', value: 'OK' });
-  if (s.status?.message) tags.push({ key: TAG_STATUS_DESCRIPTION, type: 'string', value: s.status.message });
-  if (s.traceState) tags.push({ key: TAG_TRACE_STATE, type: 'string', value: s.traceState });
-
-  const logs: Log[] = (s.events ?? []).map((e, ei) => {
-    const eat = () => `${atText(at)}.events[${ei}]`;
-    const fields: KeyValue[] = e.name ? [{ key: LOG_EVENT, type: 'string', value: e.name }] : [];
-    (e.attributes ?? []).forEach((kv, i) => fields.push(keyValueFromOtlp(kv, eat, 'attributes', i)));
-    return { timestamp: Number(nanos(e.timeUnixNano, eat, 'timeUnixNano') / 1000n), fields };
-  });
-
-  return {
-    traceId,
-    spanId,
-    operationName: s.name ?? '',
-    references,
-    flags: s.flags ?? 0,
-    startTime,
-    duration,
-    tags,
-    logs,
-    process,
-    warnings,
+  const otel: OtelSpanFields = {
+    resource,
+    scope,
+    traceState: s.traceState ?? '',
+    parentSpanId: s.parentSpanId && s.parentSpanId.length > 0 ? spanIdField(at, 'parentSpanId', s.parentSpanId, false) : '',
+    kind: s.kind ?? 0,
+    startNanos,
+    durationNanos,
+    attributes: attributesFromOtlp(s.attributes, at),
+    droppedAttributesCount: s.droppedAttributesCount ?? 0,
+    events: (s.events ?? []).map((e, ei) => {
+      const eat = () => `${atText(at)}.events[${ei}]`;
+      return {
+        timeUnixNano: nanos(e.timeUnixNano, eat, 'timeUnixNano'),
+        name: e.name ?? '',
+        attributes: attributesFromOtlp(e.attributes, eat),
+        droppedAttributesCount: e.droppedAttributesCount ?? 0,
+      };
+    }),
+    droppedEventsCount: s.droppedEventsCount ?? 0,
+    links: (s.links ?? []).map((link, li) => {
+      const lat = () => `${atText(at)}.links[${li}]`;
+      return {
+        traceId: traceIdField(lat, 'traceId', link.traceId),
+        spanId: spanIdField(lat, 'spanId', link.spanId, true),
+        traceState: link.traceState ?? '',
+        attributes: attributesFromOtlp(link.attributes, lat),
+        droppedAttributesCount: link.droppedAttributesCount ?? 0,
+        flags: link.flags ?? 0,
+      };
+    }),
+    droppedLinksCount: s.droppedLinksCount ?? 0,
+    statusCode: s.status?.code ?? 0,
+    statusMessage: s.status?.message ?? '',
   };
+  return spanFromOtel({ traceId, spanId, operationName: s.name ?? '', flags: s.flags ?? 0, startTime, duration }, otel, process, scopeTags);
 }
 
-/**
- * A typed tag from an OTLP attribute; arrays and maps become their JSON text, as Jaeger does. Errors
- * are located at `at`, or at `at.list[index]` when a list is named.
- */
-export function keyValueFromOtlp(kv: OtlpKeyValue, at: At, list?: string, index?: number): KeyValue {
-  const v = kv.value ?? {};
+function attributesFromOtlp(list: readonly OtlpKeyValue[] | undefined, at: At): Attribute[] {
+  if (!list || list.length === 0) return [];
+  const out: Attribute[] = new Array(list.length);
+  for (let i = 0; i < list.length; i++) out[i] = attributeFromOtlp(list[i], at, 'attributes', i);
+  return out;
+}
+
+/** A domain attribute from an OTLP one. Errors are located at `at`, or at `at.list[index]` when a list is named. */
+export function attributeFromOtlp(kv: OtlpKeyValue, at: At, list?: string, index?: number): Attribute {
   const key = kv.key ?? '';
+  const value = anyValueFromOtlp(kv.value ?? {}, list === undefined ? at : () => `${atText(at)}.${list}[${index}]`);
+  return { key, ...value } as Attribute;
+}
+
+function anyValueFromOtlp(v: OtlpAnyValue, at: At): AnyValue {
   switch (anyValueCase(v)) {
     case 'stringValue':
-      return { key, type: 'string', value: v.stringValue ?? '' };
+      return { type: 'string', value: v.stringValue ?? '' };
     case 'boolValue':
-      return { key, type: 'bool', value: Boolean(v.boolValue) };
+      return { type: 'bool', value: Boolean(v.boolValue) };
     case 'intValue':
       try {
-        return { key, type: 'int64', value: BigInt(v.intValue ?? 0) };
+        return { type: 'int64', value: BigInt(v.intValue ?? 0) };
       } catch (err) {
-        throw fieldError(list === undefined ? at : () => `${atText(at)}.${list}[${index}]`, 'intValue', err);
+        throw fieldError(at, 'intValue', err);
       }
     case 'doubleValue':
-      return { key, type: 'float64', value: Number(v.doubleValue ?? 0) };
+      return { type: 'float64', value: Number(v.doubleValue ?? 0) };
     case 'bytesValue':
-      return { key, type: 'binary', value: new Uint8Array(v.bytesValue ?? []) };
+      return { type: 'binary', value: new Uint8Array(v.bytesValue ?? []) };
     case 'arrayValue':
+      return { type: 'array', value: (v.arrayValue?.values ?? []).map((e) => anyValueFromOtlp(e ?? {}, at)) };
     case 'kvlistValue':
-      return { key, type: 'string', value: JSON.stringify(anyValueToJs(v)) };
+      return { type: 'map', value: (v.kvlistValue?.values ?? []).map((kv) => attributeFromOtlp(kv, at)) };
     default:
-      return { key, type: 'string', value: '' };
+      return { type: 'empty', value: null };
   }
 }
 
@@ -256,135 +252,107 @@ function anyValueCase(v: OtlpAnyValue): (typeof ANY_VALUE_CASES)[number] | undef
   return ANY_VALUE_CASES.find((c) => v[c] !== undefined && v[c] !== null);
 }
 
-function anyValueToJs(v: OtlpAnyValue): unknown {
-  switch (anyValueCase(v)) {
-    case 'stringValue':
-      return v.stringValue;
-    case 'boolValue':
-      return v.boolValue;
-    case 'intValue':
-      return Number(v.intValue);
-    case 'doubleValue':
-      return v.doubleValue;
-    case 'bytesValue':
-      return Buffer.from(v.bytesValue ?? []).toString('base64');
-    case 'arrayValue':
-      return (v.arrayValue?.values ?? []).map(anyValueToJs);
-    case 'kvlistValue':
-      return Object.fromEntries((v.kvlistValue?.values ?? []).map((kv) => [kv.key, anyValueToJs(kv.value ?? {})]));
-    default:
-      return null;
-  }
-}
-
-/** OTLP resource spans from domain spans: one ResourceSpans per distinct process, one ScopeSpans per scope. */
+/** OTLP resource spans from domain spans: one ResourceSpans per distinct resource, one ScopeSpans per distinct scope in it. */
 export function otlpFromSpans(spans: readonly Span[]): OtlpResourceSpans[] {
   const resources = new Map<string, { rs: OtlpResourceSpans; scopes: Map<string, OtlpScopeSpans> }>();
+  const resourceKeys = new Map<OtelResource, string>();
+  const scopeKeys = new Map<OtelScope, string>();
+  const processKeys = new Map<Span['process'], string>();
   for (const span of spans) {
-    const processKey = JSON.stringify([span.process.serviceName, span.process.tags.map(tagKeyText)]);
-    let entry = resources.get(processKey);
-    if (!entry) {
-      const attributes = [
-        { key: 'service.name', value: { stringValue: span.process.serviceName } },
-        ...span.process.tags.map(keyValueToOtlp),
-      ];
-      entry = { rs: { resource: { attributes }, scopeSpans: [] }, scopes: new Map() };
-      resources.set(processKey, entry);
+    const otel = otelOf(span);
+    let resourceKey = span.otel ? resourceKeys.get(otel.resource) : processKeys.get(span.process);
+    if (resourceKey === undefined) {
+      resourceKey = contentKey(otel.resource);
+      if (span.otel) resourceKeys.set(otel.resource, resourceKey);
+      else processKeys.set(span.process, resourceKey);
     }
-    const { otlp, scopeName, scopeVersion } = spanToOtlp(span);
-    const scopeKey = `${scopeName}\u0000${scopeVersion}`;
+    let entry = resources.get(resourceKey);
+    if (!entry) {
+      const r = otel.resource;
+      const resource: OtlpResource = { attributes: r.attributes.map(attributeToOtlp), droppedAttributesCount: r.droppedAttributesCount };
+      entry = { rs: { resource, scopeSpans: [], schemaUrl: r.schemaUrl }, scopes: new Map() };
+      resources.set(resourceKey, entry);
+    }
+    let scopeKey = scopeKeys.get(otel.scope);
+    if (scopeKey === undefined) scopeKeys.set(otel.scope, (scopeKey = contentKey(otel.scope)));
     let scopeSpans = entry.scopes.get(scopeKey);
     if (!scopeSpans) {
-      const scope = scopeName || scopeVersion ? { name: scopeName, version: scopeVersion } : {};
-      scopeSpans = { scope, spans: [] };
+      const sc = otel.scope;
+      scopeSpans = {
+        scope: { name: sc.name, version: sc.version, attributes: sc.attributes.map(attributeToOtlp), droppedAttributesCount: sc.droppedAttributesCount },
+        spans: [],
+        schemaUrl: sc.schemaUrl,
+      };
       entry.scopes.set(scopeKey, scopeSpans);
       entry.rs.scopeSpans!.push(scopeSpans);
     }
-    scopeSpans.spans!.push(otlp);
+    scopeSpans.spans!.push(spanToOtlp(span, otel));
   }
   return [...resources.values()].map((e) => e.rs);
 }
 
-function spanToOtlp(span: Span): { otlp: OtlpSpan; scopeName: string; scopeVersion: string } {
-  let kind = 0;
-  let code = 0;
-  let message = '';
-  let traceState = '';
-  let scopeName = '';
-  let scopeVersion = '';
-  const attributes: OtlpKeyValue[] = [];
-  for (const t of span.tags) {
-    const str = t.type === 'string' ? t.value : undefined;
-    if (t.key === TAG_KIND && str !== undefined && SPAN_KINDS.includes(str.toLowerCase() as never)) {
-      kind = SPAN_KINDS.indexOf(str.toLowerCase() as (typeof SPAN_KINDS)[number]);
-    } else if (t.key === TAG_ERROR && t.type === 'bool' && t.value) {
-      code = 2;
-    } else if (t.key === TAG_STATUS_CODE && str !== undefined && STATUS_CODES.includes(str as never)) {
-      code = Math.max(code, STATUS_CODES.indexOf(str as (typeof STATUS_CODES)[number]));
-    } else if (t.key === TAG_STATUS_DESCRIPTION && str !== undefined) {
-      message = str;
-    } else if (t.key === TAG_TRACE_STATE && str !== undefined) {
-      traceState = str;
-    } else if ((t.key === TAG_SCOPE_NAME || t.key === 'otel.library.name') && str !== undefined) {
-      scopeName = str;
-    } else if ((t.key === TAG_SCOPE_VERSION || t.key === 'otel.library.version') && str !== undefined) {
-      scopeVersion = str;
-    } else {
-      attributes.push(keyValueToOtlp(t));
-    }
-  }
-  if (span.warnings.length > 0) attributes.push({ key: ATTR_WARNINGS, value: { arrayValue: { values: span.warnings.map((w) => ({ stringValue: w })) } } });
-  const parentIndex = span.references.findIndex((r) => r.refType === 'CHILD_OF' && r.traceId === span.traceId);
-  const links: OtlpLink[] = span.references
-    .filter((_, i) => i !== parentIndex)
-    .map((r) => ({
-      traceId: traceIdToBytes(r.traceId),
-      spanId: spanIdToBytes(r.spanId),
-      attributes: [{ key: LINK_REF_TYPE, value: { stringValue: r.refType === 'CHILD_OF' ? 'child_of' : 'follows_from' } }],
-    }));
-  const startNs = BigInt(span.startTime) * 1000n;
-  const otlp: OtlpSpan = {
+/** A text equal for equal resources or scopes (typed values, order kept). */
+function contentKey(value: OtelResource | OtelScope): string {
+  return JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('base64') : v));
+}
+
+function spanToOtlp(span: Span, otel: OtelSpanFields): OtlpSpan {
+  const { start, end } = spanNanos(span, otel);
+  return {
     traceId: traceIdToBytes(span.traceId),
     spanId: spanIdToBytes(span.spanId),
-    traceState,
-    parentSpanId: parentIndex >= 0 ? spanIdToBytes(span.references[parentIndex].spanId) : Buffer.alloc(0),
+    traceState: otel.traceState,
+    parentSpanId: otel.parentSpanId ? spanIdToBytes(otel.parentSpanId) : Buffer.alloc(0),
     name: span.operationName,
-    kind,
-    startTimeUnixNano: startNs.toString(),
-    endTimeUnixNano: (startNs + BigInt(span.duration) * 1000n).toString(),
-    attributes,
-    events: span.logs.map((log) => {
-      const eventField = log.fields.findIndex((f) => f.key === LOG_EVENT && f.type === 'string');
-      return {
-        timeUnixNano: (BigInt(log.timestamp) * 1000n).toString(),
-        name: eventField >= 0 ? (log.fields[eventField].value as string) : '',
-        attributes: log.fields.filter((_, i) => i !== eventField).map(keyValueToOtlp),
-      };
-    }),
-    links,
-    status: { code, message },
+    kind: otel.kind,
+    startTimeUnixNano: start.toString(),
+    endTimeUnixNano: end.toString(),
+    attributes: otel.attributes.map(attributeToOtlp),
+    droppedAttributesCount: otel.droppedAttributesCount,
+    events: otel.events.map((e) => ({
+      timeUnixNano: e.timeUnixNano.toString(),
+      name: e.name,
+      attributes: e.attributes.map(attributeToOtlp),
+      droppedAttributesCount: e.droppedAttributesCount,
+    })),
+    droppedEventsCount: otel.droppedEventsCount,
+    links: otel.links.map((l) => ({
+      traceId: traceIdToBytes(l.traceId),
+      spanId: spanIdToBytes(l.spanId),
+      traceState: l.traceState,
+      attributes: l.attributes.map(attributeToOtlp),
+      droppedAttributesCount: l.droppedAttributesCount,
+      flags: l.flags,
+    })),
+    droppedLinksCount: otel.droppedLinksCount,
+    status: { code: otel.statusCode, message: otel.statusMessage },
     flags: span.flags,
   };
-  return { otlp, scopeName, scopeVersion };
 }
 
-export function keyValueToOtlp(kv: KeyValue): OtlpKeyValue {
-  switch (kv.type) {
+export function attributeToOtlp(a: Attribute): OtlpKeyValue {
+  return { key: a.key, value: anyValueToOtlp(a) };
+}
+
+function anyValueToOtlp(v: AnyValue): OtlpAnyValue {
+  switch (v.type) {
     case 'string':
-      return { key: kv.key, value: { stringValue: kv.value } };
+      return { stringValue: v.value };
     case 'bool':
-      return { key: kv.key, value: { boolValue: kv.value } };
+      return { boolValue: v.value };
     case 'int64':
-      return { key: kv.key, value: { intValue: kv.value.toString() } };
+      return { intValue: v.value.toString() };
     case 'float64':
-      return { key: kv.key, value: { doubleValue: kv.value } };
+      return { doubleValue: v.value };
     case 'binary':
-      return { key: kv.key, value: { bytesValue: Buffer.from(kv.value) } };
+      return { bytesValue: Buffer.from(v.value) };
+    case 'array':
+      return { arrayValue: { values: v.value.map(anyValueToOtlp) } };
+    case 'map':
+      return { kvlistValue: { values: v.value.map(attributeToOtlp) } };
+    case 'empty':
+      return {};
   }
-}
-
-function tagKeyText(t: KeyValue): string {
-  return `${t.key}=${t.type}:${t.type === 'binary' ? Buffer.from(t.value).toString('hex') : String(t.value)}`;
 }
 
 function nonEmpty(bytes: Uint8Array | undefined, expected: number): Uint8Array {

@@ -3,3 +3,4 @@ export * from './ids.js';
 export * from './span.js';
 export * from './query.js';
 export * from './validate.js';
+export * from './otel.js';

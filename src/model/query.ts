@@ -1,4 +1,5 @@
 import type { TraceId } from './ids.js';
+import type { Attribute } from './span.js';
 
 /** Search parameters, Jaeger's TraceQueryParameters. All bounds inclusive; unset means unbounded. */
 export interface TraceQuery {
@@ -7,6 +8,14 @@ export interface TraceQuery {
   operationName?: string;
   /** Every pair must match one span's tag, process tag or log field, compared with AsString. */
   tags?: Record<string, string>;
+  /**
+   * Jaeger v2's attribute filter (storage v2 TraceQueryParameters.attributes, one value per key):
+   * every entry must hold for one span, as Jaeger v2's memory store checks it — special keys
+   * `error`, `span.status`, `span.kind`, `scope.name`, `scope.version`, `resource.<key>`, any other
+   * key found among the span's, its scope's, its resource's, its events' or its links' attributes,
+   * values compared as OpenTelemetry's AsString (storage/trace-matching.ts).
+   */
+  attributes?: Attribute[];
   /** µs since epoch. */
   startTimeMin?: number;
   startTimeMax?: number;

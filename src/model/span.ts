@@ -1,4 +1,5 @@
 import type { SpanId, TraceId } from './ids.js';
+import type { OtelSpanFields } from './otel.js';
 
 /** A typed tag, Jaeger's KeyValue. int64 is a bigint so no precision is lost. */
 export type KeyValue =
@@ -9,6 +10,23 @@ export type KeyValue =
   | { key: string; type: 'binary'; value: Uint8Array };
 
 export type ValueType = KeyValue['type'];
+
+/**
+ * An OpenTelemetry attribute value (OTLP AnyValue): the five KeyValue types plus arrays, maps and
+ * the empty value. int64 is a bigint, so values beyond 2^53 stay exact.
+ */
+export type AnyValue =
+  | { type: 'string'; value: string }
+  | { type: 'bool'; value: boolean }
+  | { type: 'int64'; value: bigint }
+  | { type: 'float64'; value: number }
+  | { type: 'binary'; value: Uint8Array }
+  | { type: 'array'; value: AnyValue[] }
+  | { type: 'map'; value: Attribute[] }
+  | { type: 'empty'; value: null };
+
+/** An OpenTelemetry attribute. Every KeyValue is one, so scalar attributes serve as v1 tags unchanged. */
+export type Attribute = AnyValue & { key: string };
 
 export interface Log {
   /** µs since the Unix epoch, integer. */
@@ -44,6 +62,12 @@ export interface Span {
   logs: Log[];
   process: Process;
   warnings: string[];
+  /**
+   * What an OTLP span carries beyond the fields above, on spans received as OTLP; the fields above
+   * are then its Jaeger v1 view (model/otel.ts spanFromOtel derives them). Absent on spans received
+   * in the Jaeger model: their OTLP form is derived from the fields above (otel.ts otelOf).
+   */
+  otel?: OtelSpanFields;
 }
 
 /** All stored spans of one trace id, duplicates included. */

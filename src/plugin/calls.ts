@@ -5,9 +5,9 @@ import type { Span, Trace } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { Logger } from './log.js';
-import { estimateSpanBytes } from './mapping.js';
+import { estimateSpanBytes } from '../formats/proto-mapping.js';
 import type { ServerMetrics } from './metrics.js';
-import { statusCodeFor, toServiceError } from './status.js';
+import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
 export interface CallContext {

@@ -6,7 +6,7 @@ import { deferDecoding, withSafeDecoding } from './calls.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
-import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from './protos.js';
+import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from '../storage/grpc/protos.js';
 import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';

@@ -5,7 +5,7 @@ import { InvalidArgumentError, NotSupportedError, traceIdToBytes, validateSpan }
 import type { ArchiveStore, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
 import { chunkTraces, decoded, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from './mapping.js';
+import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   operationToProto,
@@ -15,9 +15,9 @@ import {
   protoToSpan,
   protoToTraceQueryV1,
   spanToProto,
-} from './mapping.js';
-import { toServiceError } from './status.js';
-import type { ServiceKey } from './protos.js';
+} from '../formats/proto-mapping.js';
+import { toServiceError } from '../storage/grpc/status.js';
+import type { ServiceKey } from '../storage/grpc/protos.js';
 
 /** jaeger.storage.v1 request shapes (proto-loader objects). */
 interface WriteSpanRequest {

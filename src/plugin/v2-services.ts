@@ -6,7 +6,7 @@ import { otlpFromSpans, spansFromOtlp } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
 import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2 } from './mapping.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -15,8 +15,8 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
-} from './mapping.js';
-import type { ServiceKey } from './protos.js';
+} from '../formats/proto-mapping.js';
+import type { ServiceKey } from '../storage/grpc/protos.js';
 
 interface GetTracesRequest {
   query: { traceId: Uint8Array; startTime: ProtoTimestamp | null; endTime: ProtoTimestamp | null }[];

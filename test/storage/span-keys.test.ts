@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, Span } from '../../src/model/index.js';
-import { tagValueAsString } from '../../src/model/index.js';
+import { otelAsString, tagValueAsString } from '../../src/model/index.js';
 import { operationKey, serviceBit, serviceKey, SpanKeys, tagKey } from '../../src/storage/sqlite/index-keys.js';
 
 function span(i: number, tags: KeyValue[]): Span {
@@ -22,7 +22,9 @@ function span(i: number, tags: KeyValue[]): Span {
 /** The keys of a span hashed afresh, as index-keys.ts defines them. */
 function direct(tenant: number, s: Span): number[] {
   const tags = [...s.tags, ...s.process.tags, ...s.logs.flatMap((l) => l.fields)];
-  return [serviceKey(tenant, s.process.serviceName), operationKey(tenant, s.process.serviceName, s.operationName), ...tags.map((t) => tagKey(tenant, t.key, tagValueAsString(t)))];
+  // Floats and bytes also by OpenTelemetry's AsString where it differs (Jaeger v2 filters).
+  const texts = (t: KeyValue) => [tagValueAsString(t), ...(otelAsString(t) !== tagValueAsString(t) ? [otelAsString(t)] : [])];
+  return [serviceKey(tenant, s.process.serviceName), operationKey(tenant, s.process.serviceName, s.operationName), ...tags.flatMap((t) => texts(t).map((v) => tagKey(tenant, t.key, v)))];
 }
 
 describe('SpanKeys', () => {

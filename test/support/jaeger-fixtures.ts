@@ -251,6 +251,8 @@ function normalizeSpan(s: Span): Span {
       .sort((a, b) => a.timestamp - b.timestamp),
     process: { serviceName: s.process.serviceName, tags: sortTags(s.process.tags) },
     warnings: [...(s.warnings ?? [])],
+    // The OTLP fields as received (absent on both sides for spans that came in the Jaeger model).
+    otel: s.otel,
   };
 }
 

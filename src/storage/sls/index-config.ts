@@ -1,7 +1,11 @@
 /**
  * Logstore names and the index of the span logstore, mirroring the SLS Trace index (sls.md §5.5):
- * exact-match text (token []) for ids, service, name, kind, status and host; long for start, end,
- * duration; json (index_all) for attribute and resource; every key with doc_value for SQL.
+ * exact-match text (token []) for ids, service, name, kind, status, host, trace state and the scope
+ * name / version (`otlp.name`, `otlp.version`); long for start, end, duration; json (index_all) for
+ * attribute, resource and scopeAttribute; text for statusMessage, logs and links (matched by
+ * substring in SQL: JSON arrays cannot be json-indexed); every key with doc_value for SQL.
+ * Queries use only the keys a logstore's index has (query-builder.ts), so logstores indexed by the
+ * SLS Trace app or by an older jaeger-sls stay searchable.
  */
 import { createHash } from 'node:crypto';
 
@@ -46,13 +50,18 @@ export function spanIndexConfig(): Record<string, unknown> {
       kind: exact,
       statusCode: exact,
       host: exact,
+      traceState: exact,
+      'otlp.name': exact,
+      'otlp.version': exact,
       start: long,
       end: long,
       duration: long,
       attribute: json,
       resource: json,
+      scopeAttribute: json,
       statusMessage: { type: 'text', token: DEFAULT_TOKENS, caseSensitive: false, chn: false, doc_value: true, alias: '' },
       logs: { type: 'text', token: DEFAULT_TOKENS, caseSensitive: false, chn: false, doc_value: true, alias: '' },
+      links: { type: 'text', token: DEFAULT_TOKENS, caseSensitive: false, chn: false, doc_value: true, alias: '' },
     },
     log_reduce: false,
     max_text_len: 16384,

@@ -121,22 +121,78 @@ export function timeConditions(
   return `((${start} < ${NS_THRESHOLD} and ${us.join(' and ')}) or (${start} >= ${NS_THRESHOLD} and ${ns.join(' and ')}))`;
 }
 
+/** The columns a logstore's index lets SQL read (keys with doc_value); undefined = every column of index-config.ts. */
+export type IndexedColumns = ReadonlySet<string> | undefined;
+
+function indexed(columns: IndexedColumns, name: string): boolean {
+  return columns === undefined || columns.has(name);
+}
+
+/** SQL that is never true, for a condition no indexed column can satisfy. */
+const NEVER = '1 = 0';
+
+/** `(a or b …)`, or NEVER when there is no alternative. */
+function anyOf(alternatives: readonly string[]): string {
+  return alternatives.length === 0 ? NEVER : `(${alternatives.join(' or ')})`;
+}
+
+/** Go's encoding/json escapes <, >, &, U+2028 and U+2029 in strings (the OTel SLS exporter's rows); JSON.stringify does not. */
+function goJsonString(value: string): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
- * SQL condition: the span has tag `key` whose string form is `value`, among span tags (attribute),
- * process tags (resource) or log fields (logs, matched on the JSON text as jaeger-sls writes it).
+ * `strpos` conditions finding `"key":<value>` in a JSON text column (logs and links are arrays,
+ * which SLS cannot json-index): a string value as JSON.stringify and Go write it, a number or
+ * boolean followed by `,` or `}`, a JSON array or object as given.
  */
-export function tagCondition(key: string, value: string): string {
+function jsonMemberText(column: string, key: string, valueText: string, isString: boolean): string[] {
+  const k = JSON.stringify(key);
+  const texts = isString ? [...new Set([`${k}:${JSON.stringify(valueText)}`, `${goJsonString(key)}:${goJsonString(valueText)}`])] : [',', '}'].map((end) => `${k}:${valueText}${end}`);
+  return texts.map((t) => `strpos(${sqlIdent(column)}, ${sqlString(t)}) > 0`);
+}
+
+const JSON_SCALAR_TEXT = /^(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false)$/;
+
+/**
+ * The v1 tags of a span received as OTLP that live in columns of the OTLP row form (model/otel.ts
+ * spanFromOtel derives them): tag key → condition on the tag value.
+ */
+const DERIVED_TAGS = new Map<string, (value: string, columns: IndexedColumns) => string | undefined>(Object.entries({
+  'span.kind': (v, c) => (indexed(c, 'kind') ? `${sqlIdent('kind')} = ${sqlString(v)}` : undefined),
+  error: (v, c) => (v === 'true' && indexed(c, 'statusCode') ? `${sqlIdent('statusCode')} = 'ERROR'` : undefined),
+  'otel.status_code': (v, c) => (indexed(c, 'statusCode') ? `${sqlIdent('statusCode')} = ${sqlString(v)}` : undefined),
+  'otel.status_description': (v, c) => (indexed(c, 'statusMessage') ? `${sqlIdent('statusMessage')} = ${sqlString(v)}` : undefined),
+  'w3c.tracestate': (v, c) => (indexed(c, 'traceState') ? `${sqlIdent('traceState')} = ${sqlString(v)}` : undefined),
+  'otel.scope.name': (v, c) => (indexed(c, 'otlp.name') ? `${sqlIdent('otlp.name')} = ${sqlString(v)}` : undefined),
+  'otel.scope.version': (v, c) => (indexed(c, 'otlp.version') ? `${sqlIdent('otlp.version')} = ${sqlString(v)}` : undefined),
+  event: (v, c) => (indexed(c, 'logs') ? jsonMemberText('logs', 'name', v, true).join(' or ') : undefined),
+}));
+
+/**
+ * SQL condition: the span has v1 tag `key` whose string form is `value`, among span tags
+ * (attribute), process tags (resource), log fields (logs, matched on the JSON text) or, for spans
+ * written in the OTLP form, the tags Jaeger's translator derives from columns (DERIVED_TAGS). A
+ * superset of Jaeger's rule where JSON text cannot tell types apart; the store filters the fetched
+ * spans with the exact rule.
+ */
+export function tagCondition(key: string, value: string, columns?: IndexedColumns): string {
   const path = sqlString(jsonKeyPath(key));
   const v = sqlString(value);
-  const alternatives = [
-    `json_extract_scalar(${sqlIdent('attribute')}, ${path}) = ${v}`,
-    `json_extract_scalar(${sqlIdent('resource')}, ${path}) = ${v}`,
-    `strpos(${sqlIdent('logs')}, ${sqlString(`${JSON.stringify(key)}:${JSON.stringify(value)}`)}) > 0`,
-  ];
-  if (/^(-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?|true|false)$/.test(value)) {
-    for (const end of [',', '}']) alternatives.push(`strpos(${sqlIdent('logs')}, ${sqlString(`${JSON.stringify(key)}:${value}${end}`)}) > 0`);
+  const alternatives: string[] = [];
+  const structured = value.startsWith('[') || value.startsWith('{');
+  for (const column of ['attribute', 'resource']) {
+    if (!indexed(columns, column)) continue;
+    alternatives.push(`json_extract_scalar(${sqlIdent(column)}, ${path}) = ${v}`);
+    if (structured) alternatives.push(...jsonMemberText(column, key, value, false));
   }
-  return `(${alternatives.join(' or ')})`;
+  if (indexed(columns, 'logs')) {
+    alternatives.push(...jsonMemberText('logs', key, value, true));
+    if (JSON_SCALAR_TEXT.test(value) || structured) alternatives.push(...jsonMemberText('logs', key, value, false));
+  }
+  const derived = DERIVED_TAGS.get(key)?.(value, columns);
+  if (derived) alternatives.push(derived);
+  return anyOf(alternatives);
 }
 
 function searchAndWhere(q: TraceQuery): { search: string; where: string[] } {

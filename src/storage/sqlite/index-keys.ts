@@ -2,44 +2,43 @@
  * Keys of the sqlite search index (table `postings`): a 30-bit hash of what a span can be searched
  * by, scoped to a tenant — its service, its service + operation, and each `key=AsString(value)` of
  * its tags, process tags and log fields (tag keys leave the service out, so tag-only searches work;
- * `serviceBit` narrows them per posting entry). A hash only selects candidates; every candidate
+ * `serviceBit` narrows them per posting entry). For Jaeger v2 attribute filters it also keys the
+ * scope and link attributes of spans received as OTLP, and `key=otelAsString(value)` wherever that
+ * text differs from AsString (floats, bytes, arrays, maps), so trace-matching.ts attributeIndexKey
+ * of any filter entry is among the keys of every span it matches. A hash only selects candidates; every candidate
  * trace is checked with the exact matching rule, so collisions cost time, never correctness.
  */
-import type { KeyValue, Span, TraceQuery } from '../../model/index.js';
-import { tagValueAsString } from '../../model/index.js';
+import type { Attribute, KeyValue, Span, TraceQuery } from '../../model/index.js';
+import { otelAsString, tagOfAttribute, tagValueAsString } from '../../model/index.js';
+import { attributeIndexKey } from '../trace-matching.js';
 
 const SERVICE = 1;
 const OPERATION = 2;
 const TAG = 3;
 
-// FNV-1a style hash in two 32-bit lanes over a sequence of strings, without concatenating them.
-let laneA = 0;
-let laneB = 0;
-
-function begin(tenant: number, kind: number): void {
-  laneA = Math.imul(0x811c9dc5 ^ tenant, 0x01000193) ^ kind;
-  laneB = Math.imul(0x9747b28c ^ kind, 0x5bd1e995) ^ tenant;
-}
-
-function feed(text: string): void {
-  let a = laneA;
-  let b = laneB;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  // Length as a separator so ("ab","c") and ("a","bc") differ.
-  laneA = Math.imul(a ^ (text.length + 0x10000), 0x01000193);
-  laneB = Math.imul(b ^ (text.length + 0x10000), 0x5bd1e995);
-}
-
 /**
- * A non-negative integer below 2^30, so V8 keeps it unboxed (a Smi) in the hot write path. With
- * about a billion values, collisions stay rare enough to cost nothing measurable.
+ * FNV-1a style hash in two 32-bit lanes over `first` then `second` (when given), scoped by tenant
+ * and kind, without concatenating them. A non-negative integer below 2^30, so V8 keeps it unboxed
+ * (a Smi) in the hot write path. With about a billion values, collisions stay rare enough to cost
+ * nothing measurable.
  */
-function end(): number {
+function hashKey(tenant: number, kind: number, first: string, second?: string): number {
+  let laneA = Math.imul(0x811c9dc5 ^ tenant, 0x01000193) ^ kind;
+  let laneB = Math.imul(0x9747b28c ^ kind, 0x5bd1e995) ^ tenant;
+  for (let part = 0, parts = second === undefined ? 1 : 2; part < parts; part++) {
+    const text = part === 0 ? first : second!;
+    let a = laneA;
+    let b = laneB;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    // Length as a separator so ("ab","c") and ("a","bc") differ.
+    laneA = Math.imul(a ^ (text.length + 0x10000), 0x01000193);
+    laneB = Math.imul(b ^ (text.length + 0x10000), 0x5bd1e995);
+  }
   let h = laneB ^ Math.imul(laneA, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
   h ^= h >>> 13;
@@ -47,23 +46,15 @@ function end(): number {
 }
 
 export function serviceKey(tenant: number, service: string): number {
-  begin(tenant, SERVICE);
-  feed(service);
-  return end();
+  return hashKey(tenant, SERVICE, service);
 }
 
 export function operationKey(tenant: number, service: string, operation: string): number {
-  begin(tenant, OPERATION);
-  feed(service);
-  feed(operation);
-  return end();
+  return hashKey(tenant, OPERATION, service, operation);
 }
 
 export function tagKey(tenant: number, key: string, value: string): number {
-  begin(tenant, TAG);
-  feed(key);
-  feed(value);
-  return end();
+  return hashKey(tenant, TAG, key, value);
 }
 
 /** One of 32 bits standing for the service in a posting entry's service mask. */
@@ -117,6 +108,28 @@ export class SpanKeys {
     this.addTags(span.tags, add);
     this.addTags(span.process.tags, add);
     for (const log of span.logs) this.addTags(log.fields, add);
+    const otel = span.otel;
+    if (otel) {
+      this.addOtelTexts(otel.resource.attributes, add, false);
+      this.addOtelTexts(otel.attributes, add, false);
+      for (const e of otel.events) this.addOtelTexts(e.attributes, add, false);
+      this.addOtelTexts(otel.scope.attributes, add, true);
+      for (const l of otel.links) this.addOtelTexts(l.attributes, add, true);
+    }
+  }
+
+  /**
+   * Keys of OTLP attributes by their OpenTelemetry AsString: every attribute when `all` (lists
+   * with no v1 tags of their own), else arrays and maps, whose v1 tags hold other JSON. Scalars
+   * other than these are v1 tags already keyed by addTags.
+   */
+  private addOtelTexts(attrs: readonly Attribute[], add: (key: number) => void, all: boolean): void {
+    for (const a of attrs) {
+      if (all || a.type === 'array' || a.type === 'map') {
+        const text = otelAsString(a);
+        if (all || text !== tagValueAsString(tagOfAttribute(a))) add(tagKey(this.tenant, a.key, text));
+      }
+    }
   }
 
   private service(name: string): ServiceKeys {
@@ -132,7 +145,11 @@ export class SpanKeys {
   private addTags(tags: readonly KeyValue[], add: (key: number) => void): void {
     for (const t of tags) {
       if (t.type === 'float64' || t.type === 'binary') {
-        add(tagKey(this.tenant, t.key, tagValueAsString(t)));
+        const text = tagValueAsString(t);
+        add(tagKey(this.tenant, t.key, text));
+        // Jaeger v2 filters compare OpenTelemetry's AsString, another text for some floats and all bytes.
+        const otelText = otelAsString(t);
+        if (otelText !== text) add(tagKey(this.tenant, t.key, otelText));
         continue;
       }
       let values = this.tags.get(t.key);
@@ -163,5 +180,9 @@ export function queryKeys(tenant: number, query: TraceQuery): number[] {
     if (query.operationName) keys.push(operationKey(tenant, query.serviceName, query.operationName));
   }
   for (const [k, v] of Object.entries(query.tags ?? {})) keys.push(tagKey(tenant, k, v));
+  for (const a of query.attributes ?? []) {
+    const indexed = attributeIndexKey(a);
+    if (indexed) keys.push(tagKey(tenant, indexed.key, indexed.value));
+  }
   return keys;
 }

@@ -9,6 +9,17 @@
  *         #tags, tag…, #processTags, tag…, #logs, (timestamp − base, #fields, tag…)…, #warnings, warning…
  * tag   = key, value (a string tag) | key, type, value  (type: 1 bool (0/1), 2 int64 (text),
  *         3 float64 (number, or text for NaN, ±Infinity and -0), 4 binary (base64))
+ * A span received as OTLP (Span.otel) is stored as its OTLP fields instead, its v1 view derived
+ * again on reading (model/otel.ts spanFromOtel); its record starts with the number 1, where a v1
+ * record starts with its span id (a string):
+ * otelSpan = 1, spanId, name, flags, startTime − base, duration, startNanos, durationNanos,
+ *         resource, scope, traceState, parentSpanId, kind, statusCode, statusMessage,
+ *         #attrs, attr…, droppedAttributes, #events, (time µs − base, time ns rest, name, #attrs, attr…, dropped)…,
+ *         droppedEvents, #links, (traceId ("" = the chunk's), spanId, traceState, #attrs, attr…, dropped, flags)…, droppedLinks
+ * resource = index of a resource earlier in the chunk | −1, #attrs, attr…, dropped, schemaUrl
+ * scope = index of a scope earlier in the chunk | −1, name, version, #attrs, attr…, dropped, schemaUrl
+ * attr  = key, value;  value = a string | type, payload — types as for tags, and 5 array (#values,
+ *         value…), 6 map (#attrs, attr…), 7 empty (no payload)
  * `base` (µs) is the first span's start, or 0 when some offset would not be an exact integer:
  * small offsets print and parse much faster than 16-digit times. One flat array costs a fraction
  * of nested ones to build, stringify and parse. The trace id is stored beside the chunk, not in it.
@@ -18,18 +29,23 @@
  *   nested, no base:    [[…same, absolute times…]…]
  *   with refs = [refType, traceId, spanId]…, tags = [key, type (0 string), value]…, logs = [timestamp, tags]…, warnings 0 when none.
  */
-import type { KeyValue, Log, Span, SpanRef, TraceId } from '../../model/index.js';
+import type { AnyValue, Attribute, KeyValue, Log, OtelResource, OtelScope, OtelSpanFields, Process, Span, SpanRef, TraceId } from '../../model/index.js';
+import { processOfResource, scopeTagsOf, spanFromOtel } from '../../model/index.js';
 
 type Field = string | number;
+/** The encoder's flat array, reusable between calls by its owner: built, stringified and emptied. */
+export type ChunkScratch = Field[];
 
-/** Reused between calls: the flat array is built, stringified and emptied. */
-const scratch: Field[] = [];
-
-export function encodeChunk(spans: readonly Span[]): string {
+export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = []): string {
   const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
   const out = scratch;
   out.push(base);
+  const tables: OtelTables = { resources: new Map(), scopes: new Map() };
   for (const s of spans) {
+    if (s.otel) {
+      pushOtelSpan(out, s, s.otel, base, tables);
+      continue;
+    }
     out.push(s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, s.process.serviceName, s.references.length);
     for (const r of s.references) out.push(r.refType === 'CHILD_OF' ? 0 : 1, r.traceId === s.traceId ? '' : r.traceId, r.spanId);
     pushTags(out, s.tags);
@@ -47,6 +63,96 @@ export function encodeChunk(spans: readonly Span[]): string {
   } finally {
     out.length = 0;
   }
+}
+
+/** Resources and scopes already written in a chunk, by identity, with their index. */
+interface OtelTables {
+  resources: Map<OtelResource, number>;
+  scopes: Map<OtelScope, number>;
+}
+
+function pushOtelSpan(out: Field[], s: Span, o: OtelSpanFields, base: number, tables: OtelTables): void {
+  out.push(1, s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, o.startNanos, o.durationNanos);
+  const r = tables.resources.get(o.resource);
+  if (r !== undefined) out.push(r);
+  else {
+    tables.resources.set(o.resource, tables.resources.size);
+    out.push(-1);
+    pushAttributes(out, o.resource.attributes);
+    out.push(o.resource.droppedAttributesCount, o.resource.schemaUrl);
+  }
+  const sc = tables.scopes.get(o.scope);
+  if (sc !== undefined) out.push(sc);
+  else {
+    tables.scopes.set(o.scope, tables.scopes.size);
+    out.push(-1, o.scope.name, o.scope.version);
+    pushAttributes(out, o.scope.attributes);
+    out.push(o.scope.droppedAttributesCount, o.scope.schemaUrl);
+  }
+  out.push(o.traceState, o.parentSpanId, o.kind, o.statusCode, o.statusMessage);
+  pushAttributes(out, o.attributes);
+  out.push(o.droppedAttributesCount, o.events.length);
+  for (const e of o.events) {
+    const us = e.timeUnixNano / 1000n;
+    out.push(Number(us) - base, Number(e.timeUnixNano - us * 1000n), e.name);
+    pushAttributes(out, e.attributes);
+    out.push(e.droppedAttributesCount);
+  }
+  out.push(o.droppedEventsCount, o.links.length);
+  for (const l of o.links) {
+    out.push(l.traceId === s.traceId ? '' : l.traceId, l.spanId, l.traceState);
+    pushAttributes(out, l.attributes);
+    out.push(l.droppedAttributesCount, l.flags);
+  }
+  out.push(o.droppedLinksCount);
+}
+
+function pushAttributes(out: Field[], attrs: readonly Attribute[]): void {
+  out.push(attrs.length);
+  for (const a of attrs) {
+    out.push(a.key);
+    pushValue(out, a);
+  }
+}
+
+function pushValue(out: Field[], v: AnyValue): void {
+  switch (v.type) {
+    case 'string':
+      out.push(v.value);
+      break;
+    case 'bool':
+      out.push(1, v.value ? 1 : 0);
+      break;
+    case 'int64':
+      out.push(2, v.value.toString());
+      break;
+    case 'float64':
+      out.push(3, floatField(v.value));
+      break;
+    case 'binary':
+      out.push(4, base64(v.value));
+      break;
+    case 'array':
+      out.push(5, v.value.length);
+      for (const e of v.value) pushValue(out, e);
+      break;
+    case 'map':
+      out.push(6);
+      pushAttributes(out, v.value);
+      break;
+    case 'empty':
+      out.push(7);
+      break;
+  }
+}
+
+/** A float as a JSON number, or as text for NaN, ±Infinity and -0, which JSON numbers cannot hold. */
+function floatField(v: number): Field {
+  return Number.isFinite(v) && !Object.is(v, -0) ? v : Object.is(v, -0) ? '-0' : String(v);
+}
+
+function base64(v: Uint8Array): string {
+  return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 }
 
 /** True when every start and log time minus the first span's start is a safe integer. */
@@ -73,10 +179,10 @@ function pushTags(out: Field[], tags: readonly KeyValue[]): void {
         out.push(t.key, 2, t.value.toString());
         break;
       case 'float64':
-        out.push(t.key, 3, Number.isFinite(t.value) && !Object.is(t.value, -0) ? t.value : Object.is(t.value, -0) ? '-0' : String(t.value));
+        out.push(t.key, 3, floatField(t.value));
         break;
       case 'binary':
-        out.push(t.key, 4, Buffer.from(t.value.buffer, t.value.byteOffset, t.value.byteLength).toString('base64'));
+        out.push(t.key, 4, base64(t.value));
         break;
     }
   }
@@ -84,7 +190,7 @@ function pushTags(out: Field[], tags: readonly KeyValue[]): void {
 
 export function decodeChunk(traceId: TraceId, body: string): Span[] {
   const rows = JSON.parse(body) as unknown[];
-  return typeof rows[1] === 'string' ? decodeFlat(traceId, rows as Field[]) : decodeNested(traceId, rows);
+  return typeof rows[1] === 'string' || typeof rows[1] === 'number' ? decodeFlat(traceId, rows as Field[]) : decodeNested(traceId, rows);
 }
 
 /** Reads the flat layout; `at` is the position of the next field. */
@@ -102,7 +208,116 @@ function decodeFlat(traceId: TraceId, f: Field[]): Span[] {
     }
     return out;
   };
+  const value = (): AnyValue => {
+    const next = f[at++];
+    if (typeof next === 'string') return { type: 'string', value: next };
+    switch (next) {
+      case 5: {
+        const n = f[at++] as number;
+        const values: AnyValue[] = new Array(n);
+        for (let i = 0; i < n; i++) values[i] = value();
+        return { type: 'array', value: values };
+      }
+      case 6:
+        return { type: 'map', value: attributes() };
+      case 7:
+        return { type: 'empty', value: null };
+      default: {
+        const { type, value: v } = typedTag('', next, f[at++]);
+        return { type, value: v } as AnyValue;
+      }
+    }
+  };
+  const attributes = (): Attribute[] => {
+    const n = f[at++] as number;
+    const out: Attribute[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = f[at++] as string;
+      const next = f[at];
+      if (typeof next === 'string') {
+        at++;
+        out[i] = { key, type: 'string', value: next };
+      } else out[i] = { key, ...value() } as Attribute;
+    }
+    return out;
+  };
+  const resources: { resource: OtelResource; process: Process }[] = [];
+  const scopes: { scope: OtelScope; tags: KeyValue[] }[] = [];
+  const otelSpan = (): Span => {
+    const spanId = f[at + 1] as string;
+    const operationName = f[at + 2] as string;
+    const flags = f[at + 3] as number;
+    const startTime = (f[at + 4] as number) + base;
+    const duration = f[at + 5] as number;
+    const startNanos = f[at + 6] as number;
+    const durationNanos = f[at + 7] as number;
+    at += 8;
+    let r = f[at++] as number;
+    if (r < 0) {
+      const resource: OtelResource = { attributes: attributes(), droppedAttributesCount: f[at] as number, schemaUrl: f[at + 1] as string };
+      at += 2;
+      r = resources.push({ resource, process: processOfResource(resource) }) - 1;
+    }
+    let sc = f[at++] as number;
+    if (sc < 0) {
+      const name = f[at] as string;
+      const version = f[at + 1] as string;
+      at += 2;
+      const scope: OtelScope = { name, version, attributes: attributes(), droppedAttributesCount: f[at] as number, schemaUrl: f[at + 1] as string };
+      at += 2;
+      sc = scopes.push({ scope, tags: scopeTagsOf(scope) }) - 1;
+    }
+    const traceState = f[at] as string;
+    const parentSpanId = f[at + 1] as string;
+    const kind = f[at + 2] as number;
+    const statusCode = f[at + 3] as number;
+    const statusMessage = f[at + 4] as string;
+    at += 5;
+    const spanAttributes = attributes();
+    const droppedAttributesCount = f[at++] as number;
+    const events: OtelSpanFields['events'] = new Array(f[at++] as number);
+    for (let i = 0; i < events.length; i++) {
+      const timeUnixNano = BigInt((f[at] as number) + base) * 1000n + BigInt(f[at + 1] as number);
+      const name = f[at + 2] as string;
+      at += 3;
+      events[i] = { timeUnixNano, name, attributes: attributes(), droppedAttributesCount: f[at++] as number };
+    }
+    const droppedEventsCount = f[at++] as number;
+    const links: OtelSpanFields['links'] = new Array(f[at++] as number);
+    for (let i = 0; i < links.length; i++) {
+      const linkTrace = (f[at] as string) || traceId;
+      const linkSpan = f[at + 1] as string;
+      const linkState = f[at + 2] as string;
+      at += 3;
+      const linkAttributes = attributes();
+      links[i] = { traceId: linkTrace, spanId: linkSpan, traceState: linkState, attributes: linkAttributes, droppedAttributesCount: f[at] as number, flags: f[at + 1] as number };
+      at += 2;
+    }
+    const droppedLinksCount = f[at++] as number;
+    const otel: OtelSpanFields = {
+      resource: resources[r].resource,
+      scope: scopes[sc].scope,
+      traceState,
+      parentSpanId,
+      kind,
+      startNanos,
+      durationNanos,
+      attributes: spanAttributes,
+      droppedAttributesCount,
+      events,
+      droppedEventsCount,
+      links,
+      droppedLinksCount,
+      statusCode,
+      statusMessage,
+    };
+    return spanFromOtel({ traceId, spanId, operationName, flags, startTime, duration }, otel, resources[r].process, scopes[sc].tags);
+  };
   while (at < f.length) {
+    if (f[at] === 1) {
+      spans.push(otelSpan());
+      continue;
+    }
     const spanId = f[at] as string;
     const operationName = f[at + 1] as string;
     const flags = f[at + 2] as number;

@@ -21,8 +21,8 @@ import {
   timestampToMicros,
   traceQueryToProtoV1,
   traceQueryToProtoV2,
-} from '../../../src/plugin/mapping.js';
-import { serviceDefinition } from '../../../src/plugin/protos.js';
+} from '../../../src/formats/proto-mapping.js';
+import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
 
 const span: Span = {
   traceId: '0123456789abcdef0123456789abcdef',
@@ -47,7 +47,7 @@ const span: Span = {
   warnings: ['w'],
 };
 
-describe('plugin/mapping', () => {
+describe('formats/proto-mapping', () => {
   it('round-trips a span through proto objects and the real wire encoding', () => {
     expect(protoToSpan(spanToProto(span))).toEqual(span);
     const method = serviceDefinition('spanWriter').WriteSpan;
@@ -107,7 +107,7 @@ describe('plugin/mapping', () => {
     expect(() => protoToTraceQueryV1({ ...traceQueryToProtoV1(q), numTraces: -1 })).toThrow(/num_traces/);
   });
 
-  it('maps v2 queries with typed attributes compared as AsString', () => {
+  it('maps v2 queries to the typed attribute filter, one entry per key (the last wins)', () => {
     const proto = traceQueryToProtoV2({ serviceName: 's', startTimeMin: 1 });
     const q = protoToTraceQueryV2({
       ...proto,
@@ -117,11 +117,26 @@ describe('plugin/mapping', () => {
         { key: 'b', value: { value: 'boolValue', boolValue: true } },
         { key: 'y', value: { value: 'bytesValue', bytesValue: Buffer.from([0xab]) } },
         { key: 's', value: { value: 'stringValue', stringValue: 'x' } },
+        { key: 'a', value: { value: 'arrayValue', arrayValue: { values: [{ value: 'intValue', intValue: '9223372036854775807' }] } } },
+        { key: 's', value: { value: 'stringValue', stringValue: 'y' } },
       ],
       searchDepth: 7,
     });
-    expect(q).toEqual({ serviceName: 's', startTimeMin: 1, tags: { i: '123', d: '72.5', b: 'true', y: 'ab', s: 'x' }, limit: 7 });
-    expect(() => protoToTraceQueryV2({ ...proto, attributes: [{ key: 'a', value: { value: 'arrayValue', arrayValue: { values: [] } } }] })).toThrow(/cannot be searched/);
+    expect(q).toEqual({
+      serviceName: 's',
+      startTimeMin: 1,
+      attributes: [
+        { key: 'i', type: 'int64', value: 123n },
+        { key: 'd', type: 'float64', value: 72.5 },
+        { key: 'b', type: 'bool', value: true },
+        { key: 'y', type: 'binary', value: new Uint8Array([0xab]) },
+        { key: 's', type: 'string', value: 'y' },
+        { key: 'a', type: 'array', value: [{ type: 'int64', value: 9223372036854775807n }] },
+      ],
+      limit: 7,
+    });
+    expect(protoToTraceQueryV2(traceQueryToProtoV2(q))).toEqual(q);
+    expect(() => protoToTraceQueryV2({ ...proto, attributes: [{ key: 'i', value: { value: 'intValue', intValue: 'x' } }] })).toThrow(/intValue/);
     expect(() => protoToTraceQueryV2({ ...proto, durationMin: { seconds: '2', nanos: 0 }, durationMax: { seconds: '1', nanos: 0 } })).toThrow(/greater than/);
   });
 

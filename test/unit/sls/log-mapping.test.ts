@@ -24,6 +24,8 @@ function span(overrides: Partial<Span> = {}): Span {
       { key: 'error', type: 'bool', value: true },
       { key: 'http.status_code', type: 'int64', value: 503n },
       { key: 'ratio', type: 'float64', value: 0.25 },
+      { key: 'w3c.tracestate', type: 'string', value: 'rojo=00f067aa0ba902b7' },
+      { key: 'otel.scope.name', type: 'string', value: 'okhttp' },
     ],
     logs: [{ timestamp: START + 10, fields: [{ key: 'event', type: 'string', value: 'retry' }, { key: 'attempt', type: 'int64', value: 2n }] }],
     process: { serviceName: 'frontend', tags: [{ key: 'hostname', type: 'string', value: 'web-1' }, { key: 'ip', type: 'string', value: '10.0.0.1' }] },
@@ -50,12 +52,16 @@ describe('span → SLS Trace row (golden, against aliyun-log-jaeger field table)
       host: 'web-1',
       // plugin: stringified values + ProcessID; SLS Trace: typed JSON object
       resource: '{"hostname":"web-1","ip":"10.0.0.1"}',
-      attribute: '{"span.kind":"SERVER","error":true,"http.status_code":503,"ratio":0.25}',
+      attribute: '{"span.kind":"SERVER","error":true,"http.status_code":503,"ratio":0.25,"w3c.tracestate":"rojo=00f067aa0ba902b7","otel.scope.name":"okhttp"}',
       // plugin: [{attribute,time}]; SLS Trace: [{name,time(ns),attribute}]
       logs: '[{"name":"retry","time":1700000000123466000,"attribute":{"event":"retry","attempt":2}}]',
       // the parent is parentSpanID; other references become links (none here)
       links: '[]',
-      traceState: '',
+      // the exporter's span.TraceState(); the Jaeger model keeps it as the tag w3c.tracestate
+      traceState: 'rojo=00f067aa0ba902b7',
+      // the exporter's scope name and version; the Jaeger model keeps them as tags otel.scope.*
+      'otlp.name': 'okhttp',
+      'otlp.version': '',
       // µs, as the plugin, the OTel exporter and the 2021 docs
       start: '1700000000123456',
       end: '1700000000125956',
@@ -80,6 +86,7 @@ describe('span → SLS Trace row (golden, against aliyun-log-jaeger field table)
         }),
       ),
     );
+    // link attributes: the Jaeger model's reference type, as Jaeger's OTLP translator writes it
     expect(JSON.parse(withLink.links)).toEqual([{ traceID: '0000000000000000000000000000beef', spanID: '00000000000000b0', attribute: { 'opentracing.ref_type': 'follows_from' } }]);
   });
 
@@ -187,15 +194,16 @@ describe('SLS row → span: rows written by others', () => {
       { key: 'span.kind', type: 'string', value: 'client' },
       { key: 'error', type: 'bool', value: true },
     ]);
+    // host.name back from the host column, ahead of the rest of the resource
     expect(s.process.tags).toEqual([
-      { key: 'k8s.pod', type: 'string', value: 'cart-1' },
       { key: 'host.name', type: 'string', value: 'node-7' },
+      { key: 'k8s.pod', type: 'string', value: 'cart-1' },
     ]);
     expect(s.logs).toEqual([{ timestamp: 1_700_000_000_124_000, fields: [{ key: 'event', type: 'string', value: 'exception' }, { key: 'exception.type', type: 'string', value: 'Timeout' }] }]);
   });
 
   it('keeps damaged JSON visible instead of failing (aliyun-log-jaeger: one "tags" tag)', () => {
-    const s = rowToSpan({ traceID: '1', spanID: '2', start: '1700000000000000', attribute: '{not json' });
+    const s = rowToSpan({ traceID: '1', spanID: '2', start: '1700000000000000', attribute: '{not json', flags: '1' });
     expect(s.tags).toEqual([{ key: 'tags', type: 'string', value: '{not json' }]);
     expect(s.traceId).toBe('00000000000000000000000000000001');
   });

@@ -1,4 +1,5 @@
 import type {
+  Attribute,
   DependencyLink,
   FoundTraceId,
   GetTraceQuery,
@@ -11,6 +12,7 @@ import type {
   SpanRef,
   TraceQuery,
 } from '../model/index.js';
+import { attributeFromOtlp, attributeToOtlp } from '../formats/otlp.js';
 import {
   InvalidArgumentError,
   spanIdFromBytes,
@@ -357,42 +359,34 @@ export function traceQueryToProtoV1(q: TraceQuery): ProtoTraceQueryV1 {
   return { ...boundsToProto(q), tags: q.tags ?? {}, numTraces: q.limit ?? 0 };
 }
 
-/** jaeger.storage.v2.TraceQueryParameters → TraceQuery; typed attribute values compared as Jaeger's AsString. */
+/**
+ * jaeger.storage.v2.TraceQueryParameters → TraceQuery; the attributes become the v2 attribute
+ * filter, typed, one per key (a later entry replaces an earlier one, as in Jaeger's pcommon.Map).
+ */
 export function protoToTraceQueryV2(q: ProtoTraceQueryV2 | null): TraceQuery {
   if (!q) throw new InvalidArgumentError('query is required');
   const query = queryBounds(q);
   if (q.attributes.length > 0) {
-    query.tags = {};
-    for (const a of q.attributes) query.tags[a.key] = anyValueAsString(a.key, a.value);
+    const byKey = new Map<string, Attribute>();
+    q.attributes.forEach((a, i) => {
+      try {
+        byKey.set(a.key, attributeFromOtlp(a, 'query', 'attributes', i));
+      } catch (err) {
+        throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+      }
+    });
+    query.attributes = [...byKey.values()];
   }
   const limit = limitFrom(q.searchDepth, 'search_depth');
   if (limit !== undefined) query.limit = limit;
   return query;
 }
 
-/** Query tags travel as string attributes: the receiving side compares them with AsString. */
+/** The v2 attribute filter travels typed; v1 query tags travel as string attributes (the receiving side compares them with AsString). */
 export function traceQueryToProtoV2(q: TraceQuery): ProtoTraceQueryV2 {
-  const attributes = Object.entries(q.tags ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
+  const attributes: ProtoAttribute[] = Object.entries(q.tags ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
+  for (const a of q.attributes ?? []) attributes.push(attributeToOtlp(a) as ProtoAttribute);
   return { ...boundsToProto(q), attributes, searchDepth: q.limit ?? 0 };
-}
-
-function anyValueAsString(key: string, v: ProtoAnyValue | null): string {
-  switch (v?.value) {
-    case 'stringValue':
-      return v.stringValue ?? '';
-    case 'boolValue':
-      return v.boolValue ? 'true' : 'false';
-    case 'intValue':
-      return BigInt(v.intValue ?? 0).toString();
-    case 'doubleValue':
-      return tagValueAsString({ key, type: 'float64', value: v.doubleValue ?? 0 });
-    case 'bytesValue':
-      return Buffer.from(v.bytesValue ?? []).toString('hex');
-    case undefined:
-      return '';
-    default:
-      throw new InvalidArgumentError(`attribute "${key.slice(0, 40)}": array and map values cannot be searched`);
-  }
 }
 
 export function operationToProto(op: Operation): { name: string; spanKind: string } {

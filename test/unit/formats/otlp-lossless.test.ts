@@ -1,0 +1,70 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { otlpFromSpans, spansFromOtlp } from '../../../src/formats/otlp.js';
+import { otlpJsonToTree, treeToOtlpJson } from '../../../src/formats/otlp-json.js';
+import type { Span } from '../../../src/model/index.js';
+import { decodeChunk, encodeChunk } from '../../../src/storage/sqlite/span-codec.js';
+import { otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
+
+const requests = traceIdList.chain(otlpRequest);
+
+/** A total order on spans (by their whole content), since regrouping by resource reorders them. */
+function sorted(spans: readonly Span[]): Span[] {
+  const text = (s: Span) => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+  return spans
+    .map((s) => ({ s, key: text(s) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((e) => e.s);
+}
+
+describe('OTLP held whole in the domain model', () => {
+  it('OTLP → domain → OTLP → domain is the identity, for every field and value type', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const spans = spansFromOtlp(request);
+        expect(sorted(spansFromOtlp(otlpFromSpans(spans)))).toEqual(sorted(spans));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('OTLP JSON out and in again keeps every field', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const spans = spansFromOtlp(request);
+        const json = JSON.parse(JSON.stringify(treeToOtlpJson(otlpFromSpans(spans))));
+        expect(sorted(spansFromOtlp(otlpJsonToTree(json, 'mem')))).toEqual(sorted(spans));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the sqlite chunk codec stores OTLP spans whole, sharing resources and scopes within a chunk', () => {
+    fc.assert(
+      fc.property(requests, (request) => {
+        const spans = spansFromOtlp(request);
+        for (const traceId of new Set(spans.map((s) => s.traceId))) {
+          const chunk = spans.filter((s) => s.traceId === traceId);
+          expect(decodeChunk(traceId, encodeChunk(chunk))).toEqual(chunk);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('keeps ns times, int64 beyond 2^53 and a missing service name', () => {
+    const traceId = Buffer.from('0102030405060708090a0b0c0d0e0f10', 'hex');
+    const [span] = spansFromOtlp([
+      {
+        resource: { attributes: [{ key: 'host', value: { intValue: '9007199254740993' } }] },
+        scopeSpans: [{ scope: { name: 's', version: '1', attributes: [] }, spans: [{ traceId, spanId: Buffer.from('0102030405060708', 'hex'), startTimeUnixNano: '1700000000000000123', endTimeUnixNano: '1700000000000001100' }] }],
+      },
+    ]);
+    expect(span.startTime).toBe(1_700_000_000_000_000);
+    expect(span.duration).toBe(0);
+    expect(span.otel).toMatchObject({ startNanos: 123, durationNanos: 977 });
+    expect(span.process).toEqual({ serviceName: 'OTLPResourceNoServiceName', tags: [{ key: 'host', type: 'int64', value: 9007199254740993n }] });
+    const out = otlpFromSpans([span])[0].scopeSpans![0].spans![0];
+    expect([out.startTimeUnixNano, out.endTimeUnixNano]).toEqual(['1700000000000000123', '1700000000000001100']);
+  });
+});
