@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { createProgress } from './progress.js';
@@ -27,6 +28,7 @@ interface RawDepsOptions extends RawTimeWindowOptions {
   baselineStart?: string;
   baselineEnd?: string;
   baselineLinks?: string;
+  highlight?: string[];
 }
 
 export function depsCommand(ctx: CliContext): Command {
@@ -47,9 +49,11 @@ export function depsCommand(ctx: CliContext): Command {
     .addOption(new Option('--baseline-start <time>', 'baseline window start (with --baseline-end)'))
     .addOption(new Option('--baseline-end <time>', 'baseline window end (with --baseline-start)'))
     .addOption(new Option('--baseline-links <file>', 'baseline from a Jaeger links file'))
+    .addOption(new Option('--highlight <services...>', 'html/dot: mark these services as suspects; a FILE.json argument reads `anomalies --format json` output (its top suspects)'))
     .action(async (raw: RawDepsOptions) => {
       const latest = raw.links === undefined ? await latestReference(raw.store, ctx, [raw.start, raw.end, raw.baselineStart, raw.baselineEnd], raw.quiet) : undefined;
       const opts = parseDepsOptions(raw, ctx.now(), latest);
+      const highlight = raw.highlight ? await highlightedServices(raw.highlight, raw.format) : undefined;
       const progress = createProgress(ctx, 'reading spans', undefined, raw.quiet);
       let lastSpans = 0;
       const report = await runDeps(opts, {
@@ -61,7 +65,7 @@ export function depsCommand(ctx: CliContext): Command {
       });
       progress.done();
       const render = await loadDepsRenderer(raw.format);
-      await writeResult(ctx, render(report), raw.output);
+      await writeResult(ctx, render(report, { highlight }), raw.output);
       if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.totals.nodes} nodes, ${report.totals.edges} edges) to ${raw.output}`);
     });
   return command;
@@ -110,3 +114,28 @@ function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number, l
   const shift = raw.baselineShift !== undefined ? parseDuration(raw.baselineShift, '--baseline-shift') : length + 1;
   return { kind: 'store', uri: source.uri, window: { start: source.window.start - shift, end: source.window.end - shift } };
 }
+
+/** Services named by `--highlight`: names as given, and the suspects of anomalies JSON files. */
+async function highlightedServices(values: string[], format: DepsFormat): Promise<string[]> {
+  if (format !== 'html' && format !== 'dot') throw new InvalidArgumentError(`--highlight marks services in a drawing: use --format html or dot, not ${format}`);
+  const out: string[] = [];
+  for (const v of values) {
+    if (!v.endsWith('.json')) {
+      out.push(v);
+      continue;
+    }
+    let report: { rootCauses?: Array<{ service: string; evidence?: { originTraces?: number } }> };
+    try {
+      report = JSON.parse(await readFile(v, 'utf8'));
+    } catch (err) {
+      throw new InvalidArgumentError(`--highlight ${v}: cannot read an anomalies report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (!Array.isArray(report?.rootCauses)) throw new InvalidArgumentError(`--highlight ${v}: not the output of anomalies --format json (no rootCauses)`);
+    // The suspects: the top services that originate the anomaly (relays are not suspects).
+    out.push(...report.rootCauses.filter((rc) => (rc.evidence?.originTraces ?? 0) > 0).slice(0, HIGHLIGHTED_SUSPECTS).map((rc) => rc.service));
+  }
+  return out;
+}
+
+/** Suspects taken from an anomalies report: as many as its HTML page highlights. */
+const HIGHLIGHTED_SUSPECTS = 3;
