@@ -16,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAnomalies } from '../src/commands/run-anomalies.js';
 import type { Span } from '../src/model/index.js';
-import { openStore } from '../src/sources/open-store.js';
+import { openStore } from '../src/storage/open-store.js';
 import { defaultTopology } from '../src/workload/default-topology.js';
 import { generateWorkload } from '../src/workload/workload.js';
 

@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { chromium } from 'playwright-core';
 import { DEPS_FORMATS } from '../src/render/deps-formats.js';
-import { openStore } from '../src/sources/open-store.js';
+import { openStore } from '../src/storage/open-store.js';
 import { parentSpanId } from '../src/model/index.js';
 import type { Span } from '../src/model/index.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';

@@ -16,7 +16,7 @@ import { jaegerJsonFromTrace } from '../src/formats/jaeger-json.js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { treeToOtlpJson } from '../src/formats/otlp-json.js';
 import { readTraceFile } from '../src/formats/trace-file-reader.js';
-import { openStore } from '../src/sources/open-store.js';
+import { openStore } from '../src/storage/open-store.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
 
 const SPANS = Number(process.argv[2] ?? 200_000);

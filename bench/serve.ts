@@ -25,8 +25,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
-import { spanToProto } from '../src/plugin/mapping.js';
-import { serviceDefinition } from '../src/plugin/protos.js';
+import { spanToProto } from '../src/formats/proto-mapping.js';
+import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
 
 const BATCH = 100;

@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
-import { serviceDefinition } from '../src/plugin/protos.js';
+import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { spanIndexConfig } from '../src/storage/sls/index-config.js';
 import { openSlsStoreUri } from '../src/storage/sls/open.js';
 import type { SlsStore } from '../src/storage/sls/sls-store.js';

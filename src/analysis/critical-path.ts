@@ -13,8 +13,6 @@
 import { AnalysisInputError } from '../model/index.js';
 import type { TraceSummary } from './span-tree.js';
 
-export const DEFAULTS = {};
-
 /** µs of each span's own time on the critical path of its root's tree (0 off the path). */
 export function criticalPathTimes(trace: TraceSummary): Float64Array {
   const n = trace.key.length;

@@ -15,8 +15,6 @@
 import { AnalysisInputError } from '../model/index.js';
 import { SIGNAL_BIT } from './outlier-detection.js';
 
-export const DEFAULTS = {};
-
 /**
  * Per span row, OR of SIGNAL_BIT for the signals the span originates. `parent` holds absolute
  * parent rows (−1 for roots) and `spanSignals` the abnormal signal bits per row, same length.

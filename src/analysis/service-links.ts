@@ -12,8 +12,6 @@ import type { DependencyLink } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
 import type { TraceSummary } from './span-tree.js';
 
-export const DEFAULTS = {};
-
 export class ServiceLinkCounter {
   /** parent key id → child key id → calls; peers are stored as child id −(nameId + 1). */
   private readonly counts = new Map<number, Map<number, number>>();

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { CliContext } from './context.js';
+import type { CliContext } from '../commands/context.js';
 
 export const VERSION = '0.1.0';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import type { SpectrumMethod } from '../analysis/anomaly-report.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import { InvalidArgumentError } from '../model/index.js';

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { GraphLevel } from '../analysis/dependency-graph.js';
 import { DEPS_FORMATS, loadDepsRenderer } from '../render/deps-formats.js';
 import type { DepsFormat } from '../render/deps-formats.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { DepsOptions, DepsSource } from './run-deps.js';
 import { runDeps } from './run-deps.js';
 import type { RawTimeWindowOptions } from './shared-options.js';

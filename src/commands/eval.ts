@@ -1,17 +1,21 @@
 import { Command, Option } from 'commander';
 import Table from 'cli-table3';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
 import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';
 import { parseNonNegativeInt, parsePositiveInt, quietOption } from './shared-options.js';
 import { HELD_OUT_SEED_BASE } from '../workload/eval-cases.js';
+import type { WorkloadProfile } from '../workload/realism.js';
+import { WORKLOAD_PROFILES } from '../workload/realism.js';
+import { InvalidArgumentError } from '../model/index.js';
 
 interface RawEvalOptions {
   cases: string;
   seed: string;
   heldOut?: boolean;
+  profile: string;
   format: 'table' | 'json';
   quiet?: boolean;
 }
@@ -22,6 +26,7 @@ export function evalCommand(ctx: CliContext): Command {
     .addOption(new Option('--cases <n|dir>', 'number of generated fault cases (kinds rotate, so ≥ 8 covers every kind), or a case folder (case.json + baseline/incident trace files) or a folder of them').default('56'))
     .addOption(new Option('--seed <n>', 'first case seed within the seed range').default('1'))
     .addOption(new Option('--held-out', `use the held-out seeds (from ${HELD_OUT_SEED_BASE}), never used for tuning`))
+    .addOption(new Option('--profile <list>', `generator profile(s), comma-separated: ${WORKLOAD_PROFILES.join(', ')} (several: one report each, then side by side)`).default('realistic'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .addOption(quietOption())
     .action(async (raw: RawEvalOptions) => {
@@ -37,11 +42,34 @@ export function evalCommand(ctx: CliContext): Command {
         return;
       }
       const cases = parsePositiveInt(raw.cases, '--cases');
-      const progress = createProgress(ctx, 'evaluating cases', cases, raw.quiet);
-      const report = await runEval({ cases, seed: parseNonNegativeInt(raw.seed, '--seed'), heldOut: Boolean(raw.heldOut), onCase: () => progress.tick(1) });
-      progress.done();
-      ctx.out(raw.format === 'json' ? JSON.stringify(report, null, 2) : renderEvalTable(report));
+      const seed = parseNonNegativeInt(raw.seed, '--seed');
+      const profiles = parseProfiles(raw.profile);
+      const reports: EvalReport[] = [];
+      for (const profile of profiles) {
+        const progress = createProgress(ctx, `evaluating ${profile} cases`, cases, raw.quiet);
+        reports.push(await runEval({ cases, seed, heldOut: Boolean(raw.heldOut), profile, onCase: () => progress.tick(1) }));
+        progress.done();
+      }
+      if (raw.format === 'json') ctx.out(JSON.stringify(reports.length === 1 ? reports[0] : { profiles: reports }, null, 2));
+      else ctx.out([...reports.map(renderEvalTable), ...(reports.length > 1 ? [renderProfileComparison(reports)] : [])].join('\n\n'));
     });
+}
+
+function parseProfiles(text: string): WorkloadProfile[] {
+  const names = text.split(',').map((p) => p.trim()).filter(Boolean);
+  const bad = names.find((p) => !(WORKLOAD_PROFILES as readonly string[]).includes(p));
+  if (bad !== undefined || names.length === 0) throw new InvalidArgumentError(`--profile: expected a comma-separated list of ${WORKLOAD_PROFILES.join(', ')}, got "${text}"`);
+  return [...new Set(names)] as WorkloadProfile[];
+}
+
+/** One overall row per profile, side by side. */
+export function renderProfileComparison(reports: readonly EvalReport[]): string {
+  const table = new Table({ head: ['profile', 'cases', 'AC@1', 'AC@3', 'Avg@5', 'precision', 'recall', 'F1'], style: { head: [], border: [] } });
+  for (const r of reports) {
+    const s = r.overall;
+    table.push([r.profile, s.cases, ...[s.ac1, s.ac3, s.avg5, s.precision, s.recall, s.f1].map((x) => x.toFixed(3))]);
+  }
+  return ['overall by generator profile:', table.toString()].join('\n');
 }
 
 /** The per-kind table, the overall row, then the cases not fully found at 1 or at 3. */
@@ -51,7 +79,7 @@ export function renderEvalTable(report: EvalReport): string {
   for (const k of report.byKind) table.push(row(k.kind, k));
   table.push(row('overall', report.overall));
   const lines = [
-    `${report.seedRange} seeds ${report.seeds.first}–${report.seeds.last}, ${report.cases.length} cases, ${(report.elapsedMs / 1000).toFixed(1)} s`,
+    `${report.profile} profile, ${report.seedRange} seeds ${report.seeds.first}–${report.seeds.last}, ${report.cases.length} cases, ${(report.elapsedMs / 1000).toFixed(1)} s`,
     table.toString(),
   ];
   const misses = report.cases.filter((c) => c.hitAt1 < 1 || c.hitAt3 < 1);

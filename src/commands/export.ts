@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
+import type { CliContext } from './context.js';
 import type { TraceQuery } from '../model/index.js';
 import { InvalidArgumentError, parseTraceId } from '../model/index.js';
 import { openCommandStore } from './open-command-store.js';

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import type { CliContext } from '../cli/context.js';
-import { createProgress } from '../cli/progress.js';
+import type { CliContext } from './context.js';
+import { createProgress } from './progress.js';
 import { ConfigError } from '../model/index.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { FaultSpec, FaultTimeParsers } from '../workload/faults.js';
 import { faultFromFields, parseFaultFlag } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
+import type { WorkloadProfile } from '../workload/realism.js';
+import { WORKLOAD_PROFILES } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import { parseTopology } from '../workload/topology.js';
 import { runGenerate } from './run-generate.js';
@@ -22,6 +24,7 @@ interface RawGenerateOptions {
   seed: string;
   start?: string;
   load: LoadShape;
+  profile: WorkloadProfile;
   topology?: string;
   printTopology?: boolean;
   fault: string[];
@@ -41,10 +44,15 @@ export function generateCommand(ctx: CliContext): Command {
     .addOption(new Option('--seed <n>', 'seed: the same seed, start and options give the same spans').default('1'))
     .addOption(new Option('--start <time>', 'period start (ISO-8601, epoch, now-2h); default: now minus --duration'))
     .addOption(new Option('--load <shape>', 'load over time: diurnal (daily curve with noise) or flat').choices(['diurnal', 'flat']).default('diurnal'))
+    .addOption(
+      new Option('--profile <profile>', 'clean (steady services) or realistic (heavy-tailed pauses, load-following database waits, background errors, 1.3–2× load while faults are active)')
+        .choices([...WORKLOAD_PROFILES])
+        .default('clean'),
+    )
     .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts); default: a 22-service shop'))
     .addOption(new Option('--print-topology', 'print the default topology as JSON and exit'))
     .addOption(
-      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
+      new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow|network and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
         .argParser((v: string, prev: string[] = []) => [...prev, v])
         .default([], 'none'),
     )
@@ -75,6 +83,7 @@ export function generateCommand(ctx: CliContext): Command {
           duration,
           rate,
           load: raw.load,
+          profile: raw.profile,
           faults,
           sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
           labelsPath: raw.labels,

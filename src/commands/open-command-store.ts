@@ -1,6 +1,6 @@
-import type { CliContext } from '../cli/context.js';
+import type { CliContext } from './context.js';
 import { JaegerSlsError, StorageUnavailableError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { Store } from '../storage/types.js';
 
 /**

@@ -29,6 +29,7 @@ import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
 import { TraceColumns } from '../analysis/trace-columns.js';
 import { InvalidArgumentError } from '../model/index.js';
+import { rankingConfidence } from '../analysis/ranking-confidence.js';
 import type { SpanReader } from '../storage/types.js';
 import { isoFromUs } from './shared-options.js';
 
@@ -174,6 +175,8 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     const best = byOperation.find((o) => names.key(o.node).service === service);
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
   });
+  const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
+  if (confidence) report.confidence = confidence;
   report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.
   const histogramKeys: number[] = [];

@@ -19,7 +19,7 @@ import { hitRanks, shareWithin } from '../analysis/eval-metrics.js';
 import { readTraceFile, TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
 import type { Span } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { SpanReader } from '../storage/types.js';
 import type { AnomaliesOptions } from './run-anomalies.js';
 import { ANOMALIES_DEFAULTS, runAnomalies } from './run-anomalies.js';

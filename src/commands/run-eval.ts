@@ -14,11 +14,12 @@ import type { DetectionCounts, RankingCase } from '../analysis/eval-metrics.js';
 import { accuracyAtK, addDetectionCounts, averageAtK, caseHitAtK, detectionCounts, detectionScores } from '../analysis/eval-metrics.js';
 import type { Span } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { SpanReader } from '../storage/types.js';
 import { defaultTopology } from '../workload/default-topology.js';
 import type { EvalCase, EvalCaseKind, EvalCaseSizing } from '../workload/eval-cases.js';
-import { EVAL_CASE_KINDS, EVAL_SIZING, evalCaseKind, HELD_OUT_SEED_BASE, makeEvalCase } from '../workload/eval-cases.js';
+import { caseKinds, EVAL_SIZING, evalCaseKind, HELD_OUT_SEED_BASE, makeEvalCase } from '../workload/eval-cases.js';
+import type { WorkloadProfile } from '../workload/realism.js';
 import { acceptableRootCauses, describeFault } from '../workload/faults.js';
 import type { Topology } from '../workload/topology.js';
 import { generateWorkload } from '../workload/workload.js';
@@ -31,6 +32,8 @@ export interface EvalOptions {
   /** First seed, counted within the chosen range (development: as is; held-out: + HELD_OUT_SEED_BASE). */
   seed: number;
   heldOut: boolean;
+  /** Generator profile; default realistic. */
+  profile?: WorkloadProfile;
   topology?: Topology;
   sizing?: EvalCaseSizing;
   /** Called after each case. */
@@ -72,6 +75,7 @@ export interface EvalScores {
 }
 
 export interface EvalReport {
+  profile: WorkloadProfile;
   seedRange: 'development' | 'held-out';
   seeds: { first: number; last: number };
   sizing: EvalCaseSizing;
@@ -92,17 +96,19 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   }
   const topology = opts.topology ?? defaultTopology();
   const sizing = opts.sizing ?? EVAL_SIZING;
+  const profile = opts.profile ?? 'realistic';
   const analyse = deps.analyse ?? runAnomalies;
   const began = performance.now();
   const results: EvalCaseResult[] = [];
   for (let i = 0; i < opts.cases; i++) {
-    const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i), sizing);
+    const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i, profile), sizing, profile);
     const result = await runCase(evalCase, analyse);
     results.push(result);
     opts.onCase?.(i + 1, opts.cases, result);
   }
-  const byKind = EVAL_CASE_KINDS.filter((k) => results.some((r) => r.kind === k)).map((kind) => ({ kind, ...score(results.filter((r) => r.kind === kind)) }));
+  const byKind = caseKinds(profile).filter((k) => results.some((r) => r.kind === k)).map((kind) => ({ kind, ...score(results.filter((r) => r.kind === kind)) }));
   return {
+    profile,
     seedRange: opts.heldOut ? 'held-out' : 'development',
     seeds: { first, last },
     sizing,
@@ -120,7 +126,7 @@ async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): 
   const windowIds = new Set<string>();
   try {
     let batch: Span[] = [];
-    for (const g of generateWorkload({ topology, seed: c.seed, start: c.start, duration: c.windowEnd - c.start, rate: c.rate, faults: c.faults })) {
+    for (const g of generateWorkload({ topology, seed: c.seed, start: c.start, duration: c.windowEnd - c.start, rate: c.rate, faults: c.faults, realism: c.realism })) {
       if (g.startTime >= c.windowStart) windowIds.add(g.traceId);
       if (g.faults.some((f) => f.abnormal)) labelled.add(g.traceId);
       batch.push(...g.trace.spans);

@@ -12,9 +12,11 @@ import { StorageUnavailableError } from '../model/index.js';
 import { jaegerJsonFromTrace } from '../formats/jaeger-json.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import { treeToOtlpJson } from '../formats/otlp-json.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import type { FaultSpec } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
+import type { WorkloadProfile } from '../workload/realism.js';
+import { realismForFaults } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import type { WorkloadLabels } from '../workload/workload.js';
 import { generateWorkload, LabelCollector } from '../workload/workload.js';
@@ -34,6 +36,8 @@ export interface GenerateOptions {
   /** Mean traces per second. */
   rate: number;
   load: LoadShape;
+  /** Default clean. */
+  profile?: WorkloadProfile;
   faults: FaultSpec[];
   sink: GenerateSink;
   /** Where to write the labels JSON; omitted = not written. */
@@ -60,7 +64,8 @@ export interface GenerateSummary {
 }
 
 export async function runGenerate(opts: GenerateOptions, deps: GenerateDeps = {}): Promise<GenerateSummary> {
-  const workload = { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults };
+  const realism = opts.profile === 'realistic' ? realismForFaults(opts.topology, opts.seed, opts.faults) : undefined;
+  const workload = { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults, realism };
   const collector = new LabelCollector(workload);
   const batchSpans = opts.batchSpans ?? 5000;
   const sink = await openSink(opts.sink, deps);

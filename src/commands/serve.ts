@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import type { CliContext } from '../cli/context.js';
+import type { CliContext } from './context.js';
 import type { ServeFlags } from '../config/serve-config.js';
 import { DEFAULT_LISTEN, DEFAULT_SERVE_STORE, resolveServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';

@@ -9,9 +9,9 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
+import type { CliContext } from './context.js';
 import { InvalidArgumentError } from '../model/index.js';
-import { DEFAULT_STORE_URI } from '../sources/open-store.js';
+import { DEFAULT_STORE_URI } from '../storage/open-store.js';
 
 /** A closed time interval, µs since the Unix epoch, both bounds inclusive. */
 export interface TimeWindow {

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import type { CliContext } from '../cli/context.js';
+import type { CliContext } from './context.js';
 import { initSlsStore } from '../storage/sls/setup.js';
 
 /** `jaeger-sls sls init --store sls://…`: create the span logstore and its index when missing. */

@@ -13,7 +13,7 @@ export interface HostPort {
 /** Everything `jaeger-sls serve` needs, resolved once and frozen. */
 export interface ServeConfig {
   readonly listen: HostPort;
-  /** Store URI (see src/sources/open-store.ts). */
+  /** Store URI (see src/storage/open-store.ts). */
   readonly store: string;
   /** PEM file paths; `ca` turns on mutual TLS. */
   readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };

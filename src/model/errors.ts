@@ -1,6 +1,6 @@
 /**
  * Typed domain errors. Transport layers map them in one place each:
- * gRPC status in src/plugin/status.ts, exit codes in src/cli/exit-codes.ts.
+ * gRPC status in src/storage/grpc/status.ts, exit codes in src/cli/exit-codes.ts.
  */
 
 export class JaegerSlsError extends Error {

@@ -4,10 +4,11 @@ import type * as grpc from '@grpc/grpc-js';
 import type { Span, Trace } from '../model/index.js';
 import { InvalidArgumentError } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
+import type { IngestRequest } from './ingest.js';
 import type { Logger } from './log.js';
-import { estimateSpanBytes } from './mapping.js';
+import { estimateSpanBytes } from '../formats/proto-mapping.js';
 import type { ServerMetrics } from './metrics.js';
-import { statusCodeFor, toServiceError } from './status.js';
+import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
 export interface CallContext {
@@ -17,6 +18,11 @@ export interface CallContext {
   readonly log: Logger;
   /** Upper bound of one streamed message, bytes (estimated); well under the client's 4 MiB limit. */
   readonly maxChunkBytes: number;
+  /**
+   * Stores the spans of raw write messages for the caller's tenant (ingest.ts); resolves once they
+   * are durable, rejects with why the request was refused (spans of earlier messages stay stored).
+   */
+  ingest(metadata: grpc.Metadata, request: Omit<IngestRequest, 'tenant'>): Promise<void>;
 }
 
 /** Jaeger's spanBatchSize: spans per streamed chunk. */
@@ -27,39 +33,8 @@ export class MalformedRequest {
   constructor(readonly reason: string) {}
 }
 
-/**
- * A request decoded by the handler on first use rather than by grpc-js. grpc-js keeps the request
- * until the call is answered — for writes, after the backend acknowledged — so an eagerly decoded
- * batch would outlive its use and be copied by every young-generation GC; deferred, grpc-js keeps
- * only the bytes and the decoded objects die young.
- */
-export class DeferredRequest<T> {
-  constructor(
-    private bytes: Buffer | undefined,
-    private readonly decode: (bytes: Buffer) => T,
-  ) {}
-
-  /** Decodes (once: the bytes are dropped); throws InvalidArgumentError when they are malformed. */
-  take(): T {
-    const bytes = this.bytes;
-    if (bytes === undefined) throw new Error('request already taken');
-    this.bytes = undefined;
-    try {
-      return this.decode(bytes);
-    } catch (err) {
-      throw new InvalidArgumentError(`malformed request: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-}
-
-/** A decoder for withSafeDecoding that leaves decoding to the handler (see DeferredRequest). */
-export function deferDecoding<T>(decode: (bytes: Buffer) => T): (bytes: Buffer) => DeferredRequest<T> {
-  return (bytes) => new DeferredRequest(bytes, decode);
-}
-
 /** The decoded request, or InvalidArgumentError when the bytes were not a valid message. */
-export function decoded<T>(request: T | MalformedRequest | DeferredRequest<T>): T {
-  if (request instanceof DeferredRequest) return request.take();
+export function decoded<T>(request: T | MalformedRequest): T {
   if (request instanceof MalformedRequest) throw new InvalidArgumentError(`malformed request: ${request.reason}`);
   if (request === null || typeof request !== 'object') throw new InvalidArgumentError('malformed request');
   return request;
@@ -102,7 +77,7 @@ export function unaryCall<Req, Res>(
   ctx: CallContext,
   method: string,
   handle: (request: Req, store: TraceStore, metadata: grpc.Metadata) => Promise<Res>,
-): grpc.handleUnaryCall<Req | MalformedRequest | DeferredRequest<Req>, Res> {
+): grpc.handleUnaryCall<Req | MalformedRequest, Res> {
   return (call, callback) => {
     const started = performance.now();
     (async () => handle(decoded(call.request), ctx.storeFor(call.metadata), call.metadata))().then(
@@ -128,7 +103,7 @@ export function serverStreamCall<Req, Res>(
   ctx: CallContext,
   method: string,
   handle: (request: Req, store: TraceStore, send: (message: Res) => Promise<void>) => Promise<void>,
-): grpc.handleServerStreamingCall<Req | MalformedRequest | DeferredRequest<Req>, Res> {
+): grpc.handleServerStreamingCall<Req | MalformedRequest, Res> {
   return (call) => {
     const started = performance.now();
     let cancelled = false;

@@ -3,13 +3,15 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
-import { openStore } from '../sources/open-store.js';
+import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
 import { startServer } from './server.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
+import { startWriteWorker } from './write-worker.js';
 
 export interface ServeIo {
   env: NodeJS.ProcessEnv;
@@ -54,10 +56,18 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
           },
         })
       : undefined;
+  let ingest: Ingest | undefined;
   try {
+    ingest = (await writesOnWorker(config.store))
+      ? await startWriteWorker(config.store, (error) => {
+          log.error('write worker failed; stopping', { error: error.message });
+          stop('write worker failed');
+        })
+      : ingestInProcess(store);
     const metrics = new ServerMetrics();
     const server = await startServer({
       store,
+      ingest,
       host: goPlugin ? '127.0.0.1' : config.listen.host,
       port: goPlugin ? 0 : config.listen.port,
       ...(portRange ? { portRange } : {}),
@@ -82,14 +92,26 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     const reason = await stopped;
     log.info('shutting down', { reason });
     await server.close(SHUTDOWN_GRACE_MS);
+    await ingest.close();
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
     parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
+    await ingest?.close();
     await store.close();
   }
+}
+
+/**
+ * Writes go to a worker thread with its own connection when the store is a SQLite file (which two
+ * connections can share); other stores are written on the serving thread.
+ */
+async function writesOnWorker(storeUri: string): Promise<boolean> {
+  if (!/^sqlite:/i.test(storeUri)) return false;
+  const { parseSqliteUri } = await import('../storage/sqlite/sqlite-store.js');
+  return parseSqliteUri(storeUri).path !== ':memory:';
 }
 
 async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles> {

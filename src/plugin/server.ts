@@ -2,16 +2,16 @@ import * as grpc from '@grpc/grpc-js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { deferDecoding, withSafeDecoding } from './calls.js';
+import { withSafeDecoding } from './calls.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
-import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from './protos.js';
+import { SERVICE_NAMES, serviceDefinition, type ServiceKey } from '../storage/grpc/protos.js';
 import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -23,6 +23,8 @@ export interface TlsFiles {
 
 export interface ServerOptions {
   store: Store;
+  /** Where write requests go; default: decoded and stored on this thread, into `store`. */
+  ingest?: Ingest;
   /** Interface to bind, e.g. "127.0.0.1", "0.0.0.0", "::1". */
   host: string;
   /** Port to bind; 0 = any free port. */
@@ -72,12 +74,13 @@ const HEALTH_NAMES = [
   'jaeger.storage.v2.TraceWriter',
 ];
 
-/** Hand-written decoders for the ingest hot path (same output as proto-loader's); Export's run in the handler. */
-const FAST_DECODERS = {
-  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': decodeWriteSpanRequest,
-  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': deferDecoding(decodeExportTraceServiceRequest),
+/** Write requests reach their handlers as raw bytes: the ingest path (ingest.ts) decodes them, off this thread when a write worker runs. */
+const rawBytes = (bytes: Buffer) => bytes;
+const WRITE_DECODERS = {
+  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': rawBytes,
+  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': rawBytes,
+  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': rawBytes,
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': rawBytes,
 };
 
 /** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */
@@ -96,7 +99,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (closing) throw new StorageUnavailableError('server is shutting down');
     return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
   };
-  const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
+  const ingest = options.ingest ?? ingestInProcess(store);
+  const ctx: CallContext = {
+    storeFor,
+    metrics,
+    log,
+    maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)),
+    // Not refused while closing: calls already running (streams) finish their writes within the grace period.
+    async ingest(metadata, request) {
+      const outcome = await ingest.write({ ...request, tenant: tenancy ? tenantFromMetadata(metadata, tenancy) : '' });
+      metrics.spansWritten += outcome.written;
+      if (outcome.error !== undefined) throw outcome.error;
+    },
+  };
 
   const health = new HealthService(options.goPlugin ? [...HEALTH_NAMES, 'plugin'] : HEALTH_NAMES);
   const implementations: Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> = {
@@ -119,7 +134,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.max_send_message_length': options.maxMessageSize,
   });
   for (const [key, implementation] of Object.entries(implementations) as [ServiceKey, grpc.UntypedServiceImplementation][]) {
-    server.addService(withSafeDecoding(serviceDefinition(key), FAST_DECODERS), implementation);
+    server.addService(withSafeDecoding(serviceDefinition(key), WRITE_DECODERS), implementation);
   }
 
   const credentials = options.tls

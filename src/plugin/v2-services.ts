@@ -1,12 +1,12 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Span, Trace } from '../model/index.js';
+import type { Trace } from '../model/index.js';
 import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
 import type { OtlpResourceSpans } from '../formats/otlp.js';
-import { otlpFromSpans, spansFromOtlp } from '../formats/otlp.js';
+import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
 import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2 } from './mapping.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -15,8 +15,8 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
-} from './mapping.js';
-import type { ServiceKey } from './protos.js';
+} from '../formats/proto-mapping.js';
+import type { ServiceKey } from '../storage/grpc/protos.js';
 
 interface GetTracesRequest {
   query: { traceId: Uint8Array; startTime: ProtoTimestamp | null; endTime: ProtoTimestamp | null }[];
@@ -26,14 +26,6 @@ interface FindTracesRequest {
 }
 interface TracesData {
   resourceSpans: OtlpResourceSpans[];
-}
-
-/**
- * Spans of an OTLP export. Not validated here: the store's writeSpans validates every span and
- * stores none of a batch with a malformed one (SpanWriter contract), so checking twice only costs.
- */
-export function spansFromExport(resourceSpans: readonly OtlpResourceSpans[]): Span[] {
-  return spansFromOtlp(resourceSpans, 'Export');
 }
 
 /** The v2 TraceReader, DependencyReader and Capabilities services and OTLP TraceService/Export. */
@@ -78,14 +70,10 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
         callback(null, { search: { withoutServiceName: true, sameSpanConjunction: true, filter: null } }),
     },
     traceService: {
-      // Not async: neither the request nor its spans stay referenced while the write is acknowledged.
-      Export: unaryCall(ctx, 'otlp.Export', (req: { resourceSpans: OtlpResourceSpans[] }, store) => {
-        const spans = spansFromExport(req.resourceSpans);
-        const count = spans.length;
-        return (count > 0 ? store.writeSpans(spans) : Promise.resolve()).then(() => {
-          ctx.metrics.spansWritten += count;
-          return { partialSuccess: null };
-        });
+      // The raw request goes to the ingest path (ingest.ts), decoded there.
+      Export: unaryCall(ctx, 'otlp.Export', async (request: Buffer, _store, metadata) => {
+        await ctx.ingest(metadata, { kind: 'otlp', archive: false, messages: [request] });
+        return { partialSuccess: null };
       }),
     },
   };

@@ -10,7 +10,7 @@ import type {
   OtlpSpan,
   OtlpStatus,
 } from '../formats/otlp.js';
-import type { ProtoKeyValue, ProtoLog, ProtoProcess, ProtoSpan, ProtoSpanRef, ProtoTimestamp } from './mapping.js';
+import type { ProtoKeyValue, ProtoLog, ProtoProcess, ProtoSpan, ProtoSpanRef, ProtoTimestamp } from '../formats/proto-mapping.js';
 
 /**
  * Fast decoders for the two ingest messages, jaeger.storage.v1.WriteSpanRequest and OTLP

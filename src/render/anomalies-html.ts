@@ -5,7 +5,7 @@
  * abnormal traces.
  */
 import type { AnomalyReport, OperationHistogram, RootCause } from '../analysis/anomaly-report.js';
-import { countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
+import { confidenceText, countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine, verdictTitle } from './anomalies-text.js';
 import { formatCount, formatDurationUs, formatPercent } from './format-figures.js';
 
 const STYLE = `
@@ -36,7 +36,7 @@ export function renderAnomaliesHtml(report: AnomalyReport): string {
   const body: string[] = [`<h1>Trace anomalies</h1>`, `<div class="summary">${esc(summaryLine(report))}</div>`];
   if (report.message) body.push(`<div class="note">${esc(report.message)}</div>`);
   if (top) {
-    body.push(`<div class="verdict">Most likely root cause: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}.</div>`);
+    body.push(`<div class="verdict">${esc(verdictTitle(report))}: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}. ${esc(confidenceText(report))}</div>`);
     body.push('<h2>Suspects (services)</h2>', rootCauseTable(report.rootCauses));
   }
   body.push('<h2>Service graph of the window</h2>', serviceGraph(report));

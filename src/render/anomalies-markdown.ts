@@ -3,7 +3,7 @@
  * ranked suspects with evidence, the shifted operations, and example traces.
  */
 import type { AnomalyReport, RootCause } from '../analysis/anomaly-report.js';
-import { countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
+import { confidenceText, countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine, verdictTitle } from './anomalies-text.js';
 import { formatPercent } from './format-figures.js';
 
 export function renderAnomaliesMarkdown(report: AnomalyReport): string {
@@ -11,7 +11,7 @@ export function renderAnomaliesMarkdown(report: AnomalyReport): string {
   if (report.message) lines.push(`> **Note:** ${esc(report.message)}`, '');
   const top = report.rootCauses[0];
   if (top) {
-    lines.push(`**Most likely root cause:** \`${esc(top.service)}\` (operation \`${esc(top.operation)}\`), origin of the anomaly in ${originText(top)} of abnormal traces; signals: ${signalsFired(top.evidence.signals)}.`, '');
+    lines.push(`**${verdictTitle(report)}:** \`${esc(top.service)}\` (operation \`${esc(top.operation)}\`), origin of the anomaly in ${originText(top)} of abnormal traces; signals: ${signalsFired(top.evidence.signals)}. ${esc(confidenceText(report))}`.trimEnd(), '');
     lines.push('### Suspects (services)', '', ...rootCauseTable(report.rootCauses), '');
     lines.push('### Suspects (operations)', '', ...rootCauseTable(report.operationRootCauses), '');
   }

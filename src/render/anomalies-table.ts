@@ -4,7 +4,7 @@
  */
 import Table from 'cli-table3';
 import type { AnomalyReport, RootCause } from '../analysis/anomaly-report.js';
-import { countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
+import { confidenceText, countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine, verdictTitle } from './anomalies-text.js';
 import { formatPercent } from './format-figures.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -14,6 +14,7 @@ export function renderAnomaliesTable(report: AnomalyReport): string {
   const parts = [summaryLine(report)];
   if (report.message) parts.push(`Note: ${report.message}`);
   if (report.rootCauses.length) {
+    parts.push(`${verdictTitle(report)}: ${report.rootCauses[0].service}. ${confidenceText(report)}`.trimEnd());
     parts.push('Root causes (services)', rootCauseTable(report.rootCauses));
     parts.push('Root causes (operations)', rootCauseTable(report.operationRootCauses));
   }

@@ -1,24 +1,42 @@
 /**
  * Evaluation cases: one seed → one labelled scenario (a baseline period, an incident window, and one
- * or two faults inside the window). The seed also picks the fault kind (EVAL_CASE_KINDS[seed mod 8]),
- * so a case is reproducible on its own and any 8 consecutive seeds cover every kind.
+ * or two faults inside the window). The seed also picks the fault kind (kinds[seed mod 8] of the
+ * profile), so a case is reproducible on its own and any 8 consecutive seeds cover every kind.
+ *
+ * Profiles: `clean` — steady services and large faults (60–500 ms, CPU ×3–10), the generator's
+ * original cases. `realistic` — the noise of realism.ts (pauses, load-following database waits,
+ * background errors, a 1.3–2× busier incident window) and faults of the size real incidents and
+ * fault-injection benchmarks have: delays of 10–100 ms (log-uniform: the TrainTicket and Online
+ * Boutique injections are 10s to 100s of ms, and services' own p99s are tens of ms), network delay
+ * on one pod seen only by callers, CPU contention ×2–5 on one pod (a co-located CPU hog roughly
+ * doubles to quintuples run-queue time), code faults that fail some calls of one operation without
+ * changing latency, slow databases adding 10–100 ms, and faults on services few traces reach.
  *
  * Seed ranges: DEVELOPMENT seeds (1 … 999,999) are for looking at failures and tuning; HELD_OUT seeds
  * (1,000,000 and up) are only for reporting, never for tuning.
  */
 import type { FaultSpec } from './faults.js';
+import type { Realism, WorkloadProfile } from './realism.js';
+import { realismFor, surgeFor } from './realism.js';
 import { generateWorkload } from './workload.js';
 import { deriveSeed, Random } from './random.js';
 import type { Topology } from './topology.js';
 import { callersOfDatabase } from './topology.js';
 
+/** The clean profile's kinds. */
 export const EVAL_CASE_KINDS = ['latency-service', 'latency-operation', 'latency-instance', 'error', 'db-slow', 'cpu', 'partial', 'multi'] as const;
-export type EvalCaseKind = (typeof EVAL_CASE_KINDS)[number];
+export const REALISTIC_CASE_KINDS = ['latency-service', 'latency-instance', 'network', 'cpu-instance', 'code-error', 'db-slow', 'low-traffic', 'multi'] as const;
+export type EvalCaseKind = (typeof EVAL_CASE_KINDS)[number] | (typeof REALISTIC_CASE_KINDS)[number];
 
 export const HELD_OUT_SEED_BASE = 1_000_000;
 
-export function evalCaseKind(seed: number): EvalCaseKind {
-  return EVAL_CASE_KINDS[seed % EVAL_CASE_KINDS.length];
+export function caseKinds(profile: WorkloadProfile): readonly EvalCaseKind[] {
+  return profile === 'realistic' ? REALISTIC_CASE_KINDS : EVAL_CASE_KINDS;
+}
+
+export function evalCaseKind(seed: number, profile: WorkloadProfile = 'clean'): EvalCaseKind {
+  const kinds = caseKinds(profile);
+  return kinds[seed % kinds.length];
 }
 
 export interface EvalCaseSizing {
@@ -43,14 +61,22 @@ export interface EvalCase {
   faults: FaultSpec[];
   /** The case's system: the given topology with per-case jitter of every latency (see perturbTopology). */
   topology: Topology;
+  profile: WorkloadProfile;
+  /** Realistic profile: its noise model, with the load surge over the incident window. */
+  realism?: Realism;
 }
 
 /** Share of traces a target must appear in to be chosen, so a fault has enough traces to show in. */
 const MIN_TARGET_SHARE = 0.06;
+/**
+ * Realistic low-traffic targets: services reached by [2 %, 6 %) of traces — at eval's rate a few
+ * dozen traces in the window, like the rarely called services faults also land on in real systems.
+ */
+const LOW_TRAFFIC_SHARE = 0.02;
 const MINUTE = 60_000_000;
 const EPOCH_2026_03_02 = Date.UTC(2026, 2, 2) * 1000;
 
-export function makeEvalCase(base: Topology, seed: number, kind: EvalCaseKind, sizing: EvalCaseSizing = EVAL_SIZING): EvalCase {
+export function makeEvalCase(base: Topology, seed: number, kind: EvalCaseKind, sizing: EvalCaseSizing = EVAL_SIZING, profile: WorkloadProfile = 'clean'): EvalCase {
   const rnd = new Random(deriveSeed(seed, 0xca5e));
   const topology = perturbTopology(base, seed);
   const start = EPOCH_2026_03_02 + rnd.int(24) * 60 * MINUTE + rnd.int(60) * MINUTE;
@@ -61,6 +87,11 @@ export function makeEvalCase(base: Topology, seed: number, kind: EvalCaseKind, s
   const coverage = targetCoverage(topology, seed);
   const window = { start: faultStart, end: faultEnd };
   const faults: FaultSpec[] = [];
+  if (profile === 'realistic') {
+    faults.push(...realisticFaults(rnd, topology, coverage, kind, window));
+    const realism = realismFor(topology, seed, surgeFor(seed, windowStart, windowEnd));
+    return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults, topology, profile, realism };
+  }
   if (kind === 'multi') {
     const first = singleFault(rnd, topology, coverage, rnd.pick(['latency', 'error', 'cpu', 'db-slow'] as const), window, []);
     const second = singleFault(rnd, topology, coverage, rnd.pick(['latency', 'error', 'cpu', 'db-slow'] as const), window, [first]);
@@ -74,7 +105,49 @@ export function makeEvalCase(base: Topology, seed: number, kind: EvalCaseKind, s
     const scope = kind === 'latency-operation' ? 'operation' : kind === 'latency-instance' ? 'instance' : 'service';
     faults.push(singleFault(rnd, topology, coverage, type, window, [], scope));
   }
-  return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults, topology };
+  return { seed, kind, start, windowStart, windowEnd, rate: sizing.rate, faults, topology, profile };
+}
+
+/** Fault sizes of the realistic profile (see the header for why). */
+const REALISTIC_SIZES: FaultSizes = {
+  delayMs: (rnd) => Math.round(logUniform(rnd, 10, 100)),
+  cpuFactor: (rnd) => round2(2 + 3 * rnd.next()),
+  errorFraction: (rnd) => round2(0.2 + 0.8 * rnd.next()),
+  dbFactor: (rnd, latencyMs) => round2(1 + logUniform(rnd, 10, 100) / latencyMs),
+};
+
+function realisticFaults(rnd: Random, topology: Topology, coverage: Coverage, kind: EvalCaseKind, window: { start: number; end: number }): FaultSpec[] {
+  const one = (type: FaultSpec['type'], others: FaultSpec[], scope: FaultScope) => singleFault(rnd, topology, coverage, type, window, others, scope, REALISTIC_SIZES);
+  const scopeOf = (type: FaultSpec['type']): FaultScope => (type === 'error' ? 'operation' : type === 'latency' ? 'service' : 'instance');
+  switch (kind) {
+    case 'latency-service':
+      return [one('latency', [], 'service')];
+    case 'latency-instance':
+      return [one('latency', [], 'instance')];
+    case 'network':
+      return [one('network', [], 'instance')];
+    case 'cpu-instance':
+      return [one('cpu', [], 'instance')];
+    case 'code-error':
+      return [one('error', [], 'operation')];
+    case 'db-slow':
+      return [one('db-slow', [], 'service')];
+    case 'low-traffic':
+      return [one('latency', [], 'low-traffic')];
+    case 'multi': {
+      const types = ['latency', 'network', 'cpu', 'error', 'db-slow'] as const;
+      const firstType = rnd.pick(types);
+      const first = one(firstType, [], scopeOf(firstType));
+      const secondType = rnd.pick(types);
+      return [first, one(secondType, [first], scopeOf(secondType))];
+    }
+    default:
+      throw new Error(`no realistic case kind ${kind}`);
+  }
+}
+
+function logUniform(rnd: Random, lo: number, hi: number): number {
+  return Math.exp(Math.log(lo) + (Math.log(hi) - Math.log(lo)) * rnd.next());
 }
 
 /**
@@ -142,6 +215,24 @@ function eligible(m: Map<string, number>, minShare: number, exclude: ReadonlySet
   return [...m].filter(([k, share]) => share >= minShare && !exclude.has(k)).map(([k]) => k).sort();
 }
 
+type FaultScope = 'service' | 'operation' | 'instance' | 'low-traffic';
+
+interface FaultSizes {
+  delayMs(rnd: Random): number;
+  cpuFactor(rnd: Random): number;
+  errorFraction(rnd: Random): number;
+  /** Query latency multiplier for a database of median latency `latencyMs`. */
+  dbFactor(rnd: Random, latencyMs: number): number;
+}
+
+/** Fault sizes of the clean profile: large, unmistakable faults. */
+const CLEAN_SIZES: FaultSizes = {
+  delayMs: (rnd) => Math.round(60 + 440 * rnd.next()),
+  cpuFactor: (rnd) => round2(3 + 7 * rnd.next()),
+  errorFraction: (rnd) => round2(0.5 + 0.5 * rnd.next()),
+  dbFactor: (rnd, latencyMs) => round2(Math.max(5, (20 + 130 * rnd.next()) / latencyMs)),
+};
+
 function singleFault(
   rnd: Random,
   topology: Topology,
@@ -149,7 +240,8 @@ function singleFault(
   type: FaultSpec['type'],
   window: { start: number; end: number },
   others: readonly FaultSpec[],
-  scope: 'service' | 'operation' | 'instance' = 'service',
+  scope: FaultScope = 'service',
+  sizes: FaultSizes = CLEAN_SIZES,
 ): FaultSpec {
   const usedServices = new Set(others.flatMap((f) => (f.service ? [f.service] : callersOfDatabase(topology, f.database!))));
   const usedDbs = new Set(others.flatMap((f) => (f.database ? [f.database] : [])));
@@ -157,8 +249,7 @@ function singleFault(
   if (type === 'db-slow') {
     const candidates = eligible(coverage.databases, MIN_TARGET_SHARE, usedDbs).filter((d) => !callersOfDatabase(topology, d).some((s) => usedServices.has(s)));
     const database = rnd.pick(candidates);
-    const slowMs = 20 + 130 * rnd.next();
-    return { ...base, type, database, factor: round2(Math.max(5, slowMs / topology.databases[database].latencyMs)) };
+    return { ...base, type, database, factor: sizes.dbFactor(rnd, topology.databases[database].latencyMs) };
   }
   let service: string;
   let operation: string | undefined;
@@ -166,6 +257,9 @@ function singleFault(
   if (scope === 'operation') {
     const ops = eligible(coverage.operations, MIN_TARGET_SHARE, new Set()).filter((k) => !usedServices.has(k.split('\u0000')[0]));
     [service, operation] = rnd.pick(ops).split('\u0000');
+  } else if (scope === 'low-traffic') {
+    const rare = [...coverage.services].filter(([s, share]) => share >= LOW_TRAFFIC_SHARE && share < MIN_TARGET_SHARE && !usedServices.has(s)).map(([s]) => s).sort();
+    service = rnd.pick(rare.length > 0 ? rare : eligible(coverage.services, LOW_TRAFFIC_SHARE, usedServices));
   } else if (scope === 'instance') {
     const services = eligible(coverage.services, MIN_TARGET_SHARE, usedServices).filter(
       (s) => topology.services[s].instances >= 2 && coverage.services.get(s)! / topology.services[s].instances >= MIN_TARGET_SHARE / 2,
@@ -176,9 +270,9 @@ function singleFault(
     service = rnd.pick(eligible(coverage.services, MIN_TARGET_SHARE, usedServices));
   }
   const spec: FaultSpec = { ...base, type, service, operation, instance };
-  if (type === 'latency') spec.delayMs = Math.round(60 + 440 * rnd.next());
-  if (type === 'cpu') spec.factor = round2(3 + 7 * rnd.next());
-  if (type === 'error') spec.fraction = round2(0.5 + 0.5 * rnd.next());
+  if (type === 'latency' || type === 'network') spec.delayMs = sizes.delayMs(rnd);
+  if (type === 'cpu') spec.factor = sizes.cpuFactor(rnd);
+  if (type === 'error') spec.fraction = sizes.errorFraction(rnd);
   return stripUndefined(spec);
 }
 

@@ -10,6 +10,9 @@
  *   error    — error burst: the target's server spans fail (error=true, 5xx / gRPC INTERNAL); half
  *              fail fast without calling downstream; callers see the failure unless the call is optional.
  *   db-slow  — a slow downstream database: client spans to `database` take `factor` (±15 %) times longer.
+ *   network  — network delay on the target's pods (like `tc netem` egress delay): every packet the
+ *              target sends waits `delayMs` (±15 %) — its responses to callers and its requests to
+ *              callees — so client spans of calls to or from it grow while server spans do not.
  * Every fault has a window [start, end) (µs; a span is hit when it starts inside it) and a `fraction`
  * of matching calls it hits (default 1). Latency, cpu and error target a service, optionally narrowed
  * to one `operation` and/or one `instance` (hostname or 0-based index).
@@ -18,6 +21,7 @@
  *   latency:service=cart-service,delay=300ms,start=20m,end=35m
  *   error:service=payment-service,operation=payment.PaymentService/Charge,fraction=0.4
  *   db-slow:database=orders-db,factor=10     cpu:service=search-service,instance=1,factor=5
+ *   network:service=cart-service,instance=0,delay=40ms
  * `start`/`end` are offsets from the generated period's start (durations) or absolute times; a bare
  * `delay` number is milliseconds.
  */
@@ -26,7 +30,7 @@ import type { Topology } from './topology.js';
 import { callersOfDatabase } from './topology.js';
 import { instanceHostname } from './instances.js';
 
-export const FAULT_TYPES = ['latency', 'cpu', 'error', 'db-slow'] as const;
+export const FAULT_TYPES = ['latency', 'cpu', 'error', 'db-slow', 'network'] as const;
 export type FaultType = (typeof FAULT_TYPES)[number];
 
 export interface FaultSpec {
@@ -41,7 +45,7 @@ export interface FaultSpec {
   end: number;
   /** Share of matching calls hit, (0, 1]. */
   fraction: number;
-  /** latency: extra ms per hit span. */
+  /** latency: extra ms per hit span; network: extra ms per hit call. */
   delayMs?: number;
   /** cpu: self-time multiplier; db-slow: query latency multiplier. */
   factor?: number;
@@ -158,7 +162,8 @@ export function normalizeFault(raw: Record<string, unknown>, topology: Topology,
     if (index < 0 || index >= svc.instances) fail(`unknown instance "${text}" of ${spec.service} (index 0–${svc.instances - 1} or its hostname)`);
     spec.instance = index;
   }
-  if (type === 'latency') spec.delayMs = positive(raw.delayMs, FAULT_DEFAULTS.delayMs, 'delay', fail);
+  if (type === 'network' && spec.operation !== undefined) fail('a network fault delays a pod\'s traffic, not one operation: drop operation=');
+  if (type === 'latency' || type === 'network') spec.delayMs = positive(raw.delayMs, FAULT_DEFAULTS.delayMs, 'delay', fail);
   if (type === 'cpu') spec.factor = positive(raw.factor, FAULT_DEFAULTS.cpuFactor, 'factor', fail);
   return spec;
 }
@@ -174,10 +179,23 @@ function positive(v: unknown, fallback: number, key: string, fail: (m: string) =
 export function faultTargetsServer(f: FaultSpec, service: string, operation: string, instance: number): boolean {
   return (
     f.type !== 'db-slow' &&
+    f.type !== 'network' &&
     f.service === service &&
     (f.operation === undefined || f.operation === operation) &&
     (f.instance === undefined || f.instance === instance)
   );
+}
+
+/**
+ * Which way a network fault delays an RPC from (caller, instance) to (callee, instance): the request
+ * when the caller is a target pod, else the response when the callee is; null when neither.
+ */
+export function networkFaultDirection(f: FaultSpec, caller: string, callerInstance: number, callee: string, calleeInstance: number): 'request' | 'response' | null {
+  if (f.type !== 'network') return null;
+  const isTarget = (s: string, i: number) => f.service === s && (f.instance === undefined || f.instance === i);
+  if (isTarget(caller, callerInstance)) return 'request';
+  if (isTarget(callee, calleeInstance)) return 'response';
+  return null;
 }
 
 /** Whether a db-slow fault targets a client span to `database` named `operation`. */
@@ -200,6 +218,6 @@ export function describeFault(f: FaultSpec): string {
     f.type === 'db-slow'
       ? `${f.database}${f.operation ? `/${f.operation}` : ''}`
       : `${f.service}${f.operation ? `/${f.operation}` : ''}${f.instance !== undefined ? `#${f.instance}` : ''}`;
-  const size = f.type === 'latency' ? `+${f.delayMs}ms` : f.type === 'error' ? '' : `×${f.factor}`;
+  const size = f.type === 'latency' || f.type === 'network' ? `+${f.delayMs}ms` : f.type === 'error' ? '' : `×${f.factor}`;
   return [f.type, target, size, f.fraction < 1 ? `${Math.round(f.fraction * 100)}%` : ''].filter(Boolean).join(' ');
 }

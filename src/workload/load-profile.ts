@@ -1,9 +1,11 @@
 /**
  * Time-varying load: a diurnal curve (trough at 04:00 UTC, peak at 16:00, ±35 %) times a slow
  * per-minute random walk (±15 %), around a mean rate. Arrivals are a non-homogeneous Poisson process
- * sampled by thinning, so they are deterministic for a seed.
+ * sampled by thinning, so they are deterministic for a seed. An optional surge multiplies the rate
+ * over one interval (the realistic profile's busier incident window).
  */
 import { deriveSeed, Random } from './random.js';
+import type { LoadSurge } from './realism.js';
 
 export type LoadShape = 'diurnal' | 'flat';
 
@@ -14,11 +16,12 @@ const DIURNAL_AMPLITUDE = 0.35;
 const NOISE_AMPLITUDE = 0.15;
 
 /** Traces per second at time t (µs since epoch). */
-export function rateAt(meanRate: number, shape: LoadShape, seed: number, t: number): number {
-  if (shape === 'flat') return meanRate;
+export function rateAt(meanRate: number, shape: LoadShape, seed: number, t: number, surge?: LoadSurge): number {
+  const surged = surge && t >= surge.start && t < surge.end ? surge.factor : 1;
+  if (shape === 'flat') return meanRate * surged;
   const dayPhase = ((t % US_PER_DAY) / US_PER_DAY) * 2 * Math.PI;
   const diurnal = 1 - DIURNAL_AMPLITUDE * Math.cos(dayPhase - (4 / 24) * 2 * Math.PI);
-  return meanRate * diurnal * minuteNoise(seed, t);
+  return meanRate * diurnal * minuteNoise(seed, t) * surged;
 }
 
 function minuteNoise(seed: number, t: number): number {
@@ -29,13 +32,13 @@ function minuteNoise(seed: number, t: number): number {
 }
 
 /** Arrival times (µs) in [start, end), increasing. */
-export function* arrivals(meanRate: number, shape: LoadShape, seed: number, start: number, end: number): Generator<number> {
+export function* arrivals(meanRate: number, shape: LoadShape, seed: number, start: number, end: number, surge?: LoadSurge): Generator<number> {
   const rnd = new Random(deriveSeed(seed, 0xa771));
-  const maxRate = shape === 'flat' ? meanRate : meanRate * (1 + DIURNAL_AMPLITUDE) * (1 + NOISE_AMPLITUDE);
+  const maxRate = (shape === 'flat' ? meanRate : meanRate * (1 + DIURNAL_AMPLITUDE) * (1 + NOISE_AMPLITUDE)) * Math.max(1, surge?.factor ?? 1);
   let t = start;
   for (;;) {
     t += (-Math.log(1 - rnd.next()) / maxRate) * US_PER_S;
     if (t >= end) return;
-    if (rnd.next() * maxRate < rateAt(meanRate, shape, seed, t)) yield Math.floor(t);
+    if (rnd.next() * maxRate < rateAt(meanRate, shape, seed, t, surge)) yield Math.floor(t);
   }
 }

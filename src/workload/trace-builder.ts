@@ -6,16 +6,20 @@
  * fault changed observably.
  *
  * Besides injected faults the workload has natural noise nobody labels: rare stalls of a handler
- * (GC pauses), rare slow queries, and rare errors (default 0.03 % per operation).
+ * (GC pauses), rare slow queries, and rare errors (default 0.03 % per operation). The realistic
+ * profile (realism.ts) replaces these with heavy-tailed pauses that follow load, connection-pool
+ * waits that follow database load, per-operation background error rates and TCP retransmissions.
  *
  * Randomness: `rnd` drives the workload itself, `faultRnd` only fault decisions and sizes, so a fault
  * that merely slows a span leaves the rest of the trace exactly as it would have been.
  */
 import type { KeyValue, Process, Span, SpanRefType } from '../model/index.js';
 import type { FaultSpec } from './faults.js';
-import { faultTargetsDatabase, faultTargetsServer } from './faults.js';
+import { faultTargetsDatabase, faultTargetsServer, networkFaultDirection } from './faults.js';
 import { instanceHostname, instanceProcess } from './instances.js';
 import type { Random } from './random.js';
+import type { Realism } from './realism.js';
+import { pauseUs, queueWaitUs, realisticSelfP99Us, RETRANSMIT_RATE, RETRANSMIT_US, utilisation } from './realism.js';
 import type { DatabaseCall, OperationSpec, QueueCall, RpcCall, Topology } from './topology.js';
 import { isDatabaseCall, isRpcCall } from './topology.js';
 
@@ -46,6 +50,12 @@ export interface FaultHit {
 
 /** z of the 99th percentile of a standard normal. */
 const Z99 = 2.326;
+/** Median one-way network times of an RPC, µs, and their σ (request, response). */
+const NET_OUT_US = 250;
+const NET_BACK_US = 200;
+const NET_SIGMA = 0.4;
+/** p99 of the client–server gap (request + response times), bounded by the sum of their p99s. */
+const NET_GAP_P99_US = (NET_OUT_US + NET_BACK_US) * Math.exp(Z99 * NET_SIGMA);
 
 export interface BuiltTrace {
   spans: Span[];
@@ -57,13 +67,28 @@ export class WorkloadModel {
   private readonly processes = new Map<string, Process[]>();
   private readonly entryWeights: number[];
   private readonly entryTotal: number;
+  private readonly selfP99 = new Map<string, number>();
 
-  constructor(readonly topology: Topology, version = '1.8.2') {
+  /** `realism` given: the realistic profile; absent: the clean one. */
+  constructor(readonly topology: Topology, version = '1.8.2', readonly realism?: Realism) {
     for (const [name, s] of Object.entries(topology.services)) {
       this.processes.set(name, Array.from({ length: s.instances }, (_, i) => instanceProcess(name, i, s.language, version)));
     }
     this.entryWeights = topology.entrypoints.map((e) => e.weight);
     this.entryTotal = this.entryWeights.reduce((a, b) => a + b, 0);
+  }
+
+  /** The 99th percentile of an operation's natural own time at the mean load, µs (cached). */
+  naturalSelfP99Us(service: string, operation: string): number {
+    const key = `${service}\u0000${operation}`;
+    let p99 = this.selfP99.get(key);
+    if (p99 === undefined) {
+      const op = this.topology.services[service].operations[operation];
+      const sigma = op.sigma ?? DEFAULT_SIGMA;
+      p99 = this.realism ? realisticSelfP99Us(this.realism, this.topology, service, operation, sigma) : op.selfMs * 1000 * Math.exp(Z99 * sigma);
+      this.selfP99.set(key, p99);
+    }
+    return p99;
   }
 
   process(service: string, instance: number): Process {
@@ -83,6 +108,8 @@ export class WorkloadModel {
 interface CallResult {
   end: number;
   error: boolean;
+  /** Realistic profile: time the caller spent waiting for a database connection (its own time), µs. */
+  waitUs?: number;
 }
 
 interface Parent {
@@ -90,8 +117,9 @@ interface Parent {
   refType: SpanRefType;
 }
 
-export function buildTrace(model: WorkloadModel, faults: readonly FaultSpec[], start: number, rnd: Random, faultRnd: Random): BuiltTrace {
-  const builder = new TraceBuilder(model, faults, rnd, faultRnd, rnd.hex(32));
+/** `load`: the arrival rate at `start` over the mean rate (the realistic profile's queues and pauses follow it). */
+export function buildTrace(model: WorkloadModel, faults: readonly FaultSpec[], start: number, rnd: Random, faultRnd: Random, load = 1): BuiltTrace {
+  const builder = new TraceBuilder(model, faults, rnd, faultRnd, rnd.hex(32), load);
   const entry = model.pickEntry(rnd);
   builder.server(entry.service, entry.operation, start, undefined, 'server', []);
   return { spans: builder.spans, hits: builder.hits };
@@ -107,20 +135,30 @@ class TraceBuilder {
     private readonly rnd: Random,
     private readonly faultRnd: Random,
     private readonly traceId: string,
+    private readonly load: number,
   ) {}
 
   /** A server (or consumer) span and everything below it. */
-  server(service: string, operation: string, start: number, parent: Parent | undefined, kind: 'server' | 'consumer', extraTags: KeyValue[]): CallResult & { instance: number } {
+  /** `chosenInstance`: the instance the caller's RPC reached (drawn by the caller); absent: drawn here. */
+  server(service: string, operation: string, start: number, parent: Parent | undefined, kind: 'server' | 'consumer', extraTags: KeyValue[], chosenInstance?: number): CallResult & { instance: number } {
     const rnd = this.rnd;
+    const realism = this.model.realism;
     const spec = this.model.topology.services[service];
     const op: OperationSpec = spec.operations[operation];
-    const instance = rnd.int(spec.instances);
+    const instance = chosenInstance ?? rnd.int(spec.instances);
     const spanId = rnd.hex(16);
     const selfUs = Math.max(20, Math.round(rnd.logNormal(op.selfMs * 1000, op.sigma ?? DEFAULT_SIGMA)));
     const preShare = 0.2 + 0.3 * rnd.next();
-    const naturalError = rnd.next() < (op.errorRate ?? DEFAULT_ERROR_RATE);
+    const errorRate = realism ? realism.errorRate[`${service}\u0000${operation}`] : (op.errorRate ?? DEFAULT_ERROR_RATE);
+    const naturalError = rnd.next() < errorRate;
     const failFastDraw = rnd.next();
-    const stallUs = rnd.next() < STALL_RATE ? Math.round(rnd.logNormal(STALL_MEDIAN_US, 0.5)) : 0;
+    const stallUs = realism
+      ? rnd.next() < (realism.pauseRate[service] ?? 0) * this.load
+        ? pauseUs(rnd)
+        : 0
+      : rnd.next() < STALL_RATE
+        ? Math.round(rnd.logNormal(STALL_MEDIAN_US, 0.5))
+        : 0;
 
     let addedPre = 0;
     let selfFactor = 1;
@@ -137,13 +175,15 @@ class TraceBuilder {
 
     const ownUs = Math.round(selfUs * selfFactor);
     const failed = naturalError || faultError;
-    const failFast = failed && failFastDraw < 0.5;
+    // A realistic error fault is a code fault: the handler does its work and then fails (no latency change).
+    const failFast = failed && failFastDraw < 0.5 && !(realism && faultError && !naturalError);
     const pre = Math.round(ownUs * preShare) + addedPre;
     let post = ownUs - Math.round(ownUs * preShare) + stallUs;
     if (failFast) post = Math.round(post * 0.3);
 
     let t = start + pre;
     let downstreamFailed = false;
+    let waitedUs = 0;
     if (!failFast) {
       for (const call of op.calls ?? []) {
         if (call.probability !== undefined && rnd.next() >= call.probability) continue;
@@ -152,6 +192,7 @@ class TraceBuilder {
         if (isRpcCall(call)) result = this.fanOut(call, caller, t);
         else if (isDatabaseCall(call)) result = this.databaseCalls(call, caller, t);
         else result = this.publish(call, caller, t);
+        waitedUs += result.waitUs ?? 0;
         t = result.end + Math.round(rnd.logNormal(40, 0.5));
         if (result.error) {
           downstreamFailed = true;
@@ -166,10 +207,12 @@ class TraceBuilder {
       kind === 'server' ? serverTags(spec.protocol, operation, error, faultError || naturalError) : error ? [{ key: 'error', type: 'bool', value: true }] : [];
     span.tags.push({ key: 'span.kind', type: 'string', value: kind }, ...statusTags, ...extraTags);
     if (error) span.logs.push(errorLog(end, failed ? `${operation} failed` : 'downstream call failed'));
+    // The realistic profile's pause and connection waits are part of the own time a viewer sees.
+    const unfaultedSelfUs = realism ? selfUs + stallUs + waitedUs : selfUs;
     for (const i of hitFaults) {
       const f = this.faults[i];
       const added = addedPre + (f.type === 'cpu' ? ownUs - selfUs : 0);
-      this.hits.push({ fault: i, spanId, error: f.type === 'error', addedUs: added, unfaultedSelfUs: selfUs, naturalP99Us: op.selfMs * 1000 * Math.exp(Z99 * (op.sigma ?? DEFAULT_SIGMA)) });
+      this.hits.push({ fault: i, spanId, error: f.type === 'error', addedUs: added, unfaultedSelfUs, naturalP99Us: this.model.naturalSelfP99Us(service, operation) });
     }
     return { end, error, instance };
   }
@@ -199,9 +242,14 @@ class TraceBuilder {
     let t = start;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const clientId = rnd.hex(16);
-      const out = Math.round(rnd.logNormal(250, 0.4));
-      const back = Math.round(rnd.logNormal(200, 0.4));
-      const srv = this.server(call.service, call.operation, t + out, { spanId: clientId, refType: 'CHILD_OF' }, 'server', []);
+      let out = Math.round(rnd.logNormal(NET_OUT_US, NET_SIGMA));
+      let back = Math.round(rnd.logNormal(NET_BACK_US, NET_SIGMA));
+      const instance = rnd.int(target.instances);
+      if (this.model.realism && rnd.next() < RETRANSMIT_RATE) out += RETRANSMIT_US;
+      const net = this.networkDelay(caller, call.service, instance, t, clientId, out + back, NET_GAP_P99_US);
+      out += net.out;
+      back += net.back;
+      const srv = this.server(call.service, call.operation, t + out, { spanId: clientId, refType: 'CHILD_OF' }, 'server', [], instance);
       let end = srv.end + back;
       const timedOut = call.timeoutMs !== undefined && end - t > call.timeoutMs * 1000;
       if (timedOut) end = t + Math.round(call.timeoutMs! * 1000);
@@ -223,6 +271,28 @@ class TraceBuilder {
     return { end: t, error: true };
   }
 
+  /**
+   * Network faults on one call: a delayed pod delays what it sends — its requests (`out`) and its
+   * responses (`back`) — so only the client span grows; a server span is unchanged. `unfaultedUs`
+   * and `naturalP99Us` describe the time the delay adds to (the client–server gap; for a database
+   * query its whole duration).
+   */
+  private networkDelay(caller: Caller, callee: string, calleeInstance: number, t: number, clientId: string, unfaultedUs: number, naturalP99Us: number): { out: number; back: number } {
+    let out = 0;
+    let back = 0;
+    this.faults.forEach((f, i) => {
+      if (f.type !== 'network' || t < f.start || t >= f.end) return;
+      const direction = networkFaultDirection(f, caller.service, caller.instance, callee, calleeInstance);
+      if (!direction) return;
+      if (this.faultRnd.next() >= f.fraction) return;
+      const added = Math.round(f.delayMs! * 1000 * (0.85 + 0.3 * this.faultRnd.next()));
+      if (direction === 'request') out += added;
+      else back += added;
+      this.hits.push({ fault: i, spanId: clientId, error: false, addedUs: added, unfaultedSelfUs: unfaultedUs, naturalP99Us });
+    });
+    return { out, back };
+  }
+
   /** Client-only spans to an uninstrumented database or cache. */
   private databaseCalls(call: DatabaseCall, caller: Caller, start: number): CallResult {
     const rnd = this.rnd;
@@ -230,6 +300,10 @@ class TraceBuilder {
     const [min, max] = call.repeat ?? [1, 1];
     const n = min + rnd.int(max - min + 1);
     let t = start;
+    const realism = this.model.realism;
+    // Connection checkout before the first query: the caller's own time, before any client span.
+    const waitUs = realism ? queueWaitUs(rnd, utilisation(realism, call.database, this.load), db.latencyMs * 1000) : 0;
+    t += waitUs;
     for (let i = 0; i < n; i++) {
       const spanId = rnd.hex(16);
       let base = Math.max(10, Math.round(rnd.logNormal(db.latencyMs * 1000, db.sigma ?? DB_SIGMA)));
@@ -243,6 +317,9 @@ class TraceBuilder {
         hitFaults.push(fi);
         duration = Math.round(duration * f.factor! * (0.85 + 0.3 * this.faultRnd.next()));
       });
+      const naturalP99Us = db.latencyMs * 1000 * Math.exp(Z99 * (db.sigma ?? DB_SIGMA));
+      const slowedBy = duration - base;
+      duration += this.networkDelay(caller, call.database, -1, t, spanId, base, naturalP99Us).out;
       const span = this.span(spanId, caller.service, caller.instance, call.operation, t, duration, { spanId: caller.spanId, refType: 'CHILD_OF' });
       span.tags.push(
         { key: 'span.kind', type: 'string', value: 'client' },
@@ -258,13 +335,12 @@ class TraceBuilder {
         span.tags.push({ key: 'error', type: 'bool', value: true });
         span.logs.push(errorLog(t + duration, `${db.system} connection reset`));
       }
-      const naturalP99Us = db.latencyMs * 1000 * Math.exp(Z99 * (db.sigma ?? DB_SIGMA));
-      for (const fi of hitFaults) this.hits.push({ fault: fi, spanId, error: false, addedUs: duration - base, unfaultedSelfUs: base, naturalP99Us });
+      for (const fi of hitFaults) this.hits.push({ fault: fi, spanId, error: false, addedUs: slowedBy, unfaultedSelfUs: base, naturalP99Us });
       t += duration;
-      if (naturalError) return { end: t, error: true };
+      if (naturalError) return { end: t, error: true, waitUs };
       if (i + 1 < n) t += Math.round(rnd.logNormal(30, 0.5));
     }
-    return { end: t, error: false };
+    return { end: t, error: false, waitUs };
   }
 
   /** A producer span; each consumer handles the message later, linked by FOLLOWS_FROM. */

@@ -18,7 +18,8 @@ import type { FaultSpec } from './faults.js';
 import { acceptableRootCauses, describeFault } from './faults.js';
 import { instanceHostname } from './instances.js';
 import type { LoadShape } from './load-profile.js';
-import { arrivals } from './load-profile.js';
+import { arrivals, rateAt } from './load-profile.js';
+import type { Realism, WorkloadProfile } from './realism.js';
 import { deriveSeed, Random } from './random.js';
 import type { Topology } from './topology.js';
 import type { FaultHit } from './trace-builder.js';
@@ -35,6 +36,8 @@ export interface WorkloadOptions {
   rate: number;
   load?: LoadShape;
   faults?: readonly FaultSpec[];
+  /** The realistic profile's model (realism.ts); absent: the clean profile. */
+  realism?: Realism;
 }
 
 export interface GeneratedTrace {
@@ -48,7 +51,7 @@ export interface GeneratedTrace {
 
 /** The rule applied to one fault's hits in a trace. */
 export const ABNORMAL_RULE =
-  'a trace is abnormal when a fault hit one of its spans and made it fail, or lengthened its own (self) time by at least max(1 ms, 50% of its unfaulted self time) to beyond the p99 of the operation\'s natural own time';
+  'a trace is abnormal when a fault hit one of its spans and made it fail, or lengthened its own (self) time by at least max(1 ms, 50% of its unfaulted self time) to beyond the p99 of the operation\'s natural own time (for a network fault: the client span\'s time outside its server span)';
 const MIN_ADDED_US = 1000;
 const MIN_ADDED_SHARE = 0.5;
 
@@ -58,14 +61,17 @@ export function isObservableHit(hit: FaultHit): boolean {
 }
 
 export function* generateWorkload(opts: WorkloadOptions): Generator<GeneratedTrace> {
-  const model = new WorkloadModel(opts.topology);
+  const model = new WorkloadModel(opts.topology, undefined, opts.realism);
   const faults = opts.faults ?? [];
+  const shape = opts.load ?? 'diurnal';
+  const surge = opts.realism?.surge;
   let index = 0;
-  for (const t of arrivals(opts.rate, opts.load ?? 'diurnal', opts.seed, opts.start, opts.start + opts.duration)) {
+  for (const t of arrivals(opts.rate, shape, opts.seed, opts.start, opts.start + opts.duration, surge)) {
     const rnd = new Random(deriveSeed(opts.seed, 0x7ace, index));
     const faultRnd = new Random(deriveSeed(opts.seed, 0xfa17, index));
     index++;
-    const built = buildTrace(model, faults, t, rnd, faultRnd);
+    const load = opts.realism ? rateAt(opts.rate, shape, opts.seed, t, surge) / opts.rate : 1;
+    const built = buildTrace(model, faults, t, rnd, faultRnd, load);
     const byFault = new Map<number, boolean>();
     for (const h of built.hits) byFault.set(h.fault, (byFault.get(h.fault) ?? false) || isObservableHit(h));
     yield {
@@ -79,7 +85,7 @@ export function* generateWorkload(opts: WorkloadOptions): Generator<GeneratedTra
 
 export interface FaultLabel {
   id: string;
-  /** latency | cpu | error | db-slow */
+  /** latency | cpu | error | db-slow | network */
   type: string;
   description: string;
   target: { service?: string; operation?: string; instance?: number; hostname?: string; database?: string };
@@ -97,6 +103,9 @@ export interface FaultLabel {
 
 export interface WorkloadLabels {
   seed: number;
+  profile: WorkloadProfile;
+  /** Realistic profile: the interval of raised load and its factor over the mean rate. */
+  surge?: { start: number; end: number; factor: number; startIso: string; endIso: string };
   period: { start: number; end: number; startIso: string; endIso: string };
   traces: number;
   spans: number;
@@ -156,8 +165,11 @@ export class LabelCollector {
       abnormalTraceIds: this.abnormal[i],
     }));
     const end = opts.start + opts.duration;
+    const surge = opts.realism?.surge;
     return {
       seed: opts.seed,
+      profile: opts.realism ? 'realistic' : 'clean',
+      ...(surge ? { surge: { ...surge, startIso: iso(surge.start), endIso: iso(surge.end) } } : {}),
       period: { start: opts.start, end, startIso: iso(opts.start), endIso: iso(end) },
       traces: this.traces,
       spans: this.spans,

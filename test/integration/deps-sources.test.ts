@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jaegerJsonFromTrace } from '../../src/formats/jaeger-json.js';
 import { NotSupportedError, StorageUnavailableError, TraceNotFoundError } from '../../src/model/index.js';
 import { runDeps } from '../../src/commands/run-deps.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import type { Store } from '../../src/storage/types.js';
 import { runCli } from '../support/cli.js';

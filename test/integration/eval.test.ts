@@ -8,7 +8,8 @@ const SMALL = { baselineUs: 8 * 60_000_000, windowUs: 4 * 60_000_000, rate: 1.5 
 describe('eval', () => {
   it('runs one case per fault kind end to end through runAnomalies and scores it', async () => {
     const seen: number[] = [];
-    const report = await runEval({ cases: 8, seed: 101, heldOut: false, sizing: SMALL, onCase: (done) => seen.push(done) });
+    const report = await runEval({ cases: 8, seed: 101, heldOut: false, profile: 'clean', sizing: SMALL, onCase: (done) => seen.push(done) });
+    expect(report.profile).toBe('clean');
     expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(report.seedRange).toBe('development');
     expect(report.seeds).toEqual({ first: 101, last: 108 });
@@ -39,15 +40,27 @@ describe('eval', () => {
   it('prints a table and JSON from the CLI, and keeps development and held-out seeds apart', async () => {
     const table = await runCli(['eval', '--cases', '2', '--seed', '7', '-q']);
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/^development seeds 7–8, 2 cases/);
+    expect(table.stdout).toMatch(/^realistic profile, development seeds 7–8, 2 cases/);
     expect(table.stdout).toMatch(/│ overall +│ 2 +│ [01]\.\d{3} │/);
     const json = await runCli(['eval', '--cases', '1', '--held-out', '--format', 'json', '-q']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);
     expect(report.seedRange).toBe('held-out');
     expect(report.seeds.first).toBe(1_000_001);
+    expect(report.profile).toBe('realistic');
     const bad = await runCli(['eval', '--cases', '5', '--seed', '999998']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/development seeds end at 999999/);
+    const badProfile = await runCli(['eval', '--cases', '1', '--profile', 'realistic,noisy']);
+    expect(badProfile.code).toBe(2);
+    expect(badProfile.stderr).toMatch(/--profile: expected a comma-separated list of realistic, clean/);
+  });
+
+  it('prints each profile and then both overall rows side by side', async () => {
+    const both = await runCli(['eval', '--cases', '1', '--seed', '3', '--profile', 'realistic,clean', '-q']);
+    expect(both.code).toBe(0);
+    expect(both.stdout).toMatch(/^realistic profile, development seeds 3–3/);
+    expect(both.stdout).toMatch(/\nclean profile, development seeds 3–3/);
+    expect(both.stdout).toMatch(/overall by generator profile:[\s\S]*│ realistic +│ 1 +│[\s\S]*│ clean +│ 1 +│/);
   });
 });

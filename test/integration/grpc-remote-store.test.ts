@@ -1,5 +1,5 @@
 /**
- * The grpc:// store (src/plugin/remote-store.ts) against real servers:
+ * The grpc:// store (src/storage/grpc/grpc-store.ts) against real servers:
  * - `jaeger-sls serve` spawned from bin/, API auto-detected (storage v2 reads, v1 stream writes):
  *   the whole storage conformance suite;
  * - an in-process server with only the storage v1 services (Jaeger ≤ 2.5 style): reads fall back
@@ -15,12 +15,12 @@ import { ConfigError, StorageUnavailableError, TraceNotFoundError } from '../../
 import { type CallContext, withSafeDecoding } from '../../src/plugin/calls.js';
 import { SILENT_LOGGER } from '../../src/plugin/log.js';
 import { ServerMetrics } from '../../src/plugin/metrics.js';
-import { serviceDefinition, type ServiceKey } from '../../src/plugin/protos.js';
+import { serviceDefinition, type ServiceKey } from '../../src/storage/grpc/protos.js';
 import { v1ServiceImplementations } from '../../src/plugin/v1-services.js';
 import { v2ServiceImplementations } from '../../src/plugin/v2-services.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import type { Store } from '../../src/storage/types.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { collect, describeStorageConformance } from '../storage/conformance.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -15,8 +15,8 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { otlpFromSpans } from '../../src/formats/otlp.js';
 import type { Span } from '../../src/model/index.js';
-import { spanToProto } from '../../src/plugin/mapping.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { spanToProto } from '../../src/formats/proto-mapping.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { closeClient, collectStream, grpcClient, startServe, unary } from '../support/serve-harness.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'jaeger-sls-crash-'));

@@ -9,8 +9,8 @@ import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
-import { spanToProto } from '../../src/plugin/mapping.js';
-import { packageDefinition } from '../../src/plugin/protos.js';
+import { spanToProto } from '../../src/formats/proto-mapping.js';
+import { packageDefinition } from '../../src/storage/grpc/protos.js';
 import { healthStatus, startServe, type ServeProcess } from '../support/serve-harness.js';
 
 interface Rpc {

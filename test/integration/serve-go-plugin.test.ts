@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
-import { spanToProto } from '../../src/plugin/mapping.js';
+import { spanToProto } from '../../src/formats/proto-mapping.js';
 import { runCli } from '../support/cli.js';
 import { closeClient, collectStream, grpcClient, startServe, unary } from '../support/serve-harness.js';
 

@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpFromSpans } from '../../src/formats/otlp.js';
 import type { Span } from '../../src/model/index.js';
 import { TraceNotFoundError } from '../../src/model/index.js';
-import { spanToProto } from '../../src/plugin/mapping.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { spanToProto } from '../../src/formats/proto-mapping.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { closeClient, collectStream, grpcClient, healthStatus, metadataFor, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 
 let server: ServeProcess;

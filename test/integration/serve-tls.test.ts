@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { healthStatus, startServe } from '../support/serve-harness.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'jaeger-sls-tls-'));

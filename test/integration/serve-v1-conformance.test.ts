@@ -6,7 +6,7 @@
  * fresh tenant, which gives every test an empty store without restarting the server.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { describeStorageConformance } from '../storage/conformance.js';
 import { startServe, type ServeProcess } from '../support/serve-harness.js';
 

@@ -8,7 +8,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
-import { spanToProto } from '../../src/plugin/mapping.js';
+import { spanToProto } from '../../src/formats/proto-mapping.js';
 import { clientStream, closeClient, collectStream, grpcClient, healthStatus, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 
 let server: ServeProcess;

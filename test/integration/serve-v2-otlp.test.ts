@@ -15,7 +15,7 @@ import type { OtlpResourceSpans } from '../../src/formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../src/formats/otlp.js';
 import { otlpJsonToTree } from '../../src/formats/otlp-json.js';
 import type { Span, Trace } from '../../src/model/index.js';
-import { traceQueryToProtoV2 } from '../../src/plugin/mapping.js';
+import { traceQueryToProtoV2 } from '../../src/formats/proto-mapping.js';
 import { compareTraceLists, compareTraces, ownJaegerFixtures, shiftFixtureDates, spanCount } from '../support/jaeger-fixtures.js';
 import { closeClient, collectStream, grpcClient, metadataFor, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 import { sharedDataPath } from '../support/shared-data.js';

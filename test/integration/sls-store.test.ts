@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { PermissionError, StorageUnavailableError } from '../../src/model/index.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { spanIndexConfig } from '../../src/storage/sls/index-config.js';
 import { openSlsStoreUri } from '../../src/storage/sls/open.js';
 import type { SlsStore } from '../../src/storage/sls/sls-store.js';

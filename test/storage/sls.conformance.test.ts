@@ -10,7 +10,7 @@ import { parseSlsUri } from '../../src/storage/sls/config.js';
 import { openSlsStore } from '../../src/storage/sls/sls-store.js';
 import type { SlsStore } from '../../src/storage/sls/sls-store.js';
 import { traceLogstores } from '../../src/storage/sls/index-config.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 
 const emulator = await new SlsEmulator().start();
 afterAll(() => emulator.stop());

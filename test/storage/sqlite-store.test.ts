@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { ConfigError, InvalidArgumentError, NotSupportedError, StorageUnavailableError, TraceNotFoundError } from '../../src/model/index.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { migrate, SCHEMA_VERSION, schemaVersion } from '../../src/storage/sqlite/schema.js';
 import { openSqliteStore, parseSqliteUri } from '../../src/storage/sqlite/sqlite-store.js';
 import type { Store } from '../../src/storage/types.js';

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as grpc from '@grpc/grpc-js';
-import { clientConstructor, type ServiceKey } from '../../src/plugin/protos.js';
+import { clientConstructor, type ServiceKey } from '../../src/storage/grpc/protos.js';
 import { BIN } from './cli.js';
 
 export interface ServeProcess {

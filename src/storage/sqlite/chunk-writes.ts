@@ -1,6 +1,6 @@
 /**
  * The write transactions of the embedded store, as plain data requests run against its connection.
- * Requests carry encoded chunks, never domain spans; the store (sqlite-store.ts) validates, groups,
+ * Requests carry encoded chunks, never domain spans; the write queue (write-queue.ts) validates, groups,
  * encodes and indexes. Each request is one transaction: all of it is committed or none.
  */
 import type Database from 'better-sqlite3';

@@ -3,7 +3,7 @@
  * write batch, stored beside their chunks so that `deps` and GetDependencies read a few bytes per
  * span instead of decoding whole spans: what Parquet gives DuckDB, reading only the columns needed.
  *
- * One summary per batch (one `dependency_summaries` row, schema v3) covers the batch's chunks.
+ * One summary per batch (one `dependency_summaries` row, schema v4) covers the batch's chunks.
  * References are resolved within each chunk, so a chunk's facts are its trace's facts only while
  * the trace has no other chunk (`chunks.shared = 0`); readers decode shared traces from the bodies.
  *
@@ -33,6 +33,8 @@ const PEER_TYPE_CODE: Record<ConnectionType, number> = { '': 0, database: 1, mes
 /** Span kinds stored as their code; others as KINDS.length + their string index. */
 const KINDS = ['', 'client', 'server', 'producer', 'consumer', 'internal'];
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+/** Chunks of at most this many spans number their span ids by comparing, not hashing (idNumber). */
+const SCAN_IDS = 32;
 /** The shared facts of a span with a stored kind code and no peer: index code · 2 + error bit. */
 const PLAIN_FACTS_BY_CODE = KINDS.flatMap((k) => [makeSpanFacts(k, false, undefined, '', false), makeSpanFacts(k, true, undefined, '', false)]);
 
@@ -45,151 +47,157 @@ export interface SummaryChunk {
   spans: readonly Span[];
 }
 
-// Encoder scratch, reused from batch to batch; the returned Buffer is a view of it.
-let out = new Uint8Array(1 << 16);
-let pos = 0;
-const strings = new NameTable();
-const ids = new Map<string, number>();
-let spanIds = new Int32Array(64);
-
-function room(bytes: number): void {
-  if (pos + bytes <= out.length) return;
-  const next = new Uint8Array(Math.max(out.length * 2, pos + bytes));
-  next.set(out.subarray(0, pos));
-  out = next;
-}
-
-/** Needs room for 8 bytes. */
-function varint(v: number): void {
-  while (v > 0x7fffffff) {
-    out[pos++] = (v % 0x80) | 0x80;
-    v = Math.floor(v / 0x80);
-  }
-  while (v >= 0x80) {
-    out[pos++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  out[pos++] = v;
-}
-
 /**
- * Span id → idBase + its number within the current chunk. The map is cleared once per batch, not
- * per chunk (clearing reallocates); entries of earlier chunks are told apart by being below idBase.
- * Chunks of at most SCAN_IDS spans skip the map: comparing their ids costs less than hashing them.
+ * Builds the summary of one batch chunk by chunk, e.g. while each chunk's spans are still in cache:
+ * start, chunk for each chunk in offset order, finish (as encodeDependencySummary). Its buffers are
+ * reused from batch to batch: one summary at a time per writer.
  */
-let idBase = 0;
-let idCount = 0;
-const SCAN_IDS = 32;
-/** The current chunk's spans, and their numbers once assigned (spanIds). */
-let chunkSpans: readonly Span[] = [];
+export class DependencySummaryWriter {
+  private out = new Uint8Array(1 << 16);
+  private pos = 0;
+  private readonly strings = new NameTable();
+  private readonly ids = new Map<string, number>();
+  private spanIds = new Int32Array(64);
+  /**
+   * Span id → idBase + its number within the current chunk. The map is cleared once per batch, not
+   * per chunk (clearing reallocates); entries of earlier chunks are told apart by being below idBase.
+   * Chunks of at most SCAN_IDS spans skip the map: comparing their ids costs less than hashing them.
+   */
+  private idBase = 0;
+  private idCount = 0;
+  /** The current chunk's spans, and their numbers once assigned (spanIds). */
+  private chunkSpans: readonly Span[] = [];
+  private lastService: string | undefined;
+  private lastServiceIndex = 0;
 
-/** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */
-function idNumber(id: string, add: boolean, at: number): number {
-  if (chunkSpans.length <= SCAN_IDS) {
-    const end = add ? at : chunkSpans.length;
-    for (let j = 0; j < end; j++) if (chunkSpans[j].spanId === id) return spanIds[j];
-    return add ? idCount++ : REF_ABSENT;
+  private room(bytes: number): void {
+    if (this.pos + bytes <= this.out.length) return;
+    const next = new Uint8Array(Math.max(this.out.length * 2, this.pos + bytes));
+    next.set(this.out.subarray(0, this.pos));
+    this.out = next;
   }
-  const known = ids.get(id);
-  if (known !== undefined && known >= idBase) return known - idBase;
-  if (!add) return REF_ABSENT;
-  ids.set(id, idBase + idCount);
-  return idCount++;
+
+  /** Needs room for 8 bytes. */
+  private varint(v: number): void {
+    const out = this.out;
+    let pos = this.pos;
+    while (v > 0x7fffffff) {
+      out[pos++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    while (v >= 0x80) {
+      out[pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    out[pos++] = v;
+    this.pos = pos;
+  }
+
+  /** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */
+  private idNumber(id: string, add: boolean, at: number): number {
+    const chunkSpans = this.chunkSpans;
+    if (chunkSpans.length <= SCAN_IDS) {
+      const end = add ? at : chunkSpans.length;
+      for (let j = 0; j < end; j++) if (chunkSpans[j].spanId === id) return this.spanIds[j];
+      return add ? this.idCount++ : REF_ABSENT;
+    }
+    const known = this.ids.get(id);
+    if (known !== undefined && known >= this.idBase) return known - this.idBase;
+    if (!add) return REF_ABSENT;
+    this.ids.set(id, this.idBase + this.idCount);
+    return this.idCount++;
+  }
+
+  start(): void {
+    this.pos = HEADER_BYTES;
+    this.strings.clear();
+    this.ids.clear();
+    this.idBase = this.idCount = 0;
+    this.lastService = undefined;
+    this.lastServiceIndex = 0;
+  }
+
+  chunk(chunk: SummaryChunk): void {
+    const spans = chunk.spans;
+    const strings = this.strings;
+    this.room(64);
+    this.varint(chunk.offset);
+    this.out.set(chunk.traceKey, this.pos);
+    this.pos += 16;
+    const f64 = new DataView(this.out.buffer, this.out.byteOffset);
+    f64.setFloat64(this.pos, chunk.startMin, true);
+    f64.setFloat64(this.pos + 8, chunk.startMax, true);
+    this.pos += 16;
+    const n = spans.length;
+    this.idBase += this.idCount;
+    this.idCount = 0;
+    if (this.spanIds.length < n) this.spanIds = new Int32Array(Math.max(n, 2 * this.spanIds.length));
+    const spanIds = this.spanIds;
+    let refs = 0;
+    this.chunkSpans = spans;
+    for (let i = 0; i < n; i++) {
+      spanIds[i] = this.idNumber(spans[i].spanId, true, i);
+      refs += spans[i].references.length;
+    }
+    const lengthAt = this.pos;
+    this.pos += 4;
+    this.varint(n);
+    this.varint(refs);
+    for (let i = 0; i < n; i++) {
+      const s = spans[i];
+      const f = spanFacts(s);
+      this.room(96 + 8 * s.references.length);
+      const service = s.process.serviceName;
+      if (service !== this.lastService) {
+        this.lastService = service;
+        this.lastServiceIndex = strings.number(service);
+      }
+      this.varint(this.lastServiceIndex);
+      this.varint(strings.number(s.operationName));
+      this.varint(KIND_CODE.get(f.kind) ?? KINDS.length + strings.number(f.kind));
+      this.out[this.pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
+      if (f.peer !== undefined) this.varint(strings.number(f.peer));
+      this.varint(spanIds[i]);
+      this.varint(s.startTime - chunk.startMin);
+      this.varint(s.duration);
+      this.varint(s.references.length);
+      for (const r of s.references) {
+        const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : this.idNumber(r.spanId, false, n);
+        this.varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
+      }
+    }
+    new DataView(this.out.buffer, this.out.byteOffset).setUint32(lengthAt, this.pos - lengthAt - 4, true);
+  }
+
+  /** The summary started by start(): a view of this writer's buffer, valid until the next start. */
+  finish(): Buffer {
+    const tableAt = this.pos;
+    this.room(8);
+    this.varint(this.strings.names.length);
+    for (const s of this.strings.names) {
+      const bytes = Buffer.byteLength(s, 'utf8');
+      this.room(8 + bytes);
+      this.varint(bytes);
+      this.pos += Buffer.from(this.out.buffer, this.out.byteOffset + this.pos, bytes).write(s, 'utf8');
+    }
+    const out = this.out;
+    out[0] = VERSION;
+    new DataView(out.buffer, out.byteOffset).setUint32(1, tableAt, true);
+    out[5] = out[6] = out[7] = 0;
+    this.chunkSpans = [];
+    return Buffer.from(out.buffer, out.byteOffset, this.pos);
+  }
 }
 
 /**
- * The summary of the chunks of one batch, as a view of a scratch buffer valid until the next call
- * (binding it copies it). Facts come from `spanFacts`, the dependency rules' own reading of tags.
+ * The summary of the chunks of one batch (a fresh writer's buffer). Facts come from `spanFacts`,
+ * the dependency rules' own reading of tags.
  */
 export function encodeDependencySummary(chunks: readonly SummaryChunk[]): Buffer {
-  startSummary();
-  for (const chunk of chunks) summarizeChunk(chunk);
-  return finishSummary();
-}
-
-let lastService: string | undefined;
-let lastServiceIndex = 0;
-
-/**
- * A summary built chunk by chunk, e.g. while each chunk's spans are still in cache: startSummary,
- * summarizeChunk for each chunk in offset order, finishSummary (as encodeDependencySummary).
- * One summary at a time.
- */
-export function startSummary(): void {
-  pos = HEADER_BYTES;
-  strings.clear();
-  ids.clear();
-  idBase = idCount = 0;
-  lastService = undefined;
-  lastServiceIndex = 0;
-}
-
-export function summarizeChunk(chunk: SummaryChunk): void {
-  const spans = chunk.spans;
-  room(64);
-  varint(chunk.offset);
-  out.set(chunk.traceKey, pos);
-  pos += 16;
-  const f64 = new DataView(out.buffer, out.byteOffset);
-  f64.setFloat64(pos, chunk.startMin, true);
-  f64.setFloat64(pos + 8, chunk.startMax, true);
-  pos += 16;
-  const n = spans.length;
-  idBase += idCount;
-  idCount = 0;
-  if (spanIds.length < n) spanIds = new Int32Array(Math.max(n, 2 * spanIds.length));
-  let refs = 0;
-  chunkSpans = spans;
-  for (let i = 0; i < n; i++) {
-    spanIds[i] = idNumber(spans[i].spanId, true, i);
-    refs += spans[i].references.length;
-  }
-  const lengthAt = pos;
-  pos += 4;
-  varint(n);
-  varint(refs);
-  for (let i = 0; i < n; i++) {
-    const s = spans[i];
-    const f = spanFacts(s);
-    room(96 + 8 * s.references.length);
-    const service = s.process.serviceName;
-    if (service !== lastService) {
-      lastService = service;
-      lastServiceIndex = strings.number(service);
-    }
-    varint(lastServiceIndex);
-    varint(strings.number(s.operationName));
-    varint(KIND_CODE.get(f.kind) ?? KINDS.length + strings.number(f.kind));
-    out[pos++] = (f.error ? 1 : 0) | (f.peerServiceTagged ? 2 : 0) | (f.peer !== undefined ? 4 : 0) | (PEER_TYPE_CODE[f.peerType] << 3);
-    if (f.peer !== undefined) varint(strings.number(f.peer));
-    varint(spanIds[i]);
-    varint(s.startTime - chunk.startMin);
-    varint(s.duration);
-    varint(s.references.length);
-    for (const r of s.references) {
-      const target = r.traceId !== s.traceId ? REF_OTHER_TRACE : idNumber(r.spanId, false, n);
-      varint((target + 2) * 2 + (r.refType === 'FOLLOWS_FROM' ? 1 : 0));
-    }
-  }
-  new DataView(out.buffer, out.byteOffset).setUint32(lengthAt, pos - lengthAt - 4, true);
-}
-
-/** The summary started by startSummary: a view of the scratch buffer, valid until the next start. */
-export function finishSummary(): Buffer {
-  const tableAt = pos;
-  room(8);
-  varint(strings.names.length);
-  for (const s of strings.names) {
-    const bytes = Buffer.byteLength(s, 'utf8');
-    room(8 + bytes);
-    varint(bytes);
-    pos += Buffer.from(out.buffer, out.byteOffset + pos, bytes).write(s, 'utf8');
-  }
-  out[0] = VERSION;
-  new DataView(out.buffer, out.byteOffset).setUint32(1, tableAt, true);
-  out[5] = out[6] = out[7] = 0;
-  chunkSpans = [];
-  return Buffer.from(out.buffer, out.byteOffset, pos);
+  const writer = new DependencySummaryWriter();
+  writer.start();
+  for (const chunk of chunks) writer.chunk(chunk);
+  return writer.finish();
 }
 
 /** Walks the chunks of one summary: `next()` moves to the next chunk, `read()` decodes it. */

@@ -16,34 +16,29 @@ const SERVICE = 1;
 const OPERATION = 2;
 const TAG = 3;
 
-// FNV-1a style hash in two 32-bit lanes over a sequence of strings, without concatenating them.
-let laneA = 0;
-let laneB = 0;
-
-function begin(tenant: number, kind: number): void {
-  laneA = Math.imul(0x811c9dc5 ^ tenant, 0x01000193) ^ kind;
-  laneB = Math.imul(0x9747b28c ^ kind, 0x5bd1e995) ^ tenant;
-}
-
-function feed(text: string): void {
-  let a = laneA;
-  let b = laneB;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  // Length as a separator so ("ab","c") and ("a","bc") differ.
-  laneA = Math.imul(a ^ (text.length + 0x10000), 0x01000193);
-  laneB = Math.imul(b ^ (text.length + 0x10000), 0x5bd1e995);
-}
-
 /**
- * A non-negative integer below 2^30, so V8 keeps it unboxed (a Smi) in the hot write path. With
- * about a billion values, collisions stay rare enough to cost nothing measurable.
+ * FNV-1a style hash in two 32-bit lanes over `first` then `second` (when given), scoped by tenant
+ * and kind, without concatenating them. A non-negative integer below 2^30, so V8 keeps it unboxed
+ * (a Smi) in the hot write path. With about a billion values, collisions stay rare enough to cost
+ * nothing measurable.
  */
-function end(): number {
+function hashKey(tenant: number, kind: number, first: string, second?: string): number {
+  let laneA = Math.imul(0x811c9dc5 ^ tenant, 0x01000193) ^ kind;
+  let laneB = Math.imul(0x9747b28c ^ kind, 0x5bd1e995) ^ tenant;
+  for (let part = 0, parts = second === undefined ? 1 : 2; part < parts; part++) {
+    const text = part === 0 ? first : second!;
+    let a = laneA;
+    let b = laneB;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = Math.imul(b ^ c, 0x5bd1e995);
+      b ^= b >>> 15;
+    }
+    // Length as a separator so ("ab","c") and ("a","bc") differ.
+    laneA = Math.imul(a ^ (text.length + 0x10000), 0x01000193);
+    laneB = Math.imul(b ^ (text.length + 0x10000), 0x5bd1e995);
+  }
   let h = laneB ^ Math.imul(laneA, 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
   h ^= h >>> 13;
@@ -51,23 +46,15 @@ function end(): number {
 }
 
 export function serviceKey(tenant: number, service: string): number {
-  begin(tenant, SERVICE);
-  feed(service);
-  return end();
+  return hashKey(tenant, SERVICE, service);
 }
 
 export function operationKey(tenant: number, service: string, operation: string): number {
-  begin(tenant, OPERATION);
-  feed(service);
-  feed(operation);
-  return end();
+  return hashKey(tenant, OPERATION, service, operation);
 }
 
 export function tagKey(tenant: number, key: string, value: string): number {
-  begin(tenant, TAG);
-  feed(key);
-  feed(value);
-  return end();
+  return hashKey(tenant, TAG, key, value);
 }
 
 /** One of 32 bits standing for the service in a posting entry's service mask. */

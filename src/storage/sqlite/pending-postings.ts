@@ -1,7 +1,7 @@
 /**
  * Search-index entries of the chunks not yet in the `postings` table: those with an id above the
  * database's `index_state.indexed_upto` mark. Writes only append chunks; their index entries wait
- * here and are written as postings rows in large groups (sqlite-store.ts `flushPostings`), because
+ * here and are written as postings rows in large groups (postings-index.ts `flush`), because
  * each postings row lands on a random page of the index and small groups rewrote the same pages
  * commit after commit. Searches read these entries beside the postings table, so a span is found
  * as soon as its write is acknowledged.

@@ -33,11 +33,10 @@ import type { AnyValue, Attribute, KeyValue, Log, OtelResource, OtelScope, OtelS
 import { processOfResource, scopeTagsOf, spanFromOtel } from '../../model/index.js';
 
 type Field = string | number;
+/** The encoder's flat array, reusable between calls by its owner: built, stringified and emptied. */
+export type ChunkScratch = Field[];
 
-/** Reused between calls: the flat array is built, stringified and emptied. */
-const scratch: Field[] = [];
-
-export function encodeChunk(spans: readonly Span[]): string {
+export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = []): string {
   const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
   const out = scratch;
   out.push(base);

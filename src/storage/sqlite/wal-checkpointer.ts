@@ -10,32 +10,20 @@
  * checkpoint, so small stores never start it; if it fails, the writer's automatic checkpoints are
  * turned back on.
  */
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import type { CheckpointResult, CheckpointWorkerData } from './wal-checkpoint-worker.js';
 
-/** The worker: one connection, a PASSIVE checkpoint per message, closed on 'close'. CommonJS (eval). */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.path, { fileMustExist: true });
-db.pragma('busy_timeout = 5000');
-db.pragma('cache_size = -1024');
-db.pragma('synchronous = ' + workerData.synchronous);
-parentPort.on('message', (message) => {
-  if (message === 'close') {
-    db.close();
-    parentPort.close();
-    return;
-  }
-  try {
-    db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ ok: true });
-  } catch (error) {
-    parentPort.postMessage({ ok: false, reason: String(error && error.message) });
-  }
-});
-`;
+/**
+ * The worker (wal-checkpoint-worker.ts) as `new Worker` takes it: the compiled module beside this
+ * one under dist/. From the sources (vitest, tsx — run from the package root) the .ts file, behind a
+ * two-line bootstrap that registers tsx's loader in the worker first.
+ */
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./wal-checkpoint-worker.js', import.meta.url), eval: false };
+  const source = new URL('./wal-checkpoint-worker.ts', import.meta.url).href;
+  return { entry: `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`, eval: true };
+}
 
 export class WalCheckpointer {
   private worker: Worker | undefined;
@@ -72,10 +60,11 @@ export class WalCheckpointer {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { driver, path: this.path, synchronous: this.synchronous } });
+    const { entry, eval: isSource } = workerEntry();
+    const workerData: CheckpointWorkerData = { path: this.path, synchronous: this.synchronous };
+    const worker = new Worker(entry, { eval: isSource, workerData });
     worker.unref();
-    worker.on('message', (result: { ok: boolean }) => {
+    worker.on('message', (result: CheckpointResult) => {
       if (!result.ok) this.fail();
       this.settle();
     });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** Dependencies point one way: cli → commands → plugin/analysis/render/storage/sources/formats → model. */
+/** Dependencies point one way: cli → commands → plugin/analysis/render → storage → formats → model. */
 const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
 
 /** For each folder, the src folders it may import from (besides itself). */
@@ -14,11 +14,10 @@ const ALLOWED: Record<string, string[]> = {
   formats: ['model'],
   workload: ['model', 'formats'],
   storage: ['model', 'analysis', 'formats', 'config'],
-  plugin: ['model', 'storage', 'formats', 'config', 'sources'],
-  sources: ['model', 'storage', 'formats', 'plugin', 'analysis', 'config'],
+  plugin: ['model', 'storage', 'formats', 'config'],
   render: ['model', 'analysis'],
-  commands: ['model', 'storage', 'sources', 'analysis', 'render', 'formats', 'plugin', 'config', 'workload', 'cli'],
-  cli: ['model', 'commands', 'sources', 'storage', 'render', 'analysis', 'config'],
+  commands: ['model', 'storage', 'analysis', 'render', 'formats', 'plugin', 'config', 'workload'],
+  cli: ['model', 'commands', 'storage', 'render', 'analysis', 'config'],
 };
 
 /** Packages that only the outer layers may use. */
@@ -26,7 +25,7 @@ const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
   model: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
   analysis: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
   formats: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
-  storage: /^(commander|@grpc\/|cli-table3)/,
+  storage: /^(commander|cli-table3)/,
   render: /^(commander|@grpc\/|better-sqlite3|@alicloud\/)/,
 };
 

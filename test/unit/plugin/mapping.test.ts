@@ -21,8 +21,8 @@ import {
   timestampToMicros,
   traceQueryToProtoV1,
   traceQueryToProtoV2,
-} from '../../../src/plugin/mapping.js';
-import { serviceDefinition } from '../../../src/plugin/protos.js';
+} from '../../../src/formats/proto-mapping.js';
+import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
 
 const span: Span = {
   traceId: '0123456789abcdef0123456789abcdef',
@@ -47,7 +47,7 @@ const span: Span = {
   warnings: ['w'],
 };
 
-describe('plugin/mapping', () => {
+describe('formats/proto-mapping', () => {
   it('round-trips a span through proto objects and the real wire encoding', () => {
     expect(protoToSpan(spanToProto(span))).toEqual(span);
     const method = serviceDefinition('spanWriter').WriteSpan;

@@ -8,11 +8,11 @@ import {
   StorageUnavailableError,
   TraceNotFoundError,
 } from '../../../src/model/index.js';
-import { fromServiceError, toServiceError } from '../../../src/plugin/status.js';
+import { fromServiceError, toServiceError } from '../../../src/storage/grpc/status.js';
 import { tenantFromMetadata } from '../../../src/plugin/tenancy.js';
 import { chunkTraces } from '../../../src/plugin/calls.js';
 
-describe('plugin/status', () => {
+describe('storage/grpc/status', () => {
   it('maps domain errors to gRPC codes, Jaeger’s "trace not found" text, INTERNAL with the message only', () => {
     expect(toServiceError(new TraceNotFoundError('abc'))).toMatchObject({ code: grpc.status.NOT_FOUND, details: 'trace not found' });
     expect(toServiceError(new InvalidArgumentError('bad id'))).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'bad id' });

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, Span } from '../../../src/model/index.js';
-import { spanToProto } from '../../../src/plugin/mapping.js';
-import { serviceDefinition } from '../../../src/plugin/protos.js';
+import { spanToProto } from '../../../src/formats/proto-mapping.js';
+import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
 import { otlpFromSpans } from '../../../src/formats/otlp.js';
 import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from '../../../src/plugin/wire-decoder.js';
 

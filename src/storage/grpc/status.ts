@@ -5,7 +5,7 @@ import {
   PermissionError,
   StorageUnavailableError,
   TraceNotFoundError,
-} from '../model/index.js';
+} from '../../model/index.js';
 
 /** A gRPC status error as grpc-js handlers pass it to callbacks and `call.destroy`. */
 export interface ServiceError extends Partial<grpc.StatusObject> {

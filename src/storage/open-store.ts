@@ -1,7 +1,6 @@
 import { ConfigError } from '../model/index.js';
-import { withGroupCommit } from '../storage/group-commit.js';
-import { createMemoryStore } from '../storage/memory/memory-store.js';
-import type { Store } from '../storage/types.js';
+import { createMemoryStore } from './memory/memory-store.js';
+import type { Store } from './types.js';
 
 export const DEFAULT_STORE_URI = 'sqlite:jaeger-sls.db';
 
@@ -23,25 +22,24 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
     case 'memory':
       return createMemoryStore();
     case 'sqlite': {
-      const { openSqliteStoreUri } = await import('../storage/sqlite/sqlite-store.js');
-      // A transaction costs per commit: concurrent writers share one (storage/group-commit.ts).
-      return withGroupCommit(await openSqliteStoreUri(uri, { readOnly: options.readOnly }));
+      const { openSqliteStoreUri } = await import('./sqlite/sqlite-store.js');
+      return openSqliteStoreUri(uri, { readOnly: options.readOnly });
     }
     case 'file': {
-      const { openFileStore } = await import('./file-store.js');
+      const { openFileStore } = await import('./file/file-store.js');
       return openFileStore(uri, options);
     }
     case 'grpc': {
-      const { openRemoteStore } = await import('../plugin/remote-store.js');
+      const { openRemoteStore } = await import('./grpc/grpc-store.js');
       return openRemoteStore(uri);
     }
     case 'http':
     case 'https': {
-      const { openJaegerQueryStore } = await import('./jaeger-query-store.js');
+      const { openJaegerQueryStore } = await import('./jaeger-query/jaeger-query-store.js');
       return openJaegerQueryStore(uri, { env: options.env });
     }
     case 'sls': {
-      const { openSlsStoreUri } = await import('../storage/sls/open.js');
+      const { openSlsStoreUri } = await import('./sls/open.js');
       return openSlsStoreUri(uri, options);
     }
     default:

@@ -11,11 +11,11 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, InvalidArgumentError, NotSupportedError } from '../model/index.js';
-import type { Span } from '../model/index.js';
-import { readTraceFile, TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
-import { createMemoryStore } from '../storage/memory/memory-store.js';
-import type { Store, TraceStore } from '../storage/types.js';
+import { ConfigError, InvalidArgumentError, NotSupportedError } from '../../model/index.js';
+import type { Span } from '../../model/index.js';
+import { readTraceFile, TRACE_FILE_READ_CHUNK } from '../../formats/trace-file-reader.js';
+import { createMemoryStore } from '../memory/memory-store.js';
+import type { Store, TraceStore } from '../types.js';
 
 const TRACE_FILE = /\.(json|ndjson|jsonl)(\.gz)?$/i;
 

@@ -11,10 +11,10 @@
  * Credentials come only from the environment: JAEGER_SLS_QUERY_TOKEN (sent as a bearer token).
  * Writes reject with NotSupportedError.
  */
-import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
-import { ConfigError, InvalidArgumentError, NotSupportedError, PermissionError, StorageUnavailableError, TraceNotFoundError, traceIdToShortHex } from '../model/index.js';
-import { tracesFromJaegerJson } from '../formats/jaeger-json.js';
-import type { Store, TraceStore } from '../storage/types.js';
+import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../../model/index.js';
+import { ConfigError, InvalidArgumentError, NotSupportedError, PermissionError, StorageUnavailableError, TraceNotFoundError, traceIdToShortHex } from '../../model/index.js';
+import { tracesFromJaegerJson } from '../../formats/jaeger-json.js';
+import type { Store, TraceStore } from '../types.js';
 
 export const JAEGER_QUERY_DEFAULTS = {
   /** Traces per /api/traces request. */

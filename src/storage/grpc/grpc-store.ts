@@ -9,13 +9,13 @@ import type {
   Span,
   Trace,
   TraceQuery,
-} from '../model/index.js';
-import { ConfigError, NotSupportedError, TraceNotFoundError, validateSpan } from '../model/index.js';
-import type { OtlpResourceSpans } from '../formats/otlp.js';
-import { otlpFromSpans, spansFromOtlp } from '../formats/otlp.js';
-import { traceTimeRange } from '../storage/trace-matching.js';
-import type { ArchiveStore, Store, TraceStore } from '../storage/types.js';
-import type { ProtoDependencyLink, ProtoSpan, ProtoTimestamp } from './mapping.js';
+} from '../../model/index.js';
+import { ConfigError, NotSupportedError, TraceNotFoundError, validateSpan } from '../../model/index.js';
+import type { OtlpResourceSpans } from '../../formats/otlp.js';
+import { otlpFromSpans, spansFromOtlp } from '../../formats/otlp.js';
+import { traceTimeRange } from '../trace-matching.js';
+import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { ProtoDependencyLink, ProtoSpan, ProtoTimestamp } from '../../formats/proto-mapping.js';
 import {
   dependencyWindowToProto,
   getTraceQueryToProto,
@@ -25,7 +25,7 @@ import {
   spanToProto,
   traceQueryToProtoV1,
   traceQueryToProtoV2,
-} from './mapping.js';
+} from '../../formats/proto-mapping.js';
 import { clientConstructor, type ServiceKey } from './protos.js';
 import { fromServiceError } from './status.js';
 

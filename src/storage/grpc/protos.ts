@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-/** proto/ at the package root, from both src/plugin (tsx) and dist/plugin (node). */
-export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
+/** proto/ at the package root, from both src/storage/grpc (tsx) and dist/storage/grpc (node). */
+export const PROTO_DIR = fileURLToPath(new URL('../../../proto/', import.meta.url));
 
 /**
  * The one set of proto-loader options: camelCase fields, int64/fixed64 as decimal strings,

@@ -1,0 +1,56 @@
+/** Reads by key: one trace's chunks (primary or archive), and the services and operations of a tenant. */
+import type { Operation, OperationQuery, Span } from '../../model/index.js';
+import type { SqliteConnection } from './connection.js';
+import { decodeChunk } from './span-codec.js';
+
+export class TraceReads {
+  private readonly stmt;
+
+  constructor(private readonly conn: SqliteConnection) {
+    const db = conn.db;
+    this.stmt = {
+      traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      archiveBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM archive_chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      services: db.prepare<[number], { service: string }>('SELECT DISTINCT service FROM operations WHERE tenant = ?'),
+      operations: db.prepare<[number, string], { name: string; kind: string }>('SELECT name, kind FROM operations WHERE tenant = ? AND service = ?'),
+    };
+  }
+
+  /** Every stored span of the trace, or undefined when none. */
+  readTrace(tenantName: string, traceId: string, archive: boolean): Span[] | undefined {
+    return this.conn.use(() => {
+      const tenant = this.conn.tenantId(tenantName, false);
+      if (tenant === undefined || !/^[0-9a-f]{32}$/.test(traceId)) return undefined;
+      const rows = (archive ? this.stmt.archiveBodies : this.stmt.traceBodies).all(Buffer.from(traceId, 'hex'), tenant);
+      if (rows.length === 0) return undefined;
+      return rows.length === 1 ? decodeChunk(traceId, rows[0].body) : rows.flatMap((r) => decodeChunk(traceId, r.body));
+    });
+  }
+
+  services(tenantName: string): string[] {
+    return this.conn.use(() => {
+      const tenant = this.conn.tenantId(tenantName, false);
+      if (tenant === undefined) return [];
+      return this.stmt.services
+        .all(tenant)
+        .map((r) => r.service)
+        .sort(compareStrings);
+    });
+  }
+
+  operations(tenantName: string, q: OperationQuery): Operation[] {
+    return this.conn.use(() => {
+      const tenant = this.conn.tenantId(tenantName, false);
+      if (tenant === undefined) return [];
+      return this.stmt.operations
+        .all(tenant, q.serviceName)
+        .filter((r) => !q.spanKind || r.kind === q.spanKind)
+        .map((r) => ({ name: r.name, spanKind: r.kind }))
+        .sort((a, b) => compareStrings(a.name, b.name) || compareStrings(a.spanKind, b.spanKind));
+    });
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
