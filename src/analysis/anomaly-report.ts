@@ -131,7 +131,7 @@ export interface RootCauseEvidence {
   /** Origin spans of the node per signal that fired. */
   signals: SignalCounts;
   /**
-   * Mean over the window's traces through the node of the largest severity (nats, span-severity.ts)
+   * Mean over the window's traces through the node of the largest severity (a natural log, span-severity.ts)
    * the node originates in the trace; 0 in normal traces. Absent when severity is switched off.
    */
   severity?: number;

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../storage/open-store.js';
 import { errorToData, ingestInto } from './ingest.js';
-import type { FromWorker, ToWorker, WriteWorkerData } from './write-worker.js';
+import { type FromWorker, type ToWorker, unpack, type WriteWorkerData } from './write-worker.js';
 
 async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData): Promise<void> {
   let store;
@@ -21,8 +21,8 @@ async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData):
         .then(() => port.postMessage({ closed: true } satisfies FromWorker));
       return;
     }
-    const { id, request } = message;
-    const done: Promise<void> = ingestInto(opened, request).then((outcome) => {
+    const { id, request, packed, ends } = message;
+    const done: Promise<void> = ingestInto(opened, { ...request, messages: unpack(packed, ends) }).then((outcome) => {
       running.delete(done);
       port.postMessage(
         (outcome.error === undefined ? { id, written: outcome.written } : { id, written: outcome.written, error: errorToData(outcome.error) }) satisfies FromWorker,

@@ -18,8 +18,12 @@ export interface WriteWorkerData {
   storeUri: string;
 }
 
-/** Main → worker. */
-export type ToWorker = { id: number; request: IngestRequest } | { close: true };
+/**
+ * Main → worker: a request's messages packed into one buffer that is transferred, not copied
+ * (message i is bytes [ends[i − 1], ends[i])). Posting the messages themselves would clone each
+ * one's whole backing buffer — grpc-js hands over views into larger network buffers.
+ */
+export type ToWorker = { id: number; request: Omit<IngestRequest, 'messages'>; packed: ArrayBuffer; ends: number[] } | { close: true };
 /** Worker → main: the store is open (or could not be), a request's outcome, or closed. */
 export type FromWorker =
   | { ready: true }
@@ -72,9 +76,11 @@ export async function startWriteWorker(storeUri: string, onFailure: (error: Erro
     write(request) {
       if (dead) return Promise.resolve({ written: 0, error: dead });
       const id = nextId++;
+      const { messages, ...rest } = request;
+      const { packed, ends } = pack(messages);
       return new Promise<IngestOutcome>((resolve) => {
         waiting.set(id, { resolve });
-        worker.postMessage({ id, request } satisfies ToWorker);
+        worker.postMessage({ id, request: rest, packed, ends } satisfies ToWorker, [packed]);
       });
     },
     close() {
@@ -87,6 +93,32 @@ export async function startWriteWorker(storeUri: string, onFailure: (error: Erro
       return closing;
     },
   };
+}
+
+/** The messages copied end to end into one fresh buffer of their own. */
+function pack(messages: readonly Uint8Array[]): { packed: ArrayBuffer; ends: number[] } {
+  let total = 0;
+  for (const m of messages) total += m.byteLength;
+  const packed = new Uint8Array(new ArrayBuffer(total));
+  const ends: number[] = [];
+  let at = 0;
+  for (const m of messages) {
+    packed.set(m, at);
+    at += m.byteLength;
+    ends.push(at);
+  }
+  return { packed: packed.buffer, ends };
+}
+
+/** The messages of a packed request (views, no copy). */
+export function unpack(packed: ArrayBuffer, ends: readonly number[]): Uint8Array[] {
+  const messages: Uint8Array[] = [];
+  let start = 0;
+  for (const end of ends) {
+    messages.push(new Uint8Array(packed, start, end - start));
+    start = end;
+  }
+  return messages;
 }
 
 /** The worker's module: compiled JavaScript beside this file, or the TypeScript source under tsx (tests). */

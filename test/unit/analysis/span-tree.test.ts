@@ -149,7 +149,7 @@ describe('analysis/span-tree details: false', () => {
     expect(keys.nameCount).toBe(0);
   });
 
-  it('infers client and server roles of spans without span.kind, and counts a client's uncovered time once, as the callee's gap', () => {
+  it('infers client and server roles of spans without span.kind, and counts a client span\'s uncovered time once, as the callee gap', () => {
     const keys = new OperationKeys();
     const spans = [
       { id: 'r', service: 'web', start: 0, duration: 100 },
