@@ -212,7 +212,7 @@ export interface AnomalyReport {
 export interface RankingConfidence {
   level: 'clear' | 'likely' | 'none';
   margin: number;
-  /** The services whose scores are within the margin of the first (ties for the lead), best first. */
+  /** The services whose scores are within the counting noise of the first (ties for the lead), best first. */
   contenders: string[];
   /** One sentence saying why, for the report. */
   reason: string;

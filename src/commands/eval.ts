@@ -47,11 +47,12 @@ export function evalCommand(ctx: CliContext): Command {
       }
       const cases = parsePositiveInt(raw.cases, '--cases');
       const seed = parseNonNegativeInt(raw.seed, '--seed');
+      const without = parseWithout(raw.without, RANKING_SIGNALS);
       const profiles = parseProfiles(raw.profile);
       const reports: EvalReport[] = [];
       for (const profile of profiles) {
         const progress = createProgress(ctx, `evaluating ${profile} cases`, cases, raw.quiet);
-        reports.push(await runEval({ cases, seed, heldOut: Boolean(raw.heldOut), profile, without: parseWithout(raw.without, RANKING_SIGNALS), onCase: () => progress.tick(1) }));
+        reports.push(await runEval({ cases, seed, heldOut: Boolean(raw.heldOut), profile, without, onCase: () => progress.tick(1) }));
         progress.done();
       }
       if (raw.format === 'json') ctx.out(JSON.stringify(reports.length === 1 ? reports[0] : { profiles: reports }, null, 2));
