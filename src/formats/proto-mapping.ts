@@ -126,7 +126,8 @@ export interface ProtoDependencyLink {
 const GO_ZERO_TIME_SECONDS = -62135596800;
 
 const VALUE_TYPES = ['string', 'bool', 'int64', 'float64', 'binary'] as const;
-const REF_TYPES = ['CHILD_OF', 'FOLLOWS_FROM'] as const;
+/** jaeger.api_v2.SpanRefType by number. */
+export const REF_TYPES = ['CHILD_OF', 'FOLLOWS_FROM'] as const;
 
 // ---- times ------------------------------------------------------------------------------------
 
@@ -135,12 +136,15 @@ const MAX_NANOS = 999_999_999;
 
 /** Timestamp → µs since the epoch; undefined when absent or Go's zero time. */
 export function timestampToMicros(ts: ProtoTimestamp | null | undefined, field = 'timestamp'): number | undefined {
-  if (!ts) return undefined;
-  if (!(ts.nanos >= 0 && ts.nanos <= MAX_NANOS)) throw new InvalidArgumentError(`${field}: nanos ${ts.nanos} out of range [0, ${MAX_NANOS}]`);
-  const seconds = Number(ts.seconds);
+  return ts ? timestampPartsToMicros(Number(ts.seconds), ts.nanos, field) : undefined;
+}
+
+/** A present Timestamp's seconds and nanos → µs since the epoch (⌊ns / 1000⌋); undefined for Go's zero time. */
+export function timestampPartsToMicros(seconds: number, nanos: number, field: string): number | undefined {
+  if (!(nanos >= 0 && nanos <= MAX_NANOS)) throw new InvalidArgumentError(`${field}: nanos ${nanos} out of range [0, ${MAX_NANOS}]`);
   if (seconds <= GO_ZERO_TIME_SECONDS) return undefined;
-  const micros = seconds * 1_000_000 + Math.floor(ts.nanos / 1000);
-  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: timestamp ${ts.seconds}s is out of range`);
+  const micros = seconds * 1_000_000 + Math.floor(nanos / 1000);
+  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: timestamp ${seconds}s is out of range`);
   return micros;
 }
 
@@ -151,13 +155,16 @@ export function microsToTimestamp(micros: number): ProtoTimestamp {
 
 /** Duration → µs (truncated); 0 when absent. Negative durations throw. */
 export function durationToMicros(d: ProtoDuration | null | undefined, field = 'duration'): number {
-  if (!d) return 0;
-  const seconds = Number(d.seconds);
-  if (!(Math.abs(d.nanos) <= MAX_NANOS) || (seconds > 0 && d.nanos < 0) || (seconds < 0 && d.nanos > 0)) {
-    throw new InvalidArgumentError(`${field}: nanos ${d.nanos} out of range for ${d.seconds}s (|nanos| ≤ ${MAX_NANOS}, sign of seconds)`);
+  return d ? durationPartsToMicros(Number(d.seconds), d.nanos, field) : 0;
+}
+
+/** A present Duration's seconds and nanos → µs (truncated). Negative durations throw. */
+export function durationPartsToMicros(seconds: number, nanos: number, field: string): number {
+  if (!(Math.abs(nanos) <= MAX_NANOS) || (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+    throw new InvalidArgumentError(`${field}: nanos ${nanos} out of range for ${seconds}s (|nanos| ≤ ${MAX_NANOS}, sign of seconds)`);
   }
-  const micros = Number(d.seconds) * 1_000_000 + Math.trunc(d.nanos / 1000);
-  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: duration ${d.seconds}s is out of range`);
+  const micros = seconds * 1_000_000 + Math.trunc(nanos / 1000);
+  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: duration ${seconds}s is out of range`);
   if (micros < 0) throw new InvalidArgumentError(`${field}: negative duration ${micros}µs`);
   return micros;
 }

@@ -9,7 +9,8 @@ import { createJsonLogger } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
-import { startServer } from './server.js';
+import { readLimitsFor, startServer } from './server.js';
+import { defaultReadWorkers, ReadWorkers } from './read-workers.js';
 import { type Ingest, ingestInProcess } from './ingest.js';
 import { startWriteWorker } from './write-worker.js';
 
@@ -56,6 +57,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
           },
         })
       : undefined;
+  let readWorkers: ReadWorkers | undefined;
   let ingest: Ingest | undefined;
   try {
     ingest = (await writesOnWorker(config.store))
@@ -65,6 +67,12 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
         })
       : ingestInProcess(store);
     const metrics = new ServerMetrics();
+    const workerStoreUri = readWorkerStoreUri(config.store);
+    if (workerStoreUri) {
+      const limits = readLimitsFor(config.maxMessageSize, config.maxTraceSpans);
+      readWorkers = new ReadWorkers({ storeUri: workerStoreUri, limits, workers: defaultReadWorkers(), metrics, log });
+      await readWorkers.ready();
+    }
     const server = await startServer({
       store,
       ingest,
@@ -75,6 +83,11 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       ...(config.tenancy ? { tenancy: { header: config.tenantHeader, tenants: config.tenants } } : {}),
       maxMessageSize: config.maxMessageSize,
       streamingSpanWriter: config.enableStreamingWriter,
+      reads: {
+        maxConcurrent: config.maxConcurrentReads,
+        ...(config.maxTraceSpans !== undefined ? { maxTraceSpans: config.maxTraceSpans } : {}),
+        ...(readWorkers ? { runner: readWorkers } : {}),
+      },
       log,
       metrics,
       ...(goPlugin ? { goPlugin: { onShutdownRequest: () => stop('plugin shutdown request') } } : {}),
@@ -92,10 +105,13 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     const reason = await stopped;
     log.info('shutting down', { reason });
     await server.close(SHUTDOWN_GRACE_MS);
+    await readWorkers?.close();
+    readWorkers = undefined;
     await ingest.close();
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    await readWorkers?.close();
     parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
@@ -125,6 +141,14 @@ async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles
   const files: TlsFiles = { cert: await read(paths.cert, 'certificate'), key: await read(paths.key, 'key') };
   if (paths.ca) files.ca = await read(paths.ca, 'CA');
   return files;
+}
+
+/**
+ * The URI read workers open read-only, for stores that other connections can read while this one
+ * writes (SQLite in WAL mode); undefined for stores read in this thread (memory, SLS, remote).
+ */
+function readWorkerStoreUri(uri: string): string | undefined {
+  return /^sqlite:/i.test(uri) ? uri : undefined;
 }
 
 /** The store URI without its query (which may carry options), for logs. */

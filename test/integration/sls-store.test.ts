@@ -163,7 +163,9 @@ describe('data written by others', () => {
   it('takes dependencies from <instance>-traces-deps when the SLS Trace app keeps one', async () => {
     const { store, instance } = await freshStore();
     const deps = `${instance}-traces-deps`;
-    emulator.createLogstore('proj', deps, { keys: { version: { type: 'text', token: [] }, n_status_succ: { type: 'long' }, n_status_fail: { type: 'long' } } } as never);
+    const text = { type: 'text', token: [], doc_value: true };
+    const long = { type: 'long', doc_value: true };
+    emulator.createLogstore('proj', deps, { keys: { version: text, parent_service: text, child_service: text, n_status_succ: long, n_status_fail: long } } as never);
     const t = String(Math.floor(Date.now() / 1000) - 60);
     emulator.putRows('proj', deps, [
       { __time__: t, version: 'service', parent_service: 'web', child_service: 'api', n_status_succ: '7', n_status_fail: '1' },

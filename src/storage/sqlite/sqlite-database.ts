@@ -60,6 +60,10 @@ export class SqliteDatabase {
     return this.reads.readTrace(tenantName, traceId, archive);
   }
 
+  traceParts(tenantName: string, traceId: string, archive: boolean): Generator<Span[]> {
+    return this.reads.traceParts(tenantName, traceId, archive);
+  }
+
   services(tenantName: string): string[] {
     return this.reads.services(tenantName);
   }

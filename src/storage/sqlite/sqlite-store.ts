@@ -112,6 +112,7 @@ class SqliteTenant implements TraceStore {
     this.archive = {
       writeSpans: async (spans) => this.database.writeSpans(this.tenant, spans, true),
       getTrace: async (q) => this.trace(q, true),
+      getTraceParts: (q) => this.traceParts(q, true),
     };
   }
 
@@ -121,6 +122,14 @@ class SqliteTenant implements TraceStore {
 
   async getTrace(q: GetTraceQuery): Promise<Trace> {
     return this.trace(q, false);
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return this.traceParts(q, false);
+  }
+
+  private async *traceParts(q: GetTraceQuery, archive: boolean): AsyncIterable<Span[]> {
+    yield* this.database.traceParts(this.tenant, q.traceId, archive);
   }
 
   private trace(q: GetTraceQuery, archive: boolean): Trace {
