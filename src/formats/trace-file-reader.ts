@@ -1,3 +1,4 @@
+// Over 400 lines: detection, NDJSON lines and streamed documents share one position and error vocabulary; split, each would re-state it.
 /**
  * Streaming reader for trace files: Jaeger UI/query JSON, OTLP JSON and their newline-delimited
  * variants, detected by content (detect.ts). Yields decoded, validated spans entry by entry, and
