@@ -19,6 +19,19 @@ export type AnomalySignal = 'latency' | 'selfTime' | 'gap' | 'error';
 
 export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime', 'gap', 'error'];
 
+/**
+ * The parts of the root-cause ranking that can be switched off (`anomalies --without`), for
+ * ablation: `kind-inference` (client/server roles of spans without span.kind,
+ * span-kind-inference.ts), `gap-attribution` (a slow gap blamed on the caller or the callee,
+ * gap-attribution.ts; off: always the callee, and a client span keeps its uncovered time as
+ * self-time too), `leaf-latency` (total latency originates only in leaf spans, origin-evidence.ts;
+ * off: in any span without an abnormal child), `severity` (how far each origin span is from its
+ * baseline, span-severity.ts; off: the origin share weights the spectrum instead), `spectrum`
+ * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts).
+ */
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum'];
+
 /** Counts per signal; every signal present (0 when it did not fire). */
 export type SignalCounts = Record<AnomalySignal, number>;
 
@@ -119,6 +132,11 @@ export interface RootCauseEvidence {
   originShare: number;
   /** Origin spans of the node per signal that fired. */
   signals: SignalCounts;
+  /**
+   * Mean over the window's traces through the node of the largest severity (a natural log, span-severity.ts)
+   * the node originates in the trace; 0 in normal traces. Absent when severity is switched off.
+   */
+  severity?: number;
   /** Mean share (0..1) of the abnormal traces' critical path spent in the node's own spans. */
   criticalPathShare: number;
   /** PageRank weight (MicroRank), present when `pagerank` is on. */
@@ -156,6 +174,8 @@ export interface AnomalyReport {
   baseline: BaselineSummary;
   method: SpectrumMethod;
   pagerank: boolean;
+  /** Ranking signals switched off (absent or empty: all on). */
+  without?: RankingSignal[];
   service?: string;
   thresholds: DetectionThresholds;
   /** Why the report is empty or weak ("no traces in the window", …); absent when all is well. */

@@ -3,6 +3,7 @@ import type { CliContext } from './context.js';
 import { createProgress } from './progress.js';
 import type { SpectrumMethod } from '../analysis/anomaly-report.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
+import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
 import { InvalidArgumentError, NoDataError } from '../model/index.js';
 import { ANOMALIES_FORMATS, renderAnomalies } from '../render/anomalies-render.js';
 import type { AnomaliesFormat, AnomaliesRenderOptions } from '../render/anomalies-render.js';
@@ -11,7 +12,7 @@ import { latestReference, openCommandStore } from './open-command-store.js';
 import type { AnomaliesOptions } from './run-anomalies.js';
 import { ANOMALIES_DEFAULTS, runAnomalies } from './run-anomalies.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
-import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parsePositiveInt, parseTimestamp, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
+import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parsePositiveInt, parseTimestamp, parseWithout, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
 
 interface RawAnomaliesOptions extends RawTimeWindowOptions {
   store: string;
@@ -22,6 +23,7 @@ interface RawAnomaliesOptions extends RawTimeWindowOptions {
   top: string;
   method: SpectrumMethod;
   pagerank?: boolean;
+  without?: string;
   zThreshold?: string;
   minShift?: string;
   examples?: string;
@@ -45,6 +47,7 @@ export function anomaliesCommand(ctx: CliContext): Command {
     .addOption(new Option('--top <n>', 'root causes to show').default(String(ANOMALIES_DEFAULTS.top)))
     .addOption(new Option('--method <method>', 'spectrum formula').choices(SPECTRUM_METHODS).default(ANOMALIES_DEFAULTS.method))
     .addOption(new Option('--pagerank', 'weight the spectrum counts by PageRank over the trace graph (MicroRank)'))
+    .addOption(new Option('--without <signals>', `switch ranking signals off, comma-separated, for ablation: ${RANKING_SIGNALS.join(', ')}`))
     .addOption(new Option('--z-threshold <z>', 'robust z on log-latency above which a span is an outlier (default: 3)'))
     .addOption(new Option('--min-shift <duration>', 'an outlier must also exceed the baseline median by this much (default: 1ms)'))
     .addOption(new Option('--examples <n>', 'example trace ids per root cause').default(String(ANOMALIES_DEFAULTS.examples)))
@@ -97,6 +100,7 @@ export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number, l
     top: parsePositiveInt(raw.top, '--top'),
     method: raw.method,
     pagerank: Boolean(raw.pagerank),
+    without: parseWithout(raw.without, RANKING_SIGNALS),
     examples: parsePositiveInt(raw.examples ?? String(ANOMALIES_DEFAULTS.examples), '--examples'),
   };
   if (raw.service !== undefined) opts.service = raw.service;

@@ -292,3 +292,14 @@ export function parseNonNegativeInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${flag}: expected a non-negative integer, got "${text}"`);
   return Number(text);
 }
+
+/** `--without a,b`: ranking signals to switch off (for ablation); each must be one of `known`. */
+export function parseWithout<T extends string>(text: string | undefined, known: readonly T[]): T[] {
+  if (text === undefined || text.trim() === '') return [];
+  const out: T[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (!known.includes(part as T)) throw new InvalidArgumentError(`--without: unknown signal "${part}": expected some of ${known.join(', ')}`);
+    if (!out.includes(part as T)) out.push(part as T);
+  }
+  return out;
+}

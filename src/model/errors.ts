@@ -48,3 +48,6 @@ export class AnalysisInputError extends JaegerSlsError {}
 
 /** The time window (or the whole source) holds no traces: nothing to analyse or export. */
 export class NoDataError extends JaegerSlsError {}
+
+/** The server is at a configured limit (concurrent reads) and refuses more work for now; retry later. */
+export class ResourceExhaustedError extends JaegerSlsError {}

@@ -10,7 +10,10 @@ import { createJsonLogger } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
-import { startServer } from './server.js';
+import { readLimitsFor, startServer } from './server.js';
+import { defaultReadWorkers, ReadWorkers } from './read-workers.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
+import { startWriteWorker } from './write-worker.js';
 
 export interface ServeIo {
   env: NodeJS.ProcessEnv;
@@ -57,10 +60,25 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
           },
         })
       : undefined;
+  let readWorkers: ReadWorkers | undefined;
+  let ingest: Ingest | undefined;
   try {
+    ingest = (await writesOnWorker(config.store))
+      ? await startWriteWorker(config.store, (error) => {
+          log.error('write worker failed; stopping', { error: error.message });
+          stop('write worker failed');
+        })
+      : ingestInProcess(store);
     const metrics = new ServerMetrics();
+    const workerStoreUri = readWorkerStoreUri(config.store);
+    if (workerStoreUri) {
+      const limits = readLimitsFor(config.maxMessageSize, config.maxTraceSpans);
+      readWorkers = new ReadWorkers({ storeUri: workerStoreUri, limits, workers: defaultReadWorkers(), metrics, log });
+      await readWorkers.ready();
+    }
     const server = await startServer({
       store,
+      ingest,
       host: goPlugin ? '127.0.0.1' : config.listen.host,
       port: goPlugin ? 0 : config.listen.port,
       ...(portRange ? { portRange } : {}),
@@ -68,6 +86,11 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       ...(config.tenancy ? { tenancy: { header: config.tenantHeader, tenants: config.tenants } } : {}),
       maxMessageSize: config.maxMessageSize,
       streamingSpanWriter: config.enableStreamingWriter,
+      reads: {
+        maxConcurrent: config.maxConcurrentReads,
+        ...(config.maxTraceSpans !== undefined ? { maxTraceSpans: config.maxTraceSpans } : {}),
+        ...(readWorkers ? { runner: readWorkers } : {}),
+      },
       log,
       metrics,
       ...(goPlugin ? { goPlugin: { onShutdownRequest: () => stop('plugin shutdown request') } } : {}),
@@ -86,16 +109,31 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     const reason = await stopped;
     log.info('shutting down', { reason });
     await server.close(SHUTDOWN_GRACE_MS);
+    await readWorkers?.close();
+    readWorkers = undefined;
+    await ingest.close();
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    await readWorkers?.close();
     parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
+    await ingest?.close();
     await store.close();
     // Failed before serving (port busy, bad TLS): a store file this run created is removed again.
     if (!served) await created.discard();
   }
+}
+
+/**
+ * Writes go to a worker thread with its own connection when the store is a SQLite file (which two
+ * connections can share); other stores are written on the serving thread.
+ */
+async function writesOnWorker(storeUri: string): Promise<boolean> {
+  if (!/^sqlite:/i.test(storeUri)) return false;
+  const { parseSqliteUri } = await import('../storage/sqlite/sqlite-store.js');
+  return parseSqliteUri(storeUri).path !== ':memory:';
 }
 
 async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles> {
@@ -109,6 +147,14 @@ async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles
   const files: TlsFiles = { cert: await read(paths.cert, 'certificate'), key: await read(paths.key, 'key') };
   if (paths.ca) files.ca = await read(paths.ca, 'CA');
   return files;
+}
+
+/**
+ * The URI read workers open read-only, for stores that other connections can read while this one
+ * writes (SQLite in WAL mode); undefined for stores read in this thread (memory, SLS, remote).
+ */
+function readWorkerStoreUri(uri: string): string | undefined {
+  return /^sqlite:/i.test(uri) ? uri : undefined;
 }
 
 /** The store URI without its query (which may carry options), for logs. */

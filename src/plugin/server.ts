@@ -2,7 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { deferDecoding, withSafeDecoding } from './calls.js';
+import { inProcessReads, MAX_SPANS_PER_CHUNK, withSafeDecoding } from './calls.js';
+import type { ReadRunner } from './calls.js';
+import { ReadGate } from './read-gate.js';
+import type { ReadLimits } from './read-stream.js';
+import { DEFAULT_MAX_CONCURRENT_READS } from '../config/serve-config.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -11,7 +15,7 @@ import type { TenancyOptions } from './tenancy.js';
 import { tenantFromMetadata } from './tenancy.js';
 import { v1ServiceImplementations } from './v1-services.js';
 import { v2ServiceImplementations } from './v2-services.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
+import { type Ingest, ingestInProcess } from './ingest.js';
 
 export interface TlsFiles {
   /** PEM server certificate chain and key. */
@@ -23,6 +27,8 @@ export interface TlsFiles {
 
 export interface ServerOptions {
   store: Store;
+  /** Where write requests go; default: decoded and stored on this thread, into `store`. */
+  ingest?: Ingest;
   /** Interface to bind, e.g. "127.0.0.1", "0.0.0.0", "::1". */
   host: string;
   /** Port to bind; 0 = any free port. */
@@ -37,6 +43,8 @@ export interface ServerOptions {
   streamingSpanWriter: boolean;
   log: Logger;
   metrics?: ServerMetrics;
+  /** Streamed trace reads: how many run at once, the span cap per trace, where they run (default: this thread). */
+  reads?: { maxConcurrent: number; maxTraceSpans?: number; runner?: ReadRunner };
   /** hashicorp go-plugin sidecar: health "plugin" and plugin.GRPCController, which calls this on Shutdown. */
   goPlugin?: { onShutdownRequest(): void };
 }
@@ -72,16 +80,34 @@ const HEALTH_NAMES = [
   'jaeger.storage.v2.TraceWriter',
 ];
 
-/** Hand-written decoders for the ingest hot path (same output as proto-loader's); Export's run in the handler. */
-const FAST_DECODERS = {
-  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': decodeWriteSpanRequest,
-  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': decodeWriteSpanRequest,
-  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': deferDecoding(decodeExportTraceServiceRequest),
+/** Write requests reach their handlers as raw bytes: the ingest path (ingest.ts) decodes them, off this thread when a write worker runs. */
+const rawBytes = (bytes: Buffer) => bytes;
+const WRITE_DECODERS = {
+  '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': rawBytes,
+  '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': rawBytes,
+  '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': rawBytes,
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': rawBytes,
 };
 
 /** Chunks stay far below gRPC's default 4 MiB receive limit that Jaeger's clients keep. */
 const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
+
+/**
+ * Reads waiting for a slot, per slot, and how long one may wait. A waiting read holds only its
+ * request (bytes), so the queue can be long; the wait is bounded so a read nobody can serve soon
+ * fails fast with RESOURCE_EXHAUSTED instead of hanging until Jaeger's own timeout.
+ */
+const READS_WAITING_PER_SLOT = 8;
+const READ_MAX_WAIT_MS = 10_000;
+
+/** Limits of each streamed read message: Jaeger's batch size, and half the message limit in bytes (at most 2 MiB). */
+export function readLimitsFor(maxMessageSize: number, maxTraceSpans: number | undefined): ReadLimits {
+  return {
+    maxSpansPerMessage: MAX_SPANS_PER_CHUNK,
+    maxBytesPerMessage: Math.min(MAX_CHUNK_BYTES, Math.floor(maxMessageSize / 2)),
+    ...(maxTraceSpans !== undefined ? { maxTraceSpans } : {}),
+  };
+}
 
 /**
  * Starts one gRPC server serving, on one port: jaeger.storage.v1 (all services), jaeger.storage.v2
@@ -92,11 +118,31 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, log, tenancy } = options;
   const metrics = options.metrics ?? new ServerMetrics();
   let closing = false;
+  const tenantFor = (metadata: grpc.Metadata): string => (tenancy ? tenantFromMetadata(metadata, tenancy) : '');
   const storeFor = (metadata: grpc.Metadata): TraceStore => {
     if (closing) throw new StorageUnavailableError('server is shutting down');
-    return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
+    return tenancy ? store.forTenant(tenantFor(metadata)) : store;
   };
-  const ctx: CallContext = { storeFor, metrics, log, maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)) };
+  const limits = readLimitsFor(options.maxMessageSize, options.reads?.maxTraceSpans);
+  const maxConcurrent = options.reads?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_READS;
+  const gate = new ReadGate(maxConcurrent, maxConcurrent * READS_WAITING_PER_SLOT, READ_MAX_WAIT_MS);
+  metrics.readGauges = gate;
+  const reads = { gate, limits, runner: options.reads?.runner ?? inProcessReads(metrics, limits) };
+  const ingest = options.ingest ?? ingestInProcess(store);
+  const ctx: CallContext = {
+    storeFor,
+    tenantFor,
+    reads,
+    metrics,
+    log,
+    maxChunkBytes: limits.maxBytesPerMessage,
+    // Not refused while closing: calls already running (streams) finish their writes within the grace period.
+    async ingest(metadata, request) {
+      const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
+      metrics.spansWritten += outcome.written;
+      if (outcome.error !== undefined) throw outcome.error;
+    },
+  };
 
   const health = new HealthService(options.goPlugin ? [...HEALTH_NAMES, 'plugin'] : HEALTH_NAMES);
   const implementations: Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> = {
@@ -119,7 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     'grpc.max_send_message_length': options.maxMessageSize,
   });
   for (const [key, implementation] of Object.entries(implementations) as [ServiceKey, grpc.UntypedServiceImplementation][]) {
-    server.addService(withSafeDecoding(serviceDefinition(key), FAST_DECODERS), implementation);
+    server.addService(withSafeDecoding(serviceDefinition(key), WRITE_DECODERS), implementation);
   }
 
   const credentials = options.tls

@@ -1,28 +1,22 @@
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import type { Span } from '../model/index.js';
-import { InvalidArgumentError, NotSupportedError, traceIdToBytes, validateSpan } from '../model/index.js';
-import type { ArchiveStore, TraceStore } from '../storage/types.js';
+import { traceIdToBytes } from '../model/index.js';
+import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { chunkTraces, decoded, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
+import { readStreamCall, unaryCall } from './calls.js';
+import type { ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   operationToProto,
   protoToDependencyWindow,
   protoToGetTraceQuery,
   protoToOperationQuery,
-  protoToSpan,
   protoToTraceQueryV1,
-  spanToProto,
 } from '../formats/proto-mapping.js';
 import { toServiceError } from '../storage/grpc/status.js';
 import type { ServiceKey } from '../storage/grpc/protos.js';
 
-/** jaeger.storage.v1 request shapes (proto-loader objects). */
-interface WriteSpanRequest {
-  span: ProtoSpan | null;
-}
+/** jaeger.storage.v1 request shapes (proto-loader objects); writes arrive as raw bytes (ingest.ts). */
 interface GetTraceRequest {
   traceId: Uint8Array;
   startTime: ProtoTimestamp | null;
@@ -43,75 +37,40 @@ export interface V1Options {
   hasArchive: boolean;
 }
 
-/** One span from a WriteSpanRequest, validated (ids, times, sizes); all-zero ids are invalid, as in OTLP. */
-export function spanFromWriteRequest(request: WriteSpanRequest): Span {
-  if (!request.span) throw new InvalidArgumentError('span is required');
-  const span = protoToSpan(request.span);
-  validateSpan(span);
-  if (span.traceId === ZERO_TRACE_ID) throw new InvalidArgumentError(`span ${span.spanId}: trace id is all zero`);
-  if (span.spanId === ZERO_SPAN_ID) throw new InvalidArgumentError('span id is all zero');
-  return span;
-}
-
-const ZERO_TRACE_ID = '0'.repeat(32);
-const ZERO_SPAN_ID = '0'.repeat(16);
-
-function archiveOf(store: TraceStore): ArchiveStore {
-  if (!store.archive) throw new NotSupportedError('archive storage is not configured');
-  return store.archive;
-}
-
 /** Handlers of every jaeger.storage.v1 service, keyed by service. */
 export function v1ServiceImplementations(ctx: CallContext, options: V1Options): Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> {
-  const chunkOptions = { maxSpans: MAX_SPANS_PER_CHUNK, maxBytes: ctx.maxChunkBytes, oneTracePerChunk: false };
-
-  const writeOne = (write: (store: TraceStore, spans: Span[]) => Promise<void>) => async (req: WriteSpanRequest, store: TraceStore) => {
-    const span = spanFromWriteRequest(req);
-    await write(store, [span]);
-    ctx.metrics.spansWritten++;
-    return {};
-  };
-
-  const getTrace = (read: (store: TraceStore) => Pick<ArchiveStore, 'getTrace'>) =>
-    async (req: GetTraceRequest, store: TraceStore, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-      const trace = await read(store).getTrace(protoToGetTraceQuery(req));
-      for await (const spans of chunkTraces([trace], chunkOptions)) {
-        await send({ spans: spans.map(spanToProto) });
-        ctx.metrics.spansRead += spans.length;
-      }
-    };
+  const writeOne = (method: string, archive: boolean) =>
+    unaryCall(ctx, method, async (request: Buffer, _store: TraceStore, metadata: grpc.Metadata) => {
+      await ctx.ingest(metadata, { kind: 'v1', archive, messages: [request] });
+      return {};
+    });
 
   return {
     spanWriter: {
-      WriteSpan: unaryCall(ctx, 'v1.WriteSpan', writeOne((store, spans) => store.writeSpans(spans))),
+      WriteSpan: writeOne('v1.WriteSpan', false),
       // The store is shared by every client: a client's Close must not close it. Answered without a
       // tenant, like Capabilities: Jaeger calls it at shutdown, outside any request context.
       Close: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => callback(null, {}),
     },
     streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
     spanReader: {
-      GetTrace: serverStreamCall(ctx, 'v1.GetTrace', getTrace((store) => store)),
+      GetTrace: readStreamCall(ctx, 'v1.GetTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: false })),
       GetServices: unaryCall(ctx, 'v1.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
       GetOperations: unaryCall(ctx, 'v1.GetOperations', async (req: { service: string; spanKind: string }, store) => {
         const operations = await store.getOperations(protoToOperationQuery(req));
         return { operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) };
       }),
-      FindTraces: serverStreamCall(ctx, 'v1.FindTraces', async (req: FindTracesRequest, store, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-        for await (const spans of chunkTraces(store.findTraces(protoToTraceQueryV1(req.query)), chunkOptions)) {
-          await send({ spans: spans.map(spanToProto) });
-          ctx.metrics.spansRead += spans.length;
-        }
-      }),
+      FindTraces: readStreamCall(ctx, 'v1.FindTraces', (req: FindTracesRequest) => ({ kind: 'v1.FindTraces', query: protoToTraceQueryV1(req.query) })),
       FindTraceIDs: unaryCall(ctx, 'v1.FindTraceIDs', async (req: FindTracesRequest, store) => {
         const found = await store.findTraceIds(protoToTraceQueryV1(req.query));
         return { traceIds: found.map((f) => traceIdToBytes(f.traceId)) };
       }),
     },
     archiveSpanWriter: {
-      WriteArchiveSpan: unaryCall(ctx, 'v1.WriteArchiveSpan', writeOne((store, spans) => archiveOf(store).writeSpans(spans))),
+      WriteArchiveSpan: writeOne('v1.WriteArchiveSpan', true),
     },
     archiveSpanReader: {
-      GetArchiveTrace: serverStreamCall(ctx, 'v1.GetArchiveTrace', getTrace(archiveOf)),
+      GetArchiveTrace: readStreamCall(ctx, 'v1.GetArchiveTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: true })),
     },
     dependenciesReader: {
       GetDependencies: unaryCall(ctx, 'v1.GetDependencies', async (req: GetDependenciesRequest, store) => {
@@ -132,28 +91,28 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
 }
 
 /**
- * Spans of one stream handed to the store and not yet durable before the stream stops reading:
- * bounds a stream's memory while the store's group commit merges its writes with everyone's.
+ * Messages of one stream handed over and not yet durable before the stream stops reading: bounds a
+ * stream's memory (a message is one span, at most the message size limit).
  */
 const STREAM_MAX_UNACKNOWLEDGED = 4000;
 
 /**
- * WriteSpanStream: each message is handed to the store on arrival (the store's group commit
- * merges writes arriving together), never held until the stream ends. The single response (the
- * client's acknowledgement) is sent only after every span of the stream is durable; a malformed
- * span ends the stream with INVALID_ARGUMENT (spans before it stay stored).
+ * WriteSpanStream: the messages that arrive in one event-loop turn are handed to the ingest path
+ * together on the next (never held until the stream ends). The single response (the client's
+ * acknowledgement) is sent only after every span of the stream is durable; a malformed span ends
+ * the stream with INVALID_ARGUMENT (spans before it stay stored).
  */
-function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<WriteSpanRequest, object> {
+function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffer, object> {
   return (call, callback) => {
     const started = performance.now();
-    let store: TraceStore;
     try {
-      store = ctx.storeFor(call.metadata);
+      ctx.storeFor(call.metadata);
     } catch (err) {
       ctx.metrics.observe('v1.WriteSpanStream', 0, true);
       callback(toServiceError(err));
       return;
     }
+    let arrived: Buffer[] = [];
     let unacknowledged = 0;
     let paused = false;
     let ended = false;
@@ -161,7 +120,7 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
     let failure: unknown;
 
     const respond = () => {
-      if (responded || unacknowledged > 0 || !(ended || failure !== undefined)) return;
+      if (responded || unacknowledged > 0 || arrived.length > 0 || !(ended || failure !== undefined)) return;
       responded = true;
       ctx.metrics.observe('v1.WriteSpanStream', (performance.now() - started) / 1000, failure !== undefined);
       if (failure !== undefined) {
@@ -171,34 +130,33 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
         callback(null, {});
       }
     };
-    const written = () => {
-      unacknowledged--;
-      ctx.metrics.spansWritten++;
-      if (paused && unacknowledged < STREAM_MAX_UNACKNOWLEDGED / 2) {
+    const handOver = () => {
+      const messages = arrived;
+      arrived = [];
+      if (messages.length === 0) return;
+      if (failure !== undefined) return respond();
+      ctx.ingest(call.metadata, { kind: 'v1', archive: false, messages }).then(
+        () => settled(messages.length),
+        (err: unknown) => {
+          failure ??= err;
+          settled(messages.length);
+        },
+      );
+    };
+    const settled = (count: number) => {
+      unacknowledged -= count;
+      if (paused && unacknowledged < STREAM_MAX_UNACKNOWLEDGED / 2 && failure === undefined) {
         paused = false;
         call.resume();
       }
       respond();
     };
-    const refused = (err: unknown) => {
-      unacknowledged--;
-      failure ??= err;
-      respond();
-    };
 
-    call.on('data', (request: WriteSpanRequest) => {
+    call.on('data', (message: Buffer) => {
       if (failure !== undefined || responded) return;
-      let span: Span;
-      try {
-        span = spanFromWriteRequest(decoded(request));
-      } catch (err) {
-        failure = err;
-        respond();
-        return;
-      }
-      unacknowledged++;
-      store.writeSpans([span]).then(written, refused);
-      if (unacknowledged >= STREAM_MAX_UNACKNOWLEDGED && !paused) {
+      if (arrived.length === 0) setImmediate(handOver);
+      arrived.push(message);
+      if (++unacknowledged >= STREAM_MAX_UNACKNOWLEDGED && !paused) {
         paused = true;
         call.pause();
       }
@@ -207,7 +165,7 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Write
       ended = true;
       respond();
     });
-    // A cancelled or broken stream: what arrived is still written; nobody awaits the answer.
+    // A cancelled or broken stream: what arrived is still handed over; nobody awaits the answer.
     const abandon = () => {
       ended = true;
     };

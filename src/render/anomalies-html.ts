@@ -6,7 +6,7 @@
  */
 import type { AnomalyReport, OperationHistogram, RootCause } from '../analysis/anomaly-report.js';
 import type { AnomaliesRenderOptions } from './anomalies-text.js';
-import { countsText, headline, instanceText, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, traceUrl } from './anomalies-text.js';
+import { confidenceText, countsText, headline, instanceText, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, traceUrl, verdictTitle } from './anomalies-text.js';
 import { formatCount, formatDurationUs, formatPercent } from './format-figures.js';
 
 const STYLE = `
@@ -40,7 +40,7 @@ export function renderAnomaliesHtml(report: AnomalyReport, options: AnomaliesRen
   if (moved) body.push(`<div class="headline"><b>${esc(moved)}</b></div>`);
   if (report.message) body.push(`<div class="note">${esc(report.message)}</div>`);
   if (top) {
-    body.push(`<div class="verdict">Most likely root cause: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}.</div>`);
+    body.push(`<div class="verdict">${esc(verdictTitle(report))}: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}. ${esc(confidenceText(report))}</div>`);
     body.push('<h2>Suspects (services)</h2>', rootCauseTable(report.rootCauses, trace));
   }
   body.push('<h2>Service graph of the window</h2>', serviceGraph(report));

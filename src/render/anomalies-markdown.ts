@@ -4,7 +4,7 @@
  */
 import type { AnomalyReport, RootCause } from '../analysis/anomaly-report.js';
 import type { AnomaliesRenderOptions } from './anomalies-text.js';
-import { countsText, headline, instanceText, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, traceUrl } from './anomalies-text.js';
+import { confidenceText, countsText, headline, instanceText, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, traceUrl, verdictTitle } from './anomalies-text.js';
 import { formatPercent } from './format-figures.js';
 
 export function renderAnomaliesMarkdown(report: AnomalyReport, options: AnomaliesRenderOptions = {}): string {
@@ -15,7 +15,7 @@ export function renderAnomaliesMarkdown(report: AnomalyReport, options: Anomalie
   if (report.message) lines.push(`> **Note:** ${esc(report.message)}`, '');
   const top = report.rootCauses[0];
   if (top) {
-    lines.push(`**Most likely root cause:** \`${esc(top.service)}\` (operation \`${esc(top.operation)}\`), origin of the anomaly in ${originText(top)} of abnormal traces; signals: ${signalsFired(top.evidence.signals)}.`, '');
+    lines.push(`**${verdictTitle(report)}:** \`${esc(top.service)}\` (operation \`${esc(top.operation)}\`), origin of the anomaly in ${originText(top)} of abnormal traces; signals: ${signalsFired(top.evidence.signals)}. ${esc(confidenceText(report))}`.trimEnd(), '');
     lines.push('### Suspects (services)', '', ...rootCauseTable(report.rootCauses, trace), '');
     lines.push('### Suspects (operations)', '', ...rootCauseTable(report.operationRootCauses, trace), '');
   }

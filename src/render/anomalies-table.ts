@@ -7,7 +7,7 @@
 import Table from 'cli-table3';
 import type { AnomalyReport, RootCause } from '../analysis/anomaly-report.js';
 import type { AnomaliesRenderOptions } from './anomalies-text.js';
-import { countsText, headline, instanceText, largestMove, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
+import { confidenceText, countsText, headline, instanceText, largestMove, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, verdictTitle } from './anomalies-text.js';
 import { formatPercent } from './format-figures.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
@@ -22,6 +22,7 @@ export function renderAnomaliesTable(report: AnomalyReport, options: AnomaliesRe
   if (moved) parts.push(wrap(moved, COMPACT_WIDTH));
   if (report.message) parts.push(wrap(`Note: ${report.message}`, COMPACT_WIDTH));
   if (report.rootCauses.length) {
+    parts.push(wrap(`${verdictTitle(report)}: ${report.rootCauses[0].service}. ${confidenceText(report)}`.trimEnd(), COMPACT_WIDTH));
     parts.push('Root causes (services)', rootCauseTable(report.rootCauses, wide));
     parts.push('Root causes (operations)', rootCauseTable(report.operationRootCauses, wide));
   }

@@ -42,6 +42,21 @@ export function summaryLine(r: AnomalyReport): string {
   return `Anomalies ${isoFromUs(w.start)} .. ${isoFromUs(w.end)}${scope}: ${formatCount(w.abnormalTraces)} abnormal of ${formatCount(w.traces)} traces (${formatCount(w.spans)} spans); baseline ${isoFromUs(r.baseline.start)} .. ${isoFromUs(r.baseline.end)}: ${formatCount(r.baseline.traces)} traces; ${r.method}${r.pagerank ? ' + PageRank' : ''}`;
 }
 
+/**
+ * The verdict's lead-in, by how confident the ranking is: "Root cause" (clear), "Most likely root
+ * cause" (likely, or no confidence given), "No clear root cause; first suspect" (flat evidence).
+ */
+export function verdictTitle(r: AnomalyReport): string {
+  const level = r.confidence?.level;
+  return level === 'clear' ? 'Root cause' : level === 'none' ? 'No clear root cause; first suspect' : 'Most likely root cause';
+}
+
+/** "Confidence clear: cart is 42% ahead of … ." (the reason states the margin) — empty without a confidence. */
+export function confidenceText(r: AnomalyReport): string {
+  const c = r.confidence;
+  return c ? `Confidence ${c.level}: ${c.reason}.` : '';
+}
+
 export function countsText(rc: RootCause): string {
   const e = rc.evidence;
   return `ef ${e.ef} ep ${e.ep} nf ${e.nf} np ${e.np}`;

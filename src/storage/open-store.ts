@@ -1,5 +1,4 @@
 import { ConfigError } from '../model/index.js';
-import { withGroupCommit } from './group-commit.js';
 import { createMemoryStore } from './memory/memory-store.js';
 import type { Store } from './types.js';
 
@@ -24,8 +23,7 @@ export async function openStore(uri: string, options: OpenStoreOptions = {}): Pr
       return createMemoryStore();
     case 'sqlite': {
       const { openSqliteStoreUri } = await import('./sqlite/sqlite-store.js');
-      // A transaction costs per commit: concurrent writers share one (storage/group-commit.ts).
-      return withGroupCommit(await openSqliteStoreUri(uri, { readOnly: options.readOnly }));
+      return openSqliteStoreUri(uri, { readOnly: options.readOnly });
     }
     case 'file': {
       const { openFileStore } = await import('./file/file-store.js');

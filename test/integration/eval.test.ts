@@ -42,6 +42,8 @@ describe('eval', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^realistic profile, development seeds 7–8, 2 cases/);
     expect(table.stdout).toMatch(/│ overall +│ 2 +│ [01]\.\d{3} │/);
+    // Realistic cases always have some abnormal traces, so every case reports its ranking's confidence.
+    expect(table.stdout).toMatch(/\nreported confidence: (clear|likely|none) \d/);
     const json = await runCli(['eval', '--cases', '1', '--held-out', '--format', 'json', '-q']);
     expect(json.code).toBe(0);
     const report = JSON.parse(json.stdout);

@@ -1,11 +1,11 @@
 /**
  * One open database file and its parts, shared by every tenant view of the store: the connection
- * (connection.ts), the write queue (write-queue.ts), the search index upkeep (postings-index.ts),
+ * (connection.ts), the commits (write-queue.ts), the search index upkeep (postings-index.ts),
  * reads by key (trace-reads.ts), the FindTraces planner (trace-search.ts), the time-window scan
  * (window-scan.ts) and the dependency scan (dependency-scan.ts).
  */
 import type Database from 'better-sqlite3';
-import type { DependencySpans, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import type { DependencySpans, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import type { Operation, OperationQuery, Span, TraceQuery } from '../../model/index.js';
 import { NotSupportedError } from '../../model/index.js';
 import type { ChunkWrites } from './chunk-writes.js';
@@ -15,13 +15,13 @@ import { PostingsIndex } from './postings-index.js';
 import { TraceReads } from './trace-reads.js';
 import { TraceSearch } from './trace-search.js';
 import { WindowScan } from './window-scan.js';
-import { WriteQueue } from './write-queue.js';
+import { SpanCommits } from './write-queue.js';
 
 export class SqliteDatabase {
   private readonly conn: SqliteConnection;
   private readonly postings: PostingsIndex;
   /** Undefined when the store is read-only. */
-  private readonly queue: WriteQueue | undefined;
+  private readonly commits: SpanCommits | undefined;
   private readonly reads: TraceReads;
   private readonly search: TraceSearch;
   private readonly dependencyScan: DependencyScan;
@@ -34,7 +34,7 @@ export class SqliteDatabase {
   ) {
     this.conn = new SqliteConnection(db, path, writes === undefined);
     this.postings = new PostingsIndex(this.conn, writes);
-    this.queue = writes && new WriteQueue(this.conn, writes, this.postings);
+    this.commits = writes && new SpanCommits(this.conn, writes, this.postings);
     this.reads = new TraceReads(this.conn);
     const windowScan = new WindowScan(this.conn);
     this.search = new TraceSearch(this.conn, this.postings, this.reads, windowScan);
@@ -45,10 +45,10 @@ export class SqliteDatabase {
     return this.conn.readOnly;
   }
 
-  /** See WriteQueue.writeSpans; rejects with NotSupportedError when the store is read-only. */
-  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
-    if (!this.queue) return Promise.reject(new NotSupportedError(`sqlite store "${this.path}" is open read-only`));
-    return this.queue.writeSpans(tenantName, spans, archive);
+  /** Commits the batch (SpanCommits.writeSpans); throws NotSupportedError when the store is read-only. */
+  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): void {
+    if (!this.commits) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
+    this.commits.writeSpans(tenantName, spans, archive);
   }
 
   /** Writes every pending index entry as postings rows (PostingsIndex.flush). */
@@ -58,6 +58,10 @@ export class SqliteDatabase {
 
   readTrace(tenantName: string, traceId: string, archive: boolean): Span[] | undefined {
     return this.reads.readTrace(tenantName, traceId, archive);
+  }
+
+  traceParts(tenantName: string, traceId: string, archive: boolean): Generator<Span[]> {
+    return this.reads.traceParts(tenantName, traceId, archive);
   }
 
   services(tenantName: string): string[] {
@@ -77,19 +81,17 @@ export class SqliteDatabase {
   }
 
   purge(): void {
-    if (!this.queue) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
-    this.queue.flush();
+    if (!this.commits) throw new NotSupportedError(`sqlite store "${this.path}" is open read-only`);
     this.conn.use(() => this.writes!.purge());
     this.conn.forgetTenants();
-    this.queue.forgetOperations();
+    this.commits.forgetOperations();
     this.conn.use(() => this.postings.refresh());
   }
 
-  /** Commits what is queued, writes pending postings and closes the connection. */
+  /** Writes pending postings and closes the connection. */
   async close(): Promise<void> {
     if (this.conn.closed) return;
-    if (this.queue) {
-      this.queue.flush();
+    if (this.commits) {
       this.postings.stopIdleTimer();
       this.postings.tryFlush();
     }

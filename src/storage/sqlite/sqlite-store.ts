@@ -3,8 +3,8 @@
  * the file and the tenant views of the storage contract. The database's parts are in
  * sqlite-database.ts.
  *
- * Writes: one transaction per writeSpans call, or per group of calls made in the same event-loop
- * turn (write-queue.ts). Each batch's spans are grouped by trace id into chunks (one row each,
+ * Writes: one transaction per writeSpans call (write-queue.ts); the store is returned wrapped in
+ * the group-commit decorator (../group-commit.ts), so concurrent callers share transactions. Each batch's spans are grouped by trace id into chunks (one row each,
  * encoded by span-codec.ts); their search-index entries (index-keys.ts) wait in memory and are
  * written as postings rows in large groups (postings-index.ts). Row counts grow with traces and
  * distinct keys, not spans. Duplicate span ids are stored as given; reference order is kept by the
@@ -26,9 +26,10 @@
 import Database from 'better-sqlite3';
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../../model/index.js';
 import { ConfigError, InvalidArgumentError, StorageUnavailableError, TraceNotFoundError } from '../../model/index.js';
-import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
-import type { DependencySpans } from '../../analysis/dependency-spans.js';
-import { DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import { withGroupCommit } from '../group-commit.js';
+import { DependencyLinkCounter } from '../../facts/dependency-links.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import { traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
@@ -92,7 +93,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
     const database = new SqliteDatabase(db, path, options.readOnly ? undefined : new ChunkWrites(db, options.checkpointAfterBytes));
     // Chunks left unindexed by a crash or another process get their postings now.
     database.flushPostings();
-    return new SqliteStore(database);
+    return withGroupCommit(new SqliteStore(database));
   } catch (error) {
     db?.close();
     const reason = error instanceof Error ? error.message : String(error);
@@ -103,25 +104,32 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
 
 class SqliteTenant implements TraceStore {
   readonly archive: ArchiveStore;
-  /** Writes queued while a commit runs share the next one (SqliteDatabase.writeSpans). */
-  readonly batchesWrites = true;
 
   constructor(
     protected readonly database: SqliteDatabase,
     private readonly tenant: string,
   ) {
     this.archive = {
-      writeSpans: (spans) => this.database.writeSpans(this.tenant, spans, true),
+      writeSpans: async (spans) => this.database.writeSpans(this.tenant, spans, true),
       getTrace: async (q) => this.trace(q, true),
+      getTraceParts: (q) => this.traceParts(q, true),
     };
   }
 
-  writeSpans(spans: readonly Span[]): Promise<void> {
-    return this.database.writeSpans(this.tenant, spans, false);
+  async writeSpans(spans: readonly Span[]): Promise<void> {
+    this.database.writeSpans(this.tenant, spans, false);
   }
 
   async getTrace(q: GetTraceQuery): Promise<Trace> {
     return this.trace(q, false);
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return this.traceParts(q, false);
+  }
+
+  private async *traceParts(q: GetTraceQuery, archive: boolean): AsyncIterable<Span[]> {
+    yield* this.database.traceParts(this.tenant, q.traceId, archive);
   }
 
   private trace(q: GetTraceQuery, archive: boolean): Trace {

@@ -1,6 +1,7 @@
 /**
- * The write path of the embedded store: writeSpans calls queue, and the batches queued in the same
- * event-loop turn commit in one transaction (chunk-writes.ts). Each batch's spans are grouped by
+ * The write path of the embedded store: each writeSpans call commits in one transaction
+ * (chunk-writes.ts); concurrent callers share transactions through the group-commit decorator
+ * the store is opened with (storage/group-commit.ts). Each batch's spans are grouped by
  * trace id into chunks (chunk-spans.ts), encoded (span-codec.ts), summarized for the dependency
  * scan (dependency-summary.ts) and their index keys gathered (postings-index.ts), every step of a
  * chunk while its spans are in cache.
@@ -15,26 +16,13 @@ import { ChunkKeys } from './pending-postings.js';
 import type { PostingsIndex } from './postings-index.js';
 import { type ChunkScratch, encodeChunk } from './span-codec.js';
 
-/** Most spans committed in one write transaction (several writeSpans calls may share one). */
-const MAX_GROUP_SPANS = 20_000;
-
-interface PendingWrite {
-  tenantName: string;
-  spans: readonly Span[];
-  archive: boolean;
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
-
 /** Index-key pairs of the chunks of one commit (ChunkKeys.moveTo); chunk i's end at ends[i]. */
 interface CommitKeys {
   pairs: number[];
   ends: number[];
 }
 
-export class WriteQueue {
-  private pending: PendingWrite[] = [];
-  private flushScheduled = false;
+export class SpanCommits {
   /** Per tenant: operations known to be in the `operations` table. */
   private readonly knownOperations = new Map<number, KnownOperations>();
   /** Gathers one chunk's index keys at a time. */
@@ -49,51 +37,19 @@ export class WriteQueue {
   ) {}
 
   /**
-   * Queues the batch; batches queued in the same event-loop turn (concurrent callers, e.g.
-   * one-span WriteSpan streams) commit in one transaction (up to MAX_GROUP_SPANS). Resolves after
-   * the commit. Spans are validated as their chunks are encoded (while in cache): an invalid span
-   * fails the commit with InvalidArgumentError. If a grouped commit fails, each batch is retried
-   * alone so only the failing caller sees an error, and nothing of its batch is stored.
+   * Commits the batch in one transaction before returning. Spans are validated as their chunks are
+   * encoded (while in cache): an invalid span throws InvalidArgumentError and nothing of the batch
+   * is stored.
    */
-  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): Promise<void> {
-    if (this.conn.closed) return Promise.reject(new StorageUnavailableError(`sqlite store "${this.conn.path}" is closed`));
-    if (spans.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ tenantName, spans: [...spans], archive, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
-    });
-  }
-
-  /** Commits queued batches, group after group, until none is left. */
-  flush(): void {
-    this.flushScheduled = false;
-    while (this.pending.length > 0) {
-      let count = 0;
-      let n = 0;
-      while (n < this.pending.length && (n === 0 || count + this.pending[n].spans.length <= MAX_GROUP_SPANS)) count += this.pending[n++].spans.length;
-      const group = this.pending.splice(0, n);
-      try {
-        this.commit(group);
-        for (const w of group) w.resolve();
-      } catch (error) {
-        if (group.length === 1) group[0].reject(error);
-        else {
-          for (const w of group) {
-            try {
-              this.commit([w]);
-              w.resolve();
-            } catch (single) {
-              w.reject(single);
-            }
-          }
-        }
-      }
+  writeSpans(tenantName: string, spans: readonly Span[], archive: boolean): void {
+    if (this.conn.closed) throw new StorageUnavailableError(`sqlite store "${this.conn.path}" is closed`);
+    if (spans.length === 0) return;
+    try {
+      this.commit(tenantName, spans, archive);
+    } finally {
       this.postings.flushIfFull();
+      this.postings.flushWhenIdle();
     }
-    this.postings.flushWhenIdle();
   }
 
   /** Forgets which operations are stored (after a purge). */
@@ -101,24 +57,22 @@ export class WriteQueue {
     this.knownOperations.clear();
   }
 
-  private commit(group: readonly PendingWrite[]): void {
+  private commit(tenantName: string, spans: readonly Span[], archive: boolean): void {
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
     /** The index keys of request.chunks[i]: pairs[ends[i − 1] … ends[i] − 1] (ChunkKeys.moveTo). */
     const chunkKeys: CommitKeys = { pairs: [], ends: [] };
     let ids: number[];
     try {
-      for (const w of group) {
-        const tenant = this.conn.use(() => this.conn.tenantId(w.tenantName, true)!);
-        if (w.archive) {
-          for (const chunk of chunksOf(w.spans)) {
-            validateChunk(chunk);
-            request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk, this.encoderScratch) });
-          }
-        } else this.prepareChunks(tenant, w.spans, request, chunkKeys);
-      }
+      const tenant = this.conn.use(() => this.conn.tenantId(tenantName, true)!);
+      if (archive) {
+        for (const chunk of chunksOf(spans)) {
+          validateChunk(chunk);
+          request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk, this.encoderScratch) });
+        }
+      } else this.prepareChunks(tenant, spans, request, chunkKeys);
       ids = this.conn.use(() => this.writes.write(request));
     } catch (error) {
-      // Operations noted for this group were not stored.
+      // Operations noted for this batch were not stored.
       this.knownOperations.clear();
       throw error;
     }

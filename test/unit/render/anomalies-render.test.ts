@@ -57,7 +57,9 @@ describe('anomalies renderers', () => {
   it('markdown is ticket-ready', () => {
     const text = renderAnomalies(report, 'markdown');
     expect(text).toContain('## Trace anomalies');
-    expect(text).toContain('**Most likely root cause:** `db`');
+    // 12 origin traces of 12, far ahead of the relays: a clear verdict, with its margin.
+    expect(text).toContain('**Root cause:** `db`');
+    expect(text).toMatch(/Confidence clear: db is \d+% ahead of \w+ \(the noise of its 12 abnormal traces is ±29%\) and originates 100% of the abnormal traces\./);
     expect(text).toMatch(/^\| 1 \| db \| SELECT \| /m);
     expect(text).toContain(`\`${traceIdOf(90_000)}\``);
     const linked = renderAnomalies(report, 'markdown', { jaegerUi: 'http://jaeger.example:16686/' });
@@ -73,6 +75,24 @@ describe('anomalies renderers', () => {
     expect(html).toMatch(/<g class="node suspect" data-service="db">/);
     const linked = renderAnomalies(report, 'html', { jaegerUi: 'http://jaeger.example:16686' });
     expect(linked).toContain(`<a href="http://jaeger.example:16686/trace/${traceIdOf(90_000)}"><code>${traceIdOf(90_000)}</code></a>`);
+  });
+
+  it('every text format says "no clear root cause" when the ranking is flat, and never claims one', () => {
+    const flat: AnomalyReport = {
+      ...report,
+      confidence: { level: 'none', margin: 0.04, contenders: ['db', 'mid'], reason: 'no clear root cause: db, mid score within the noise of each other (db is only 4% ahead of mid; the noise of its 12 abnormal traces is ±29%)' },
+    };
+    const table = renderAnomalies(flat, 'table');
+    // The table wraps long lines at 120 columns: compare with whitespace folded.
+    expect(table.replace(/\s+/g, ' ')).toContain('No clear root cause; first suspect: db. Confidence none: no clear root cause: db, mid score within the noise of each other (db is only 4% ahead of mid');
+    const markdown = renderAnomalies(flat, 'markdown');
+    expect(markdown).toContain('**No clear root cause; first suspect:** `db`');
+    expect(markdown).not.toMatch(/\*\*(Most likely root cause|Root cause):/);
+    const html = renderAnomalies(flat, 'html');
+    expect(html).toMatch(/<div class="verdict">No clear root cause; first suspect: <b>db<\/b>.*Confidence none: no clear root cause/);
+    expect(JSON.parse(renderAnomalies(flat, 'json')).confidence).toEqual(flat.confidence);
+    const likely = renderAnomalies({ ...report, confidence: { ...flat.confidence!, level: 'likely', reason: 'db is 40% ahead of mid, but it originates only 30% of the abnormal traces' } }, 'markdown');
+    expect(likely).toContain('**Most likely root cause:** `db`');
   });
 
   it('every format states an empty window instead of failing', () => {
