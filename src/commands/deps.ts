@@ -42,7 +42,7 @@ export function depsCommand(ctx: CliContext): Command {
     .addOption(outputOption())
     .addOption(quietOption())
     .addOption(new Option('--service <name>', 'only the neighbourhood of this service (see --depth)'))
-    .addOption(new Option('--depth <n>', 'hops around --service, callers and callees (default 1)'))
+    .addOption(new Option('--depth <n>', 'hops around --service, callers and callees (default: 1)'))
     .addOption(new Option('--path <services...>', 'call paths from the first service to the second: --path A B'))
     .addOption(new Option('--diff', 'compare with a baseline window: new/vanished edges, error-rate, latency and volume changes'))
     .addOption(new Option('--baseline-shift <duration>', 'baseline = the window moved back by this much (default: its own length, i.e. the previous window)'))
@@ -124,18 +124,16 @@ async function highlightedServices(values: string[], format: DepsFormat): Promis
       out.push(v);
       continue;
     }
-    let report: { rootCauses?: Array<{ service: string; evidence?: { originTraces?: number } }> };
+    let report: { rootCauses?: Array<{ service: string }>; confidence?: { contenders?: string[] } };
     try {
       report = JSON.parse(await readFile(v, 'utf8'));
     } catch (err) {
       throw new InvalidArgumentError(`--highlight ${v}: cannot read an anomalies report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     if (!Array.isArray(report?.rootCauses)) throw new InvalidArgumentError(`--highlight ${v}: not the output of anomalies --format json (no rootCauses)`);
-    // The suspects: the top services that originate the anomaly (relays are not suspects).
-    out.push(...report.rootCauses.filter((rc) => (rc.evidence?.originTraces ?? 0) > 0).slice(0, HIGHLIGHTED_SUSPECTS).map((rc) => rc.service));
+    // The suspects: the first service, and those the report's confidence names as tied with it.
+    const first = report.rootCauses[0]?.service;
+    for (const s of [first, ...(report.confidence?.contenders ?? [])]) if (s !== undefined && !out.includes(s)) out.push(s);
   }
   return out;
 }
-
-/** Suspects taken from an anomalies report: as many as its HTML page highlights. */
-const HIGHLIGHTED_SUSPECTS = 3;

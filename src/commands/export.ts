@@ -42,7 +42,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 function exportWindowOptions(): Option[] {
   const [since, start, end] = timeWindowOptions();
   since.description = 'only traces with a span in the last DURATION before --end (or now), e.g. 90s, 15m, 1h, 2d';
-  end.description = 'only traces with a span starting at or before TIME (same forms as --start); default now when --start or --since is given';
+  end.description = 'only traces with a span starting at or before TIME (same forms as --start) (default: now when --start or --since is given)';
   return [since, start, end];
 }
 

@@ -44,14 +44,14 @@ export function generateCommand(ctx: CliContext): Command {
     .addOption(new Option('--duration <duration>', 'length of the generated period, e.g. 30m, 2h').default('1h'))
     .addOption(new Option('--rate <n>', 'mean traces per second (the load varies around it)').default('5'))
     .addOption(new Option('--seed <n>', 'seed: the same seed, start and options give the same spans').default('1'))
-    .addOption(new Option('--start <time>', 'period start (ISO-8601, epoch, now-2h); default: now minus --duration'))
+    .addOption(new Option('--start <time>', 'period start (ISO-8601, epoch, now-2h) (default: now minus --duration)'))
     .addOption(new Option('--load <shape>', 'load over time: diurnal (daily curve with noise) or flat').choices(['diurnal', 'flat']).default('diurnal'))
     .addOption(
       new Option('--profile <profile>', 'clean (steady services) or realistic (heavy-tailed pauses, load-following database waits, background errors, 1.3–2× load while faults are active)')
         .choices([...WORKLOAD_PROFILES])
         .default('clean'),
     )
-    .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts); default: a 22-service shop'))
+    .addOption(new Option('--topology <file>', 'topology JSON/YAML (schema: src/workload/topology.ts) (default: a 22-service shop)'))
     .addOption(new Option('--print-topology', 'print the default topology as JSON and exit'))
     .addOption(
       new Option('--fault <spec>', 'inject a fault, repeatable: TYPE:key=value,… with TYPE latency|cpu|error|db-slow|network and keys service, operation, instance, database, delay, factor, fraction, start, end; e.g. latency:service=cart-service,delay=300ms,start=20m,end=35m')
