@@ -73,6 +73,8 @@ export interface OperationSummary {
   spanKind: string;
   baseline: OperationStats | null;
   window: OperationStats;
+  /** window median / baseline median (null without a baseline). */
+  p50Shift: number | null;
   /** window p99 / baseline p99 (null without a baseline). */
   p99Shift: number | null;
   /** window error rate − baseline error rate (null without a baseline). */
@@ -186,8 +188,10 @@ export interface AnomalyReport {
   rootCauses: RootCause[];
   /** (service, operation)-level ranking, best first. At most `top` entries. */
   operationRootCauses: RootCause[];
-  /** Every abnormal trace of the window, by start time. */
+  /** Every abnormal trace of the window, by start time (`--format json`: the first `--max-traces`). */
   abnormalTraces: AbnormalTrace[];
+  /** JSON output only: abnormal traces left out of `abnormalTraces` by `--max-traces` (the count is `window.abnormalTraces`). */
+  abnormalTracesOmitted?: number;
   /**
    * Service links seen in the window's traces (Jaeger's rule), plus service → peer links for leaf
    * client spans to uninstrumented peers (databases, caches), sorted by parent then child.
@@ -208,7 +212,7 @@ export interface AnomalyReport {
 export interface RankingConfidence {
   level: 'clear' | 'likely' | 'none';
   margin: number;
-  /** The services whose scores are within the margin of the first (ties for the lead), best first. */
+  /** The services whose scores are within the counting noise of the first (ties for the lead), best first. */
   contenders: string[];
   /** One sentence saying why, for the report. */
   reason: string;

@@ -19,7 +19,7 @@
 import type { KeyValue, Process, Span, Trace } from '../model/index.js';
 import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
-import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
+import { FAILURE_TAG_KEYS, tagMarksFailure } from '../facts/span-failure.js';
 import { inferSpanKinds } from './span-kind-inference.js';
 
 /** Compact per-trace data; arrays are indexed by span position (after de-duplication). */

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from '../commands/context.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 
 export const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ export async function createProgram(ctx: CliContext, argv: readonly string[]): P
     .version(VERSION)
     .showHelpAfterError(false)
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} })
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride();
   // A go-plugin host (Jaeger ≤ 1.57) runs `jaeger-sls --config FILE` with STORAGE_PLUGIN=jaeger: that is `serve`.
   const defaultCommand = ctx.env.STORAGE_PLUGIN === 'jaeger' ? 'serve' : undefined;
@@ -36,7 +38,7 @@ export async function createProgram(ctx: CliContext, argv: readonly string[]): P
   const wanted = requested && requested in COMMANDS ? [requested] : defaultCommand && !requested ? [defaultCommand] : versionOnly ? [] : Object.keys(COMMANDS);
   for (const name of wanted) {
     const make = await COMMANDS[name]();
-    const command = make(ctx).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} });
+    const command = make(ctx).addHelpText('after', EXIT_CODES_HELP).exitOverride().configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s), outputError: () => {} });
     program.addCommand(command, { isDefault: name === defaultCommand });
   }
   return program;

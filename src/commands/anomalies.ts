@@ -4,14 +4,15 @@ import { createProgress } from './progress.js';
 import type { SpectrumMethod } from '../analysis/anomaly-report.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
-import { InvalidArgumentError } from '../model/index.js';
+import { InvalidArgumentError, NoDataError } from '../model/index.js';
 import { ANOMALIES_FORMATS, renderAnomalies } from '../render/anomalies-render.js';
-import type { AnomaliesFormat } from '../render/anomalies-render.js';
-import { openCommandStore } from './open-command-store.js';
+import type { AnomaliesFormat, AnomaliesRenderOptions } from '../render/anomalies-render.js';
+import { DEFAULT_MAX_TRACES } from '../render/anomalies-json.js';
+import { latestReference, openCommandStore } from './open-command-store.js';
 import type { AnomaliesOptions } from './run-anomalies.js';
 import { ANOMALIES_DEFAULTS, runAnomalies } from './run-anomalies.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
-import { addOptions, formatOption, outputOption, parseDuration, parsePositiveInt, parseTimestamp, parseWithout, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
+import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parsePositiveInt, parseTimestamp, parseWithout, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
 
 interface RawAnomaliesOptions extends RawTimeWindowOptions {
   store: string;
@@ -27,6 +28,9 @@ interface RawAnomaliesOptions extends RawTimeWindowOptions {
   minShift?: string;
   examples?: string;
   format: AnomaliesFormat;
+  wide?: boolean;
+  jaegerUi?: string;
+  maxTraces?: string;
   output?: string;
   quiet?: boolean;
 }
@@ -48,10 +52,15 @@ export function anomaliesCommand(ctx: CliContext): Command {
     .addOption(new Option('--min-shift <duration>', 'an outlier must also exceed the baseline median by this much (default 1ms)'))
     .addOption(new Option('--examples <n>', 'example trace ids per root cause').default(String(ANOMALIES_DEFAULTS.examples)))
     .addOption(formatOption(ANOMALIES_FORMATS, 'table'))
+    .addOption(new Option('--wide', 'table: every evidence column (counts, critical path, instance, example traces); default fits 120 columns'))
+    .addOption(new Option('--jaeger-ui <url>', 'Jaeger UI base URL, e.g. http://localhost:16686: trace ids become links in markdown and html'))
+    .addOption(new Option('--max-traces <n>', 'json: abnormal traces listed at most (the count is always given)').default(String(DEFAULT_MAX_TRACES)))
     .addOption(outputOption())
     .addOption(quietOption())
     .action(async (raw: RawAnomaliesOptions) => {
-      const opts = parseAnomaliesOptions(raw, ctx.now());
+      const latest = await latestReference(raw.store, ctx, [raw.start, raw.end, raw.baselineStart, raw.baselineEnd], raw.quiet);
+      const opts = parseAnomaliesOptions(raw, ctx.now(), latest);
+      renderOptions(raw);
       const progress = createProgress(ctx, 'reading traces', undefined, raw.quiet);
       let last = 0;
       opts.onProgress = (_phase, traces) => {
@@ -62,8 +71,9 @@ export function anomaliesCommand(ctx: CliContext): Command {
       try {
         const report = await runAnomalies(store, opts);
         progress.done();
+        if (report.window.traces === 0) throw new NoDataError(report.message ?? 'no traces in the window');
         if (report.message && !raw.quiet) ctx.err(`note: ${report.message}`);
-        await writeResult(ctx, renderAnomalies(report, raw.format), raw.output);
+        await writeResult(ctx, renderAnomalies(report, raw.format, renderOptions(raw)), raw.output);
         if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.window.abnormalTraces} abnormal of ${report.window.traces} traces) to ${raw.output}`);
       } finally {
         await store.close();
@@ -73,12 +83,12 @@ export function anomaliesCommand(ctx: CliContext): Command {
 }
 
 /** Raw flags → AnomaliesOptions; usage errors throw InvalidArgumentError (exit 2). */
-export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number): AnomaliesOptions {
-  const window = resolveTimeWindow(raw, nowUs);
+export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number, latestUs?: number): AnomaliesOptions {
+  const window = resolveTimeWindow(raw, nowUs, '1h', latestUs);
   if ((raw.baselineStart === undefined) !== (raw.baselineEnd === undefined)) throw new InvalidArgumentError('--baseline-start and --baseline-end go together');
   let baseline: AnomaliesOptions['baseline'];
   if (raw.baselineStart !== undefined && raw.baselineEnd !== undefined) {
-    baseline = { start: parseTimestamp(raw.baselineStart, '--baseline-start', nowUs), end: parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs) };
+    baseline = { start: parseTimestamp(raw.baselineStart, '--baseline-start', nowUs, latestUs), end: parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs, latestUs) };
     if (baseline.start > baseline.end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
   } else {
     const length = parseDuration(raw.baseline ?? '24h', '--baseline');
@@ -103,4 +113,14 @@ export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number): 
   if (raw.minShift !== undefined) thresholds.minShiftUs = parseDuration(raw.minShift, '--min-shift');
   if (Object.keys(thresholds).length) opts.thresholds = thresholds;
   return opts;
+}
+
+/** The rendering flags, checked (usage errors exit 2). */
+function renderOptions(raw: RawAnomaliesOptions): AnomaliesRenderOptions {
+  const options: AnomaliesRenderOptions = { wide: Boolean(raw.wide), maxTraces: parseNonNegativeInt(raw.maxTraces ?? String(DEFAULT_MAX_TRACES), '--max-traces') };
+  if (raw.jaegerUi !== undefined) {
+    if (!/^https?:\/\/[^\s/]+/.test(raw.jaegerUi)) throw new InvalidArgumentError(`--jaeger-ui: expected an http(s) URL such as http://localhost:16686, got "${raw.jaegerUi}"`);
+    options.jaegerUi = raw.jaegerUi;
+  }
+  return options;
 }

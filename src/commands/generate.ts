@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import type { CliContext } from './context.js';
+import type { Progress } from './progress.js';
 import { createProgress } from './progress.js';
 import { ConfigError } from '../model/index.js';
 import { defaultTopology } from '../workload/default-topology.js';
@@ -12,7 +13,8 @@ import type { WorkloadProfile } from '../workload/realism.js';
 import { WORKLOAD_PROFILES } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import { parseTopology } from '../workload/topology.js';
-import { runGenerate } from './run-generate.js';
+import type { GenerateOptions } from './run-generate.js';
+import { countTraces, runGenerate } from './run-generate.js';
 import { isoFromUs, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, storeOption } from './shared-options.js';
 
 interface RawGenerateOptions {
@@ -69,29 +71,33 @@ export function generateCommand(ctx: CliContext): Command {
       }
       const duration = parseDuration(raw.duration, '--duration');
       const start = raw.start !== undefined ? parseTimestamp(raw.start, '--start', ctx.now()) : ctx.now() - duration;
+      const seed = parseNonNegativeInt(raw.seed, '--seed');
       const rate = Number(raw.rate);
       if (!(rate > 0) || !Number.isFinite(rate)) throw new ConfigError(`--rate: expected a positive number of traces per second, got "${raw.rate}"`);
       const topology = raw.topology ? parseTopology(await readText(raw.topology, '--topology'), raw.topology) : defaultTopology();
       const faults = await resolveFaults(raw, topology, start, start + duration, ctx);
-      const progress = createProgress(ctx, 'generating traces', Math.round(rate * (duration / 1e6)), raw.quiet);
       let reported = 0;
-      const summary = await runGenerate(
-        {
-          topology,
-          seed: parseNonNegativeInt(raw.seed, '--seed'),
-          start,
-          duration,
-          rate,
-          load: raw.load,
-          profile: raw.profile,
-          faults,
-          sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
-          labelsPath: raw.labels,
-          onProgress: (n) => {
-            progress.tick(n - reported);
-            reported = n;
-          },
+      let progress: Progress | undefined;
+      const options: GenerateOptions = {
+        topology,
+        seed,
+        start,
+        duration,
+        rate,
+        load: raw.load,
+        profile: raw.profile,
+        faults,
+        sink: raw.output !== undefined ? { kind: 'file', path: raw.output, format: raw.format } : { kind: 'store', uri: raw.store },
+        labelsPath: raw.labels,
+        onProgress: (n) => {
+          progress?.tick(n - reported);
+          reported = n;
         },
+      };
+      // The bar's total is the exact number of traces the run writes (counted only when a bar is drawn).
+      progress = createProgress(ctx, 'generating traces', !raw.quiet && ctx.stderrIsTTY ? countTraces(options) : undefined, raw.quiet);
+      const summary = await runGenerate(
+        options,
         { env: ctx.env, log: (l) => ctx.err(l), writeLine: (l) => ctx.out(l) },
       );
       progress.done();
@@ -102,6 +108,8 @@ export function generateCommand(ctx: CliContext): Command {
             (faults.length ? `; ${faults.length} fault(s), ${abnormal} abnormal trace(s)` : '') +
             (raw.labels ? `; labels in ${raw.labels}` : ''),
         );
+        const storeUri = raw.output === undefined ? raw.store : raw.output !== '-' ? `file:${raw.output}` : undefined;
+        if (storeUri !== undefined) ctx.err(nextCommands(storeUri, start, start + duration, faults));
       }
     });
   return command;
@@ -142,4 +150,26 @@ async function readText(file: string, flag: string): Promise<string> {
   } catch (err) {
     throw new ConfigError(`${flag} ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
+}
+
+/**
+ * The deps and anomalies commands for the data just written, with absolute times so they give the
+ * same answer tomorrow: the whole period for deps; for anomalies the window from the first fault's
+ * start to the period's end against the fault-free time before it (without faults: the second half
+ * against the first).
+ */
+export function nextCommands(storeUri: string, start: number, end: number, faults: readonly FaultSpec[]): string {
+  const firstFault = faults.length ? Math.min(...faults.map((f) => f.start)) : start + Math.floor((end - start) / 2);
+  const windowStart = firstFault > start ? firstFault : start + Math.floor((end - start) / 2);
+  const store = shellWord(storeUri.replace(/\?.*$/, ''));
+  return [
+    'look at it (absolute times: the same answer tomorrow):',
+    `  npx jaeger-sls deps --store ${store} --start ${isoFromUs(start)} --end ${isoFromUs(end)}`,
+    `  npx jaeger-sls anomalies --store ${store} --start ${isoFromUs(windowStart)} --end ${isoFromUs(end)} --baseline-start ${isoFromUs(start)} --baseline-end ${isoFromUs(windowStart - 1000)}`,
+  ].join('\n');
+}
+
+/** `word` quoted for a POSIX shell when it holds anything but safe characters. */
+function shellWord(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }

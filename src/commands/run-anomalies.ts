@@ -26,7 +26,7 @@ import { attributeGaps } from '../analysis/gap-attribution.js';
 import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { rankRootCauses } from '../analysis/root-cause-ranking.js';
-import { ServiceLinkCounter } from '../analysis/service-links.js';
+import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
@@ -97,14 +97,15 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
 
   // Window: compact columns per trace, plus the service links.
   const columns = new TraceColumns();
-  const links = new ServiceLinkCounter(keys);
+  // The service edges of `deps` for the same window: the one call-pairing rule (facts/call-pairing.ts).
+  const links = new DependencyGraphBuilder({ latency: false });
   read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.window.start, startTimeMax: opts.window.end })) {
     if (trace.spans.length === 0) continue;
     const summary = summarizeTrace(trace, keys, treeOptions);
     if (summary.startTime >= opts.window.start && summary.startTime <= opts.window.end) {
       columns.add(summary, criticalPathTimes(summary));
-      links.add(summary);
+      links.addTrace(trace);
     }
     if (++read % 1000 === 0) opts.onProgress?.('window', read);
   }

@@ -9,7 +9,7 @@
  * report's abnormal traces with the labelled abnormal traces of the window, micro-averaged (counts are
  * summed over cases before computing P/R/F1).
  */
-import type { AnomalyReport } from '../analysis/anomaly-report.js';
+import type { AnomalyReport, RankingConfidence } from '../analysis/anomaly-report.js';
 import type { DetectionCounts, RankingCase } from '../analysis/eval-metrics.js';
 import { accuracyAtK, addDetectionCounts, averageAtK, caseHitAtK, detectionCounts, detectionScores } from '../analysis/eval-metrics.js';
 import type { Span } from '../model/index.js';
@@ -64,6 +64,8 @@ export interface EvalCaseResult {
   detection: DetectionCounts;
   /** Report's message when it explains an empty result. */
   message?: string;
+  /** How confident the report said its ranking was; absent when it ranked nothing. */
+  confidence?: RankingConfidence['level'];
 }
 
 export interface EvalScores {
@@ -165,6 +167,7 @@ async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>, w
       labelledAbnormal: actual.length,
       detection: detectionCounts(predicted, actual),
       ...(report.message ? { message: report.message } : {}),
+      ...(report.confidence ? { confidence: report.confidence.level } : {}),
     };
   } finally {
     await store.close();

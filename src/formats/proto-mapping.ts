@@ -1,4 +1,5 @@
 import type {
+  AnyValue,
   Attribute,
   DependencyLink,
   FoundTraceId,
@@ -11,8 +12,9 @@ import type {
   Span,
   SpanRef,
   TraceQuery,
+  TraceSearchSummary,
 } from '../model/index.js';
-import { attributeFromOtlp, attributeToOtlp } from '../formats/otlp.js';
+import { attributeFromOtlp, attributeToOtlp } from './otlp.js';
 import {
   InvalidArgumentError,
   spanIdFromBytes,
@@ -126,7 +128,8 @@ export interface ProtoDependencyLink {
 const GO_ZERO_TIME_SECONDS = -62135596800;
 
 const VALUE_TYPES = ['string', 'bool', 'int64', 'float64', 'binary'] as const;
-const REF_TYPES = ['CHILD_OF', 'FOLLOWS_FROM'] as const;
+/** jaeger.api_v2.SpanRefType by number. */
+export const REF_TYPES = ['CHILD_OF', 'FOLLOWS_FROM'] as const;
 
 // ---- times ------------------------------------------------------------------------------------
 
@@ -135,12 +138,15 @@ const MAX_NANOS = 999_999_999;
 
 /** Timestamp → µs since the epoch; undefined when absent or Go's zero time. */
 export function timestampToMicros(ts: ProtoTimestamp | null | undefined, field = 'timestamp'): number | undefined {
-  if (!ts) return undefined;
-  if (!(ts.nanos >= 0 && ts.nanos <= MAX_NANOS)) throw new InvalidArgumentError(`${field}: nanos ${ts.nanos} out of range [0, ${MAX_NANOS}]`);
-  const seconds = Number(ts.seconds);
+  return ts ? timestampPartsToMicros(Number(ts.seconds), ts.nanos, field) : undefined;
+}
+
+/** A present Timestamp's seconds and nanos → µs since the epoch (⌊ns / 1000⌋); undefined for Go's zero time. */
+export function timestampPartsToMicros(seconds: number, nanos: number, field: string): number | undefined {
+  if (!(nanos >= 0 && nanos <= MAX_NANOS)) throw new InvalidArgumentError(`${field}: nanos ${nanos} out of range [0, ${MAX_NANOS}]`);
   if (seconds <= GO_ZERO_TIME_SECONDS) return undefined;
-  const micros = seconds * 1_000_000 + Math.floor(ts.nanos / 1000);
-  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: timestamp ${ts.seconds}s is out of range`);
+  const micros = seconds * 1_000_000 + Math.floor(nanos / 1000);
+  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: timestamp ${seconds}s is out of range`);
   return micros;
 }
 
@@ -151,13 +157,16 @@ export function microsToTimestamp(micros: number): ProtoTimestamp {
 
 /** Duration → µs (truncated); 0 when absent. Negative durations throw. */
 export function durationToMicros(d: ProtoDuration | null | undefined, field = 'duration'): number {
-  if (!d) return 0;
-  const seconds = Number(d.seconds);
-  if (!(Math.abs(d.nanos) <= MAX_NANOS) || (seconds > 0 && d.nanos < 0) || (seconds < 0 && d.nanos > 0)) {
-    throw new InvalidArgumentError(`${field}: nanos ${d.nanos} out of range for ${d.seconds}s (|nanos| ≤ ${MAX_NANOS}, sign of seconds)`);
+  return d ? durationPartsToMicros(Number(d.seconds), d.nanos, field) : 0;
+}
+
+/** A present Duration's seconds and nanos → µs (truncated). Negative durations throw. */
+export function durationPartsToMicros(seconds: number, nanos: number, field: string): number {
+  if (!(Math.abs(nanos) <= MAX_NANOS) || (seconds > 0 && nanos < 0) || (seconds < 0 && nanos > 0)) {
+    throw new InvalidArgumentError(`${field}: nanos ${nanos} out of range for ${seconds}s (|nanos| ≤ ${MAX_NANOS}, sign of seconds)`);
   }
-  const micros = Number(d.seconds) * 1_000_000 + Math.trunc(d.nanos / 1000);
-  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: duration ${d.seconds}s is out of range`);
+  const micros = seconds * 1_000_000 + Math.trunc(nanos / 1000);
+  if (!Number.isSafeInteger(micros)) throw new InvalidArgumentError(`${field}: duration ${seconds}s is out of range`);
   if (micros < 0) throw new InvalidArgumentError(`${field}: negative duration ${micros}µs`);
   return micros;
 }
@@ -266,15 +275,22 @@ export function estimateSpanBytes(span: Span): number {
   n += tagsBytes(span.tags) + tagsBytes(span.process.tags);
   for (const log of span.logs) n += 16 + tagsBytes(log.fields);
   for (const w of span.warnings) n += 8 + strBytes(w);
+  const otel = span.otel;
+  if (otel) {
+    // What the v1 view above does not count: scope and link attributes, trace states, schema URLs.
+    n += strBytes(otel.traceState) + strBytes(otel.resource.schemaUrl) + strBytes(otel.scope.schemaUrl) + tagsBytes(otel.scope.attributes);
+    for (const l of otel.links) n += 16 + strBytes(l.traceState) + tagsBytes(l.attributes);
+  }
   return n;
 }
 
-function tagsBytes(tags: readonly KeyValue[]): number {
+function tagsBytes(tags: readonly (Attribute | AnyValue)[]): number {
   let n = 0;
   for (const t of tags) {
-    n += 24 + strBytes(t.key);
+    n += 24 + ('key' in t ? strBytes(t.key) : 0);
     if (t.type === 'string') n += strBytes(t.value);
     else if (t.type === 'binary') n += t.value.length;
+    else if (t.type === 'array' || t.type === 'map') n += tagsBytes(t.value);
   }
   return n;
 }
@@ -387,6 +403,32 @@ export function traceQueryToProtoV2(q: TraceQuery): ProtoTraceQueryV2 {
   const attributes: ProtoAttribute[] = Object.entries(q.tags ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
   for (const a of q.attributes ?? []) attributes.push(attributeToOtlp(a) as ProtoAttribute);
   return { ...boundsToProto(q), attributes, searchDepth: q.limit ?? 0 };
+}
+
+export interface ProtoTraceSummary {
+  traceId: Buffer;
+  rootServiceName: string;
+  rootOperationName: string;
+  minStartTimeUnixNano: string;
+  maxEndTimeUnixNano: string;
+  spanCount: number;
+  errorSpanCount: number;
+  orphanSpanCount: number;
+  services: { name: string; spanCount: number; errorSpanCount: number }[];
+}
+
+export function traceSummaryToProto(s: TraceSearchSummary): ProtoTraceSummary {
+  return {
+    traceId: traceIdToBytes(s.traceId),
+    rootServiceName: s.rootServiceName,
+    rootOperationName: s.rootOperationName,
+    minStartTimeUnixNano: s.minStartTimeUnixNano.toString(),
+    maxEndTimeUnixNano: s.maxEndTimeUnixNano.toString(),
+    spanCount: s.spanCount,
+    errorSpanCount: s.errorSpanCount,
+    orphanSpanCount: s.orphanSpanCount,
+    services: s.services.map((c) => ({ name: c.name, spanCount: c.spanCount, errorSpanCount: c.errorSpanCount })),
+  };
 }
 
 export function operationToProto(op: Operation): { name: string; spanKind: string } {

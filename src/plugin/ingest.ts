@@ -10,9 +10,7 @@ import {
   validateSpan,
 } from '../model/index.js';
 import type { SpanWriter, Store } from '../storage/types.js';
-import type { ProtoSpan } from '../formats/proto-mapping.js';
-import { protoToSpan } from '../formats/proto-mapping.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from './wire-decoder.js';
+import { decodeExportTraceServiceRequest, decodeWriteSpanRequestSpan } from './wire-decoder.js';
 
 /**
  * The write path from wire bytes to a durable commit, as one request: the gRPC handlers hand over
@@ -86,7 +84,7 @@ function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown }
       if (request.kind === 'otlp') {
         for (const span of spansFromExport(malformedAsInvalid(decodeExportTraceServiceRequest, bytes))) spans.push(span);
       } else {
-        spans.push(spanFromWriteRequest(malformedAsInvalid(decodeWriteSpanRequest, bytes)));
+        spans.push(spanFromWriteRequest(bytes));
       }
     } catch (error) {
       return { spans, error };
@@ -95,10 +93,10 @@ function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown }
   return { spans };
 }
 
-/** One span from a WriteSpanRequest, validated (ids, times, sizes); all-zero ids are invalid, as in OTLP. */
-export function spanFromWriteRequest(request: { span: ProtoSpan | null }): Span {
-  if (!request.span) throw new InvalidArgumentError('span is required');
-  const span = protoToSpan(request.span);
+/** The span of an encoded WriteSpanRequest, validated (ids, times, sizes); all-zero ids are invalid, as in OTLP. */
+export function spanFromWriteRequest(bytes: Buffer): Span {
+  const span = malformedAsInvalid(decodeWriteSpanRequestSpan, bytes);
+  if (!span) throw new InvalidArgumentError('span is required');
   validateSpan(span);
   if (span.traceId === ZERO_TRACE_ID) throw new InvalidArgumentError(`span ${span.spanId}: trace id is all zero`);
   if (span.spanId === ZERO_SPAN_ID) throw new InvalidArgumentError('span id is all zero');
@@ -116,10 +114,12 @@ function spansFromExport(request: ReturnType<typeof decodeExportTraceServiceRequ
   return spansFromOtlp(request.resourceSpans, 'Export');
 }
 
+/** Decodes; "invalid protobuf" errors become InvalidArgumentError, the decoder's own typed errors pass. */
 function malformedAsInvalid<T>(decode: (bytes: Buffer) => T, bytes: Buffer): T {
   try {
     return decode(bytes);
   } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
     throw new InvalidArgumentError(`malformed request: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

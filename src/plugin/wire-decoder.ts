@@ -10,170 +10,201 @@ import type {
   OtlpSpan,
   OtlpStatus,
 } from '../formats/otlp.js';
-import type { ProtoKeyValue, ProtoLog, ProtoProcess, ProtoSpan, ProtoSpanRef, ProtoTimestamp } from '../formats/proto-mapping.js';
+import { durationPartsToMicros, REF_TYPES, timestampPartsToMicros } from '../formats/proto-mapping.js';
+import type { KeyValue, Log, Process, Span, SpanRef } from '../model/index.js';
+import { InvalidArgumentError, spanIdFromBytes, traceIdFromBytes } from '../model/index.js';
 
 /**
- * Fast decoders for the two ingest messages, jaeger.storage.v1.WriteSpanRequest and OTLP
- * ExportTraceServiceRequest. They produce exactly the objects @grpc/proto-loader produces with
- * PROTO_LOADER_OPTIONS (camelCase, every field present, int64/fixed64 as decimal strings, bytes as
- * Buffer views, absent messages as null, the oneof member's name in `value`) — property tests
- * check the two agree — at a fraction of protobufjs' decode + toObject cost.
+ * Fast decoders for the two ingest messages. jaeger.storage.v1.WriteSpanRequest decodes straight
+ * into the domain Span. OTLP ExportTraceServiceRequest decodes into exactly the objects
+ * @grpc/proto-loader produces with PROTO_LOADER_OPTIONS (camelCase, every field present,
+ * int64/fixed64 as decimal strings, bytes as Buffer views, absent messages as null, the oneof
+ * member's name in `value`), which formats/otlp.ts maps. Property tests check both against
+ * proto-loader, at a fraction of protobufjs' decode + toObject cost.
  * Field numbers: proto/jaeger/api_v2/model.proto, proto/opentelemetry/proto/. Malformed input throws.
  */
-export function decodeWriteSpanRequest(buf: Buffer): { span: ProtoSpan | null } {
-  const r = new WireReader(buf);
-  let span: ProtoSpan | null = null;
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) span = decodeSpan(r, r.lengthEnd());
-    else r.skip(tag & 7);
-  }
-  return { span };
-}
-
 const EMPTY = Buffer.alloc(0);
 
-function decodeSpan(r: WireReader, end: number): ProtoSpan {
-  const span: ProtoSpan = {
-    traceId: EMPTY,
-    spanId: EMPTY,
-    operationName: '',
-    references: [],
-    flags: 0,
-    startTime: null,
-    duration: null,
-    tags: [],
-    logs: [],
-    process: null,
-    processId: '',
-    warnings: [],
-  };
-  while (r.pos < end) {
+// ---- WriteSpanRequest straight into the domain model -------------------------------------
+
+/**
+ * The span of an encoded jaeger.storage.v1.WriteSpanRequest as a domain Span, or null when the
+ * request has none — the same Span protoToSpan makes of proto-loader's object (a property test
+ * checks the two agree), without building that object first. Throws InvalidArgumentError for
+ * values the model refuses (ids of the wrong length, nanos out of range, unknown enum values) and
+ * Error "invalid protobuf" for malformed bytes. Limits are left to validateSpan.
+ */
+export function decodeWriteSpanRequestSpan(buf: Buffer): Span | null {
+  const r = new WireReader(buf);
+  let span: Span | null = null;
+  while (r.pos < r.end) {
     const tag = r.uint32();
-    switch (tag) {
-      case (1 << 3) | 2:
-        span.traceId = r.bytes();
-        break;
-      case (2 << 3) | 2:
-        span.spanId = r.bytes();
-        break;
-      case (3 << 3) | 2:
-        span.operationName = r.string();
-        break;
-      case (4 << 3) | 2:
-        span.references.push(decodeSpanRef(r, r.lengthEnd()));
-        break;
-      case (5 << 3) | 0:
-        span.flags = r.uint32();
-        break;
-      case (6 << 3) | 2:
-        span.startTime = decodeTimestamp(r, r.lengthEnd());
-        break;
-      case (7 << 3) | 2:
-        span.duration = decodeTimestamp(r, r.lengthEnd());
-        break;
-      case (8 << 3) | 2:
-        span.tags.push(decodeKeyValue(r, r.lengthEnd()));
-        break;
-      case (9 << 3) | 2:
-        span.logs.push(decodeLog(r, r.lengthEnd()));
-        break;
-      case (10 << 3) | 2:
-        span.process = decodeProcess(r, r.lengthEnd());
-        break;
-      case (11 << 3) | 2:
-        span.processId = r.string();
-        break;
-      case (12 << 3) | 2:
-        span.warnings.push(r.string());
-        break;
-      default:
-        r.skip(tag & 7);
-    }
+    if (tag === ((1 << 3) | 2)) span = decodeDomainSpan(r, r.lengthEnd());
+    else r.skip(tag & 7);
   }
-  r.expectAt(end);
   return span;
 }
 
-function decodeSpanRef(r: WireReader, end: number): ProtoSpanRef {
-  const ref: ProtoSpanRef = { traceId: EMPTY, spanId: EMPTY, refType: 0 };
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) ref.traceId = r.bytes();
-    else if (tag === ((2 << 3) | 2)) ref.spanId = r.bytes();
-    else if (tag === ((3 << 3) | 0)) ref.refType = r.int32();
-    else r.skip(tag & 7);
-  }
-  r.expectAt(end);
-  return ref;
-}
-
-/** google.protobuf.Timestamp and Duration share the wire shape {int64 seconds = 1; int32 nanos = 2}. */
-function decodeTimestamp(r: WireReader, end: number): ProtoTimestamp {
-  const ts: ProtoTimestamp = { seconds: '0', nanos: 0 };
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 0)) ts.seconds = r.int64String();
-    else if (tag === ((2 << 3) | 0)) ts.nanos = r.int32();
-    else r.skip(tag & 7);
-  }
-  r.expectAt(end);
-  return ts;
-}
-
-function decodeKeyValue(r: WireReader, end: number): ProtoKeyValue {
-  const kv: ProtoKeyValue = { key: '', vType: 0, vStr: '', vBool: false, vInt64: '0', vFloat64: 0, vBinary: EMPTY };
+function decodeDomainSpan(r: WireReader, end: number): Span {
+  let traceId: Uint8Array = EMPTY;
+  let spanId: Uint8Array = EMPTY;
+  let operationName = '';
+  const references: SpanRef[] = [];
+  let flags = 0;
+  let startTime = 0;
+  let duration = 0;
+  const tags: KeyValue[] = [];
+  const logs: Log[] = [];
+  let process: Process = { serviceName: '', tags: [] };
+  const warnings: string[] = [];
   while (r.pos < end) {
     const tag = r.uint32();
     switch (tag) {
       case (1 << 3) | 2:
-        kv.key = r.string();
+        traceId = r.bytes();
         break;
-      case (2 << 3) | 0:
-        kv.vType = r.int32();
+      case (2 << 3) | 2:
+        spanId = r.bytes();
         break;
       case (3 << 3) | 2:
-        kv.vStr = r.string();
+        operationName = r.string();
         break;
-      case (4 << 3) | 0:
-        kv.vBool = r.bool();
+      case (4 << 3) | 2:
+        references.push(decodeDomainSpanRef(r, r.lengthEnd()));
         break;
       case (5 << 3) | 0:
-        kv.vInt64 = r.int64String();
+        flags = r.uint32();
         break;
-      case (6 << 3) | 1:
-        kv.vFloat64 = r.double();
+      case (6 << 3) | 2:
+        startTime = decodeTime(r, r.lengthEnd(), 'start_time', false) ?? 0;
         break;
       case (7 << 3) | 2:
-        kv.vBinary = r.bytes();
+        duration = decodeTime(r, r.lengthEnd(), 'duration', true)!;
+        break;
+      case (8 << 3) | 2:
+        tags.push(decodeDomainKeyValue(r, r.lengthEnd()));
+        break;
+      case (9 << 3) | 2:
+        logs.push(decodeDomainLog(r, r.lengthEnd()));
+        break;
+      case (10 << 3) | 2:
+        process = decodeDomainProcess(r, r.lengthEnd());
+        break;
+      case (12 << 3) | 2:
+        warnings.push(r.string());
         break;
       default:
         r.skip(tag & 7);
     }
   }
   r.expectAt(end);
-  return kv;
+  return { traceId: traceIdFromBytes(traceId), spanId: spanIdFromBytes(spanId), operationName, references, flags, startTime, duration, tags, logs, process, warnings };
 }
 
-function decodeLog(r: WireReader, end: number): ProtoLog {
-  const log: ProtoLog = { timestamp: null, fields: [] };
+function decodeDomainSpanRef(r: WireReader, end: number): SpanRef {
+  let traceId: Uint8Array = EMPTY;
+  let spanId: Uint8Array = EMPTY;
+  let refType = 0;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) log.timestamp = decodeTimestamp(r, r.lengthEnd());
-    else if (tag === ((2 << 3) | 2)) log.fields.push(decodeKeyValue(r, r.lengthEnd()));
+    if (tag === ((1 << 3) | 2)) traceId = r.bytes();
+    else if (tag === ((2 << 3) | 2)) spanId = r.bytes();
+    else if (tag === ((3 << 3) | 0)) refType = r.int32();
     else r.skip(tag & 7);
   }
   r.expectAt(end);
-  return log;
+  const type = REF_TYPES[refType];
+  if (type === undefined) throw new InvalidArgumentError(`reference: unknown type ${refType}`);
+  return { refType: type, traceId: traceIdFromBytes(traceId), spanId: spanIdFromBytes(spanId) };
+}
+
+/** A Timestamp (µs, undefined for Go's zero time) or, with `isDuration`, a Duration (µs). */
+function decodeTime(r: WireReader, end: number, field: string, isDuration: boolean): number | undefined {
+  let seconds = 0;
+  let nanos = 0;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 0)) seconds = r.int64Number();
+    else if (tag === ((2 << 3) | 0)) nanos = r.int32();
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return isDuration ? durationPartsToMicros(seconds, nanos, field) : timestampPartsToMicros(seconds, nanos, field);
+}
+
+function decodeDomainKeyValue(r: WireReader, end: number): KeyValue {
+  let key = '';
+  let vType = 0;
+  let vStr = '';
+  let vBool = false;
+  let vInt64 = 0n;
+  let vFloat64 = 0;
+  let vBinary: Uint8Array | undefined;
+  while (r.pos < end) {
+    const tag = r.uint32();
+    switch (tag) {
+      case (1 << 3) | 2:
+        key = r.string();
+        break;
+      case (2 << 3) | 0:
+        vType = r.int32();
+        break;
+      case (3 << 3) | 2:
+        vStr = r.string();
+        break;
+      case (4 << 3) | 0:
+        vBool = r.bool();
+        break;
+      case (5 << 3) | 0:
+        vInt64 = r.int64BigInt();
+        break;
+      case (6 << 3) | 1:
+        vFloat64 = r.double();
+        break;
+      case (7 << 3) | 2:
+        vBinary = r.bytesCopy();
+        break;
+      default:
+        r.skip(tag & 7);
+    }
+  }
+  r.expectAt(end);
+  switch (vType) {
+    case 0:
+      return { key, type: 'string', value: vStr };
+    case 1:
+      return { key, type: 'bool', value: vBool };
+    case 2:
+      return { key, type: 'int64', value: vInt64 };
+    case 3:
+      return { key, type: 'float64', value: vFloat64 };
+    case 4:
+      return { key, type: 'binary', value: vBinary ?? new Uint8Array(0) };
+    default:
+      throw new InvalidArgumentError(`tag "${key.slice(0, 40)}": unknown value type ${vType}`);
+  }
+}
+
+function decodeDomainLog(r: WireReader, end: number): Log {
+  let timestamp = 0;
+  const fields: KeyValue[] = [];
+  while (r.pos < end) {
+    const tag = r.uint32();
+    if (tag === ((1 << 3) | 2)) timestamp = decodeTime(r, r.lengthEnd(), 'log timestamp', false) ?? 0;
+    else if (tag === ((2 << 3) | 2)) fields.push(decodeDomainKeyValue(r, r.lengthEnd()));
+    else r.skip(tag & 7);
+  }
+  r.expectAt(end);
+  return { timestamp, fields };
 }
 
 /** Like protobufjs, a repeated occurrence of a singular message field replaces the earlier one. */
-function decodeProcess(r: WireReader, end: number): ProtoProcess {
-  const p: ProtoProcess = { serviceName: '', tags: [] };
+function decodeDomainProcess(r: WireReader, end: number): Process {
+  const p: Process = { serviceName: '', tags: [] };
   while (r.pos < end) {
     const tag = r.uint32();
     if (tag === ((1 << 3) | 2)) p.serviceName = r.string();
-    else if (tag === ((2 << 3) | 2)) p.tags.push(decodeKeyValue(r, r.lengthEnd()));
+    else if (tag === ((2 << 3) | 2)) p.tags.push(decodeDomainKeyValue(r, r.lengthEnd()));
     else r.skip(tag & 7);
   }
   r.expectAt(end);
@@ -512,6 +543,21 @@ class WireReader {
     return v;
   }
 
+  /** int64 as a number: exact within ±2^53, the nearest double beyond. */
+  int64Number(): number {
+    const lo = this.varint();
+    return (this.hi | 0) * TWO_32 + lo;
+  }
+
+  /** int64 as a bigint, exact. */
+  int64BigInt(): bigint {
+    const lo = this.varint();
+    const hi = this.hi;
+    if (hi === 0) return BigInt(lo);
+    if (hi < 0x200000) return BigInt(hi * TWO_32 + lo);
+    return BigInt.asIntN(64, (BigInt(hi) << 32n) | BigInt(lo));
+  }
+
   /** fixed64 (unsigned) as a decimal string. */
   fixed64String(): string {
     if (this.pos + 8 > this.end) this.fail('truncated fixed64');
@@ -551,6 +597,15 @@ class WireReader {
     const end = this.pos + len;
     if (end > this.end) this.fail('length beyond the message');
     return end;
+  }
+
+  /** A length-delimited field copied out of the message (so the result does not keep the request alive). */
+  bytesCopy(): Uint8Array {
+    const end = this.lengthEnd();
+    const out = new Uint8Array(end - this.pos);
+    out.set(this.buf.subarray(this.pos, end));
+    this.pos = end;
+    return out;
   }
 
   bytes(): Buffer {

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, Span } from '../../../src/model/index.js';
-import { spanToProto } from '../../../src/formats/proto-mapping.js';
+import { protoToSpan, spanToProto } from '../../../src/formats/proto-mapping.js';
+import { InvalidArgumentError } from '../../../src/model/index.js';
 import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
 import { otlpFromSpans } from '../../../src/formats/otlp.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequest } from '../../../src/plugin/wire-decoder.js';
+import { decodeExportTraceServiceRequest, decodeWriteSpanRequestSpan } from '../../../src/plugin/wire-decoder.js';
 
 const method = serviceDefinition('spanWriter').WriteSpan;
 const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
@@ -31,30 +32,42 @@ const span: fc.Arbitrary<Span> = fc.record({
 });
 
 describe('plugin/wire-decoder', () => {
-  it('decodes WriteSpanRequest exactly as proto-loader does', () => {
+  /** proto-loader's decoding mapped by protoToSpan: the reference the direct decoder must equal. */
+  const viaProtoLoader = (bytes: Buffer) => {
+    const request = method.requestDeserialize(bytes) as { span: Parameters<typeof protoToSpan>[0] | null };
+    return request.span ? protoToSpan(request.span) : null;
+  };
+
+  it('decodes WriteSpanRequest into the same domain Span as proto-loader + protoToSpan', () => {
     fc.assert(
       fc.property(span, (s) => {
         const bytes = method.requestSerialize({ span: spanToProto(s) });
-        expect(decodeWriteSpanRequest(bytes)).toEqual(method.requestDeserialize(bytes));
+        const decoded = decodeWriteSpanRequestSpan(bytes);
+        expect(decoded).toEqual(viaProtoLoader(bytes));
+        expect(decoded).toEqual(s);
       }),
       { numRuns: 300 },
     );
-    const empty = method.requestSerialize({});
-    expect(decodeWriteSpanRequest(empty)).toEqual(method.requestDeserialize(empty));
+    expect(decodeWriteSpanRequestSpan(method.requestSerialize({}))).toBeNull();
+    // Absent ids are refused by both, naming the field.
     const bare = method.requestSerialize({ span: {} });
-    expect(decodeWriteSpanRequest(bare)).toEqual(method.requestDeserialize(bare));
+    expect(() => viaProtoLoader(bare)).toThrow(/invalid trace id: 0 bytes/);
+    expect(() => decodeWriteSpanRequestSpan(bare)).toThrow(/invalid trace id: 0 bytes/);
+    // Go's zero time is "unset"; 8-byte trace ids are padded.
+    const goZero = method.requestSerialize({ span: { ...spanToProto(fc.sample(span, 1)[0]), traceId: Buffer.alloc(8, 1), startTime: { seconds: '-62135596800', nanos: 0 } } });
+    expect(decodeWriteSpanRequestSpan(goZero)).toEqual(viaProtoLoader(goZero));
+    expect(decodeWriteSpanRequestSpan(goZero)!.startTime).toBe(0);
   });
 
   it('throws on truncated or malformed bytes instead of reading out of bounds', () => {
     const bytes = method.requestSerialize({ span: spanToProto({ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), operationName: 'op', references: [], flags: 0, startTime: 1, duration: 1, tags: [], logs: [], process: { serviceName: 's', tags: [] }, warnings: [] }) });
-    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeWriteSpanRequest(bytes.subarray(0, cut))).toThrow(/invalid protobuf/);
+    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeWriteSpanRequestSpan(bytes.subarray(0, cut))).toThrow(/invalid protobuf|invalid (trace|span) id/);
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (raw) => {
         try {
-          const out = decodeWriteSpanRequest(Buffer.from(raw));
-          expect(out).toHaveProperty('span');
+          decodeWriteSpanRequestSpan(Buffer.from(raw));
         } catch (err) {
-          expect((err as Error).message).toMatch(/invalid protobuf/);
+          if (!(err instanceof InvalidArgumentError)) expect((err as Error).message).toMatch(/invalid protobuf/);
         }
       }),
       { numRuns: 2000 },

@@ -27,7 +27,7 @@ import {
 import { evaluateSearch, parseSearch } from '../../support/sls-emulator/search.js';
 import type { IndexConfig } from '../../support/sls-emulator/search.js';
 import { splitQuery } from '../../support/sls-emulator/server.js';
-import { executeSql, parseSql } from '../../support/sls-emulator/sql.js';
+import { checkSqlColumns, executeSql, parseSql } from '../../support/sls-emulator/sql.js';
 
 const index = spanIndexConfig() as IndexConfig;
 const HOSTILE = ['x" or *', "' or 1=1 --", 'a\\', '\\"', '"', "'", '*', 'a b', 'not x', 'x) or (y', '服务 "引号"', '😀\u0000', '%_', 'x|select 1', 'k:v', ''];
@@ -49,11 +49,14 @@ function mkSpan(i: number, service: string, operation: string, tagKey: string, t
 }
 
 /** Runs a full `search | sql` query over rows the way the emulator's GetLogs does. */
-function run(query: string, rows: Record<string, string>[]): Record<string, string>[] {
+function run(query: string, rows: Record<string, string>[], on: IndexConfig = index): Record<string, string>[] {
   const { search, sql } = splitQuery(query);
   const node = parseSearch(search.trim() || '*');
-  const matched = rows.filter((r) => evaluateSearch(node, r, index));
-  return sql === undefined ? matched : executeSql(parseSql(sql), matched, index);
+  const matched = rows.filter((r) => evaluateSearch(node, r, on));
+  if (sql === undefined) return matched;
+  const statement = parseSql(sql);
+  checkSqlColumns(statement, on);
+  return executeSql(statement, matched, on);
 }
 
 const hostile = fc.oneof(fc.constantFrom(...HOSTILE), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: fc.constantFrom('"', "'", '\\', '*', ' ', 'o', 'r', '|', ':', '(', ')', 'a'), maxLength: 10 }));
@@ -197,5 +200,18 @@ describe('v2 attribute filter (property, emulator parsers, the shared OTLP gener
     expect(find({ key: 'span.kind', type: 'string', value: 'CLIENT' })).toEqual([5]);
     expect(find({ key: 'error', type: 'bool', value: true })).toEqual([5]);
     expect(find({ key: 'resource.k', type: 'string', value: 'span " or *' })).toEqual([]);
+
+    // A logstore indexed before scopeAttribute, links, traceState and otlp.* existed: queries name
+    // only its keys, and what those keys hold is still found.
+    const older = structuredClone(index);
+    for (const k of ['scopeAttribute', 'links', 'traceState', 'otlp.name', 'otlp.version']) delete older.keys![k];
+    const columns = new Set(Object.keys(older.keys!));
+    const findOld = (filter: Attribute) => run(buildFindTraceIdsQuery({ attributes: [filter] }, columns), rows, older).map((r) => Number.parseInt(r.traceid, 16));
+    expect(findOld(v('span " or *'))).toEqual([1]);
+    expect(findOld(v('event\\'))).toEqual([3]);
+    expect(findOld(v("scope' --"))).toEqual([]);
+    expect(findOld({ key: 'scope.name', type: 'string', value: 'lib' })).toEqual([]);
+    expect(run(buildFindTraceIdsQuery({ tags: { 'w3c.tracestate': 'x', 'otel.scope.name': 'lib' } }, columns), rows, older)).toEqual([]);
+    expect(() => run(buildFindTraceIdsQuery({ attributes: [v('x')] }), rows, older), 'the full index’s query on the older index').toThrow(/not indexed/);
   });
 });
