@@ -36,6 +36,8 @@ export interface EvalOptions {
   profile?: WorkloadProfile;
   topology?: Topology;
   sizing?: EvalCaseSizing;
+  /** Ranking signals switched off (ablation). */
+  without?: AnomaliesOptions['without'];
   /** Called after each case. */
   onCase?: (done: number, total: number, result: EvalCaseResult) => void;
 }
@@ -104,7 +106,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   const results: EvalCaseResult[] = [];
   for (let i = 0; i < opts.cases; i++) {
     const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i, profile), sizing, profile);
-    const result = await runCase(evalCase, analyse);
+    const result = await runCase(evalCase, analyse, opts.without);
     results.push(result);
     opts.onCase?.(i + 1, opts.cases, result);
   }
@@ -121,7 +123,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   };
 }
 
-async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): Promise<EvalCaseResult> {
+async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>, without: EvalOptions['without']): Promise<EvalCaseResult> {
   const { topology } = c;
   const store = await openStore('memory:');
   const labelled = new Set<string>();
@@ -144,6 +146,7 @@ async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): 
       top: ANOMALIES_DEFAULTS.top,
       method: ANOMALIES_DEFAULTS.method,
       pagerank: ANOMALIES_DEFAULTS.pagerank,
+      ...(without?.length ? { without } : {}),
     });
     const truth = c.faults.map((f) => acceptableRootCauses(f, topology));
     const ranked = report.rootCauses.map((r) => r.service);

@@ -3,6 +3,7 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
+import { newStoreFiles } from '../storage/new-store-files.js';
 import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
@@ -40,7 +41,9 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   const goPlugin = isGoPluginLaunch(io.env);
   const portRange = goPlugin ? goPluginPortRange(io.env) : undefined;
   const tls = config.tls ? await readTls(config.tls) : undefined;
+  const created = newStoreFiles(config.store);
   const store = await openStore(config.store, { env: io.env, log: (line) => log.info(line) });
+  let served = false;
   let stop!: (reason: string) => void;
   const stopped = new Promise<string>((resolve) => (stop = resolve));
   const onSignal = (signal: string) => stop(signal);
@@ -101,6 +104,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       mode: goPlugin ? 'go-plugin' : 'remote',
       metrics: metricsServer?.address,
     });
+    served = true;
     if (goPlugin) io.out(handshakeLine(server.port));
     const reason = await stopped;
     log.info('shutting down', { reason });
@@ -117,6 +121,8 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
     io.signals.removeListener('SIGTERM', onSignal);
     await ingest?.close();
     await store.close();
+    // Failed before serving (port busy, bad TLS): a store file this run created is removed again.
+    if (!served) await created.discard();
   }
 }
 

@@ -218,5 +218,14 @@ async function bind(server: grpc.Server, host: string, ports: readonly number[],
       lastError = err as Error;
     }
   }
-  throw new StorageUnavailableError(`cannot listen on ${target(ports[ports.length - 1] ?? 0)}: ${lastError?.message ?? 'no port'}`);
+  throw new StorageUnavailableError(`cannot listen on ${target(ports[ports.length - 1] ?? 0)}: ${bindFailure(lastError)}`);
+}
+
+/** grpc-js wraps the socket error in "No address added … errors: [listen EADDRINUSE: …]": the cause in words. */
+function bindFailure(err: Error | undefined): string {
+  const text = err?.message ?? 'no port to try';
+  if (/EADDRINUSE/.test(text)) return 'address already in use (another process listens there; choose another with --listen)';
+  if (/EACCES/.test(text)) return 'permission denied (ports below 1024 need privileges)';
+  if (/EADDRNOTAVAIL|ENOTFOUND/.test(text)) return 'address not available on this machine';
+  return text;
 }

@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import { NotSupportedError } from '../model/index.js';
+import { summarizeTrace } from '../model/index.js';
 import type { CallContext } from './calls.js';
 import { readStreamCall, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2, ProtoTraceSummary } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -11,6 +11,7 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
+  traceSummaryToProto,
 } from '../formats/proto-mapping.js';
 import type { ServiceKey } from '../storage/grpc/protos.js';
 
@@ -34,8 +35,11 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
       FindTraceIDs: unaryCall(ctx, 'v2.FindTraceIDs', async (req: FindTracesRequest, store) => ({
         traceIds: (await store.findTraceIds(protoToTraceQueryV2(req.query))).map(foundTraceIdToProto),
       })),
-      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async () => {
-        throw new NotSupportedError('FindTraceSummaries is not implemented; use FindTraces');
+      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async (req: FindTracesRequest, store, send: (data: { summaries: ProtoTraceSummary[] }) => Promise<void>) => {
+        // One message per trace, as Jaeger's query service yields them: each is small and final.
+        for await (const trace of store.findTraces(protoToTraceQueryV2(req.query))) {
+          if (trace.spans.length > 0) await send({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] });
+        }
       }),
     },
     dependencyReader: {

@@ -15,7 +15,7 @@ import type { OtlpResourceSpans } from '../../src/formats/otlp.js';
 import { spansFromOtlp } from '../../src/formats/otlp.js';
 import { treeToOtlpJson } from '../../src/formats/otlp-json.js';
 import type { Span } from '../../src/model/index.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 import { canonicalOrder, otlpRequest, traceIdList } from '../support/otlp-arbitrary.js';
 import { closeClient, collectStream, grpcClient, metadataFor, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 

@@ -311,7 +311,7 @@ describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixture
     expect(traces.map((t) => t.spans[0].process.serviceName).sort()).toEqual(['cross-service-a', 'cross-service-b']);
   });
 
-  it('GetDependencies through DependencyReader; FindTraceSummaries is UNIMPLEMENTED; Capabilities', async () => {
+  it('GetDependencies through DependencyReader; FindTraceSummaries; Capabilities', async () => {
     const tenant = 'v2-deps';
     const md = metadataFor(tenant);
     const nowUs = Date.now() * 1000;
@@ -333,7 +333,29 @@ describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixture
     const { dependencies } = await unary(deps, 'GetDependencies', { startTime: { seconds: String(nowS - 300), nanos: 0 }, endTime: { seconds: String(nowS + 1), nanos: 0 } }, md);
     const links = dependencies.map((d: any) => `${d.parent}->${d.child}:${d.callCount}`).sort();
     expect(links).toEqual(['api->db:2', 'frontend->api:1']);
-    await expect(collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'api' } }, md)).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    const failed: Span = { ...span('0000000000000005', 'db', '00000000000000ff'), tags: [{ key: 'error', type: 'bool', value: true }], duration: 3000 };
+    await unary(exporter, 'Export', { resourceSpans: otlpFromSpans([failed]) }, md);
+    const window = { startTimeMin: { seconds: String(nowS - 300), nanos: 0 }, startTimeMax: { seconds: String(nowS + 1), nanos: 0 }, searchDepth: 10 };
+    const responses = await collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'api', ...window } }, md);
+    const startNs = String(BigInt(nowUs - 10_000_000) * 1000n);
+    expect(responses.flatMap((r: any) => r.summaries)).toEqual([
+      {
+        traceId: Buffer.from('eeee0000000000000000000000000001', 'hex'),
+        rootServiceName: 'frontend',
+        rootOperationName: 'op',
+        minStartTimeUnixNano: startNs,
+        maxEndTimeUnixNano: String(BigInt(nowUs - 10_000_000 + 3000) * 1000n),
+        spanCount: 5,
+        errorSpanCount: 1,
+        orphanSpanCount: 1,
+        services: [
+          { name: 'api', spanCount: 1, errorSpanCount: 0 },
+          { name: 'db', spanCount: 3, errorSpanCount: 1 },
+          { name: 'frontend', spanCount: 1, errorSpanCount: 0 },
+        ],
+      },
+    ]);
+    expect(await collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'nobody', ...window } }, md)).toEqual([]);
     const { search } = await unary(caps, 'GetCapabilities', {});
     expect(search.withoutServiceName).toBe(true);
   });

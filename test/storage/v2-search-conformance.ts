@@ -148,6 +148,9 @@ export function describeV2AttributeSearch(name: string, createStore: () => Promi
         expect(await find(attributes)).toEqual(expected);
       });
     }
+    it('without a limit or a service name, only the matches', async () => {
+      expect(await find([str('span.kind', 'server')], { limit: undefined })).toEqual(['v2-a']);
+    });
     it('with a service name', async () => {
       expect(await find([str('span.kind', 'CLIENT')], { serviceName: 'v2-c' })).toEqual(['v2-c']);
     });
