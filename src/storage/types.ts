@@ -49,7 +49,7 @@ export interface SpanReader {
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
   /**
-   * Optional: calls `visit` with the dependency facts (analysis/dependency-spans.ts) of every trace
+   * Optional: calls `visit` with the dependency facts (facts/dependency-spans.ts) of every trace
    * findTraces yields for the same time window, for stores that keep them beside the spans; readers
    * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs
    * synchronously, once per trace, and must not keep its argument (it is reused).

@@ -1,5 +1,5 @@
 /**
- * Dependency summary — the dependency facts (analysis/dependency-spans.ts) of the spans of one
+ * Dependency summary — the dependency facts (facts/dependency-spans.ts) of the spans of one
  * write batch, stored beside their chunks so that `deps` and GetDependencies read a few bytes per
  * span instead of decoding whole spans: what Parquet gives DuckDB, reading only the columns needed.
  *
