@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import type { Span } from '../src/model/index.js';
-import { serviceDefinition } from '../src/plugin/protos.js';
+import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
 
 const INGEST_CONNECTIONS = 4;

@@ -152,12 +152,12 @@ export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (re
         resolve();
       }),
     );
+    // Resolves once the message has left grpc-js's buffer for the HTTP/2 stream (its flow-control
+    // window): a read runs at most a message or two ahead of what the client has taken.
     const send: SendMessage = async (message, spans) => {
       if (cancelledAt !== undefined) throw new CallCancelled('client cancelled');
-      if (!call.write(message)) {
-        await Promise.race([once(call, 'drain'), abandoned, once(call, 'close')]);
-        if (cancelledAt !== undefined) throw new CallCancelled('client cancelled');
-      }
+      await Promise.race([new Promise<void>((resolve) => call.write(message, () => resolve())), abandoned, once(call, 'close')]);
+      if (cancelledAt !== undefined) throw new CallCancelled('client cancelled');
       ctx.metrics.spansRead += spans;
     };
     const { gate, runner } = ctx.reads;

@@ -13,6 +13,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
 import { openStore } from '../storage/open-store.js';
 import { serviceDefinition } from '../storage/grpc/protos.js';
+import { type ErrorData, errorToData } from './ingest.js';
 import type { ReadJob, ReadLimits, ReadSource } from './read-stream.js';
 import { readMessages, readSourceOf } from './read-stream.js';
 
@@ -34,7 +35,7 @@ export interface ReadWorkerData {
 export type ToWorker = { type: 'run'; id: number; job: ReadJob; tenant: string } | { type: 'credit'; id: number } | { type: 'cancel'; id: number };
 export type FromWorker =
   | { type: 'message'; id: number; bytes: Uint8Array; spans: number }
-  | { type: 'done'; id: number; error?: { name: string; message: string } }
+  | { type: 'done'; id: number; error?: ErrorData }
   | { type: 'ready' };
 
 interface JobState {
@@ -88,8 +89,7 @@ async function run(id: number, job: ReadJob, tenant: string, state: JobState): P
     }
     post({ type: 'done', id });
   } catch (err) {
-    const error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
-    post({ type: 'done', id, error });
+    post({ type: 'done', id, error: errorToData(err) });
   } finally {
     jobs.delete(id);
   }

@@ -1,15 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import {
-  InvalidArgumentError,
-  NotSupportedError,
-  PermissionError,
-  ResourceExhaustedError,
-  StorageUnavailableError,
-  TraceNotFoundError,
-} from '../model/index.js';
+import { ResourceExhaustedError, StorageUnavailableError } from '../model/index.js';
 import type { ReadRunner, SendMessage } from './calls.js';
 import { EncodedMessage } from './calls.js';
+import { errorFromData } from './ingest.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ReadJob, ReadLimits } from './read-stream.js';
@@ -99,7 +93,7 @@ export class ReadWorkers implements ReadRunner {
       if (!job) return;
       if (message.type === 'done') {
         jobs.delete(message.id);
-        if (message.error) job.reject(errorFromWorker(message.error));
+        if (message.error) job.reject(errorFromData(message.error));
         else job.resolve();
         return;
       }
@@ -134,23 +128,4 @@ export class ReadWorkers implements ReadRunner {
 
 function post(slot: Slot, message: ToWorker): void {
   slot.worker.postMessage(message);
-}
-
-/** The domain error a worker reported, by its class name (errors do not cross threads as classes). */
-function errorFromWorker(error: { name: string; message: string }): Error {
-  switch (error.name) {
-    case 'TraceNotFoundError':
-      return new TraceNotFoundError();
-    case 'InvalidArgumentError':
-    case 'InputFormatError':
-      return new InvalidArgumentError(error.message);
-    case 'NotSupportedError':
-      return new NotSupportedError(error.message);
-    case 'StorageUnavailableError':
-      return new StorageUnavailableError(error.message);
-    case 'PermissionError':
-      return new PermissionError(error.message);
-    default:
-      return new Error(error.message);
-  }
 }

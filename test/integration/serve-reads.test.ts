@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpFromSpans } from '../../src/formats/otlp.js';
 import type { Span } from '../../src/model/index.js';
-import { serviceDefinition } from '../../src/plugin/protos.js';
+import { serviceDefinition } from '../../src/storage/grpc/protos.js';
 import { startServe, unary, grpcClient, closeClient, type ServeProcess } from '../support/serve-harness.js';
 
 const TRACE_ID = '00000000000000000000000000c0ffee';
