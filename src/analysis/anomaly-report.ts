@@ -19,6 +19,19 @@ export type AnomalySignal = 'latency' | 'selfTime' | 'gap' | 'error';
 
 export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime', 'gap', 'error'];
 
+/**
+ * The parts of the root-cause ranking that can be switched off (`anomalies --without`), for
+ * ablation: `kind-inference` (client/server roles of spans without span.kind,
+ * span-kind-inference.ts), `gap-attribution` (a slow gap blamed on the caller or the callee,
+ * gap-attribution.ts; off: always the callee, and a client span keeps its uncovered time as
+ * self-time too), `leaf-latency` (total latency originates only in leaf spans, origin-evidence.ts;
+ * off: in any span without an abnormal child), `severity` (how far each origin span is from its
+ * baseline, span-severity.ts; off: the origin share weights the spectrum instead), `spectrum`
+ * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts).
+ */
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum'];
+
 /** Counts per signal; every signal present (0 when it did not fire). */
 export type SignalCounts = Record<AnomalySignal, number>;
 
@@ -60,6 +73,8 @@ export interface OperationSummary {
   spanKind: string;
   baseline: OperationStats | null;
   window: OperationStats;
+  /** window median / baseline median (null without a baseline). */
+  p50Shift: number | null;
   /** window p99 / baseline p99 (null without a baseline). */
   p99Shift: number | null;
   /** window error rate − baseline error rate (null without a baseline). */
@@ -117,6 +132,11 @@ export interface RootCauseEvidence {
   originShare: number;
   /** Origin spans of the node per signal that fired. */
   signals: SignalCounts;
+  /**
+   * Mean over the window's traces through the node of the largest severity (a natural log, span-severity.ts)
+   * the node originates in the trace; 0 in normal traces. Absent when severity is switched off.
+   */
+  severity?: number;
   /** Mean share (0..1) of the abnormal traces' critical path spent in the node's own spans. */
   criticalPathShare: number;
   /** PageRank weight (MicroRank), present when `pagerank` is on. */
@@ -154,6 +174,8 @@ export interface AnomalyReport {
   baseline: BaselineSummary;
   method: SpectrumMethod;
   pagerank: boolean;
+  /** Ranking signals switched off (absent or empty: all on). */
+  without?: RankingSignal[];
   service?: string;
   thresholds: DetectionThresholds;
   /** Why the report is empty or weak ("no traces in the window", …); absent when all is well. */
@@ -166,8 +188,10 @@ export interface AnomalyReport {
   rootCauses: RootCause[];
   /** (service, operation)-level ranking, best first. At most `top` entries. */
   operationRootCauses: RootCause[];
-  /** Every abnormal trace of the window, by start time. */
+  /** Every abnormal trace of the window, by start time (`--format json`: the first `--max-traces`). */
   abnormalTraces: AbnormalTrace[];
+  /** JSON output only: abnormal traces left out of `abnormalTraces` by `--max-traces` (the count is `window.abnormalTraces`). */
+  abnormalTracesOmitted?: number;
   /**
    * Service links seen in the window's traces (Jaeger's rule), plus service → peer links for leaf
    * client spans to uninstrumented peers (databases, caches), sorted by parent then child.
@@ -188,7 +212,7 @@ export interface AnomalyReport {
 export interface RankingConfidence {
   level: 'clear' | 'likely' | 'none';
   margin: number;
-  /** The services whose scores are within the margin of the first (ties for the lead), best first. */
+  /** The services whose scores are within the counting noise of the first (ties for the lead), best first. */
   contenders: string[];
   /** One sentence saying why, for the report. */
   reason: string;

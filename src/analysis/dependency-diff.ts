@@ -1,7 +1,8 @@
 /**
  * Dependency diff — what changed between a baseline graph and the current one: nodes and edges
- * that appeared or vanished, and edges whose error rate, p99 latency or call volume moved by more
- * than a threshold. Works on reports, so either side may come from traces or from links.
+ * that appeared or vanished, and edges whose error rate, latency (median or p99) or call volume
+ * moved by more than a threshold. The median catches a whole distribution moving even when the
+ * baseline's p99 already holds a few slow calls (p99 alone then reads "unchanged"). Works on reports, so either side may come from traces or from links.
  *
  * Reference: reference-window comparison as in MicroRank / TraceRCA (analytics.md §2), applied to
  * Tempo-style per-edge RED figures.
@@ -12,8 +13,13 @@ import { compare } from './dependency-report.js';
 export const DEPENDENCY_DIFF_DEFAULTS = {
   /** Absolute error-rate change (fraction) that marks an edge changed. */
   errorRateDelta: 0.01,
-  /** p99 ratio (after/before) at or beyond which (or its inverse) an edge is changed. */
+  /** Median or p99 ratio (after/before) at or beyond which (or its inverse) an edge is changed. */
   latencyRatio: 1.5,
+  /**
+   * …and by at least this many µs: sub-millisecond moves of fast calls are scheduling jitter (the
+   * same 1 ms floor as the anomaly detector's minShiftUs).
+   */
+  minLatencyDeltaUs: 1000,
   /** Call-count ratio at or beyond which (or its inverse) an edge is changed. */
   callsRatio: 2,
 };
@@ -30,6 +36,10 @@ export interface EdgeDiff {
   callsAfter: number;
   errorRateBefore: number | null;
   errorRateAfter: number | null;
+  p50UsBefore: number | null;
+  p50UsAfter: number | null;
+  /** Median after / before; null when either is unknown. */
+  p50Ratio: number | null;
   p99UsBefore: number | null;
   p99UsAfter: number | null;
   /** p99 after / before; null when either is unknown. */
@@ -63,9 +73,9 @@ export function diffDependencyReports(baseline: DependencyReport, current: Depen
     }
     const reasons: string[] = [];
     if (a.errorRate !== null && b.errorRate !== null && Math.abs(a.errorRate - b.errorRate) >= o.errorRateDelta) reasons.push('errors');
-    const pa = p99(a) ?? undefined;
-    const pb = p99(b) ?? undefined;
-    if (pa !== undefined && pb !== undefined && pb > 0 && (pa / pb >= o.latencyRatio || pb / Math.max(pa, 1) >= o.latencyRatio)) reasons.push('latency');
+    const moved = (after: number | null, before: number | null) =>
+      after !== null && before !== null && before > 0 && Math.abs(after - before) >= o.minLatencyDeltaUs && (after / before >= o.latencyRatio || before / Math.max(after, 1) >= o.latencyRatio);
+    if (moved(quantile(a, 'p50Us'), quantile(b, 'p50Us')) || moved(quantile(a, 'p99Us'), quantile(b, 'p99Us'))) reasons.push('latency');
     if (b.calls > 0 && a.calls > 0 && (a.calls / b.calls >= o.callsRatio || b.calls / a.calls >= o.callsRatio)) reasons.push('calls');
     if (reasons.length > 0) out.push(entry(b, a, 'changed', reasons));
     else unchanged++;
@@ -85,8 +95,10 @@ export function diffDependencyReports(baseline: DependencyReport, current: Depen
 
 function entry(b: ReportEdge | undefined, a: ReportEdge | undefined, change: EdgeChange, reasons: string[]): EdgeDiff {
   const e = (a ?? b)!;
-  const p99b = b ? p99(b) : null;
-  const p99a = a ? p99(a) : null;
+  const p50b = b ? quantile(b, 'p50Us') : null;
+  const p50a = a ? quantile(a, 'p50Us') : null;
+  const p99b = b ? quantile(b, 'p99Us') : null;
+  const p99a = a ? quantile(a, 'p99Us') : null;
   return {
     source: e.source,
     target: e.target,
@@ -96,13 +108,21 @@ function entry(b: ReportEdge | undefined, a: ReportEdge | undefined, change: Edg
     callsAfter: a?.calls ?? 0,
     errorRateBefore: b?.errorRate ?? null,
     errorRateAfter: a?.errorRate ?? null,
+    p50UsBefore: p50b,
+    p50UsAfter: p50a,
+    p50Ratio: ratio(p50a, p50b),
     p99UsBefore: p99b,
     p99UsAfter: p99a,
-    p99Ratio: p99a !== null && p99b !== null && p99b > 0 ? Math.round((p99a / p99b) * 100) / 100 : null,
+    p99Ratio: ratio(p99a, p99b),
   };
 }
 
-/** Callee-side p99, or the caller's for calls into uninstrumented peers. */
-function p99(e: ReportEdge): number | null {
-  return e.latency?.p99Us ?? e.clientLatency?.p99Us ?? null;
+/** Callee-side latency quantile, or the caller's for calls into uninstrumented peers. */
+function quantile(e: ReportEdge, q: 'p50Us' | 'p99Us'): number | null {
+  return e.latency?.[q] ?? e.clientLatency?.[q] ?? null;
+}
+
+/** after / before to two decimals; null when either is unknown or before is 0. */
+function ratio(after: number | null, before: number | null): number | null {
+  return after !== null && before !== null && before > 0 ? Math.round((after / before) * 100) / 100 : null;
 }

@@ -1,35 +1,18 @@
 /**
  * Dependency graph — who calls whom, how often, how fast, how often failing.
  *
- * Traces are added one at a time, as their dependency facts (`addSpans`; dependency-spans.ts holds
- * all the rules read, and `addTrace` derives it from whole spans). State is one graphology node per
- * service (or per service+operation) and one edge per caller→callee pair, each with counters and
- * latency sketches, so memory grows with services and edges, never with spans. Rules, per trace:
+ * Traces are added one at a time, as their dependency facts (`addSpans`; facts/dependency-spans.ts,
+ * and `addTrace` derives them from whole spans). Which spans are calls is the one rule of
+ * facts/call-pairing.ts; this file adds figures to what it reports. State is one graphology node
+ * per service (or per service+operation) and one edge per caller→callee pair, each with counters and
+ * latency sketches, so memory grows with services and edges, never with spans.
  *
- * 1. **References** (Jaeger spark-dependencies): every CHILD_OF or FOLLOWS_FROM reference to a span
- *    of the same trace whose service differs from the span's own adds one call referenced-service →
- *    span-service. FOLLOWS_FROM calls, and PRODUCER→CONSUMER pairs, count as `async`. Same-service
- *    references add nothing. A reference to a span absent from the trace adds nothing and counts as
- *    an orphan; a reference into another trace counts as cross-trace and adds nothing.
- * 2. **Client/server pairing** (Tempo service graphs): a call whose caller is a CLIENT/PRODUCER span
- *    and whose callee a SERVER/CONSUMER span is `client+server` evidence; only one half known is
- *    `server-only` / `client-only`; neither carries a kind: `reference`. Zipkin-style shared span ids
- *    (a client and a server span with the same id) add one client → server call (`shared-span`).
- * 3. **Virtual peers** (Tempo): a CLIENT/PRODUCER span — or any leaf span tagged `peer.service` — with
- *    no callee span in another service adds one call to a virtual node named, in order, by
- *    `peer.service`; for databases (`db.system`/`db.name`/`db.type`) `server.address`, `net.peer.name`,
- *    `network.peer.address[:port]`, `db.name`, `db.system`; for messaging `messaging.system`; else
- *    `server.address`/`net.peer.name`/`peer.hostname`. Evidence `peer-tag`.
- * 4. **Errors**: a call fails when the callee span fails, or the caller span fails and is its
- *    CLIENT/PRODUCER half. A span fails with `error=true`, OTel status ERROR, HTTP status ≥ 500
- *    or a non-zero gRPC status (span-failure.ts).
- * 5. **Latency**: per edge the callee's span duration (`latency`) and, when the caller is a
- *    CLIENT/PRODUCER span, the caller's (`clientLatency`); durations only, so clock skew between
- *    hosts changes nothing. Calls whose callee starts before or ends after its caller are counted
- *    as `skewed` for information.
- * 6. **Nodes**: `spans`/`errorSpans` count every span of the node; `calls`/`errors`/`duration`
- *    count entry spans (no parent in the trace, or parent in another service) and, for virtual
- *    nodes, the calls into them.
+ * - **Nodes**: `spans`/`errorSpans` count every span of the node; `calls`/`errors`/`duration`
+ *   count entry spans and, for virtual nodes (peers, added with `virtualNodes`), the calls into them.
+ * - **Edges**: calls, failed calls (`callFailed`), async calls, evidence; per edge the callee's span
+ *   duration (`latency`) and, when the caller is a CLIENT/PRODUCER span, the caller's
+ *   (`clientLatency`); durations only, so clock skew between hosts changes nothing. Reference calls
+ *   whose callee starts before or ends after its caller are counted as `skewed` for information.
  *
  * Reference: jaegertracing/spark-dependencies `SpansToDependencyLinks.java`; grafana/tempo
  * `modules/generator/processor/servicegraphs/servicegraphs.go`; see reference/analytics.md §1.
@@ -38,12 +21,14 @@ import { DirectedGraph } from 'graphology';
 import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
-import type { ConnectionType, DependencySpans, SpanFacts } from './dependency-spans.js';
-import { DependencySpansBuffer, REF_OTHER_TRACE } from './dependency-spans.js';
+import type { ConnectionType, DependencySpans } from '../facts/dependency-spans.js';
+import { DependencySpansBuffer } from '../facts/dependency-spans.js';
+import type { CallEvidence, CallVisitor } from '../facts/call-pairing.js';
+import { CallPairing, callFailed, isCallerKind } from '../facts/call-pairing.js';
 
 export type GraphLevel = 'service' | 'operation';
 export type { ConnectionType };
-export type EdgeEvidence = 'client+server' | 'client-only' | 'server-only' | 'reference' | 'shared-span' | 'peer-tag';
+export type EdgeEvidence = CallEvidence;
 
 export const EDGE_EVIDENCE: readonly EdgeEvidence[] = ['client+server', 'client-only', 'server-only', 'reference', 'shared-span', 'peer-tag'];
 
@@ -105,26 +90,6 @@ export interface GraphTotals {
 
 export type DependencyGraph = DirectedGraph<NodeStats, EdgeStats, { level: GraphLevel }>;
 
-const CALLER_KINDS = new Set(['client', 'producer']);
-/** The shared-id pairs of a trace without shared ids (most): never written to. */
-const NO_PAIRS: readonly [number, number][] = Object.freeze([]);
-const CALLEE_KINDS = new Set(['server', 'consumer']);
-
-// Per-span flag bits used while adding a trace.
-const SKIP = 1;
-const HAS_CHILD = 2;
-const HAS_REMOTE_CHILD = 4;
-const NOT_ENTRY = 8;
-const SHARED_SERVER_HALF = 16;
-
-/** The span a reference points to: for a shared id, the server (non-client) half. */
-function resolveParent(entry: number | number[] | undefined, self: number, facts: readonly SpanFacts[]): number | undefined {
-  if (entry === undefined) return undefined;
-  if (typeof entry === 'number') return entry === self ? undefined : entry;
-  if (entry.includes(self)) return undefined; // the span's own id: the pairing rule covers it
-  return entry.find((j) => !CALLER_KINDS.has(facts[j].kind)) ?? entry[0];
-}
-
 /** Builds the graph from traces added one at a time; see the module banner for the rules. */
 export class DependencyGraphBuilder {
   readonly graph: DependencyGraph;
@@ -151,10 +116,10 @@ export class DependencyGraphBuilder {
   private serviceNodes = new Int32Array(0);
   /** Operation level: service name number → operation name number → node number. */
   private operationNodes: Map<number, number>[] = [];
-  private flags = new Uint8Array(64);
-  private firstById = new Int32Array(64);
   private nodeOf = new Int32Array(64);
-  private readonly sharedScratch = new Map<number, number[]>();
+  private readonly pairing = new CallPairing();
+  /** The trace being added, while `pairing` reports it to `visitor`. */
+  private current: DependencySpans | null = null;
   private readonly spansScratch = new DependencySpansBuffer();
 
   constructor(options: DependencyGraphOptions = {}) {
@@ -171,144 +136,58 @@ export class DependencyGraphBuilder {
     this.addSpans(this.spansScratch.fromTrace(trace));
   }
 
-  /** Adds one trace given as its dependency facts (dependency-spans.ts); `ds` is not kept. */
+  /** Adds one trace given as its dependency facts (facts/dependency-spans.ts); `ds` is not kept. */
   addSpans(ds: DependencySpans): void {
     const n = ds.length;
     if (n === 0) return;
     this.totals.traces++;
-    // Per-span scratch, reused across traces: bit flags, node numbers, first span per id number.
-    if (this.flags.length < n) {
-      this.flags = new Uint8Array(Math.max(n, this.flags.length * 2));
-      this.firstById = new Int32Array(this.flags.length);
-      this.nodeOf = new Int32Array(this.flags.length);
-    }
-    const flags = this.flags;
-    flags.fill(0, 0, n);
-    const firstById = this.firstById;
-    firstById.fill(-1, 0, n);
-    const { id, service, operation, start, duration, facts, refStart, refTarget, refFollowsFrom, names } = ds;
-    if (names !== this.names) this.forgetSpanNodes(names);
-    const nodeOf = this.nodeOf;
-    const nodeStats = this.nodeStats;
-    // Span ids shared by several spans (Zipkin style): every distinct (service, kind) span, in order.
-    const sharedIds = this.sharedScratch;
-    // Clearing reallocates the table: only when a trace had shared ids (few do).
-    if (sharedIds.size > 0) sharedIds.clear();
-    for (let i = 0; i < n; i++) {
-      const sid = id[i];
-      const first = firstById[sid];
-      if (first < 0) {
-        firstById[sid] = i;
-        continue;
-      }
-      let list = sharedIds.get(sid);
-      if (list === undefined) list = [first];
-      const f = facts[i];
-      if (list.some((j) => service[j] === service[i] && facts[j].kind === f.kind)) {
-        flags[i] |= SKIP;
-        this.totals.duplicateSpans++;
-        continue;
-      }
-      list.push(i);
-      sharedIds.set(sid, list);
-    }
-    for (let i = 0; i < n; i++) {
-      if (flags[i] & SKIP) continue;
+    if (this.nodeOf.length < n) this.nodeOf = new Int32Array(Math.max(n, this.nodeOf.length * 2));
+    if (ds.names !== this.names) this.forgetSpanNodes(ds.names);
+    this.current = ds;
+    this.pairing.pair(ds, this.visitor, this.totals);
+    this.current = null;
+  }
+
+  /** What the call-pairing rule (facts/call-pairing.ts) reports, added to the graph. */
+  private readonly visitor: CallVisitor = {
+    span: (i) => {
+      const { start, duration, service, operation, facts } = this.current!;
       this.totals.spans++;
       const end = start[i] + duration[i];
       if (!(start[i] >= this.totals.firstSpanStart)) this.totals.firstSpanStart = start[i];
       if (!(end <= this.totals.lastSpanEnd)) this.totals.lastSpanEnd = end;
-      const node = nodeStats[(nodeOf[i] = this.spanNode(service[i], operation[i]))];
+      const node = this.nodeStats[(this.nodeOf[i] = this.spanNode(service[i], operation[i]))];
       node.spans++;
       if (facts[i].error) node.errorSpans++;
-    }
-    // The server half of a shared id is paired with its client half below; its own reference
-    // (to the client's parent) would count the same call twice.
-    let pairs = NO_PAIRS;
-    if (sharedIds.size > 0) {
-      const found: [number, number][] = [];
-      pairs = found;
-      const lists = [...sharedIds.values()].sort((a, b) => a[0] - b[0]);
-      for (const entry of lists) {
-        const client = entry.find((j) => CALLER_KINDS.has(facts[j].kind));
-        const server = entry.find((j) => CALLEE_KINDS.has(facts[j].kind));
-        if (client === undefined || server === undefined || service[client] === service[server]) continue;
-        flags[server] |= SHARED_SERVER_HALF;
-        found.push([client, server]);
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (flags[i] & (SKIP | SHARED_SERVER_HALF)) continue;
-      const r0 = refStart[i];
-      const r1 = refStart[i + 1];
-      if (r0 === r1) continue;
-      const svc = service[i];
-      const end = start[i] + duration[i];
-      let first = true;
-      for (let r = r0; r < r1; r++) {
-        const target = refTarget[r];
-        if (target === REF_OTHER_TRACE) {
-          this.totals.crossTraceReferences++;
-          continue;
-        }
-        const p = target < 0 ? undefined : sharedIds.size === 0 ? (firstById[target] === i ? undefined : firstById[target]) : resolveParent(sharedIds.get(target) ?? firstById[target], i, facts);
-        if (p === undefined) {
-          if (first) this.totals.orphanSpans++;
-          first = false;
-          continue;
-        }
-        flags[p] |= HAS_CHILD;
-        if (service[p] === svc) {
-          if (first) flags[i] |= NOT_ENTRY;
-          first = false;
-          continue;
-        }
-        first = false;
-        flags[p] |= HAS_REMOTE_CHILD;
-        const pf = facts[p];
-        const cf = facts[i];
-        const callerHalf = pf.kind === 'client' || pf.kind === 'producer';
-        const calleeHalf = cf.kind === 'server' || cf.kind === 'consumer';
-        const edge = this.edgeBetween(nodeOf[p], nodeOf[i], '');
-        if (callerHalf) {
-          if (calleeHalf) edge.evidence['client+server']++;
-          else edge.evidence['client-only']++;
-        } else if (calleeHalf) edge.evidence['server-only']++;
-        else edge.evidence.reference++;
-        const isAsync = refFollowsFrom[r] === 1 || (pf.kind === 'producer' && cf.kind === 'consumer');
-        this.countCall(edge, isAsync, cf.error || (callerHalf && pf.error), duration[i], callerHalf ? duration[p] : -1);
-        if (start[i] < start[p] || end > start[p] + duration[p]) edge.skewed++;
-      }
-    }
-    // Shared span ids: a client and a server half of one RPC under one id.
-    for (const [client, server] of pairs) {
-      flags[client] |= HAS_REMOTE_CHILD;
-      const edge = this.edgeBetween(nodeOf[client], nodeOf[server], '');
-      edge.evidence['shared-span']++;
-      this.countCall(edge, facts[client].kind === 'producer', facts[server].error || facts[client].error, duration[server], duration[client]);
-    }
-    for (let i = 0; i < n; i++) {
-      const fl = flags[i];
-      if (fl & SKIP) continue;
+    },
+    call: (p, i, evidence, isAsync) => {
+      const { start, duration, facts } = this.current!;
+      const edge = this.edgeBetween(this.nodeOf[p], this.nodeOf[i], '');
+      edge.evidence[evidence]++;
+      this.countCall(edge, isAsync, callFailed(facts, p, i), duration[i], isCallerKind(facts[p].kind) ? duration[p] : -1);
+      if (evidence !== 'shared-span' && (start[i] < start[p] || start[i] + duration[i] > start[p] + duration[p])) edge.skewed++;
+    },
+    entry: (i) => {
+      const { duration, facts } = this.current!;
+      const node = this.nodeStats[this.nodeOf[i]];
+      node.calls++;
+      if (facts[i].error) node.errors++;
+      node.duration?.add(duration[i]);
+    },
+    peerCall: (i) => {
+      if (!this.options.virtualNodes) return;
+      const { duration, facts } = this.current!;
       const f = facts[i];
-      if (!(fl & NOT_ENTRY) && !(f.kind === 'client' || f.kind === 'producer')) {
-        const node = nodeStats[nodeOf[i]];
-        node.calls++;
-        if (f.error) node.errors++;
-        node.duration?.add(duration[i]);
-      }
-      if (f.peer === undefined || !this.options.virtualNodes || fl & HAS_REMOTE_CHILD || f.peer === names[service[i]]) continue;
-      if (!CALLER_KINDS.has(f.kind) && !(f.peerServiceTagged && !(fl & HAS_CHILD))) continue;
-      const peerNumber = this.nodeNumber(f.peer, f.peer, undefined, true, f.peerType);
-      const peer = nodeStats[peerNumber];
+      const peerNumber = this.nodeNumber(f.peer!, f.peer!, undefined, true, f.peerType);
+      const peer = this.nodeStats[peerNumber];
       peer.calls++;
       if (f.error) peer.errors++;
       peer.duration?.add(duration[i]);
-      const edge = this.edgeBetween(nodeOf[i], peerNumber, f.peerType);
+      const edge = this.edgeBetween(this.nodeOf[i], peerNumber, f.peerType);
       edge.evidence['peer-tag']++;
       this.countCall(edge, f.kind === 'producer', f.error, -1, duration[i]);
-    }
-  }
+    },
+  };
 
   /** Jaeger-compatible links: service → service call counts, sorted by parent then child. */
   links(): DependencyLink[] {

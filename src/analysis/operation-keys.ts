@@ -5,7 +5,7 @@
  * Reference: Tempo span-metrics dimensions `service, span_name, span_kind` (grafana/tempo
  * `modules/generator/processor/spanmetrics`).
  */
-import { NameTable } from './name-table.js';
+import { NameTable } from '../facts/name-table.js';
 
 export interface OperationKey {
   service: string;

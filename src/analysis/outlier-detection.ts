@@ -236,6 +236,7 @@ function summarizeOperations(
       spanKind: id.spanKind,
       baseline: bs,
       window: w,
+      p50Shift: bs && bs.p50 > 0 ? w.p50 / bs.p50 : null,
       p99Shift: bs && bs.p99 > 0 ? w.p99 / bs.p99 : null,
       errorRateShift: bs ? w.errorRate - bs.errorRate : null,
       throughputChange: bs && bs.throughput > 0 ? w.throughput / bs.throughput : null,

@@ -1,15 +1,26 @@
 /**
  * Root-cause ranking — scores candidate nodes (services, or (service, operation) pairs) of an
  * incident window: spectrum score over abnormal vs normal traces (Ochiai, Jaccard or DStar),
- * optionally with MicroRank's PageRank weights on ef and ep, multiplied by origin evidence —
- * `originFloor + (1 − originFloor) × originShare`, where originShare is the share of abnormal
- * traces in which the node holds an origin span (see origin-evidence.ts). Nodes that only relay an
- * anomaly keep a small score, so a pure relay never outranks the origin it relays.
+ * optionally with MicroRank's PageRank weights on ef and ep, multiplied by a weight:
+ *
+ * - with span severities (the default in `anomalies`): the node's mean severity — over every
+ *   window trace through the node, the largest severity (span-severity.ts) of an origin span the
+ *   node holds in that trace (its own spans' origins, and the gaps gap-attribution.ts gives it),
+ *   0 in a trace where it originates nothing. A mean over the traces through the node, not over
+ *   all traces, so a low-traffic service with a large fault is not outweighed by a busy one with a
+ *   small drift, and a node does not gain from appearing in many traces;
+ * - without: origin evidence, `originFloor + (1 − originFloor) × originShare`, where originShare is
+ *   the share of abnormal traces in which the node holds an origin span (origin-evidence.ts).
+ *
+ * Nodes that only relay an anomaly keep little or no weight, so a pure relay never outranks the
+ * origin it relays.
  *
  * Weighted counts (PageRank on): ef′ = ef × w_abnormal(node), ep′ = ep × w_normal(node), weights of
  * mean 1 from traceNodePageRank over the abnormal and the normal traces; nf and np stay counts.
  *
- * Reference: MicroRank (WWW'21) weighted spectrum; TraceRCA (IWQoS'21) origin (in/out) evidence;
+ * Reference: MicroRank (WWW'21) weighted spectrum; TraceRCA (IWQoS'21) origin (in/out) evidence
+ * and per-invocation severity; Sage (ASPLOS'21) / ShapleyIQ (ASPLOS'23) latency attributed to the
+ * spans whose own time grew;
  * Jaeger UI critical path for the critical-path share.
  */
 import { AnalysisInputError } from '../model/index.js';
@@ -37,10 +48,17 @@ export interface RankingInput {
   /** Per span row: the node (0 ≤ id < nodeCount) the span belongs to at this level. */
   nodeOf: Int32Array;
   nodeCount: number;
+  /**
+   * Span severities (span-severity.ts) and, per row, the row its gap severity belongs to
+   * (gap-attribution.ts; −1: none). Absent: no severity evidence.
+   */
+  severity?: { own: Float64Array; gap: Float64Array; gapRow: Int32Array };
 }
 
 export interface RankingOptions {
   method?: SpectrumMethod;
+  /** false: rank by the weight (severity or origin share) alone, without the spectrum factor. Default true. */
+  spectrum?: boolean;
   pagerank?: boolean;
   originFloor?: number;
   examples?: number;
@@ -58,6 +76,7 @@ export interface RankedNode extends Omit<RootCauseEvidence, 'topInstance'> {
 export function rankRootCauses(input: RankingInput, options: RankingOptions = {}): RankedNode[] {
   const method = options.method ?? DEFAULTS.method;
   const usePagerank = options.pagerank ?? DEFAULTS.pagerank;
+  const useSpectrum = options.spectrum ?? true;
   const originFloor = options.originFloor ?? DEFAULTS.originFloor;
   const examples = options.examples ?? DEFAULTS.examples;
   const { window: w, abnormalTrace, origins, nodeOf, nodeCount } = input;
@@ -77,6 +96,9 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
   const stamp = new Int32Array(nodeCount).fill(-1);
   const originStamp = new Int32Array(nodeCount).fill(-1);
   const cpInTrace = new Float64Array(nodeCount);
+  const sevInTrace = new Float64Array(nodeCount);
+  const sevSum = new Float64Array(nodeCount);
+  const sev = input.severity;
   const abnormalLists: Int32Array[] = [];
   const normalLists: Int32Array[] = [];
   let F = 0;
@@ -95,8 +117,23 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
         stamp[v] = t;
         seen.push(v);
         cpInTrace[v] = 0;
+        sevInTrace[v] = 0;
       }
       if (!bad) continue;
+      if (sev) {
+        if (sev.own[i] > sevInTrace[v]) sevInTrace[v] = sev.own[i];
+        const g = sev.gapRow[i];
+        if (g >= 0 && sev.gap[i] > 0) {
+          const u = nodeOf[g];
+          if (stamp[u] !== t) {
+            stamp[u] = t;
+            seen.push(u);
+            cpInTrace[u] = 0;
+            sevInTrace[u] = 0;
+          }
+          if (sev.gap[i] > sevInTrace[u]) sevInTrace[u] = sev.gap[i];
+        }
+      }
       cpInTrace[v] += w.criticalPath[i];
       const o = origins[i];
       if (!o) continue;
@@ -119,6 +156,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
     for (const v of seen) {
       if (bad) {
         ef[v]++;
+        sevSum[v] += sevInTrace[v];
         if (duration > 0) cpShareSum[v] += Math.min(1, cpInTrace[v] / duration);
       } else ep[v]++;
     }
@@ -134,9 +172,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
     const epW = wN && ep[v] > 0 ? ep[v] * wN[v] : ep[v];
     const spectrum = spectrumScore({ ef: efW, ep: epW, nf: F - ef[v], np: P - ep[v] }, method);
     const originShare = F ? originTraces[v] / F : 0;
+    const severity = sevSum[v] / (ef[v] + ep[v]);
+    const weight = sev ? severity : originFloor + (1 - originFloor) * originShare;
     const node: RankedNode = {
       node: v,
-      score: spectrum * (originFloor + (1 - originFloor) * originShare),
+      score: useSpectrum ? spectrum * weight : weight,
       ef: ef[v],
       ep: ep[v],
       nf: F - ef[v],
@@ -149,6 +189,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
       exampleTraceIds: exampleIds[v],
     };
     if (wA) node.pagerankWeight = wA[v];
+    if (sev) node.severity = severity;
     const m = instanceCounts[v];
     if (m) {
       let best = -1;

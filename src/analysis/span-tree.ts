@@ -6,7 +6,10 @@
  * span, so overlapping (parallel) children are counted once and a child that outlives its parent
  * (clock skew, async work) only removes the part inside the parent; it is never negative.
  * The client–server gap (network and queueing time) is a client span's duration minus the union of
- * its server children's durations, floored at 0 and attributed to the server (callee) spans.
+ * its server children's durations, floored at 0 and attributed to the server (callee) spans; a
+ * client span whose children are all server spans then has no self-time of its own (its uncovered
+ * time is that gap, counted once, on the callee). Spans without `span.kind` get client/server roles
+ * by span-kind-inference.ts.
  * Missing parents make a span a root; parent cycles are broken; exact duplicate spans are dropped;
  * a Zipkin-style server span sharing its client's span id becomes that client's child.
  *
@@ -16,7 +19,8 @@
 import type { KeyValue, Process, Span, Trace } from '../model/index.js';
 import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
-import { FAILURE_TAG_KEYS, tagMarksFailure } from './span-failure.js';
+import { FAILURE_TAG_KEYS, tagMarksFailure } from '../facts/span-failure.js';
+import { inferSpanKinds } from './span-kind-inference.js';
 
 /** Compact per-trace data; arrays are indexed by span position (after de-duplication). */
 export interface TraceSummary {
@@ -66,6 +70,14 @@ export interface SpanTreeOptions {
   peerTags?: readonly string[];
   /** false: skip instances and peers (all −1), e.g. for baselines, which do not use them. Default true. */
   details?: boolean;
+  /** Infer client/server roles of spans without `span.kind` (span-kind-inference.ts). Default true. */
+  inferKinds?: boolean;
+  /**
+   * true (default): a client span whose children are all server spans has no self-time — its
+   * uncovered time is the gap, counted once on the server spans (gap-attribution.ts decides whose
+   * it is). false: the client keeps it as self-time as well.
+   */
+  gapOnly?: boolean;
 }
 
 /** Error status (span-failure.ts). */
@@ -76,6 +88,7 @@ export function spanHasError(span: Span): boolean {
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
   const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
   const details = options.details ?? true;
+  const gapOnly = options.gapOnly ?? true;
   const peerTags = details ? (options.peerTags ?? DEFAULTS.peerTags) : [];
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
@@ -122,6 +135,9 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   const fill = childStart.slice(0, n);
   const childList = arena.i32(childStart[n]);
   for (let i = 0; i < n; i++) if (parent[i] >= 0) childList[fill[parent[i]]++] = i;
+  if ((options.inferKinds ?? true) && kinds.includes('')) {
+    inferSpanKinds(kinds, parent, spans.map((s) => s.process.serviceName), childStart, childList);
+  }
 
   const start = arena.f64(n);
   const spanDuration = arena.f64(n);
@@ -171,6 +187,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
         const covered = unionLength(childList, a, b, start, spanDuration, -Infinity, Infinity, (c) => kinds[c] === 'server');
         const g = Math.max(0, spanDuration[i] - covered);
         for (let c = a; c < b; c++) if (kinds[childList[c]] === 'server') gap[childList[c]] = g;
+        if (gapOnly && servers === b - a) selfTime[i] = 0;
       }
     }
   }

@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { processContext } from '../commands/context.js';
+import { processContext } from './process-context.js';
 import { exitCodeFor, formatError } from './exit-codes.js';
 import { createProgram } from './program.js';
 

@@ -9,13 +9,3 @@ export interface CliContext {
   /** µs since epoch. */
   now(): number;
 }
-
-export function processContext(): CliContext {
-  return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
-    env: process.env,
-    now: () => Date.now() * 1000,
-  };
-}

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import { createProgress } from './progress.js';
@@ -8,6 +9,7 @@ import type { DepsFormat } from '../render/deps-formats.js';
 import { openStore } from '../storage/open-store.js';
 import type { DepsOptions, DepsSource } from './run-deps.js';
 import { runDeps } from './run-deps.js';
+import { latestReference } from './open-command-store.js';
 import type { RawTimeWindowOptions } from './shared-options.js';
 import { addOptions, formatOption, outputOption, parseDuration, parseNonNegativeInt, parseTimestamp, quietOption, resolveTimeWindow, storeOption, timeWindowOptions, writeResult } from './shared-options.js';
 
@@ -26,6 +28,7 @@ interface RawDepsOptions extends RawTimeWindowOptions {
   baselineStart?: string;
   baselineEnd?: string;
   baselineLinks?: string;
+  highlight?: string[];
 }
 
 export function depsCommand(ctx: CliContext): Command {
@@ -39,15 +42,18 @@ export function depsCommand(ctx: CliContext): Command {
     .addOption(outputOption())
     .addOption(quietOption())
     .addOption(new Option('--service <name>', 'only the neighbourhood of this service (see --depth)'))
-    .addOption(new Option('--depth <n>', 'hops around --service, callers and callees (default 1)'))
+    .addOption(new Option('--depth <n>', 'hops around --service, callers and callees (default: 1)'))
     .addOption(new Option('--path <services...>', 'call paths from the first service to the second: --path A B'))
     .addOption(new Option('--diff', 'compare with a baseline window: new/vanished edges, error-rate, latency and volume changes'))
     .addOption(new Option('--baseline-shift <duration>', 'baseline = the window moved back by this much (default: its own length, i.e. the previous window)'))
     .addOption(new Option('--baseline-start <time>', 'baseline window start (with --baseline-end)'))
     .addOption(new Option('--baseline-end <time>', 'baseline window end (with --baseline-start)'))
     .addOption(new Option('--baseline-links <file>', 'baseline from a Jaeger links file'))
+    .addOption(new Option('--highlight <services...>', 'html/dot: mark these services as suspects; a FILE.json argument reads `anomalies --format json` output (its top suspects)'))
     .action(async (raw: RawDepsOptions) => {
-      const opts = parseDepsOptions(raw, ctx.now());
+      const latest = raw.links === undefined ? await latestReference(raw.store, ctx, [raw.start, raw.end, raw.baselineStart, raw.baselineEnd], raw.quiet) : undefined;
+      const opts = parseDepsOptions(raw, ctx.now(), latest);
+      const highlight = raw.highlight ? await highlightedServices(raw.highlight, raw.format) : undefined;
       const progress = createProgress(ctx, 'reading spans', undefined, raw.quiet);
       let lastSpans = 0;
       const report = await runDeps(opts, {
@@ -59,17 +65,17 @@ export function depsCommand(ctx: CliContext): Command {
       });
       progress.done();
       const render = await loadDepsRenderer(raw.format);
-      await writeResult(ctx, render(report), raw.output);
+      await writeResult(ctx, render(report, { highlight }), raw.output);
       if (raw.output && !raw.quiet) ctx.err(`wrote ${raw.format} (${report.totals.nodes} nodes, ${report.totals.edges} edges) to ${raw.output}`);
     });
   return command;
 }
 
 /** Raw flags → DepsOptions; usage errors throw InvalidArgumentError (exit 2). */
-export function parseDepsOptions(raw: RawDepsOptions, nowUs: number): DepsOptions {
+export function parseDepsOptions(raw: RawDepsOptions, nowUs: number, latestUs?: number): DepsOptions {
   const windowFlags = raw.since !== undefined || raw.start !== undefined || raw.end !== undefined;
   if (raw.links !== undefined && windowFlags) throw new InvalidArgumentError('--links reads a links file: --since/--start/--end do not apply');
-  const window = resolveTimeWindow(raw, nowUs);
+  const window = resolveTimeWindow(raw, nowUs, '1h', latestUs);
   const source: DepsSource = raw.links !== undefined ? { kind: 'links', file: raw.links } : { kind: 'store', uri: raw.store, window };
   const opts: DepsOptions = { source, level: raw.level };
   if (raw.links !== undefined && raw.level === 'operation') throw new InvalidArgumentError('--level operation needs traces: a links file only has services');
@@ -87,19 +93,19 @@ export function parseDepsOptions(raw: RawDepsOptions, nowUs: number): DepsOption
   if (baselineFlags && !raw.diff) throw new InvalidArgumentError('--baseline-* options need --diff');
   if (raw.diff) {
     if (raw.format !== 'table' && raw.format !== 'json') throw new InvalidArgumentError(`--diff is shown as table or json, not ${raw.format}`);
-    opts.baseline = parseBaseline(raw, source, nowUs);
+    opts.baseline = parseBaseline(raw, source, nowUs, latestUs);
   }
   return opts;
 }
 
-function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number): DepsSource {
+function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number, latestUs?: number): DepsSource {
   if (raw.baselineLinks !== undefined) return { kind: 'links', file: raw.baselineLinks };
   if (source.kind === 'links') throw new InvalidArgumentError('--diff with --links needs --baseline-links FILE');
   if ((raw.baselineStart === undefined) !== (raw.baselineEnd === undefined)) throw new InvalidArgumentError('--baseline-start and --baseline-end go together');
   if (raw.baselineStart !== undefined && raw.baselineShift !== undefined) throw new InvalidArgumentError('--baseline-shift and --baseline-start/--baseline-end are alternatives: give one');
   if (raw.baselineStart !== undefined && raw.baselineEnd !== undefined) {
-    const start = parseTimestamp(raw.baselineStart, '--baseline-start', nowUs);
-    const end = parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs);
+    const start = parseTimestamp(raw.baselineStart, '--baseline-start', nowUs, latestUs);
+    const end = parseTimestamp(raw.baselineEnd, '--baseline-end', nowUs, latestUs);
     if (start > end) throw new InvalidArgumentError('--baseline-start is after --baseline-end');
     return { kind: 'store', uri: source.uri, window: { start, end } };
   }
@@ -107,4 +113,27 @@ function parseBaseline(raw: RawDepsOptions, source: DepsSource, nowUs: number): 
   const length = source.window.end - source.window.start;
   const shift = raw.baselineShift !== undefined ? parseDuration(raw.baselineShift, '--baseline-shift') : length + 1;
   return { kind: 'store', uri: source.uri, window: { start: source.window.start - shift, end: source.window.end - shift } };
+}
+
+/** Services named by `--highlight`: names as given, and the suspects of anomalies JSON files. */
+async function highlightedServices(values: string[], format: DepsFormat): Promise<string[]> {
+  if (format !== 'html' && format !== 'dot') throw new InvalidArgumentError(`--highlight marks services in a drawing: use --format html or dot, not ${format}`);
+  const out: string[] = [];
+  for (const v of values) {
+    if (!v.endsWith('.json')) {
+      out.push(v);
+      continue;
+    }
+    let report: { rootCauses?: Array<{ service: string }>; confidence?: { contenders?: string[] } };
+    try {
+      report = JSON.parse(await readFile(v, 'utf8'));
+    } catch (err) {
+      throw new InvalidArgumentError(`--highlight ${v}: cannot read an anomalies report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    if (!Array.isArray(report?.rootCauses)) throw new InvalidArgumentError(`--highlight ${v}: not the output of anomalies --format json (no rootCauses)`);
+    // The suspects: the first service, and those the report's confidence names as tied with it.
+    const first = report.rootCauses[0]?.service;
+    for (const s of [first, ...(report.confidence?.contenders ?? [])]) if (s !== undefined && !out.includes(s)) out.push(s);
+  }
+  return out;
 }

@@ -5,7 +5,8 @@ import { createProgress } from './progress.js';
 import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
 import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';
-import { parseNonNegativeInt, parsePositiveInt, quietOption } from './shared-options.js';
+import { parseNonNegativeInt, parsePositiveInt, parseWithout, quietOption } from './shared-options.js';
+import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
 import { HELD_OUT_SEED_BASE } from '../workload/eval-cases.js';
 import type { WorkloadProfile } from '../workload/realism.js';
 import { WORKLOAD_PROFILES } from '../workload/realism.js';
@@ -17,6 +18,7 @@ interface RawEvalOptions {
   heldOut?: boolean;
   profile: string;
   format: 'table' | 'json';
+  without?: string;
   quiet?: boolean;
 }
 
@@ -28,12 +30,14 @@ export function evalCommand(ctx: CliContext): Command {
     .addOption(new Option('--held-out', `use the held-out seeds (from ${HELD_OUT_SEED_BASE}), never used for tuning`))
     .addOption(new Option('--profile <list>', `generator profile(s), comma-separated: ${WORKLOAD_PROFILES.join(', ')} (several: one report each, then side by side)`).default('realistic'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(new Option('--without <signals>', `switch ranking signals off, comma-separated, for ablation: ${RANKING_SIGNALS.join(', ')}`))
     .addOption(quietOption())
     .action(async (raw: RawEvalOptions) => {
       if (!/^\d+$/.test(raw.cases.trim())) {
         let progress = createProgress(ctx, 'evaluating cases', undefined, raw.quiet);
         const report = await runRealEval({
           folder: raw.cases,
+          analysis: { without: parseWithout(raw.without, RANKING_SIGNALS) },
           onCasesFound: (total) => (progress = createProgress(ctx, 'evaluating cases', total, raw.quiet)),
           onCase: () => progress.tick(1),
         });
@@ -43,11 +47,12 @@ export function evalCommand(ctx: CliContext): Command {
       }
       const cases = parsePositiveInt(raw.cases, '--cases');
       const seed = parseNonNegativeInt(raw.seed, '--seed');
+      const without = parseWithout(raw.without, RANKING_SIGNALS);
       const profiles = parseProfiles(raw.profile);
       const reports: EvalReport[] = [];
       for (const profile of profiles) {
         const progress = createProgress(ctx, `evaluating ${profile} cases`, cases, raw.quiet);
-        reports.push(await runEval({ cases, seed, heldOut: Boolean(raw.heldOut), profile, onCase: () => progress.tick(1) }));
+        reports.push(await runEval({ cases, seed, heldOut: Boolean(raw.heldOut), profile, without, onCase: () => progress.tick(1) }));
         progress.done();
       }
       if (raw.format === 'json') ctx.out(JSON.stringify(reports.length === 1 ? reports[0] : { profiles: reports }, null, 2));
@@ -82,11 +87,16 @@ export function renderEvalTable(report: EvalReport): string {
     `${report.profile} profile, ${report.seedRange} seeds ${report.seeds.first}–${report.seeds.last}, ${report.cases.length} cases, ${(report.elapsedMs / 1000).toFixed(1)} s`,
     table.toString(),
   ];
+  const levels = (['clear', 'likely', 'none'] as const).map((level) => ({ level, cases: report.cases.filter((c) => c.confidence === level) })).filter((l) => l.cases.length > 0);
+  if (levels.length > 0) {
+    const part = (l: (typeof levels)[number]) => `${l.level} ${l.cases.length} (AC@1 ${(l.cases.reduce((a, c) => a + c.hitAt1, 0) / l.cases.length).toFixed(3)})`;
+    lines.push(`reported confidence: ${levels.map(part).join(', ')}`);
+  }
   const misses = report.cases.filter((c) => c.hitAt1 < 1 || c.hitAt3 < 1);
   if (misses.length > 0) {
     lines.push('', 'cases with a true cause missing from the top 1 or top 3:');
     for (const c of misses) {
-      lines.push(`  seed ${c.seed} ${c.kind}: ${c.faults.join(' + ')} → ranked ${c.ranked.join(', ') || '(nothing)'} (AC@1 ${c.hitAt1}, AC@3 ${c.hitAt3})${c.message ? ` — ${c.message}` : ''}`);
+      lines.push(`  seed ${c.seed} ${c.kind}: ${c.faults.join(' + ')} → ranked ${c.ranked.join(', ') || '(nothing)'} (AC@1 ${c.hitAt1}, AC@3 ${c.hitAt3}${c.confidence ? `, confidence ${c.confidence}` : ''})${c.message ? ` — ${c.message}` : ''}`);
     }
   }
   return lines.join('\n');

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import type { CliContext } from './context.js';
 import type { TraceQuery } from '../model/index.js';
-import { InvalidArgumentError, parseTraceId } from '../model/index.js';
-import { openCommandStore } from './open-command-store.js';
+import { InvalidArgumentError, NoDataError, parseTraceId } from '../model/index.js';
+import { latestReference, openCommandStore } from './open-command-store.js';
 import { EXPORT_FORMATS, exportTraces } from './run-export.js';
 import type { ExportFormat } from './run-export.js';
 import {
@@ -42,7 +42,7 @@ const collect = (value: string, previous: string[] | undefined) => [...(previous
 function exportWindowOptions(): Option[] {
   const [since, start, end] = timeWindowOptions();
   since.description = 'only traces with a span in the last DURATION before --end (or now), e.g. 90s, 15m, 1h, 2d';
-  end.description = 'only traces with a span starting at or before TIME (same forms as --start); default now when --start or --since is given';
+  end.description = 'only traces with a span starting at or before TIME (same forms as --start) (default: now when --start or --since is given)';
   return [since, start, end];
 }
 
@@ -72,7 +72,8 @@ export function exportCommand(ctx: CliContext): Command {
   ]);
   return command.action(async (flags: ExportFlags) => {
     const traceIds = (flags.traceId ?? []).flatMap((ids) => ids.split(',')).map((id) => parseTraceId(id.trim()));
-    const query = traceQuery(flags, ctx.now());
+    const latest = await latestReference(flags.store, ctx, [flags.start, flags.end], flags.quiet);
+    const query = traceQuery(flags, ctx.now(), latest);
     if (traceIds.length && query) {
       throw new InvalidArgumentError('--trace-id cannot be combined with query flags (--service, --tag, --start, …)');
     }
@@ -81,6 +82,7 @@ export function exportCommand(ctx: CliContext): Command {
       const sink = await openOutput(ctx, flags.output);
       try {
         const summary = await exportTraces(store, { traceIds: traceIds.length ? traceIds : undefined, query, format: flags.format, write: sink.write });
+        if (summary.traces === 0) throw new NoDataError(query ? 'no traces match the query' : 'the store holds no traces');
         await sink.commit();
         if (!flags.quiet) ctx.err(`exported ${summary.traces} traces (${summary.spans} spans)${flags.output && flags.output !== '-' ? ` to ${flags.output}` : ''}`);
       } catch (err) {
@@ -94,7 +96,7 @@ export function exportCommand(ctx: CliContext): Command {
 }
 
 /** The query from the flags, or undefined when none was given. */
-function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
+function traceQuery(flags: ExportFlags, nowUs: number, latestUs?: number): TraceQuery | undefined {
   const q: TraceQuery = {};
   let any = false;
   if (flags.service !== undefined) (q.serviceName = flags.service), (any = true);
@@ -110,12 +112,12 @@ function traceQuery(flags: ExportFlags, nowUs: number): TraceQuery | undefined {
     any = true;
   }
   if (flags.since !== undefined || flags.start !== undefined) {
-    const window = resolveTimeWindow({ since: flags.since, start: flags.start, end: flags.end }, nowUs);
+    const window = resolveTimeWindow({ since: flags.since, start: flags.start, end: flags.end }, nowUs, '1h', latestUs);
     q.startTimeMin = window.start;
     q.startTimeMax = window.end;
     any = true;
   } else if (flags.end !== undefined) {
-    q.startTimeMax = parseTimestamp(flags.end, '--end', nowUs);
+    q.startTimeMax = parseTimestamp(flags.end, '--end', nowUs, latestUs);
     any = true;
   }
   if (flags.minDuration !== undefined) (q.durationMin = parseDuration(flags.minDuration, '--min-duration')), (any = true);

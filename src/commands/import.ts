@@ -9,6 +9,7 @@ import { createProgress } from './progress.js';
 import { InvalidArgumentError } from '../model/index.js';
 import { TRACE_FILE_READ_CHUNK } from '../formats/trace-file-reader.js';
 import { traceFilesIn } from '../storage/file/file-store.js';
+import { newStoreFiles } from '../storage/new-store-files.js';
 import { openCommandStore } from './open-command-store.js';
 import { DEFAULT_BATCH_SPANS, importTraceFiles } from './run-import.js';
 import type { ImportInput, ImportSummary } from './run-import.js';
@@ -48,13 +49,15 @@ export function importCommand(ctx: CliContext): Command {
     const cleanups: (() => Promise<void>)[] = [];
     try {
       const inputs = await resolveInputs(files, !flags.skipInvalid, cleanups);
+      const created = newStoreFiles(flags.store);
       const store = await openCommandStore(flags.store, ctx, { quiet: flags.quiet });
+      let ticked = 0;
+      let failed = true;
       try {
         const validating = createProgress(ctx, 'validating spans', undefined, flags.quiet);
         let validatingShown = false;
         let validated = 0;
         const progress = createProgress(ctx, 'importing spans', undefined, flags.quiet);
-        let ticked = 0;
         let shown = 0;
         let hidden = 0;
         const summary = await importTraceFiles(store, {
@@ -87,8 +90,11 @@ export function importCommand(ctx: CliContext): Command {
         if (hidden) ctx.err(`… ${hidden} more skipped entries not listed`);
         ctx.out(JSON.stringify(summary));
         if (!flags.quiet || summary.skipped) ctx.err(describe(summary, Boolean(flags.skipInvalid)));
+        failed = false;
       } finally {
         await store.close();
+        // Rejected before the first span was written: a store this run created is removed again.
+        if (failed && ticked === 0) await created.discard();
       }
     } finally {
       for (const c of cleanups) await c();

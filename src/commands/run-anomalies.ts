@@ -11,24 +11,28 @@ import type {
   OperationSummary,
   RootCauseEvidence,
   SpectrumMethod,
+  RankingSignal,
   TimeRange,
 } from '../analysis/anomaly-report.js';
-import { ANOMALY_SIGNALS } from '../analysis/anomaly-report.js';
+import { ANOMALY_SIGNALS, RANKING_SIGNALS } from '../analysis/anomaly-report.js';
 import type { Baselines } from '../analysis/baselines.js';
 import { BaselineBuilder } from '../analysis/baselines.js';
 import { criticalPathTimes } from '../analysis/critical-path.js';
 import { latencyHistogram } from '../analysis/latency-histogram.js';
 import { OperationKeys } from '../analysis/operation-keys.js';
 import { originSignals } from '../analysis/origin-evidence.js';
-import { detectOutliers, resolveThresholds, SIGNAL_BIT } from '../analysis/outlier-detection.js';
+import { detectOutliers, resolveThresholds, SIGNAL_BIT, signalThreshold } from '../analysis/outlier-detection.js';
+import { attributeGaps } from '../analysis/gap-attribution.js';
+import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { rankRootCauses } from '../analysis/root-cause-ranking.js';
-import { ServiceLinkCounter } from '../analysis/service-links.js';
+import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
 import { TraceColumns } from '../analysis/trace-columns.js';
 import { InvalidArgumentError } from '../model/index.js';
+import { rankingConfidence } from '../analysis/ranking-confidence.js';
 import type { SpanReader } from '../storage/types.js';
 import { isoFromUs } from './shared-options.js';
 
@@ -44,6 +48,8 @@ export interface AnomaliesOptions {
   method: SpectrumMethod;
   /** MicroRank PageRank weighting of the spectrum counts. */
   pagerank: boolean;
+  /** Ranking signals switched off, for ablation (analysis/anomaly-report.ts RankingSignal). */
+  without?: readonly RankingSignal[];
   /** Overrides of the detection DEFAULTS of analysis/outlier-detection.ts (z 3, min log-σ 0.1, min shift 1 ms, selection ratio 3, selection z 3). */
   thresholds?: Partial<DetectionThresholds>;
   /** Example trace ids per root cause (default 3). */
@@ -72,6 +78,9 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   if (!Number.isInteger(opts.top) || opts.top < 1) throw new InvalidArgumentError(`--top: expected a positive integer, got ${opts.top}`);
   if (!SPECTRUM_METHODS.includes(opts.method)) throw new InvalidArgumentError(`--method: expected one of ${SPECTRUM_METHODS.join(', ')}, got "${opts.method}"`);
   const thresholds = resolveThresholds(opts.thresholds);
+  const without = new Set(opts.without ?? []);
+  for (const w of without) if (!RANKING_SIGNALS.includes(w)) throw new InvalidArgumentError(`--without: expected some of ${RANKING_SIGNALS.join(', ')}, got "${w}"`);
+  const treeOptions = { inferKinds: !without.has('kind-inference'), gapOnly: !without.has('gap-attribution') };
   const examples = opts.examples ?? ANOMALIES_DEFAULTS.examples;
   const keys = new OperationKeys();
 
@@ -80,7 +89,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   let read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
     if (trace.spans.length === 0) continue;
-    const summary = summarizeTrace(trace, keys, { details: false });
+    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: false });
     if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) builder.add(summary);
     if (++read % 1000 === 0) opts.onProgress?.('baseline', read);
   }
@@ -88,14 +97,15 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
 
   // Window: compact columns per trace, plus the service links.
   const columns = new TraceColumns();
-  const links = new ServiceLinkCounter(keys);
+  // The service edges of `deps` for the same window: the one call-pairing rule (facts/call-pairing.ts).
+  const links = new DependencyGraphBuilder({ latency: false });
   read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.window.start, startTimeMax: opts.window.end })) {
     if (trace.spans.length === 0) continue;
-    const summary = summarizeTrace(trace, keys);
+    const summary = summarizeTrace(trace, keys, treeOptions);
     if (summary.startTime >= opts.window.start && summary.startTime <= opts.window.end) {
       columns.add(summary, criticalPathTimes(summary));
-      links.add(summary);
+      links.addTrace(trace);
     }
     if (++read % 1000 === 0) opts.onProgress?.('window', read);
   }
@@ -107,6 +117,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     baseline: { ...opts.baseline, traces: baselines.traces, spans: baselines.spans, operations: baselines.byKey.filter(Boolean).length },
     method: opts.method,
     pagerank: opts.pagerank,
+    ...(without.size ? { without: RANKING_SIGNALS.filter((w) => without.has(w)) } : {}),
     ...(opts.service !== undefined ? { service: opts.service } : {}),
     thresholds,
     anomalies: [],
@@ -137,7 +148,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     report.message = notes.join('; ');
     return report;
   }
-  const origins = originSignals(view.parent, detection.spanSignals);
+  const origins = originSignals(view.parent, detection.spanSignals, !without.has('leaf-latency'));
 
   // Nodes: a leaf client span calling an uninstrumented peer belongs to the peer.
   const names = new OperationKeys();
@@ -160,8 +171,29 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     if (!m) opNodeKeys.set(op, (m = new Map()));
     m.set(view.key[i], (m.get(view.key[i]) ?? 0) + 1);
   }
-  const rankOptions = { method: opts.method, pagerank: opts.pagerank, examples };
-  const input = { window: view, abnormalTrace: detection.abnormalTrace, origins };
+  const rankOptions = { method: opts.method, pagerank: opts.pagerank, examples, spectrum: !without.has('spectrum') };
+  const gapRate = new Map<number, number>();
+  const gapRow = without.has('gap-attribution') ? ownRows(detection.spanSignals) : attributeGaps(
+    {
+      parent: view.parent,
+      service: serviceNode,
+      serviceCount: names.nameCount,
+      gap: view.gap,
+      spanSignals: detection.spanSignals,
+      baselineRate: (row) => {
+        const k = view.key[row];
+        let r = gapRate.get(k);
+        if (r === undefined) {
+          const b = baselines.byKey[k]?.gap;
+          gapRate.set(k, (r = b ? signalThreshold(b, thresholds).baselineRate : 1));
+        }
+        return r;
+      },
+    },
+    thresholds,
+  );
+  const severity = without.has('severity') ? undefined : { ...spanSeverity(view, origins, baselines), gapRow };
+  const input = { window: view, abnormalTrace: detection.abnormalTrace, origins, severity };
   const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size }, rankOptions);
   const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount }, rankOptions);
 
@@ -174,6 +206,8 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     const best = byOperation.find((o) => names.key(o.node).service === service);
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
   });
+  const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
+  if (confidence) report.confidence = confidence;
   report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.
   const histogramKeys: number[] = [];
@@ -182,6 +216,13 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   report.histograms = histograms(view, baselines, keys, [...new Set(histogramKeys)].slice(0, ANOMALIES_DEFAULTS.histograms));
   if (notes.length) report.message = notes.join('; ');
   return report;
+}
+
+/** Every gap outlier stays with its own (callee) row. */
+function ownRows(spanSignals: Uint8Array): Int32Array {
+  const rows = new Int32Array(spanSignals.length).fill(-1);
+  for (let i = 0; i < rows.length; i++) if (spanSignals[i] & SIGNAL_BIT.gap) rows[i] = i;
+  return rows;
 }
 
 function checkRange(r: TimeRange | undefined, what: string): void {
@@ -208,6 +249,7 @@ function evidence(r: RankedNode, keys: OperationKeys): RootCauseEvidence {
     exampleTraceIds: r.exampleTraceIds,
   };
   if (r.pagerankWeight !== undefined) e.pagerankWeight = r.pagerankWeight;
+  if (r.severity !== undefined) e.severity = r.severity;
   if (r.topInstance) e.topInstance = { name: keys.name(r.topInstance.id), share: r.topInstance.share };
   return e;
 }

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { DependencyLink } from '../model/index.js';
-import { AnalysisInputError, InvalidArgumentError } from '../model/index.js';
+import { InvalidArgumentError, NoDataError } from '../model/index.js';
 import type { DependencyGraphBuilder, GraphLevel } from '../analysis/dependency-graph.js';
 import { DependencyGraphBuilder as Builder, dependencyGraphFromLinks } from '../analysis/dependency-graph.js';
 import type { DependencyReport } from '../analysis/dependency-report.js';
@@ -120,7 +120,7 @@ async function buildFrom(source: DepsSource, level: GraphLevel, services: DepsSe
       services.progress?.(builder.totals.traces, spans);
     });
     if (builder.totals.traces === 0) {
-      throw new AnalysisInputError(`no traces in ${baseline ? 'the baseline window' : 'the window'} ${isoFromUs(w.start)} .. ${isoFromUs(w.end)} in ${redactUri(source.uri)}`);
+      throw new NoDataError(`no traces in ${baseline ? 'the baseline window' : 'the window'} ${isoFromUs(w.start)} .. ${isoFromUs(w.end)} in ${redactUri(source.uri)}`);
     }
     return builder;
   } finally {

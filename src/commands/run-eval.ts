@@ -9,7 +9,7 @@
  * report's abnormal traces with the labelled abnormal traces of the window, micro-averaged (counts are
  * summed over cases before computing P/R/F1).
  */
-import type { AnomalyReport } from '../analysis/anomaly-report.js';
+import type { AnomalyReport, RankingConfidence } from '../analysis/anomaly-report.js';
 import type { DetectionCounts, RankingCase } from '../analysis/eval-metrics.js';
 import { accuracyAtK, addDetectionCounts, averageAtK, caseHitAtK, detectionCounts, detectionScores } from '../analysis/eval-metrics.js';
 import type { Span } from '../model/index.js';
@@ -36,6 +36,8 @@ export interface EvalOptions {
   profile?: WorkloadProfile;
   topology?: Topology;
   sizing?: EvalCaseSizing;
+  /** Ranking signals switched off (ablation). */
+  without?: AnomaliesOptions['without'];
   /** Called after each case. */
   onCase?: (done: number, total: number, result: EvalCaseResult) => void;
 }
@@ -62,6 +64,8 @@ export interface EvalCaseResult {
   detection: DetectionCounts;
   /** Report's message when it explains an empty result. */
   message?: string;
+  /** How confident the report said its ranking was; absent when it ranked nothing. */
+  confidence?: RankingConfidence['level'];
 }
 
 export interface EvalScores {
@@ -102,7 +106,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   const results: EvalCaseResult[] = [];
   for (let i = 0; i < opts.cases; i++) {
     const evalCase = makeEvalCase(topology, first + i, evalCaseKind(first + i, profile), sizing, profile);
-    const result = await runCase(evalCase, analyse);
+    const result = await runCase(evalCase, analyse, opts.without);
     results.push(result);
     opts.onCase?.(i + 1, opts.cases, result);
   }
@@ -119,7 +123,7 @@ export async function runEval(opts: EvalOptions, deps: EvalDeps = {}): Promise<E
   };
 }
 
-async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): Promise<EvalCaseResult> {
+async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>, without: EvalOptions['without']): Promise<EvalCaseResult> {
   const { topology } = c;
   const store = await openStore('memory:');
   const labelled = new Set<string>();
@@ -142,6 +146,7 @@ async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): 
       top: ANOMALIES_DEFAULTS.top,
       method: ANOMALIES_DEFAULTS.method,
       pagerank: ANOMALIES_DEFAULTS.pagerank,
+      ...(without?.length ? { without } : {}),
     });
     const truth = c.faults.map((f) => acceptableRootCauses(f, topology));
     const ranked = report.rootCauses.map((r) => r.service);
@@ -162,6 +167,7 @@ async function runCase(c: EvalCase, analyse: NonNullable<EvalDeps['analyse']>): 
       labelledAbnormal: actual.length,
       detection: detectionCounts(predicted, actual),
       ...(report.message ? { message: report.message } : {}),
+      ...(report.confidence ? { confidence: report.confidence.level } : {}),
     };
   } finally {
     await store.close();

@@ -3,23 +3,20 @@
  * through SpanWriter.writeSpans) or a trace file (NDJSON: one Jaeger UI trace per line, or one OTLP
  * TracesData per batch), and writes the ground-truth labels beside it.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { once } from 'node:events';
 import type { Span } from '../model/index.js';
-import { StorageUnavailableError } from '../model/index.js';
 import { jaegerJsonFromTrace } from '../formats/jaeger-json.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import { treeToOtlpJson } from '../formats/otlp-json.js';
 import { openStore } from '../storage/open-store.js';
 import type { FaultSpec } from '../workload/faults.js';
 import type { LoadShape } from '../workload/load-profile.js';
+import { arrivals } from '../workload/load-profile.js';
 import type { WorkloadProfile } from '../workload/realism.js';
 import { realismForFaults } from '../workload/realism.js';
 import type { Topology } from '../workload/topology.js';
 import type { WorkloadLabels } from '../workload/workload.js';
 import { generateWorkload, LabelCollector } from '../workload/workload.js';
+import { openFileOutput } from './shared-options.js';
 
 export type GenerateSink =
   | { kind: 'store'; uri: string }
@@ -63,9 +60,21 @@ export interface GenerateSummary {
   labels: WorkloadLabels;
 }
 
-export async function runGenerate(opts: GenerateOptions, deps: GenerateDeps = {}): Promise<GenerateSummary> {
+function workloadOf(opts: GenerateOptions) {
   const realism = opts.profile === 'realistic' ? realismForFaults(opts.topology, opts.seed, opts.faults) : undefined;
-  const workload = { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults, realism };
+  return { topology: opts.topology, seed: opts.seed, start: opts.start, duration: opts.duration, rate: opts.rate, load: opts.load, faults: opts.faults, realism };
+}
+
+/** The exact number of traces runGenerate will write: one per arrival of the seeded load process (for a progress bar). */
+export function countTraces(opts: GenerateOptions): number {
+  const w = workloadOf(opts);
+  let n = 0;
+  for (const _ of arrivals(w.rate, w.load ?? 'diurnal', w.seed, w.start, w.start + w.duration, w.realism?.surge)) n++;
+  return n;
+}
+
+export async function runGenerate(opts: GenerateOptions, deps: GenerateDeps = {}): Promise<GenerateSummary> {
+  const workload = workloadOf(opts);
   const collector = new LabelCollector(workload);
   const batchSpans = opts.batchSpans ?? 5000;
   const sink = await openSink(opts.sink, deps);
@@ -91,8 +100,14 @@ export async function runGenerate(opts: GenerateOptions, deps: GenerateDeps = {}
   opts.onProgress?.(traces);
   const labels = collector.labels();
   if (opts.labelsPath) {
-    await mkdir(path.dirname(path.resolve(opts.labelsPath)), { recursive: true });
-    await writeFile(opts.labelsPath, `${JSON.stringify(labels, null, 2)}\n`);
+    const out = await openFileOutput(opts.labelsPath);
+    try {
+      await out.write(`${JSON.stringify(labels, null, 2)}\n`);
+      await out.commit();
+    } catch (err) {
+      await out.abort();
+      throw err;
+    }
   }
   return { traces: labels.traces, spans: labels.spans, destination: opts.sink.kind === 'store' ? opts.sink.uri : opts.sink.path, labels };
 }
@@ -128,28 +143,14 @@ async function openSink(sink: GenerateSink, deps: GenerateDeps): Promise<Sink> {
       abort: async () => {},
     };
   }
-  // NOTE: written beside the target and renamed at the end, so a failed run never leaves half a file
-  // in place of an existing one.
-  await mkdir(path.dirname(path.resolve(sink.path)), { recursive: true });
-  const temp = `${sink.path}.${process.pid}.tmp`;
-  const out = createWriteStream(temp);
-  let failure: Error | undefined;
-  out.on('error', (err) => (failure ??= err));
-  const write = async (line: string) => {
-    if (failure) throw new StorageUnavailableError(`cannot write ${sink.path}: ${failure.message}`);
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  };
+  // Written beside the target and renamed at the end (openFileOutput): a failed or interrupted run
+  // never leaves half a file in place of an existing one.
+  const out = await openFileOutput(sink.path);
+  const write = (line: string) => out.write(`${line}\n`);
   return {
     trace: async (spans) => (toLines ? write(encodeTrace(spans)) : undefined),
     batch: async (spans) => (!toLines ? write(encodeBatch(spans)) : undefined),
-    finish: async () => {
-      out.end();
-      await once(out, 'finish');
-      await rename(temp, sink.path);
-    },
-    abort: async () => {
-      out.destroy();
-      await rm(temp, { force: true });
-    },
+    finish: () => out.commit(),
+    abort: () => out.abort(),
   };
 }

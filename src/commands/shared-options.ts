@@ -3,15 +3,16 @@
  * Builders return commander Options; parsers turn raw strings into typed values and throw
  * InvalidArgumentError (exit 2) naming the flag and the bad value.
  */
-import { createWriteStream } from 'node:fs';
-import type { WriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import path from 'node:path';
 import { Option } from 'commander';
 import type { CliContext } from './context.js';
-import { InvalidArgumentError } from '../model/index.js';
+import { InvalidArgumentError, NoDataError } from '../model/index.js';
+import type { SpanReader } from '../storage/types.js';
 import { DEFAULT_STORE_URI } from '../storage/open-store.js';
+import { describeSystemError } from './system-errors.js';
 
 /** A closed time interval, µs since the Unix epoch, both bounds inclusive. */
 export interface TimeWindow {
@@ -34,11 +35,14 @@ export function storeOption(description = 'trace store URI (sqlite:PATH, memory:
 /** `--since`, `--start`, `--end`: the window to read. */
 export function timeWindowOptions(defaultSince = '1h'): Option[] {
   return [
-    new Option('--since <duration>', `window length ending at --end (or now), e.g. 90s, 15m, 1h, 2d; default ${defaultSince}`),
-    new Option('--start <time>', 'window start: ISO-8601 (2024-05-01T10:00:00Z), epoch seconds/ms/µs, or relative (now-2h)'),
-    new Option('--end <time>', 'window end (same forms as --start); default now'),
+    new Option('--since <duration>', `window length ending at --end, e.g. 90s, 15m, 1h, 2d (default: ${defaultSince})`),
+    new Option('--start <time>', `window start: ${TIME_FORMS}`),
+    new Option('--end <time>', 'window end, same forms as --start; "latest" = the newest trace in the store (default: now)'),
   ];
 }
+
+/** How every time flag may be written; shown in help texts. */
+export const TIME_FORMS = 'ISO-8601 (2024-05-01T10:00:00Z), epoch seconds/ms/µs, now-2h, or latest-10m (relative to the newest trace in the store)';
 
 /** `--format F` restricted to `formats`. */
 export function formatOption(formats: readonly string[], defaultFormat: string): Option {
@@ -97,16 +101,23 @@ export function parseDuration(text: string, flag = '--since'): number {
 }
 
 /**
- * A point in time, µs since epoch: ISO-8601 / RFC 3339 text, `now`, `now-1h` / `now+5m`, or an
- * epoch number whose magnitude picks the unit (≤ 1e11 seconds, ≤ 1e14 ms, otherwise µs).
+ * A point in time, µs since epoch: ISO-8601 / RFC 3339 text, `now`, `now-1h` / `now+5m`, `latest`,
+ * `latest-10m` (relative to `latestUs`, the newest trace start in the store: a window that gives the
+ * same answer tomorrow), or an epoch number whose magnitude picks the unit (≤ 1e11 seconds, ≤ 1e14 ms,
+ * otherwise µs).
  */
-export function parseTimestamp(text: string, flag: string, nowUs: number): number {
+export function parseTimestamp(text: string, flag: string, nowUs: number, latestUs?: number): number {
   const s = text.trim();
-  const rel = /^now(?:([+-])(.+))?$/i.exec(s);
+  const rel = /^(now|latest)(?:([+-])(.+))?$/i.exec(s);
   if (rel) {
-    if (!rel[1]) return nowUs;
-    const d = parseDuration(rel[2], flag);
-    return rel[1] === '-' ? nowUs - d : nowUs + d;
+    let ref = nowUs;
+    if (rel[1].toLowerCase() === 'latest') {
+      if (latestUs === undefined) throw new InvalidArgumentError(`${flag}: "latest" needs a store to look in`);
+      ref = latestUs;
+    }
+    if (!rel[2]) return ref;
+    const d = parseDuration(rel[3], flag);
+    return rel[2] === '-' ? ref - d : ref + d;
   }
   if (/^\d+(\.\d+)?$/.test(s)) {
     const n = Number(s);
@@ -123,19 +134,34 @@ export function parseTimestamp(text: string, flag: string, nowUs: number): numbe
       return ms * 1000 + extraUs;
     }
   }
-  throw new InvalidArgumentError(`${flag}: invalid time "${text}": expected ISO-8601 (2024-05-01T10:00:00Z), epoch seconds/ms/µs, or now-1h`);
+  throw new InvalidArgumentError(`${flag}: invalid time "${text}": expected ${TIME_FORMS}`);
+}
+
+/** True when any of the time flag values is relative to `latest` (so the store must be asked). */
+export function mentionsLatest(...values: Array<string | undefined>): boolean {
+  return values.some((v) => v !== undefined && /^\s*latest/i.test(v));
+}
+
+/**
+ * The start of the newest trace in `reader` (µs), the reference point of `latest`; NoDataError when
+ * the source holds no trace at all.
+ */
+export async function newestTraceStart(reader: SpanReader, where: string): Promise<number> {
+  const [newest] = await reader.findTraceIds({ limit: 1 });
+  if (!newest) throw new NoDataError(`"latest": ${where} holds no traces`);
+  return newest.start;
 }
 
 /**
  * The window from `--since/--start/--end`: end defaults to now; start defaults to end − since
  * (since defaults to `defaultSince`). `--since` together with `--start` is a usage error.
  */
-export function resolveTimeWindow(raw: RawTimeWindowOptions, nowUs: number, defaultSince = '1h'): TimeWindow {
+export function resolveTimeWindow(raw: RawTimeWindowOptions, nowUs: number, defaultSince = '1h', latestUs?: number): TimeWindow {
   if (raw.since !== undefined && raw.start !== undefined) {
     throw new InvalidArgumentError('--since and --start cannot be used together: give a length or a start');
   }
-  const end = raw.end !== undefined ? parseTimestamp(raw.end, '--end', nowUs) : nowUs;
-  const start = raw.start !== undefined ? parseTimestamp(raw.start, '--start', nowUs) : end - parseDuration(raw.since ?? defaultSince, '--since');
+  const end = raw.end !== undefined ? parseTimestamp(raw.end, '--end', nowUs, latestUs) : nowUs;
+  const start = raw.start !== undefined ? parseTimestamp(raw.start, '--start', nowUs, latestUs) : end - parseDuration(raw.since ?? defaultSince, '--since');
   if (start > end) {
     throw new InvalidArgumentError(`empty time window: start ${isoFromUs(start)} is after end ${isoFromUs(end)}`);
   }
@@ -148,8 +174,7 @@ export function isoFromUs(us: number): string {
 }
 
 /**
- * Writes a command's result: to `output` when given (parent folders created; the file appears only
- * once complete), else stdout. Adds a trailing newline when missing.
+ * Writes a command's result: to `output` when given (the file appears only once complete), else stdout. Adds a trailing newline when missing.
  */
 export async function writeResult(ctx: CliContext, text: string, output?: string): Promise<void> {
   const sink = await openOutput(ctx, output);
@@ -171,7 +196,7 @@ export interface OutputSink {
   abort(): Promise<void>;
 }
 
-/** `output` undefined or "-" is stdout; otherwise FILE.tmp-PID beside FILE, renamed over it on commit. */
+/** `output` undefined or "-" is stdout; otherwise a file that appears only when complete (openFileOutput). */
 export async function openOutput(ctx: CliContext, output?: string): Promise<OutputSink> {
   if (output === undefined || output === '-') {
     return {
@@ -184,40 +209,74 @@ export async function openOutput(ctx: CliContext, output?: string): Promise<Outp
       abort: async () => {},
     };
   }
+  return openFileOutput(output);
+}
+
+/**
+ * FILE.tmp-PID beside FILE, renamed over it on commit; removed on abort and when the process gets
+ * SIGINT or SIGTERM meanwhile (the signal is then re-raised, so the process ends as it would have).
+ * A missing folder is refused (InvalidArgumentError, exit 2), as `--store sqlite:` refuses it;
+ * every error names FILE, never the temporary name.
+ */
+export async function openFileOutput(output: string): Promise<OutputSink> {
+  const folder = path.dirname(output);
+  const kind = statSync(folder, { throwIfNoEntry: false });
+  if (!kind) throw new InvalidArgumentError(`cannot write ${output}: the folder ${folder} does not exist`);
+  if (!kind.isDirectory()) throw new InvalidArgumentError(`cannot write ${output}: ${folder} is not a folder`);
   const temp = `${output}.tmp-${process.pid}`;
-  let stream: WriteStream;
+  const fail = (err: unknown) => new Error(`cannot write ${output}: ${describeSystemError(err)}`, { cause: err });
+  const stream = createWriteStream(temp);
+  let failure: unknown;
+  stream.on('error', (err) => (failure ??= err));
+  const onSignal = (signal: NodeJS.Signals) => {
+    rmSync(temp, { force: true });
+    process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    await mkdir(path.dirname(path.resolve(output)), { recursive: true });
-    stream = createWriteStream(temp);
     await once(stream, 'open');
   } catch (err) {
-    throw new Error(`cannot write ${output}: ${describeFsError(err)}`);
+    release();
+    rmSync(temp, { force: true });
+    throw fail(err);
   }
   const finish = async () => {
-    stream.end();
-    await once(stream, 'close');
+    if (!stream.destroyed) {
+      stream.end();
+      await once(stream, 'close').catch(() => {});
+    }
   };
   return {
     async write(chunk) {
-      if (!stream.write(chunk)) await once(stream, 'drain');
+      if (failure) throw fail(failure);
+      if (!stream.write(chunk)) await once(stream, 'drain').catch((err) => (failure ??= err));
+      if (failure) throw fail(failure);
     },
     async commit() {
-      await finish();
-      await rename(temp, output);
+      try {
+        await finish();
+        if (failure) throw fail(failure);
+        await rename(temp, output).catch((err) => {
+          throw fail(err);
+        });
+      } catch (err) {
+        rmSync(temp, { force: true });
+        throw err;
+      } finally {
+        release();
+      }
     },
     async abort() {
-      await finish().catch(() => {});
+      stream.destroy();
       await rm(temp, { force: true });
+      release();
     },
   };
-}
-
-function describeFsError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'ENOTDIR' || code === 'EEXIST') return 'a parent path is not a folder';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a folder';
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A strictly positive integer flag value. */
@@ -232,4 +291,15 @@ export function parsePositiveInt(text: string, flag: string): number {
 export function parseNonNegativeInt(text: string, flag: string): number {
   if (!/^\d+$/.test(text.trim())) throw new InvalidArgumentError(`${flag}: expected a non-negative integer, got "${text}"`);
   return Number(text);
+}
+
+/** `--without a,b`: ranking signals to switch off (for ablation); each must be one of `known`. */
+export function parseWithout<T extends string>(text: string | undefined, known: readonly T[]): T[] {
+  if (text === undefined || text.trim() === '') return [];
+  const out: T[] = [];
+  for (const part of text.split(',').map((p) => p.trim())) {
+    if (!known.includes(part as T)) throw new InvalidArgumentError(`--without: unknown signal "${part}": expected some of ${known.join(', ')}`);
+    if (!out.includes(part as T)) out.push(part as T);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import type {
+  AnyValue,
   Attribute,
   DependencyLink,
   FoundTraceId,
@@ -11,8 +12,9 @@ import type {
   Span,
   SpanRef,
   TraceQuery,
+  TraceSearchSummary,
 } from '../model/index.js';
-import { attributeFromOtlp, attributeToOtlp } from '../formats/otlp.js';
+import { attributeFromOtlp, attributeToOtlp } from './otlp.js';
 import {
   InvalidArgumentError,
   spanIdFromBytes,
@@ -273,15 +275,22 @@ export function estimateSpanBytes(span: Span): number {
   n += tagsBytes(span.tags) + tagsBytes(span.process.tags);
   for (const log of span.logs) n += 16 + tagsBytes(log.fields);
   for (const w of span.warnings) n += 8 + strBytes(w);
+  const otel = span.otel;
+  if (otel) {
+    // What the v1 view above does not count: scope and link attributes, trace states, schema URLs.
+    n += strBytes(otel.traceState) + strBytes(otel.resource.schemaUrl) + strBytes(otel.scope.schemaUrl) + tagsBytes(otel.scope.attributes);
+    for (const l of otel.links) n += 16 + strBytes(l.traceState) + tagsBytes(l.attributes);
+  }
   return n;
 }
 
-function tagsBytes(tags: readonly KeyValue[]): number {
+function tagsBytes(tags: readonly (Attribute | AnyValue)[]): number {
   let n = 0;
   for (const t of tags) {
-    n += 24 + strBytes(t.key);
+    n += 24 + ('key' in t ? strBytes(t.key) : 0);
     if (t.type === 'string') n += strBytes(t.value);
     else if (t.type === 'binary') n += t.value.length;
+    else if (t.type === 'array' || t.type === 'map') n += tagsBytes(t.value);
   }
   return n;
 }
@@ -394,6 +403,32 @@ export function traceQueryToProtoV2(q: TraceQuery): ProtoTraceQueryV2 {
   const attributes: ProtoAttribute[] = Object.entries(q.tags ?? {}).map(([key, value]) => ({ key, value: { stringValue: value } }));
   for (const a of q.attributes ?? []) attributes.push(attributeToOtlp(a) as ProtoAttribute);
   return { ...boundsToProto(q), attributes, searchDepth: q.limit ?? 0 };
+}
+
+export interface ProtoTraceSummary {
+  traceId: Buffer;
+  rootServiceName: string;
+  rootOperationName: string;
+  minStartTimeUnixNano: string;
+  maxEndTimeUnixNano: string;
+  spanCount: number;
+  errorSpanCount: number;
+  orphanSpanCount: number;
+  services: { name: string; spanCount: number; errorSpanCount: number }[];
+}
+
+export function traceSummaryToProto(s: TraceSearchSummary): ProtoTraceSummary {
+  return {
+    traceId: traceIdToBytes(s.traceId),
+    rootServiceName: s.rootServiceName,
+    rootOperationName: s.rootOperationName,
+    minStartTimeUnixNano: s.minStartTimeUnixNano.toString(),
+    maxEndTimeUnixNano: s.maxEndTimeUnixNano.toString(),
+    spanCount: s.spanCount,
+    errorSpanCount: s.errorSpanCount,
+    orphanSpanCount: s.orphanSpanCount,
+    services: s.services.map((c) => ({ name: c.name, spanCount: c.spanCount, errorSpanCount: c.errorSpanCount })),
+  };
 }
 
 export function operationToProto(op: Operation): { name: string; spanKind: string } {

@@ -1,3 +1,4 @@
+// Over 400 lines: detection, NDJSON lines and streamed documents share one position and error vocabulary; split, each would re-state it.
 /**
  * Streaming reader for trace files: Jaeger UI/query JSON, OTLP JSON and their newline-delimited
  * variants, detected by content (detect.ts). Yields decoded, validated spans entry by entry, and
@@ -64,7 +65,7 @@ export async function* readTraceFile(
 ): AsyncGenerator<TraceFileEntry> {
   const maxBytes = options.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   try {
-    for await (const v of readJsonValues(name, maybeGunzip(name, bytes), maxBytes, options.onLayout)) {
+    for await (const v of readJsonValues(name, refuseNul(name, maybeGunzip(name, bytes)), maxBytes, options.onLayout)) {
       if ('error' in v) {
         yield { ok: false, error: v.error, unrecognised: v.unrecognised };
         continue;
@@ -130,19 +131,26 @@ async function* readJsonValues(
     return;
   }
   const layout = detectLayout(parsed);
-  onLayout?.(layout);
 
   if (layout === 'ndjson') {
+    // One JSON value on one line is a document, not NDJSON: the layout is told once a second
+    // non-empty line exists, or at the end of a one-line file.
+    let told = nonEmpty.length > 1;
+    if (told) onLayout?.('ndjson');
     for (let i = 0; i < nonEmpty.length; i++) {
       const line = nonEmpty[i];
       yield parsed[i] !== undefined ? { value: parsed[i], where: `${name}:${line.number}` } : lineValue(name, line);
     }
     for (let line = await lines.next(); line; line = await lines.next()) {
       if (line.text.trim() === '') continue;
+      if (!told) onLayout?.('ndjson');
+      told = true;
       yield lineValue(name, line);
     }
+    if (!told) onLayout?.('document');
     return;
   }
+  onLayout?.(layout);
 
   yield* documentValues(name, consumed, lines, maxBytes);
 }
@@ -366,7 +374,35 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function asInputError(at: string, err: unknown): InputFormatError {
   if (err instanceof InputFormatError) return err;
-  return new InputFormatError(at, err instanceof Error ? err.message : String(err));
+  return new InputFormatError(at, reasonOf(err));
+}
+
+/**
+ * The reason an error gives, for messages. Decoding follows nested values (OTLP AnyValue arrays
+ * and maps) recursively, as deep as the input nests them: a value nested deeper than the call
+ * stack allows is reported as what it is, not as the engine's "Maximum call stack size exceeded".
+ */
+function reasonOf(err: unknown): string {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) return 'a value nested too deeply to decode (trace data nests a few levels, not thousands)';
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * The bytes of a file, refused at the first NUL: JSON text never holds one (not even inside a
+ * string, where control characters must be escaped), so a binary or zero-filled file fails after
+ * its first read, not after the largest document's worth of bytes.
+ */
+async function* refuseNul(name: string, bytes: AsyncIterable<Uint8Array | string>): AsyncGenerator<Uint8Array | string> {
+  let offset = 0;
+  for await (const chunk of bytes) {
+    const at = typeof chunk === 'string' ? chunk.indexOf('\0') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).indexOf(0);
+    if (at >= 0) {
+      const byte = typeof chunk === 'string' ? offset + Buffer.byteLength(chunk.slice(0, at)) : offset + at;
+      throw new InputFormatError(`${name} (byte ${byte})`, 'a NUL byte: not JSON text (a binary or zero-filled file?)');
+    }
+    offset += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
+    yield chunk;
+  }
 }
 
 /** Validates decoded spans, naming `spanPath(i)` for the i-th span on failure. */
@@ -375,7 +411,7 @@ export function validateSpans(spans: readonly Span[], spanPath: (i: number) => s
     try {
       validateSpan(spans[i]);
     } catch (err) {
-      throw new InputFormatError(spanPath(i), (err instanceof Error ? err.message : String(err)).replace(/^span [0-9a-f?]+: /, ''));
+      throw new InputFormatError(spanPath(i), reasonOf(err).replace(/^span [0-9a-f?]+: /, ''));
     }
   }
 }

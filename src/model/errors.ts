@@ -45,3 +45,9 @@ export class ConfigError extends JaegerSlsError {}
 
 /** Analysis modules reject unusable input with this, message prefixed by the module path. */
 export class AnalysisInputError extends JaegerSlsError {}
+
+/** The time window (or the whole source) holds no traces: nothing to analyse or export. */
+export class NoDataError extends JaegerSlsError {}
+
+/** The server is at a configured limit (concurrent reads) and refuses more work for now; retry later. */
+export class ResourceExhaustedError extends JaegerSlsError {}

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import type { KeyValue, Span } from './span.js';
+import type { AnyValue, Attribute, KeyValue, Span } from './span.js';
 
 /** Largest tag, log field or name accepted, in UTF-16 code units (Jaeger and SLS reject far less). */
 export const MAX_VALUE_LENGTH = 1 << 20;
@@ -30,6 +30,26 @@ export function validateSpan(span: Span, validTraceId?: string): void {
   for (const log of span.logs) {
     if (!Number.isSafeInteger(log.timestamp)) throw invalid(span, 'invalid log timestamp');
     checkTags(span, log.fields);
+  }
+  const otel = span.otel;
+  if (otel) {
+    // The OTLP fields the v1 view checked above does not hold.
+    checkLength(span, 'schema URL', otel.resource.schemaUrl);
+    checkLength(span, 'schema URL', otel.scope.schemaUrl);
+    checkAttributes(span, otel.scope.attributes);
+    for (const l of otel.links) {
+      checkLength(span, 'link trace state', l.traceState);
+      checkAttributes(span, l.attributes);
+    }
+  }
+}
+
+function checkAttributes(span: Span, attrs: readonly (Attribute | AnyValue)[]): void {
+  for (const a of attrs) {
+    if ('key' in a) checkLength(span, 'attribute key', a.key);
+    if (a.type === 'string') checkLength(span, 'attribute', a.value);
+    else if (a.type === 'binary' && a.value.length > MAX_VALUE_LENGTH) throw invalid(span, `an attribute is ${a.value.length} bytes (at most ${MAX_VALUE_LENGTH})`);
+    else if (a.type === 'array' || a.type === 'map') checkAttributes(span, a.value);
   }
 }
 

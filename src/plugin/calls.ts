@@ -1,19 +1,25 @@
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type * as grpc from '@grpc/grpc-js';
-import type { Span, Trace } from '../model/index.js';
+import * as grpc from '@grpc/grpc-js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { InvalidArgumentError } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { IngestRequest } from './ingest.js';
 import type { Logger } from './log.js';
-import { estimateSpanBytes } from '../formats/proto-mapping.js';
 import type { ServerMetrics } from './metrics.js';
+import type { ReadGate } from './read-gate.js';
+import type { ReadJob, ReadLimits } from './read-stream.js';
+import { readMessages, readSourceOf } from './read-stream.js';
 import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
 export interface CallContext {
   /** The store the call's tenant may see; throws PermissionError when tenancy refuses the call. */
   storeFor(metadata: grpc.Metadata): TraceStore;
+  /** The call's tenant ("" without tenancy); throws PermissionError when tenancy refuses the call. */
+  tenantFor(metadata: grpc.Metadata): string;
+  /** How streamed trace reads run: their concurrency gate, limits and where their work runs. */
+  readonly reads: TraceReads;
   readonly metrics: ServerMetrics;
   readonly log: Logger;
   /** Upper bound of one streamed message, bytes (estimated); well under the client's 4 MiB limit. */
@@ -28,6 +34,41 @@ export interface CallContext {
 /** Jaeger's spanBatchSize: spans per streamed chunk. */
 export const MAX_SPANS_PER_CHUNK = 1000;
 
+/** A response message already encoded (by a read worker): written to the wire as is. */
+export class EncodedMessage {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Hands one message to the client; waits while the client is slow; throws once it has gone. */
+export type SendMessage = (message: object | EncodedMessage, spans: number) => Promise<void>;
+
+/** Where the work of streamed reads runs: in this thread, or in read workers (read-workers.ts). */
+export interface ReadRunner {
+  /**
+   * Produces the job's messages for `tenant` and sends each; resolves when done or, once `abandoned`
+   * resolved (the call was cancelled), as soon as the work has stopped.
+   */
+  run(job: ReadJob, tenant: string, store: TraceStore, send: SendMessage, abandoned: Promise<void>): Promise<void>;
+}
+
+export interface TraceReads {
+  readonly gate: ReadGate;
+  readonly limits: ReadLimits;
+  readonly runner: ReadRunner;
+}
+
+/** Runs reads on the serving thread, one message per event-loop turn so other calls interleave. */
+export function inProcessReads(metrics: ServerMetrics, limits: ReadLimits): ReadRunner {
+  return {
+    async run(job, _tenant, store, send) {
+      for await (const m of readMessages(readSourceOf(store), job, limits)) {
+        metrics.readSpansProduced += m.spans;
+        await send(m.message, m.spans);
+        await nextTurn();
+      }
+    },
+  };
+}
 /** A request body that did not decode; the handler answers INVALID_ARGUMENT instead of grpc-js's INTERNAL. */
 export class MalformedRequest {
   constructor(readonly reason: string) {}
@@ -50,6 +91,7 @@ export function withSafeDecoding(definition: grpc.ServiceDefinition, decoders: R
     const decode = decoders[method.path] ?? method.requestDeserialize;
     out[name] = {
       ...method,
+      responseSerialize: (message: unknown) => (message instanceof EncodedMessage ? message.bytes : method.responseSerialize(message)),
       requestDeserialize: (bytes: Buffer) => {
         try {
           return decode(bytes);
@@ -96,6 +138,60 @@ export function unaryCall<Req, Res>(
 class CallCancelled extends Error {}
 
 /**
+ * A streamed trace read (GetTrace, FindTraces, GetTraces): admitted by the read gate (waiting or
+ * RESOURCE_EXHAUSTED), run by the context's runner with flow control, stopped when the client
+ * cancels or its deadline passes; the time from cancellation to stopped work is recorded.
+ */
+export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (request: Req) => ReadJob): grpc.handleServerStreamingCall<Req | MalformedRequest, unknown> {
+  return (call) => {
+    const started = performance.now();
+    let cancelledAt: number | undefined;
+    const abandoned = new Promise<void>((resolve) =>
+      call.once('cancelled', () => {
+        cancelledAt = performance.now();
+        resolve();
+      }),
+    );
+    const send: SendMessage = async (message, spans) => {
+      if (cancelledAt !== undefined) throw new CallCancelled('client cancelled');
+      if (!call.write(message)) {
+        await Promise.race([once(call, 'drain'), abandoned, once(call, 'close')]);
+        if (cancelledAt !== undefined) throw new CallCancelled('client cancelled');
+      }
+      ctx.metrics.spansRead += spans;
+    };
+    const { gate, runner } = ctx.reads;
+    (async () => {
+      const job = toJob(decoded(call.request));
+      const tenant = ctx.tenantFor(call.metadata);
+      const store = ctx.storeFor(call.metadata);
+      const release = await gate.acquire(abandoned);
+      try {
+        await runner.run(job, tenant, store, send, abandoned);
+      } finally {
+        release();
+      }
+    })().then(
+      () => {
+        if (cancelledAt !== undefined) return stopped();
+        finishCall(ctx, method, started);
+        call.end();
+      },
+      (err: unknown) => {
+        if (cancelledAt !== undefined) return stopped();
+        if (statusCodeFor(err) === grpc.status.RESOURCE_EXHAUSTED) ctx.metrics.readsRejected++;
+        finishCall(ctx, method, started, err);
+        call.emit('error', toServiceError(err));
+      },
+    );
+    const stopped = () => {
+      ctx.metrics.readCancelled((performance.now() - cancelledAt!) / 1000);
+      finishCall(ctx, method, started);
+    };
+  };
+}
+
+/**
  * A server-streaming handler. `send` respects flow control (waits for 'drain') and throws once the
  * client has gone away, so producers stop early.
  */
@@ -127,36 +223,4 @@ export function serverStreamCall<Req, Res>(
       },
     );
   };
-}
-
-/**
- * Splits traces into stream chunks of at most `maxSpans` spans and about `maxBytes` bytes, keeping
- * each trace's spans contiguous and in order. With `oneTracePerChunk` (storage v2) a chunk never
- * holds spans of two traces; otherwise consecutive small traces share chunks (storage v1).
- * A single span larger than `maxBytes` still travels alone.
- */
-export async function* chunkTraces(
-  traces: AsyncIterable<Trace> | Iterable<Trace>,
-  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean },
-): AsyncGenerator<Span[]> {
-  let chunk: Span[] = [];
-  let bytes = 0;
-  for await (const trace of traces) {
-    if (options.oneTracePerChunk && chunk.length > 0) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    for (const span of trace.spans) {
-      const size = estimateSpanBytes(span);
-      if (chunk.length > 0 && (chunk.length >= options.maxSpans || bytes + size > options.maxBytes)) {
-        yield chunk;
-        chunk = [];
-        bytes = 0;
-      }
-      chunk.push(span);
-      bytes += size;
-    }
-  }
-  if (chunk.length > 0) yield chunk;
 }

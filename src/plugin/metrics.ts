@@ -10,7 +10,25 @@ interface MethodStats {
 export class ServerMetrics {
   spansWritten = 0;
   spansRead = 0;
+  /** Spans read from the store and encoded for a response, sent or not (a cancelled read's work). */
+  readSpansProduced = 0;
+  /** Reads refused with RESOURCE_EXHAUSTED (--max-concurrent-reads). */
+  readsRejected = 0;
+  /** Reads the client cancelled (or whose deadline passed) before they finished, counted once their work stopped. */
+  readsCancelled = 0;
+  /** Seconds from a read's cancellation to its work stopping: sum and largest. */
+  private cancelStopSeconds = 0;
+  private cancelStopSecondsMax = 0;
+  /** Current reads running and waiting, when a read gate reports them. */
+  readGauges?: { runningNow: number; waitingNow: number };
   private readonly methods = new Map<string, MethodStats>();
+
+  /** Records a cancelled read whose work stopped `stopSeconds` after the cancellation. */
+  readCancelled(stopSeconds: number): void {
+    this.readsCancelled++;
+    this.cancelStopSeconds += stopSeconds;
+    if (stopSeconds > this.cancelStopSecondsMax) this.cancelStopSecondsMax = stopSeconds;
+  }
 
   /** Records one finished call; `seconds` is its wall time. */
   observe(method: string, seconds: number, failed: boolean): void {
@@ -36,7 +54,32 @@ export class ServerMetrics {
       '# HELP jaeger_sls_spans_read_total Spans returned to clients.',
       '# TYPE jaeger_sls_spans_read_total counter',
       `jaeger_sls_spans_read_total ${this.spansRead}`,
+      '# HELP jaeger_sls_read_spans_produced_total Spans read from the store and encoded for a response, sent or not.',
+      '# TYPE jaeger_sls_read_spans_produced_total counter',
+      `jaeger_sls_read_spans_produced_total ${this.readSpansProduced}`,
+      '# HELP jaeger_sls_reads_rejected_total Trace reads refused with RESOURCE_EXHAUSTED (--max-concurrent-reads).',
+      '# TYPE jaeger_sls_reads_rejected_total counter',
+      `jaeger_sls_reads_rejected_total ${this.readsRejected}`,
+      '# HELP jaeger_sls_reads_cancelled_total Trace reads cancelled by the client or its deadline, counted when their work stopped.',
+      '# TYPE jaeger_sls_reads_cancelled_total counter',
+      `jaeger_sls_reads_cancelled_total ${this.readsCancelled}`,
+      '# HELP jaeger_sls_read_cancel_stop_seconds_sum Total time from read cancellations to their work stopping.',
+      '# TYPE jaeger_sls_read_cancel_stop_seconds_sum counter',
+      `jaeger_sls_read_cancel_stop_seconds_sum ${this.cancelStopSeconds.toFixed(6)}`,
+      '# HELP jaeger_sls_read_cancel_stop_seconds_max Longest time from a read cancellation to its work stopping.',
+      '# TYPE jaeger_sls_read_cancel_stop_seconds_max gauge',
+      `jaeger_sls_read_cancel_stop_seconds_max ${this.cancelStopSecondsMax.toFixed(6)}`,
     ];
+    if (this.readGauges) {
+      lines.push(
+        '# HELP jaeger_sls_reads_running Trace reads running now.',
+        '# TYPE jaeger_sls_reads_running gauge',
+        `jaeger_sls_reads_running ${this.readGauges.runningNow}`,
+        '# HELP jaeger_sls_reads_waiting Trace reads waiting for a slot now.',
+        '# TYPE jaeger_sls_reads_waiting gauge',
+        `jaeger_sls_reads_waiting ${this.readGauges.waitingNow}`,
+      );
+    }
     const sorted = [...this.methods.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     const family = (name: string, help: string, type: string, value: (m: MethodStats) => number) => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);

@@ -3,13 +3,15 @@ import { format } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { ConfigError } from '../model/index.js';
+import { newStoreFiles } from '../storage/new-store-files.js';
 import { openStore } from '../storage/open-store.js';
 import { goPluginPortRange, handshakeLine, isGoPluginLaunch } from './go-plugin.js';
 import { createJsonLogger } from './log.js';
 import { watchParent } from './parent-watch.js';
 import { ServerMetrics, startMetricsServer } from './metrics.js';
 import type { TlsFiles } from './server.js';
-import { startServer } from './server.js';
+import { readLimitsFor, startServer } from './server.js';
+import { defaultReadWorkers, ReadWorkers } from './read-workers.js';
 import { type Ingest, ingestInProcess } from './ingest.js';
 import { startWriteWorker } from './write-worker.js';
 
@@ -39,7 +41,9 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
   const goPlugin = isGoPluginLaunch(io.env);
   const portRange = goPlugin ? goPluginPortRange(io.env) : undefined;
   const tls = config.tls ? await readTls(config.tls) : undefined;
+  const created = newStoreFiles(config.store);
   const store = await openStore(config.store, { env: io.env, log: (line) => log.info(line) });
+  let served = false;
   let stop!: (reason: string) => void;
   const stopped = new Promise<string>((resolve) => (stop = resolve));
   const onSignal = (signal: string) => stop(signal);
@@ -56,6 +60,7 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
           },
         })
       : undefined;
+  let readWorkers: ReadWorkers | undefined;
   let ingest: Ingest | undefined;
   try {
     ingest = (await writesOnWorker(config.store))
@@ -65,6 +70,12 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
         })
       : ingestInProcess(store);
     const metrics = new ServerMetrics();
+    const workerStoreUri = readWorkerStoreUri(config.store);
+    if (workerStoreUri) {
+      const limits = readLimitsFor(config.maxMessageSize, config.maxTraceSpans);
+      readWorkers = new ReadWorkers({ storeUri: workerStoreUri, limits, workers: defaultReadWorkers(), metrics, log });
+      await readWorkers.ready();
+    }
     const server = await startServer({
       store,
       ingest,
@@ -75,6 +86,11 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       ...(config.tenancy ? { tenancy: { header: config.tenantHeader, tenants: config.tenants } } : {}),
       maxMessageSize: config.maxMessageSize,
       streamingSpanWriter: config.enableStreamingWriter,
+      reads: {
+        maxConcurrent: config.maxConcurrentReads,
+        ...(config.maxTraceSpans !== undefined ? { maxTraceSpans: config.maxTraceSpans } : {}),
+        ...(readWorkers ? { runner: readWorkers } : {}),
+      },
       log,
       metrics,
       ...(goPlugin ? { goPlugin: { onShutdownRequest: () => stop('plugin shutdown request') } } : {}),
@@ -88,19 +104,25 @@ export async function runServe(config: ServeConfig, io: ServeIo): Promise<void> 
       mode: goPlugin ? 'go-plugin' : 'remote',
       metrics: metricsServer?.address,
     });
+    served = true;
     if (goPlugin) io.out(handshakeLine(server.port));
     const reason = await stopped;
     log.info('shutting down', { reason });
     await server.close(SHUTDOWN_GRACE_MS);
+    await readWorkers?.close();
+    readWorkers = undefined;
     await ingest.close();
     await metricsServer?.close();
     log.info('stopped', { spansWritten: metrics.spansWritten, spansRead: metrics.spansRead, errors: metrics.errorCount() });
   } finally {
+    await readWorkers?.close();
     parentWatch?.stop();
     io.signals.removeListener('SIGINT', onSignal);
     io.signals.removeListener('SIGTERM', onSignal);
     await ingest?.close();
     await store.close();
+    // Failed before serving (port busy, bad TLS): a store file this run created is removed again.
+    if (!served) await created.discard();
   }
 }
 
@@ -125,6 +147,14 @@ async function readTls(paths: NonNullable<ServeConfig['tls']>): Promise<TlsFiles
   const files: TlsFiles = { cert: await read(paths.cert, 'certificate'), key: await read(paths.key, 'key') };
   if (paths.ca) files.ca = await read(paths.ca, 'CA');
   return files;
+}
+
+/**
+ * The URI read workers open read-only, for stores that other connections can read while this one
+ * writes (SQLite in WAL mode); undefined for stores read in this thread (memory, SLS, remote).
+ */
+function readWorkerStoreUri(uri: string): string | undefined {
+  return /^sqlite:/i.test(uri) ? uri : undefined;
 }
 
 /** The store URI without its query (which may carry options), for logs. */

@@ -2,7 +2,11 @@ import * as grpc from '@grpc/grpc-js';
 import { StorageUnavailableError } from '../model/index.js';
 import type { Store, TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { withSafeDecoding } from './calls.js';
+import { inProcessReads, MAX_SPANS_PER_CHUNK, withSafeDecoding } from './calls.js';
+import type { ReadRunner } from './calls.js';
+import { ReadGate } from './read-gate.js';
+import type { ReadLimits } from './read-stream.js';
+import { DEFAULT_MAX_CONCURRENT_READS } from '../config/serve-config.js';
 import { HealthService } from './health.js';
 import type { Logger } from './log.js';
 import { ServerMetrics } from './metrics.js';
@@ -39,6 +43,8 @@ export interface ServerOptions {
   streamingSpanWriter: boolean;
   log: Logger;
   metrics?: ServerMetrics;
+  /** Streamed trace reads: how many run at once, the span cap per trace, where they run (default: this thread). */
+  reads?: { maxConcurrent: number; maxTraceSpans?: number; runner?: ReadRunner };
   /** hashicorp go-plugin sidecar: health "plugin" and plugin.GRPCController, which calls this on Shutdown. */
   goPlugin?: { onShutdownRequest(): void };
 }
@@ -87,6 +93,23 @@ const WRITE_DECODERS = {
 const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
 
 /**
+ * Reads waiting for a slot, per slot, and how long one may wait. A waiting read holds only its
+ * request (bytes), so the queue can be long; the wait is bounded so a read nobody can serve soon
+ * fails fast with RESOURCE_EXHAUSTED instead of hanging until Jaeger's own timeout.
+ */
+const READS_WAITING_PER_SLOT = 8;
+const READ_MAX_WAIT_MS = 10_000;
+
+/** Limits of each streamed read message: Jaeger's batch size, and half the message limit in bytes (at most 2 MiB). */
+export function readLimitsFor(maxMessageSize: number, maxTraceSpans: number | undefined): ReadLimits {
+  return {
+    maxSpansPerMessage: MAX_SPANS_PER_CHUNK,
+    maxBytesPerMessage: Math.min(MAX_CHUNK_BYTES, Math.floor(maxMessageSize / 2)),
+    ...(maxTraceSpans !== undefined ? { maxTraceSpans } : {}),
+  };
+}
+
+/**
  * Starts one gRPC server serving, on one port: jaeger.storage.v1 (all services), jaeger.storage.v2
  * TraceReader/DependencyReader/Capabilities, OTLP TraceService/Export, grpc.health.v1 and, in
  * sidecar mode, go-plugin's GRPCController.
@@ -95,19 +118,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { store, log, tenancy } = options;
   const metrics = options.metrics ?? new ServerMetrics();
   let closing = false;
+  const tenantFor = (metadata: grpc.Metadata): string => (tenancy ? tenantFromMetadata(metadata, tenancy) : '');
   const storeFor = (metadata: grpc.Metadata): TraceStore => {
     if (closing) throw new StorageUnavailableError('server is shutting down');
-    return tenancy ? store.forTenant(tenantFromMetadata(metadata, tenancy)) : store;
+    return tenancy ? store.forTenant(tenantFor(metadata)) : store;
   };
+  const limits = readLimitsFor(options.maxMessageSize, options.reads?.maxTraceSpans);
+  const maxConcurrent = options.reads?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT_READS;
+  const gate = new ReadGate(maxConcurrent, maxConcurrent * READS_WAITING_PER_SLOT, READ_MAX_WAIT_MS);
+  metrics.readGauges = gate;
+  const reads = { gate, limits, runner: options.reads?.runner ?? inProcessReads(metrics, limits) };
   const ingest = options.ingest ?? ingestInProcess(store);
   const ctx: CallContext = {
     storeFor,
+    tenantFor,
+    reads,
     metrics,
     log,
-    maxChunkBytes: Math.min(MAX_CHUNK_BYTES, Math.floor(options.maxMessageSize / 2)),
+    maxChunkBytes: limits.maxBytesPerMessage,
     // Not refused while closing: calls already running (streams) finish their writes within the grace period.
     async ingest(metadata, request) {
-      const outcome = await ingest.write({ ...request, tenant: tenancy ? tenantFromMetadata(metadata, tenancy) : '' });
+      const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
       metrics.spansWritten += outcome.written;
       if (outcome.error !== undefined) throw outcome.error;
     },
@@ -187,5 +218,14 @@ async function bind(server: grpc.Server, host: string, ports: readonly number[],
       lastError = err as Error;
     }
   }
-  throw new StorageUnavailableError(`cannot listen on ${target(ports[ports.length - 1] ?? 0)}: ${lastError?.message ?? 'no port'}`);
+  throw new StorageUnavailableError(`cannot listen on ${target(ports[ports.length - 1] ?? 0)}: ${bindFailure(lastError)}`);
+}
+
+/** grpc-js wraps the socket error in "No address added … errors: [listen EADDRINUSE: …]": the cause in words. */
+function bindFailure(err: Error | undefined): string {
+  const text = err?.message ?? 'no port to try';
+  if (/EADDRINUSE/.test(text)) return 'address already in use (another process listens there; choose another with --listen)';
+  if (/EACCES/.test(text)) return 'permission denied (ports below 1024 need privileges)';
+  if (/EADDRNOTAVAIL|ENOTFOUND/.test(text)) return 'address not available on this machine';
+  return text;
 }

@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import { NotSupportedError, traceIdToBytes } from '../model/index.js';
-import type { ArchiveStore, TraceStore } from '../storage/types.js';
+import { traceIdToBytes } from '../model/index.js';
+import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoSpan, ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
+import { readStreamCall, unaryCall } from './calls.js';
+import type { ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   operationToProto,
@@ -12,7 +12,6 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV1,
-  spanToProto,
 } from '../formats/proto-mapping.js';
 import { toServiceError } from '../storage/grpc/status.js';
 import type { ServiceKey } from '../storage/grpc/protos.js';
@@ -38,29 +37,13 @@ export interface V1Options {
   hasArchive: boolean;
 }
 
-function archiveOf(store: TraceStore): ArchiveStore {
-  if (!store.archive) throw new NotSupportedError('archive storage is not configured');
-  return store.archive;
-}
-
 /** Handlers of every jaeger.storage.v1 service, keyed by service. */
 export function v1ServiceImplementations(ctx: CallContext, options: V1Options): Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> {
-  const chunkOptions = { maxSpans: MAX_SPANS_PER_CHUNK, maxBytes: ctx.maxChunkBytes, oneTracePerChunk: false };
-
   const writeOne = (method: string, archive: boolean) =>
     unaryCall(ctx, method, async (request: Buffer, _store: TraceStore, metadata: grpc.Metadata) => {
       await ctx.ingest(metadata, { kind: 'v1', archive, messages: [request] });
       return {};
     });
-
-  const getTrace = (read: (store: TraceStore) => Pick<ArchiveStore, 'getTrace'>) =>
-    async (req: GetTraceRequest, store: TraceStore, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-      const trace = await read(store).getTrace(protoToGetTraceQuery(req));
-      for await (const spans of chunkTraces([trace], chunkOptions)) {
-        await send({ spans: spans.map(spanToProto) });
-        ctx.metrics.spansRead += spans.length;
-      }
-    };
 
   return {
     spanWriter: {
@@ -71,18 +54,13 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
     },
     streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
     spanReader: {
-      GetTrace: serverStreamCall(ctx, 'v1.GetTrace', getTrace((store) => store)),
+      GetTrace: readStreamCall(ctx, 'v1.GetTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: false })),
       GetServices: unaryCall(ctx, 'v1.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
       GetOperations: unaryCall(ctx, 'v1.GetOperations', async (req: { service: string; spanKind: string }, store) => {
         const operations = await store.getOperations(protoToOperationQuery(req));
         return { operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) };
       }),
-      FindTraces: serverStreamCall(ctx, 'v1.FindTraces', async (req: FindTracesRequest, store, send: (chunk: { spans: ProtoSpan[] }) => Promise<void>) => {
-        for await (const spans of chunkTraces(store.findTraces(protoToTraceQueryV1(req.query)), chunkOptions)) {
-          await send({ spans: spans.map(spanToProto) });
-          ctx.metrics.spansRead += spans.length;
-        }
-      }),
+      FindTraces: readStreamCall(ctx, 'v1.FindTraces', (req: FindTracesRequest) => ({ kind: 'v1.FindTraces', query: protoToTraceQueryV1(req.query) })),
       FindTraceIDs: unaryCall(ctx, 'v1.FindTraceIDs', async (req: FindTracesRequest, store) => {
         const found = await store.findTraceIds(protoToTraceQueryV1(req.query));
         return { traceIds: found.map((f) => traceIdToBytes(f.traceId)) };
@@ -92,7 +70,7 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
       WriteArchiveSpan: writeOne('v1.WriteArchiveSpan', true),
     },
     archiveSpanReader: {
-      GetArchiveTrace: serverStreamCall(ctx, 'v1.GetArchiveTrace', getTrace(archiveOf)),
+      GetArchiveTrace: readStreamCall(ctx, 'v1.GetArchiveTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: true })),
     },
     dependenciesReader: {
       GetDependencies: unaryCall(ctx, 'v1.GetDependencies', async (req: GetDependenciesRequest, store) => {

@@ -1,12 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { Trace } from '../model/index.js';
-import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
-import type { OtlpResourceSpans } from '../formats/otlp.js';
-import { otlpFromSpans } from '../formats/otlp.js';
-import type { TraceStore } from '../storage/types.js';
+import { summarizeTrace } from '../model/index.js';
 import type { CallContext } from './calls.js';
-import { chunkTraces, MAX_SPANS_PER_CHUNK, serverStreamCall, unaryCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
+import { readStreamCall, serverStreamCall, unaryCall } from './calls.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2, ProtoTraceSummary } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -15,6 +11,7 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
+  traceSummaryToProto,
 } from '../formats/proto-mapping.js';
 import type { ServiceKey } from '../storage/grpc/protos.js';
 
@@ -24,39 +21,25 @@ interface GetTracesRequest {
 interface FindTracesRequest {
   query: ProtoTraceQueryV2 | null;
 }
-interface TracesData {
-  resourceSpans: OtlpResourceSpans[];
-}
 
 /** The v2 TraceReader, DependencyReader and Capabilities services and OTLP TraceService/Export. */
 export function v2ServiceImplementations(ctx: CallContext): Partial<Record<ServiceKey, grpc.UntypedServiceImplementation>> {
-  // NOTE: storage v2 chunks never mix traces; a large trace spans consecutive chunks.
-  const chunkOptions = { maxSpans: MAX_SPANS_PER_CHUNK, maxBytes: ctx.maxChunkBytes, oneTracePerChunk: true };
-  const streamTraces = async (traces: AsyncIterable<Trace> | Iterable<Trace>, send: (data: TracesData) => Promise<void>) => {
-    for await (const spans of chunkTraces(traces, chunkOptions)) {
-      await send({ resourceSpans: otlpFromSpans(spans) });
-      ctx.metrics.spansRead += spans.length;
-    }
-  };
-
   return {
     traceReader: {
-      GetTraces: serverStreamCall(ctx, 'v2.GetTraces', async (req: GetTracesRequest, store, send: (data: TracesData) => Promise<void>) => {
-        const queries = req.query.map(protoToGetTraceQuery);
-        await streamTraces(foundTraces(store, queries), send);
-      }),
+      GetTraces: readStreamCall(ctx, 'v2.GetTraces', (req: GetTracesRequest) => ({ kind: 'v2.GetTraces', queries: req.query.map(protoToGetTraceQuery) })),
       GetServices: unaryCall(ctx, 'v2.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
       GetOperations: unaryCall(ctx, 'v2.GetOperations', async (req: { service: string; spanKind: string }, store) => ({
         operations: (await store.getOperations(protoToOperationQuery(req))).map(operationToProto),
       })),
-      FindTraces: serverStreamCall(ctx, 'v2.FindTraces', async (req: FindTracesRequest, store, send: (data: TracesData) => Promise<void>) => {
-        await streamTraces(store.findTraces(protoToTraceQueryV2(req.query)), send);
-      }),
+      FindTraces: readStreamCall(ctx, 'v2.FindTraces', (req: FindTracesRequest) => ({ kind: 'v2.FindTraces', query: protoToTraceQueryV2(req.query) })),
       FindTraceIDs: unaryCall(ctx, 'v2.FindTraceIDs', async (req: FindTracesRequest, store) => ({
         traceIds: (await store.findTraceIds(protoToTraceQueryV2(req.query))).map(foundTraceIdToProto),
       })),
-      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async () => {
-        throw new NotSupportedError('FindTraceSummaries is not implemented; use FindTraces');
+      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async (req: FindTracesRequest, store, send: (data: { summaries: ProtoTraceSummary[] }) => Promise<void>) => {
+        // One message per trace, as Jaeger's query service yields them: each is small and final.
+        for await (const trace of store.findTraces(protoToTraceQueryV2(req.query))) {
+          if (trace.spans.length > 0) await send({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] });
+        }
       }),
     },
     dependencyReader: {
@@ -77,15 +60,4 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
       }),
     },
   };
-}
-
-/** The requested traces that exist, in request order; unknown ids are skipped (v2: not an error). */
-async function* foundTraces(store: TraceStore, queries: ReturnType<typeof protoToGetTraceQuery>[]): AsyncGenerator<Trace> {
-  for (const query of queries) {
-    try {
-      yield await store.getTrace(query);
-    } catch (err) {
-      if (!(err instanceof TraceNotFoundError)) throw err;
-    }
-  }
 }

@@ -5,13 +5,14 @@
  * abnormal traces.
  */
 import type { AnomalyReport, OperationHistogram, RootCause } from '../analysis/anomaly-report.js';
-import { countsText, instanceText, operationLabel, originText, shiftText, signalsFired, summaryLine } from './anomalies-text.js';
+import type { AnomaliesRenderOptions } from './anomalies-text.js';
+import { confidenceText, countsText, headline, instanceText, LEGEND, operationLabel, originText, shiftText, signalsFired, summaryLine, traceUrl, verdictTitle } from './anomalies-text.js';
 import { formatCount, formatDurationUs, formatPercent } from './format-figures.js';
 
 const STYLE = `
 body { margin: 0 auto; max-width: 1200px; padding: 16px 24px 48px; font: 13px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2933; background: #fbfcfe; }
 h1 { font-size: 20px; margin: 4px 0 6px; } h2 { font-size: 15px; margin: 22px 0 8px; border-bottom: 1px solid #dde3ea; padding-bottom: 4px; }
-.summary { color: #52606d; } .note { background: #fff7e6; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px; margin: 8px 0; }
+.summary { color: #52606d; } .headline { margin: 6px 0; font-size: 14px; } .note { background: #fff7e6; border: 1px solid #f0c36d; padding: 6px 10px; border-radius: 4px; margin: 8px 0; }
 .verdict { background: #fdecec; border: 1px solid #f3b4b4; padding: 8px 12px; border-radius: 4px; margin: 10px 0; font-size: 14px; }
 table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e6eaf0; vertical-align: top; }
 th { background: #f1f4f8; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; } code { font-size: 12px; }
@@ -31,13 +32,16 @@ svg text { font-size: 10px; fill: #52606d; }
 const BASE_COLOR = '#9aa5b1';
 const WINDOW_COLOR = '#d62728';
 
-export function renderAnomaliesHtml(report: AnomalyReport): string {
+export function renderAnomaliesHtml(report: AnomalyReport, options: AnomaliesRenderOptions = {}): string {
   const top = report.rootCauses[0];
+  const trace = (id: string) => (options.jaegerUi ? `<a href="${esc(traceUrl(options.jaegerUi, id))}"><code>${id}</code></a>` : `<code>${id}</code>`);
   const body: string[] = [`<h1>Trace anomalies</h1>`, `<div class="summary">${esc(summaryLine(report))}</div>`];
+  const moved = headline(report);
+  if (moved) body.push(`<div class="headline"><b>${esc(moved)}</b></div>`);
   if (report.message) body.push(`<div class="note">${esc(report.message)}</div>`);
   if (top) {
-    body.push(`<div class="verdict">Most likely root cause: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}.</div>`);
-    body.push('<h2>Suspects (services)</h2>', rootCauseTable(report.rootCauses));
+    body.push(`<div class="verdict">${esc(verdictTitle(report))}: <b>${esc(top.service)}</b> (operation <code>${esc(top.operation)}</code>) — origin in ${esc(originText(top))} of abnormal traces; signals: ${esc(signalsFired(top.evidence.signals))}. ${esc(confidenceText(report))}</div>`);
+    body.push('<h2>Suspects (services)</h2>', rootCauseTable(report.rootCauses, trace));
   }
   body.push('<h2>Service graph of the window</h2>', serviceGraph(report));
   if (report.histograms.length) {
@@ -45,16 +49,17 @@ export function renderAnomaliesHtml(report: AnomalyReport): string {
     body.push(`<div class="legend"><span><i class="sw" style="background:${BASE_COLOR}"></i>baseline</span><span><i class="sw" style="background:${WINDOW_COLOR}"></i>incident window</span> (share of spans per bucket, log-scale latency)</div>`);
     body.push(`<div class="hists">${report.histograms.map(histogramSvg).join('\n')}</div>`);
   }
-  if (report.operationRootCauses.length) body.push('<h2>Suspects (operations)</h2>', rootCauseTable(report.operationRootCauses));
+  if (report.operationRootCauses.length) body.push('<h2>Suspects (operations)</h2>', rootCauseTable(report.operationRootCauses, trace));
   if (report.anomalies.length) {
     const rows = report.anomalies.map((o) => `<tr><td>${esc(operationLabel(o))}</td><td>${esc(o.signals.join(', '))}</td><td>${esc(shiftText(o))}</td></tr>`);
     body.push('<h2>Shifted operations</h2>', `<table><thead><tr><th>Operation</th><th>Signals</th><th>Shift</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
   }
   if (report.abnormalTraces.length) {
-    const rows = report.abnormalTraces.slice(0, 200).map((t) => `<tr><td><code>${t.traceId}</code></td><td>${esc(t.rootService)} ${esc(t.rootOperation)}</td><td class="num">${formatDurationUs(t.duration)}</td><td>${esc(t.origins.map((o) => `${o.service}/${o.operation} (${o.signal})`).join(', '))}</td></tr>`);
+    const rows = report.abnormalTraces.slice(0, 200).map((t) => `<tr><td>${trace(t.traceId)}</td><td>${esc(t.rootService)} ${esc(t.rootOperation)}</td><td class="num">${formatDurationUs(t.duration)}</td><td>${esc(t.origins.map((o) => `${o.service}/${o.operation} (${o.signal})`).join(', '))}</td></tr>`);
     const more = report.abnormalTraces.length > 200 ? `<p>… ${formatCount(report.abnormalTraces.length - 200)} more in <code>--format json</code>.</p>` : '';
     body.push(`<h2>Abnormal traces (${formatCount(report.abnormalTraces.length)})</h2>`, `<table><thead><tr><th>Trace</th><th>Root</th><th>Duration</th><th>Origins</th></tr></thead><tbody>${rows.join('')}</tbody></table>${more}`);
   }
+  if (report.rootCauses.length || report.anomalies.length) body.push(`<h2>Legend</h2><ul class="legend-list">${LEGEND.map((l) => `<li>${esc(l)}</li>`).join('')}</ul>`);
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -70,10 +75,10 @@ ${body.join('\n')}
 `;
 }
 
-function rootCauseTable(list: RootCause[]): string {
+function rootCauseTable(list: RootCause[], trace: (id: string) => string): string {
   const rows = list.map(
     (rc) =>
-      `<tr><td class="num">${rc.rank}</td><td>${esc(rc.service)}</td><td>${esc(rc.operation)}</td><td class="num">${rc.score.toFixed(3)}</td><td>${countsText(rc)}</td><td>${esc(originText(rc))}</td><td>${esc(signalsFired(rc.evidence.signals))}</td><td class="num">${formatPercent(rc.evidence.criticalPathShare)}</td><td>${esc(instanceText(rc))}</td><td>${rc.evidence.exampleTraceIds.map((id) => `<code>${id}</code>`).join('<br>')}</td></tr>`,
+      `<tr><td class="num">${rc.rank}</td><td>${esc(rc.service)}</td><td>${esc(rc.operation)}</td><td class="num">${rc.score.toFixed(3)}</td><td>${countsText(rc)}</td><td>${esc(originText(rc))}</td><td>${esc(signalsFired(rc.evidence.signals))}</td><td class="num">${formatPercent(rc.evidence.criticalPathShare)}</td><td>${esc(instanceText(rc))}</td><td>${rc.evidence.exampleTraceIds.map(trace).join('<br>')}</td></tr>`,
   );
   return `<table><thead><tr><th>#</th><th>Service</th><th>Operation</th><th>Score</th><th>Counts</th><th>Origin</th><th>Signals</th><th>Critical path</th><th>Instance</th><th>Example traces</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

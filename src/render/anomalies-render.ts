@@ -1,5 +1,6 @@
 /** Chooses the renderer for `anomalies --format`. */
 import type { AnomalyReport } from '../analysis/anomaly-report.js';
+import type { AnomaliesRenderOptions } from './anomalies-text.js';
 import { renderAnomaliesHtml } from './anomalies-html.js';
 import { renderAnomaliesJson } from './anomalies-json.js';
 import { renderAnomaliesMarkdown } from './anomalies-markdown.js';
@@ -8,15 +9,17 @@ import { renderAnomaliesTable } from './anomalies-table.js';
 export const ANOMALIES_FORMATS = ['table', 'json', 'markdown', 'html'] as const;
 export type AnomaliesFormat = (typeof ANOMALIES_FORMATS)[number];
 
-export function renderAnomalies(report: AnomalyReport, format: AnomaliesFormat): string {
+export type { AnomaliesRenderOptions };
+
+export function renderAnomalies(report: AnomalyReport, format: AnomaliesFormat, options: AnomaliesRenderOptions = {}): string {
   switch (format) {
     case 'table':
-      return renderAnomaliesTable(report);
+      return renderAnomaliesTable(report, options);
     case 'json':
-      return renderAnomaliesJson(report);
+      return renderAnomaliesJson(report, options);
     case 'markdown':
-      return renderAnomaliesMarkdown(report);
+      return renderAnomaliesMarkdown(report, options);
     case 'html':
-      return renderAnomaliesHtml(report);
+      return renderAnomaliesHtml(report, options);
   }
 }

@@ -7,7 +7,13 @@ import type { DependencyReport } from '../analysis/dependency-report.js';
 export const DEPS_FORMATS = ['table', 'json', 'dot', 'mermaid', 'graphml', 'html'] as const;
 export type DepsFormat = (typeof DEPS_FORMATS)[number];
 
-export type DepsRenderer = (report: DependencyReport) => string;
+/** Rendering choices of the graph formats. */
+export interface DepsRenderOptions {
+  /** Services to mark as suspects (e.g. the top root causes of `anomalies`): DOT and HTML. */
+  highlight?: readonly string[];
+}
+
+export type DepsRenderer = (report: DependencyReport, options?: DepsRenderOptions) => string;
 
 export async function loadDepsRenderer(format: DepsFormat): Promise<DepsRenderer> {
   switch (format) {

@@ -5,7 +5,7 @@
 import Table from 'cli-table3';
 import type { DependencyReport, ReportEdge } from '../analysis/dependency-report.js';
 import type { DependencyDiff } from '../analysis/dependency-diff.js';
-import { formatCount, formatDurationUs, formatPercent, formatRate } from './format-figures.js';
+import { formatCount, formatDurationUs, formatPercent, formatRate, formatRatio } from './format-figures.js';
 
 const PLAIN = { head: [] as string[], border: [] as string[] };
 /** No rule between body rows: compact, and faster for thousands of rows. */
@@ -92,7 +92,8 @@ function renderDiffTable(d: DependencyDiff): string {
   if (d.newNodes.length) parts.push(`  new nodes: ${d.newNodes.join(', ')}`);
   if (d.vanishedNodes.length) parts.push(`  vanished nodes: ${d.vanishedNodes.join(', ')}`);
   if (d.edges.length === 0) return parts.join('\n');
-  const rows = d.edges.map((e) => [e.change, e.source, e.target, formatCount(e.callsBefore), formatCount(e.callsAfter), formatPercent(e.errorRateBefore), formatPercent(e.errorRateAfter), formatDurationUs(e.p99UsBefore), formatDurationUs(e.p99UsAfter), e.reasons.join(', ')]);
-  parts.push(renderTable(['Change', 'Caller', 'Callee', 'Calls before', 'Calls now', 'Err % before', 'Err % now', 'p99 before', 'p99 now', 'Why'], rows));
+  const shift = (before: number | null, after: number | null, r: number | null) => `${formatDurationUs(before)} → ${formatDurationUs(after)}${r !== null ? ` (×${formatRatio(r)})` : ''}`;
+  const rows = d.edges.map((e) => [e.change, e.source, e.target, `${formatCount(e.callsBefore)} → ${formatCount(e.callsAfter)}`, `${formatPercent(e.errorRateBefore)} → ${formatPercent(e.errorRateAfter)}`, shift(e.p50UsBefore, e.p50UsAfter, e.p50Ratio), shift(e.p99UsBefore, e.p99UsAfter, e.p99Ratio), e.reasons.join(', ')]);
+  parts.push(renderTable(['Change', 'Caller', 'Callee', 'Calls', 'Err %', 'Median', 'p99', 'Why'], rows));
   return parts.join('\n');
 }

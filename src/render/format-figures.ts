@@ -29,3 +29,8 @@ export function formatRate(r: number | null | undefined): string {
 function trim(x: number): string {
   return x >= 100 ? String(Math.round(x)) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
+
+/** ×152, ×1.14, ×0.87: two decimals below 10, whole numbers from 10 on. */
+export function formatRatio(r: number): string {
+  return r >= 10 ? Math.round(r).toLocaleString('en-US') : r.toFixed(2);
+}

@@ -1,14 +1,18 @@
 /**
- * `deps --format dot`: Graphviz DOT. Edges: width by calls (log scale), red when any call failed,
- * dashed for async calls; virtual peers drawn as cylinders (databases), parallelograms (messaging)
- * or dashed boxes.
+ * `deps --format dot`: Graphviz DOT. Edges: width by calls (log scale), coloured by error rate
+ * (error-levels.ts: orange from 1 %, red from 5 %; a legend node states it), dashed for async calls;
+ * virtual peers drawn as cylinders (databases), parallelograms (messaging) or dashed boxes;
+ * highlighted services (suspects) with a thick purple outline.
  */
 import type { DependencyReport } from '../analysis/dependency-report.js';
+import type { DepsRenderOptions } from './deps-formats.js';
+import { ERROR_LEVEL_COLOR, ERROR_LEVEL_LEGEND, errorLevel } from './error-levels.js';
 import { edgeLabel, edgeWeights, nodeFigures } from './graph-labels.js';
 
-const ERROR_COLOR = '#d62728';
+export const SUSPECT_COLOR = '#7b2cbf';
 
-export function renderDepsDot(report: DependencyReport): string {
+export function renderDepsDot(report: DependencyReport, options: DepsRenderOptions = {}): string {
+  const suspects = new Set(options.highlight ?? []);
   const weight = edgeWeights(report);
   const lines = [
     'digraph dependencies {',
@@ -23,15 +27,20 @@ export function renderDepsDot(report: DependencyReport): string {
       attrs.push(n.connectionType === 'database' ? 'shape=cylinder' : n.connectionType === 'messaging' ? 'shape=parallelogram' : 'shape=box');
       attrs.push('style="filled,dashed"', 'fillcolor="#f3f3f3"');
     }
-    if (n.errors > 0) attrs.push(`color=${q(ERROR_COLOR)}`);
+    const level = errorLevel(n.errorRate);
+    if (level !== 'ok') attrs.push(`color=${q(ERROR_LEVEL_COLOR[level])}`, 'penwidth=2');
+    if (suspects.has(n.id)) attrs.push(`color=${q(SUSPECT_COLOR)}`, 'penwidth=4', `fillcolor="#f3e8ff"`);
     lines.push(`  ${q(n.id)} [${attrs.join(', ')}];`);
   }
   for (const e of report.edges) {
     const attrs = [`label=${q(edgeLabel(e))}`, `penwidth=${weight(e)}`, `weight=${e.calls}`];
-    if (e.errors > 0) attrs.push(`color=${q(ERROR_COLOR)}`, `fontcolor=${q(ERROR_COLOR)}`);
+    const level = errorLevel(e.errorRate);
+    if (level !== 'ok') attrs.push(`color=${q(ERROR_LEVEL_COLOR[level])}`, `fontcolor=${q(ERROR_LEVEL_COLOR[level])}`);
     if (e.asyncCalls > 0) attrs.push('style=dashed');
     lines.push(`  ${q(e.source)} -> ${q(e.target)} [${attrs.join(', ')}];`);
   }
+  const legend = suspects.size ? `${ERROR_LEVEL_LEGEND}; purple outline: suspect` : ERROR_LEVEL_LEGEND;
+  lines.push(`  label=${q(legend)}; labelloc=b; labeljust=l;`);
   lines.push('}');
   return `${lines.join('\n')}\n`;
 }

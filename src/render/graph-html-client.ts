@@ -1,9 +1,7 @@
 /**
  * The script inlined into the `deps --format html` page (plain ES2017, no network, no libraries).
- * It reads the JSON data block, lays the graph out with a Fruchterman–Reingold force layout whose
- * repulsion uses a grid (only nearby nodes repel, O(n) per step) — Fruchterman & Reingold, "Graph
- * drawing by force-directed placement", 1991, §"grid variant" — then draws SVG with zoom (wheel),
- * pan (drag), hover tooltips and click-to-focus. When done it sets `data-ready="1"` on <html>.
+ * It reads the JSON data block (nodes with their laid-out boxes, see graph-layout.ts), draws SVG with
+ * zoom (wheel), pan (drag), hover tooltips and click-to-focus. When done it sets `data-ready="1"` on <html>.
  * NOTE: kept free of backticks and dollar-brace so it can live in a template string.
  */
 export const GRAPH_HTML_SCRIPT = String.raw`
@@ -16,85 +14,41 @@ export const GRAPH_HTML_SCRIPT = String.raw`
   var viewport = document.getElementById('viewport');
   var tip = document.getElementById('tooltip');
 
-  // --- layout -------------------------------------------------------------------------------
+  // --- drawing (positions come from the layered layout computed by the renderer) -----------
   var started = performance.now();
-  var seed = 42;
-  function rnd() { seed = (seed + 0x6d2b79f5) | 0; var t = Math.imul(seed ^ (seed >>> 15), 1 | seed); t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t; return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }
-  var K = n < 40 ? 90 : n < 200 ? 64 : 48;
-  var x = new Float64Array(n), y = new Float64Array(n), dx = new Float64Array(n), dy = new Float64Array(n);
-  var spread = K * Math.sqrt(n + 1);
-  for (var i = 0; i < n; i++) { var a = rnd() * 2 * Math.PI, r = spread * Math.sqrt(rnd()); x[i] = r * Math.cos(a); y[i] = r * Math.sin(a); }
-  var iterations = n > 600 ? 160 : n > 150 ? 250 : 400;
-  var temp = spread / 4, cool = temp / iterations;
-  var cell = 2 * K, GRAVITY = n < 40 ? 0.01 : 0.03;
-  for (var it = 0; it < iterations; it++) {
-    dx.fill(0); dy.fill(0);
-    var grid = new Map();
-    for (i = 0; i < n; i++) {
-      var key = (Math.floor(x[i] / cell) + 32768) * 65536 + (Math.floor(y[i] / cell) + 32768);
-      var list = grid.get(key); if (list) list.push(i); else grid.set(key, [i]);
-    }
-    for (i = 0; i < n; i++) {
-      var cx = Math.floor(x[i] / cell), cy = Math.floor(y[i] / cell);
-      for (var gx = cx - 1; gx <= cx + 1; gx++) for (var gy = cy - 1; gy <= cy + 1; gy++) {
-        var bucket = grid.get((gx + 32768) * 65536 + (gy + 32768)); if (!bucket) continue;
-        for (var b = 0; b < bucket.length; b++) {
-          var j = bucket[b]; if (j === i) continue;
-          var ddx = x[i] - x[j], ddy = y[i] - y[j], d2 = ddx * ddx + ddy * ddy;
-          if (d2 > cell * cell) continue;
-          if (d2 < 0.01) { ddx = rnd() - 0.5; ddy = rnd() - 0.5; d2 = 0.5; }
-          var f = (K * K) / d2;
-          dx[i] += ddx * f; dy[i] += ddy * f;
-        }
-      }
-    }
-    for (var e = 0; e < edges.length; e++) {
-      var s = edges[e].s, t = edges[e].t; if (s === t) continue;
-      var ex = x[s] - x[t], ey = y[s] - y[t], d = Math.sqrt(ex * ex + ey * ey) || 0.01;
-      var fa = d / K;
-      dx[s] -= ex * fa; dy[s] -= ey * fa; dx[t] += ex * fa; dy[t] += ey * fa;
-    }
-    for (i = 0; i < n; i++) {
-      dx[i] -= x[i] * GRAVITY; dy[i] -= y[i] * GRAVITY;
-      var len = Math.sqrt(dx[i] * dx[i] + dy[i] * dy[i]);
-      if (len > 0) { var m = Math.min(len, temp) / len; x[i] += dx[i] * m; y[i] += dy[i] * m; }
-    }
-    temp = Math.max(1, temp - cool);
-  }
-
-  var layoutMs = Math.round(performance.now() - started);
-
-  // --- drawing ------------------------------------------------------------------------------
+  var x = new Float64Array(n), y = new Float64Array(n);
+  for (var i = 0; i < n; i++) { x[i] = nodes[i].x; y[i] = nodes[i].y; }
+  var layoutMs = 0;
   function el(name, attrs, parent) {
     var node = document.createElementNS(SVG, name);
     for (var k in attrs) node.setAttribute(k, attrs[k]);
     if (parent) parent.appendChild(node);
     return node;
   }
-  var maxCalls = 1; for (i = 0; i < n; i++) maxCalls = Math.max(maxCalls, nodes[i].calls);
-  var radius = new Float64Array(n);
-  for (i = 0; i < n; i++) radius[i] = 5 + 9 * Math.sqrt(nodes[i].calls / maxCalls);
   var edgeLayer = document.getElementById('edges'), hitLayer = document.getElementById('edge-hits'), nodeLayer = document.getElementById('nodes');
   var edgeEls = [];
-  for (e = 0; e < edges.length; e++) {
-    var E = edges[e]; s = E.s; t = E.t;
-    ex = x[t] - x[s]; ey = y[t] - y[s]; d = Math.sqrt(ex * ex + ey * ey) || 1;
-    // A slight bend to the left of the direction of travel keeps A->B and B->A apart.
-    var nx = -ey / d, ny = ex / d, bend = Math.min(0.12 * d, 40);
-    var x1 = x[s] + (ex / d) * radius[s] + nx * bend * 0.25, y1 = y[s] + (ey / d) * radius[s] + ny * bend * 0.25;
-    var x2 = x[t] - (ex / d) * (radius[t] + 2) + nx * bend * 0.25, y2 = y[t] - (ey / d) * (radius[t] + 2) + ny * bend * 0.25;
-    var mx = (x[s] + x[t]) / 2 + nx * bend, my = (y[s] + y[t]) / 2 + ny * bend;
-    var dpath = 'M' + x1.toFixed(1) + ',' + y1.toFixed(1) + 'Q' + mx.toFixed(1) + ',' + my.toFixed(1) + ' ' + x2.toFixed(1) + ',' + y2.toFixed(1);
-    var cls = 'edge' + (E.errors > 0 ? ' error' : '') + (E.async ? ' async' : '');
-    edgeEls.push(el('path', { d: dpath, 'class': cls, 'stroke-width': E.w, 'marker-end': E.errors > 0 ? 'url(#arrow-error)' : 'url(#arrow)' }, edgeLayer));
+  for (var e = 0; e < edges.length; e++) {
+    var E = edges[e], s = nodes[E.s], t = nodes[E.t], dpath;
+    if (E.s === E.t) {
+      var lx = s.x + s.w / 2, ly = s.y - s.h / 2;
+      dpath = 'M' + (lx - 6) + ',' + ly + 'C' + (lx - 6) + ',' + (ly - 18) + ' ' + (lx + 14) + ',' + (ly - 18) + ' ' + (lx + 2) + ',' + (ly + 4);
+    } else {
+      // From the caller's right side to the callee's left side (or back round when it points left).
+      var forward = t.x >= s.x;
+      var x1 = forward ? s.x + s.w / 2 : s.x - s.w / 2, x2 = forward ? t.x - t.w / 2 - 2 : t.x + t.w / 2 + 2;
+      var c = Math.max(30, Math.abs(x2 - x1) / 2) * (forward ? 1 : -1);
+      dpath = 'M' + x1.toFixed(1) + ',' + s.y.toFixed(1) + 'C' + (x1 + c).toFixed(1) + ',' + s.y.toFixed(1) + ' ' + (x2 - c).toFixed(1) + ',' + t.y.toFixed(1) + ' ' + x2.toFixed(1) + ',' + t.y.toFixed(1);
+    }
+    var cls = 'edge' + (E.level !== 'ok' ? ' ' + E.level : '') + (E.async ? ' async' : '');
+    edgeEls.push(el('path', { d: dpath, 'class': cls, 'stroke-width': E.w, 'marker-end': E.level !== 'ok' ? 'url(#arrow-' + E.level + ')' : 'url(#arrow)' }, edgeLayer));
     el('path', { d: dpath, 'class': 'edge-hit', 'data-edge': e }, hitLayer);
   }
   var nodeEls = [];
   for (i = 0; i < n; i++) {
     var N = nodes[i];
-    var g = el('g', { 'class': 'node' + (N.virtual ? ' virtual' : '') + (N.errors > 0 ? ' error' : ''), transform: 'translate(' + x[i].toFixed(1) + ',' + y[i].toFixed(1) + ')', 'data-node': i }, nodeLayer);
-    el('circle', { r: radius[i].toFixed(1) }, g);
-    var label = el('text', { x: (radius[i] + 3).toFixed(1), y: 4 }, g);
+    var g = el('g', { 'class': 'node' + (N.virtual ? ' virtual' : '') + (N.level !== 'ok' ? ' ' + N.level : '') + (N.suspect ? ' suspect' : ''), transform: 'translate(' + N.x + ',' + N.y + ')', 'data-node': i }, nodeLayer);
+    el('rect', { x: -N.w / 2, y: -N.h / 2, width: N.w, height: N.h, rx: 4 }, g);
+    var label = el('text', { x: 0, y: 4, 'text-anchor': 'middle' }, g);
     label.textContent = N.id;
     nodeEls.push(g);
   }
@@ -107,11 +61,11 @@ export const GRAPH_HTML_SCRIPT = String.raw`
   }
   function fit() {
     var minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
-    for (var j = 0; j < n; j++) { minX = Math.min(minX, x[j]); maxX = Math.max(maxX, x[j]); minY = Math.min(minY, y[j]); maxY = Math.max(maxY, y[j]); }
+    for (var j = 0; j < n; j++) { minX = Math.min(minX, x[j] - nodes[j].w / 2); maxX = Math.max(maxX, x[j] + nodes[j].w / 2); minY = Math.min(minY, y[j] - nodes[j].h / 2); maxY = Math.max(maxY, y[j] + nodes[j].h / 2); }
     if (n === 0) { minX = minY = -1; maxX = maxY = 1; }
-    var box = svg.getBoundingClientRect(), w = box.width || 800, h = box.height || 600, pad = 60;
-    view.k = Math.min((w - 2 * pad) / Math.max(1, maxX - minX), (h - 2 * pad) / Math.max(1, maxY - minY), 1.6);
-    view.tx = w / 2 - view.k * (minX + maxX) / 2; view.ty = h / 2 - view.k * (minY + maxY) / 2;
+    var box = svg.getBoundingClientRect(), w = box.width || 800, h = box.height || 600, pad = 20, top = 44;
+    view.k = Math.min((w - 2 * pad) / Math.max(1, maxX - minX), (h - top - 2 * pad) / Math.max(1, maxY - minY), 1.6);
+    view.tx = w / 2 - view.k * (minX + maxX) / 2; view.ty = top + (h - top) / 2 - view.k * (minY + maxY) / 2;
     apply();
   }
   svg.addEventListener('wheel', function (ev) {

@@ -1,14 +1,19 @@
 /**
- * `deps --format html`: one self-contained page (inline CSS, data and script; no network) that lays
- * out and draws the graph, with zoom, pan, hover tooltips carrying each edge's and node's figures,
- * click-to-focus on a node's neighbours and a service search box.
+ * `deps --format html`: one self-contained page (inline CSS, data and script; no network). The
+ * layered left-to-right layout is computed here (graph-layout.ts); the page draws it with zoom, pan,
+ * hover tooltips carrying each edge's and node's figures, click-to-focus on a node's neighbours and
+ * a service search box. Nodes and edges are coloured by error rate (error-levels.ts, with a legend);
+ * highlighted services (suspects) get a purple outline.
  */
 import type { DependencyReport, ReportEdge, ReportNode } from '../analysis/dependency-report.js';
 import { formatCount, formatDurationUs, formatPercent, formatRate } from './format-figures.js';
 import { edgeWeights } from './graph-labels.js';
 import { GRAPH_HTML_SCRIPT } from './graph-html-client.js';
+import type { DepsRenderOptions } from './deps-formats.js';
+import { ERROR_LEVEL_COLOR, ERROR_LEVEL_LEGEND, errorLevel } from './error-levels.js';
+import { LABEL_FONT_PX, layoutGraph } from './graph-layout.js';
 
-const STYLE = `
+const STYLE = () => `
 html, body { margin: 0; height: 100%; font: 13px/1.4 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2933; background: #fbfcfe; }
 header { position: absolute; top: 0; left: 0; right: 0; padding: 8px 12px; background: rgba(255,255,255,.92); border-bottom: 1px solid #dde3ea; display: flex; gap: 12px; align-items: center; z-index: 2; }
 header h1 { font-size: 14px; margin: 0; }
@@ -18,17 +23,19 @@ header button { font: inherit; padding: 3px 10px; border: 1px solid #c5ced8; bor
 .legend { color: #52606d; font-size: 12px; }
 .legend span { margin-left: 10px; }
 svg#graph { position: absolute; top: 0; left: 0; width: 100%; height: 100%; cursor: grab; }
-.edge { stroke: #8796a8; stroke-opacity: .55; fill: none; vector-effect: non-scaling-stroke; }
-.edge.error { stroke: #d62728; stroke-opacity: .85; }
+.edge { stroke: ${ERROR_LEVEL_COLOR.ok}; stroke-opacity: .55; fill: none; vector-effect: non-scaling-stroke; }
+.edge.raised { stroke: ${ERROR_LEVEL_COLOR.raised}; stroke-opacity: .9; }
+.edge.failing { stroke: ${ERROR_LEVEL_COLOR.failing}; stroke-opacity: .9; }
 .edge.async { stroke-dasharray: 5 4; }
 .edge.hover, .edge.near { stroke: #1d4ed8; stroke-opacity: 1; }
-.edge.error.near, .edge.error.hover { stroke: #b91c1c; }
 .edge-hit { fill: none; stroke: transparent; stroke-width: 8; vector-effect: non-scaling-stroke; cursor: pointer; }
-.node circle { fill: #4a78c2; stroke: #fff; stroke-width: 1.5; }
-.node.virtual circle { fill: #eef1f5; stroke: #6b7785; stroke-dasharray: 3 2; }
-.node.error circle { stroke: #d62728; stroke-width: 2.5; }
-.node.hover circle { stroke: #111827; stroke-width: 2.5; }
-.node text { font-size: 11px; fill: #1f2933; paint-order: stroke; stroke: #fbfcfe; stroke-width: 3px; pointer-events: none; }
+.node rect { fill: #eaf1fb; stroke: #4a78c2; stroke-width: 1.2; vector-effect: non-scaling-stroke; }
+.node.virtual rect { fill: #f3f3f3; stroke: #6b7785; stroke-dasharray: 3 2; }
+.node.raised rect { stroke: ${ERROR_LEVEL_COLOR.raised}; stroke-width: 2.5; }
+.node.failing rect { stroke: ${ERROR_LEVEL_COLOR.failing}; stroke-width: 2.5; fill: #fdecec; }
+.node.suspect rect { stroke: #7b2cbf; stroke-width: 4; fill: #f3e8ff; }
+.node.hover rect { stroke: #111827; stroke-width: 2.5; }
+.node text { font: ${LABEL_FONT_PX}px ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; fill: #1f2933; pointer-events: none; }
 .node.virtual text { font-style: italic; }
 .labels-hidden .node text { display: none; }
 .labels-hidden .node.near text, .labels-hidden .node.hover text { display: inline; }
@@ -38,12 +45,21 @@ svg#graph { position: absolute; top: 0; left: 0; width: 100%; height: 100%; curs
 #tooltip { position: fixed; display: none; pointer-events: none; background: #111827; color: #f9fafb; padding: 6px 9px; border-radius: 4px; font-size: 12px; white-space: pre; z-index: 3; box-shadow: 0 2px 8px rgba(0,0,0,.25); }
 `;
 
-export function renderDepsHtml(report: DependencyReport): string {
+export function renderDepsHtml(report: DependencyReport, options: DepsRenderOptions = {}): string {
   const weight = edgeWeights(report);
   const index = new Map(report.nodes.map((n, i) => [n.id, i]));
+  const suspects = new Set(options.highlight ?? []);
+  const layout = layoutGraph(
+    report.nodes.map((n) => n.id),
+    report.edges.map((e) => [index.get(e.source)!, index.get(e.target)!] as const),
+  );
   const data = {
-    nodes: report.nodes.map((n) => ({ id: n.id, virtual: n.virtual, calls: n.calls, errors: n.errors, tip: nodeTip(n) })),
-    edges: report.edges.map((e) => ({ s: index.get(e.source)!, t: index.get(e.target)!, errors: e.errors, async: e.asyncCalls > 0, w: weight(e), tip: edgeTip(e) })),
+    nodes: report.nodes.map((n, i) => {
+      const p = layout.nodes[i];
+      return { id: n.id, virtual: n.virtual, level: errorLevel(n.errorRate), suspect: suspects.has(n.id), x: r1(p.x), y: r1(p.y), w: r1(p.w), h: r1(p.h), tip: nodeTip(n) };
+    }),
+    edges: report.edges.map((e) => ({ s: index.get(e.source)!, t: index.get(e.target)!, level: errorLevel(e.errorRate), async: e.asyncCalls > 0, w: weight(e), tip: edgeTip(e) })),
+    layout: layout.engine,
   };
   const t = report.totals;
   const where = report.window ? `${report.window.start} .. ${report.window.end}` : 'links file';
@@ -54,14 +70,15 @@ export function renderDepsHtml(report: DependencyReport): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Service dependencies</title>
-<style>${STYLE}</style>
+<style>${STYLE()}</style>
 </head>
 <body>
-<header><h1>Service dependencies</h1><div class="summary">${escapeHtml(summary)}</div><div class="legend"><span style="color:#d62728">━ errors</span><span>┅ async</span><span>◌ uninstrumented peer</span></div><input id="search" type="search" placeholder="find service…" aria-label="find service"><button id="fit" type="button">Fit</button></header>
+<header><h1>Service dependencies</h1><div class="summary">${escapeHtml(summary)}</div><div class="legend" id="legend">${escapeHtml(ERROR_LEVEL_LEGEND)}<span style="color:${ERROR_LEVEL_COLOR.raised}">━ ≥ 1%</span><span style="color:${ERROR_LEVEL_COLOR.failing}">━ ≥ 5%</span><span>┅ async</span><span>◌ uninstrumented peer</span>${suspects.size ? '<span style="color:#7b2cbf">▢ suspect</span>' : ''}</div><input id="search" type="search" placeholder="find service…" aria-label="find service"><button id="fit" type="button">Fit</button></header>
 <svg id="graph" xmlns="http://www.w3.org/2000/svg" role="img" aria-label="service dependency graph">
 <defs>
 <marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="#8796a8"/></marker>
-<marker id="arrow-error" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="#d62728"/></marker>
+<marker id="arrow-raised" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="${ERROR_LEVEL_COLOR.raised}"/></marker>
+<marker id="arrow-failing" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="6" markerHeight="6" markerUnits="userSpaceOnUse" orient="auto"><path d="M0,0L10,5L0,10z" fill="${ERROR_LEVEL_COLOR.failing}"/></marker>
 </defs>
 <g id="viewport"><g id="edges"></g><g id="edge-hits"></g><g id="nodes"></g></g>
 </svg>
@@ -101,4 +118,8 @@ function scriptJson(value: unknown): string {
 
 function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function r1(x: number): number {
+  return Math.round(x * 10) / 10;
 }

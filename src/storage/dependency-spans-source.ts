@@ -1,5 +1,5 @@
-import type { DependencySpans } from '../analysis/dependency-spans.js';
-import { DependencySpansBuffer } from '../analysis/dependency-spans.js';
+import type { DependencySpans } from '../facts/dependency-spans.js';
+import { DependencySpansBuffer } from '../facts/dependency-spans.js';
 import type { SpanReader } from './types.js';
 
 /**

@@ -8,7 +8,7 @@ import type {
   Trace,
   TraceQuery,
 } from '../model/index.js';
-import type { DependencySpans } from '../analysis/dependency-spans.js';
+import type { DependencySpans } from '../facts/dependency-spans.js';
 
 /**
  * The storage contract, in Jaeger's vocabulary (spanstore.Reader/Writer, dependencystore.Reader).
@@ -30,6 +30,12 @@ export interface SpanReader {
    * Rejects with TraceNotFoundError when no span has this id (within the hinted range, if given).
    */
   getTrace(query: GetTraceQuery): Promise<Trace>;
+  /**
+   * Optional: the spans getTrace would return, in parts as stored (each bounded by the backend),
+   * read lazily, so a caller streams a trace of any size and stopping the iteration stops the
+   * reading. Yields nothing when no span has this id.
+   */
+  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
   /** Every service with stored spans, sorted; [] when empty. */
   getServices(): Promise<string[]>;
   /** Distinct (name, kind) pairs of the service, sorted by name then kind; [] for an unknown service. */
@@ -61,6 +67,8 @@ export interface ArchiveStore {
   writeSpans(spans: readonly Span[]): Promise<void>;
   /** Rejects with TraceNotFoundError when the trace was never archived. */
   getTrace(query: GetTraceQuery): Promise<Trace>;
+  /** Optional: as SpanReader.getTraceParts, of the archive. */
+  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
 }
 
 /** One tenant's view of a store. */

@@ -116,34 +116,29 @@ const REALISTIC_SIZES: FaultSizes = {
   dbFactor: (rnd, latencyMs) => round2(1 + logUniform(rnd, 10, 100) / latencyMs),
 };
 
+/** The one fault of each single-fault realistic kind: its type and what it targets. */
+const REALISTIC_SINGLE: Partial<Record<EvalCaseKind, [FaultSpec['type'], FaultScope]>> = {
+  'latency-service': ['latency', 'service'],
+  'latency-instance': ['latency', 'instance'],
+  network: ['network', 'instance'],
+  'cpu-instance': ['cpu', 'instance'],
+  'code-error': ['error', 'operation'],
+  'db-slow': ['db-slow', 'service'],
+  'low-traffic': ['latency', 'low-traffic'],
+};
+
 function realisticFaults(rnd: Random, topology: Topology, coverage: Coverage, kind: EvalCaseKind, window: { start: number; end: number }): FaultSpec[] {
   const one = (type: FaultSpec['type'], others: FaultSpec[], scope: FaultScope) => singleFault(rnd, topology, coverage, type, window, others, scope, REALISTIC_SIZES);
-  const scopeOf = (type: FaultSpec['type']): FaultScope => (type === 'error' ? 'operation' : type === 'latency' ? 'service' : 'instance');
-  switch (kind) {
-    case 'latency-service':
-      return [one('latency', [], 'service')];
-    case 'latency-instance':
-      return [one('latency', [], 'instance')];
-    case 'network':
-      return [one('network', [], 'instance')];
-    case 'cpu-instance':
-      return [one('cpu', [], 'instance')];
-    case 'code-error':
-      return [one('error', [], 'operation')];
-    case 'db-slow':
-      return [one('db-slow', [], 'service')];
-    case 'low-traffic':
-      return [one('latency', [], 'low-traffic')];
-    case 'multi': {
-      const types = ['latency', 'network', 'cpu', 'error', 'db-slow'] as const;
-      const firstType = rnd.pick(types);
-      const first = one(firstType, [], scopeOf(firstType));
-      const secondType = rnd.pick(types);
-      return [first, one(secondType, [first], scopeOf(secondType))];
-    }
-    default:
-      throw new Error(`no realistic case kind ${kind}`);
-  }
+  const single = REALISTIC_SINGLE[kind];
+  if (single) return [one(single[0], [], single[1])];
+  if (kind !== 'multi') throw new Error(`no realistic case kind ${kind}`);
+  // Two faults of the kinds above, each with its usual target (a service, a pod, or an operation).
+  const scopeOf = (type: FaultSpec['type']): FaultScope => (type === 'error' ? 'operation' : type === 'latency' || type === 'db-slow' ? 'service' : 'instance');
+  const types = ['latency', 'network', 'cpu', 'error', 'db-slow'] as const;
+  const firstType = rnd.pick(types);
+  const first = one(firstType, [], scopeOf(firstType));
+  const secondType = rnd.pick(types);
+  return [first, one(secondType, [first], scopeOf(secondType))];
 }
 
 function logUniform(rnd: Random, lo: number, hi: number): number {

@@ -47,7 +47,8 @@ afterAll(async () => {
 
 describe('jaeger-sls anomalies (CLI)', () => {
   it('names the faulty service first and labels the abnormal traces (json)', async () => {
-    const r = await runCli(['anomalies', '--store', store, ...WINDOW, '--format', 'json', '--quiet'], { timeoutMs: 120_000 });
+    // Every abnormal trace listed (--max-traces), to score the per-trace labels.
+    const r = await runCli(['anomalies', '--store', store, ...WINDOW, '--format', 'json', '--max-traces', '1000000', '--quiet'], { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout) as AnomalyReport;
@@ -60,6 +61,8 @@ describe('jaeger-sls anomalies (CLI)', () => {
     expect(report.rootCauses[0].evidence.signals.selfTime).toBeGreaterThan(0);
     const truth = new Set(labels.abnormalTraceIds);
     const flagged = report.abnormalTraces.map((t) => t.traceId);
+    expect(flagged.length).toBe(report.window.abnormalTraces);
+    expect(report.abnormalTracesOmitted).toBe(0);
     const tp = flagged.filter((id) => truth.has(id)).length;
     const precision = tp / flagged.length;
     const recall = tp / truth.size;
@@ -76,12 +79,11 @@ describe('jaeger-sls anomalies (CLI)', () => {
     expect(r.stdout).toContain('Shifted operations');
   });
 
-  it('explains an empty window on stderr and exits 0', async () => {
+  it('an empty window is "no data": one line on stderr, nothing on stdout, exit 3', async () => {
     const r = await runCli(['anomalies', '--store', store, '--start', '2026-03-02T10:00:00Z', '--end', '2026-03-02T11:00:00Z', '--format', 'markdown'], { timeoutMs: 120_000 });
-    expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^note: no traces in the window 2026-03-02T10:00:00\.000Z – 2026-03-02T11:00:00\.000Z: nothing to analyse\n$/);
-    expect(r.stdout).toContain('## Trace anomalies');
-    expect(r.stdout).not.toMatch(/NaN/);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/^jaeger-sls: no traces in the window 2026-03-02T10:00:00\.000Z – 2026-03-02T11:00:00\.000Z: nothing to analyse\n$/);
+    expect(r.stdout).toBe('');
   });
 
   it('rejects bad flags with one line and exit 2', async () => {

@@ -10,6 +10,10 @@ import { dependencyGraphFromLinks } from '../../src/analysis/dependency-graph.js
 import { dependencyReport } from '../../src/analysis/dependency-report.js';
 import { readLinksFile } from '../../src/commands/run-deps.js';
 import { renderDepsHtml } from '../../src/render/graph-html.js';
+import { buildDependencyGraph } from '../../src/analysis/dependency-graph.js';
+import { errorLevel } from '../../src/render/error-levels.js';
+import { defaultTopology } from '../../src/workload/default-topology.js';
+import { generateWorkload } from '../../src/workload/workload.js';
 import { shopReport } from '../support/deps-workload.js';
 import { sharedDataPath } from '../support/shared-data.js';
 
@@ -69,7 +73,10 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
       expect(d.y).toBeLessThan(800);
     }
     expect(await page.$$eval('#edges path', (ps) => ps.length)).toBe(report.edges.length);
-    expect(await page.$$eval('#edges path.error', (ps) => ps.length)).toBe(report.edges.filter((e) => e.errors > 0).length);
+    // Coloured by error rate, not by any error: orange from 1 %, red from 5 %.
+    expect(await page.$$eval('#edges path.failing', (ps) => ps.length)).toBe(report.edges.filter((e) => errorLevel(e.errorRate) === 'failing').length);
+    expect(await page.$$eval('#edges path.raised', (ps) => ps.length)).toBe(report.edges.filter((e) => errorLevel(e.errorRate) === 'raised').length);
+    expect(await page.textContent('#legend')).toContain('error rate: grey < 1%, orange 1–5%, red ≥ 5%');
 
     // Hover the middle of the failing checkout → payments edge.
     const idx = report.edges.findIndex((e) => e.source === 'checkout' && e.target === 'payments');
@@ -90,7 +97,7 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
 
     // Hover a node.
     const payments = drawn.find((d) => d.label === 'payments')!;
-    const circle = await page.$eval('#nodes g.node:has(text:text-is("payments")) circle', (c) => {
+    const circle = await page.$eval('#nodes g.node:has(text:text-is("payments")) rect', (c) => {
       const r = c.getBoundingClientRect();
       return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
     }).catch(() => ({ x: payments.x, y: payments.y }));
@@ -107,9 +114,9 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
     await page.fill('#search', 'payments');
     await page.press('#search', 'Enter');
     await expect.poll(() => page.$$eval('#nodes g.node.near', (gs) => gs.map((g) => g.textContent).sort())).toEqual(['checkout', 'fraud', 'payments']);
-    const centre = await page.$eval('#nodes g.node.near circle', () => {
+    const centre = await page.$eval('#nodes g.node.near rect', () => {
       const g = [...document.querySelectorAll('#nodes g.node')].find((n) => n.textContent === 'payments')!;
-      const r = g.querySelector('circle')!.getBoundingClientRect();
+      const r = g.querySelector('rect')!.getBoundingClientRect();
       return { x: r.x + r.width / 2, y: r.y + r.height / 2 };
     });
     expect(Math.abs(centre.x - 640)).toBeLessThan(5);
@@ -118,6 +125,44 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
     await page.screenshot({ path: path.join(dir, 'shop.png') });
     expect(requests).toEqual([]);
     await page.close();
+  });
+
+  /** Pairs of node labels whose drawn boxes intersect (labels all shown, as when zoomed in). */
+  async function overlappingLabels(page: Page): Promise<string[]> {
+    return page.evaluate(() => {
+      document.getElementById('graph')!.classList.remove('labels-hidden', 'focused');
+      const boxes = [...document.querySelectorAll('#nodes g.node text')].map((t) => ({ id: t.textContent!, r: t.getBoundingClientRect() }));
+      boxes.sort((a, b) => a.r.left - b.r.left);
+      const hits: string[] = [];
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length && boxes[j].r.left < boxes[i].r.right; j++) {
+          const a = boxes[i].r;
+          const b = boxes[j].r;
+          if (a.width > 0 && b.width > 0 && a.top < b.bottom && b.top < a.bottom) hits.push(`${boxes[i].id} × ${boxes[j].id}`);
+        }
+      }
+      return hits;
+    });
+  }
+
+  it('no two node labels overlap: the demo graph (generate\'s shop, highlighted suspect) and the shop fixture', async () => {
+    const start = Date.UTC(2026, 2, 1, 10) * 1000;
+    const traces = [...generateWorkload({ topology: defaultTopology(), seed: 1, start, duration: 120_000_000, rate: 5, load: 'flat', faults: [] })].map((g) => g.trace);
+    const b = buildDependencyGraph(traces);
+    const demo = dependencyReport(b.graph, { input: 'traces', window: { start, end: start + 120_000_000 }, totals: b.totals });
+    expect(demo.nodes.length).toBeGreaterThan(20);
+    const page = await open(renderDepsHtml(demo, { highlight: ['cart-service'] }), 'demo.html');
+    expect(await page.evaluate(() => (window as unknown as { __deps: { nodes: number } }).__deps.nodes)).toBe(demo.nodes.length);
+    expect(await overlappingLabels(page)).toEqual([]);
+    expect(await page.$$eval('#nodes g.node.suspect', (gs) => gs.map((g) => g.textContent))).toEqual(['cart-service']);
+    // Layered left to right: every caller of an edge between distinct nodes is left of its callee, bar cycles.
+    const x = new Map(await page.$$eval('#nodes g.node', (gs) => gs.map((g) => [g.textContent!, g.getBoundingClientRect().x] as [string, number])));
+    const backwards = demo.edges.filter((e) => e.source !== e.target && x.get(e.source)! >= x.get(e.target)!);
+    expect(backwards.length).toBeLessThanOrEqual(demo.cycles.length);
+    await page.close();
+    const shop = await open(renderDepsHtml(shopReport()), 'shop-labels.html');
+    expect(await overlappingLabels(shop)).toEqual([]);
+    await shop.close();
   });
 
   const large = sharedDataPath('sample-traces/jaeger-ui-fixtures/components__DependencyGraph__sample_data__large.json');
@@ -129,10 +174,10 @@ describe.skipIf(!hasChromium)('deps HTML page in headless Chromium', () => {
     const stats = await page.evaluate(() => (window as unknown as { __deps: Record<string, number> }).__deps);
     console.log(`large sample: page ready in ${Date.now() - started} ms`, stats);
     expect(stats).toMatchObject({ nodes: 1238, edges: 4271, drawnNodes: 1238, drawnEdges: 4271 });
-    // Nodes are spread out, not stacked: the drawing spans most of the viewport.
+    // Fit: the layered drawing fills the viewport along its longer side.
     const box = await page.$eval('#nodes', (g) => g.getBoundingClientRect().toJSON());
-    expect(box.width).toBeGreaterThan(400);
-    expect(box.height).toBeGreaterThan(300);
+    expect(Math.max(box.width / 1280, box.height / 756)).toBeGreaterThan(0.8);
+    expect(await overlappingLabels(page)).toEqual([]);
     expect(requests).toEqual([]);
     await page.close();
   });

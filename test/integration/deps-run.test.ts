@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDepsOptions } from '../../src/commands/deps.js';
 import { runDeps } from '../../src/commands/run-deps.js';
 import type { DepsOptions } from '../../src/commands/run-deps.js';
-import { AnalysisInputError, InvalidArgumentError } from '../../src/model/index.js';
+import { InvalidArgumentError, NoDataError } from '../../src/model/index.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
 import type { Store } from '../../src/storage/types.js';
 import { SHOP_WINDOW, shopTraces } from '../support/deps-workload.js';
@@ -65,8 +65,8 @@ describe('runDeps', () => {
     await expect(runDeps({ ...base, path: ['frontend', 'nope'] }, services)).rejects.toThrow(/unknown service "nope"/);
   });
 
-  it('an empty window is an AnalysisInputError', async () => {
-    await expect(runDeps({ ...base, source: { kind: 'store', uri: 'memory:', window: { start: 0, end: 1000 } } }, services)).rejects.toThrow(AnalysisInputError);
+  it('an empty window is a NoDataError (exit 3)', async () => {
+    await expect(runDeps({ ...base, source: { kind: 'store', uri: 'memory:', window: { start: 0, end: 1000 } } }, services)).rejects.toThrow(NoDataError);
   });
 
   it('diffs two links files', async () => {

@@ -131,7 +131,7 @@ describe('deps CLI questions and errors (http://)', () => {
   });
 
   it('writes --output files and reports where on stderr', async () => {
-    const out = path.join(dir, 'sub', 'graph.dot');
+    const out = path.join(dir, 'graph.dot');
     const res = await runCli(['deps', '--store', server.url, ...WINDOW_ARGS, '--format', 'dot', '--output', out]);
     expect(res.code).toBe(0);
     expect(res.stdout).toBe('');
@@ -153,9 +153,9 @@ describe('deps CLI questions and errors (http://)', () => {
     expect(res.stderr).toMatch(message);
   });
 
-  it('an empty window is a one-line runtime error (exit 1)', async () => {
+  it('an empty window is "no data": one line, exit 3', async () => {
     const res = await runCli(['deps', '--store', server.url, '--start', '2001-01-01T00:00:00Z', '--end', '2001-01-01T01:00:00Z']);
-    expect(res.code).toBe(1);
+    expect(res.code).toBe(3);
     expect(res.stderr.trim()).toBe(`jaeger-sls: no traces in the window 2001-01-01T00:00:00.000Z .. 2001-01-01T01:00:00.000Z in ${server.url}`);
   });
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRealEval } from '../../src/commands/run-eval-cases.js';
 import { runCli } from '../support/cli.js';
+import { sharedDataPath } from '../support/shared-data.js';
 
 const CASES = fileURLToPath(new URL('../fixtures/rca-cases', import.meta.url));
 
@@ -80,5 +81,26 @@ describe('eval --cases', () => {
     const stdin = await runCli(['import', '-', '--store', 'memory:'], { input: await readFile(gz) });
     expect(stdin.code).toBe(0);
     expect(JSON.parse(stdin.stdout)).toMatchObject({ traces: 28 });
+  });
+});
+
+describe('eval --cases on the shared real development sets', () => {
+  const nezha = sharedDataPath('rca-dev/nezha-ob');
+  const tt = sharedDataPath('rca-dev/shapleyiq-tt');
+  it.skipIf(!nezha)('nezha-ob (Online Boutique): root cause first in ≥ 60 % of cases and in the top 3 in ≥ 85 %', { timeout: 600_000 }, async () => {
+    const report = await runRealEval({ folder: nezha! });
+    expect(report.cases).toHaveLength(15);
+    expect(report.overall.ac1).toBeGreaterThanOrEqual(0.6);
+    expect(report.overall.ac3).toBeGreaterThanOrEqual(0.85);
+  });
+  it.skipIf(!tt)('shapleyiq-tt (TrainTicket): at most one of 39 single causes not first (target: none); both causes in the top 3 in ≥ 19 of 21 two-cause cases', { timeout: 600_000 }, async () => {
+    const report = await runRealEval({ folder: tt! });
+    const single = report.cases.filter((c) => c.rootCauses.length === 1);
+    const double = report.cases.filter((c) => c.rootCauses.length === 2);
+    expect([single.length, double.length]).toEqual([39, 21]);
+    // Target: all 39. Known miss: tt-food-delay100ms-0412T1744 (the food → station edge is not
+    // shifted, so food's delayed client calls are blamed on its callees; docs/anomalies.md).
+    expect(single.filter((c) => c.firstHitRank !== 1).length).toBeLessThanOrEqual(1);
+    expect(double.filter((c) => c.allHitRank !== null && c.allHitRank <= 3).length).toBeGreaterThanOrEqual(19);
   });
 });

@@ -12,7 +12,9 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Span } from '../../src/model/index.js';
 import { ConfigError, StorageUnavailableError, TraceNotFoundError } from '../../src/model/index.js';
-import { type CallContext, withSafeDecoding } from '../../src/plugin/calls.js';
+import { type CallContext, inProcessReads, withSafeDecoding } from '../../src/plugin/calls.js';
+import { ReadGate } from '../../src/plugin/read-gate.js';
+import { readLimitsFor } from '../../src/plugin/server.js';
 import { SILENT_LOGGER } from '../../src/plugin/log.js';
 import { ServerMetrics } from '../../src/plugin/metrics.js';
 import { serviceDefinition, type ServiceKey } from '../../src/storage/grpc/protos.js';
@@ -47,7 +49,10 @@ describeStorageConformance('grpc auto API (v2 reads) → serve (memory)', () => 
 /** An in-process gRPC server exposing only `keys`, over a memory store. */
 async function partialServer(keys: ServiceKey[]): Promise<{ address: string; store: Store; stop(): void }> {
   const store = createMemoryStore();
-  const ctx: CallContext = { storeFor: () => store, metrics: new ServerMetrics(), log: SILENT_LOGGER, maxChunkBytes: 1 << 20 };
+  const metrics = new ServerMetrics();
+  const limits = readLimitsFor(2 << 20, undefined);
+  const reads = { gate: new ReadGate(4, 4, 10_000), limits, runner: inProcessReads(metrics, limits) };
+  const ctx: CallContext = { storeFor: () => store, tenantFor: () => '', reads, metrics, log: SILENT_LOGGER, maxChunkBytes: limits.maxBytesPerMessage };
   const impls = { ...v1ServiceImplementations(ctx, { streamingSpanWriter: false, hasArchive: true }), ...v2ServiceImplementations(ctx) };
   const server = new grpc.Server();
   for (const key of keys) server.addService(withSafeDecoding(serviceDefinition(key)), impls[key]!);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -269,12 +269,16 @@ describe('export command (file: store, in-process)', () => {
     expect(await ids(['--start', '1700000401000000', '--end', '1700000402000000'])).toEqual(['00000000000000f2', '00000000000000f3']);
     expect(await ids(['--service', 'catalog', '--end', '2023-11-14T22:20:01Z'])).toEqual(['00000000000000f1', '00000000000000f2']);
     // now() is 2023-11-15T00:00:00Z in these tests; the catalog traces start at 2023-11-14T22:20:00Z.
-    expect(await ids(['--service', 'catalog', '--since', '1h'])).toEqual([]);
+    // No match: exit 3; on stdout the (already streamed) document is complete and empty.
+    const none = await cli(['export', '--store', `file:${GOOD}`, '--service', 'catalog', '--since', '1h']);
+    expect(none).toMatchObject({ code: 3, stderr: 'no traces match the query' });
+    expect(JSON.parse(none.stdout).data).toEqual([]);
     expect(await ids(['--service', 'catalog', '--since', '2h'])).toHaveLength(4);
   });
 
   it('writes --output atomically and in the chosen format; reports counts on stderr only', async () => {
     const out = path.join(dir, 'nested', 'traces.json');
+    await mkdir(path.dirname(out));
     const r = await cli(['export', '--store', `file:${GOOD}`, '--service', 'checkout', '--format', 'otlp', '--output', out]);
     expect(r).toMatchObject({ code: 0, stdout: '' });
     expect(r.stderr).toBe(`exported 1 traces (3 spans) to ${out}\n`);
@@ -283,14 +287,14 @@ describe('export command (file: store, in-process)', () => {
     expect(spans.map((s) => s.operationName).sort()).toEqual(['POST /order', 'SELECT orders', 'reserve']);
   });
 
-  it('usage errors exit 2 and name the flag; a missing trace exits 1 naming it', async () => {
+  it('usage errors exit 2 and name the flag; a missing trace exits 3 (no data) naming it', async () => {
     expect(await cli(['export', '--store', `file:${GOOD}`, '--trace-id', 'xyz'])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid trace id "xyz"') });
     expect(await cli(['export', '--store', `file:${GOOD}`, '--trace-id', 'f1', '--service', 'a'])).toMatchObject({ code: 2 });
     expect(await cli(['export', '--store', `file:${GOOD}`, '--tag', 'novalue'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--tag: expected key=value') });
     expect(await cli(['export', '--store', `file:${GOOD}`, '--min-duration', 'fast'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--min-duration') });
     expect(await cli(['export', '--store', `file:${GOOD}`, '--format', 'zipkin'])).toMatchObject({ code: 2 });
     expect(await cli(['export', '--store', `file:${GOOD}`, '--trace-id', 'abcdef'])).toMatchObject({
-      code: 1,
+      code: 3,
       stderr: 'trace 00000000000000000000000000abcdef not found',
     });
   });

@@ -19,14 +19,18 @@ import { traceQueryToProtoV2 } from '../../src/formats/proto-mapping.js';
 import { compareTraceLists, compareTraces, ownJaegerFixtures, shiftFixtureDates, spanCount } from '../support/jaeger-fixtures.js';
 import { closeClient, collectStream, grpcClient, metadataFor, startServe, unary, type AnyClient, type ServeProcess } from '../support/serve-harness.js';
 import { sharedDataPath } from '../support/shared-data.js';
+import { SlsEmulator } from '../support/sls-emulator/index.js';
 
 const HEAD_DIR = sharedDataPath('jaeger-integration/fixtures-otlp-head');
 const NOW = new Date();
 const DAY_NS = 86_400_000_000_000n;
 const SECOND_NS = 1_000_000_000n;
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'jaeger-sls-v2otlp-'));
-/** Every case runs against each store kind the server offers without a remote service. */
-const STORES = ['memory:', `sqlite:${path.join(TMP, 'v2.db')}`];
+/** The SLS store runs against the local SLS emulator through the real SDK; tenants get logstores of their own. */
+const slsEmulator = await new SlsEmulator().start();
+const SLS_ENV = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'test-ak-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'test-ak-secret' };
+/** Every case runs against each store kind: embedded ones, and SLS on its emulator. */
+const STORES = ['memory:', `sqlite:${path.join(TMP, 'v2.db')}`, `sls://proj/v2?endpoint=${slsEmulator.endpoint}`];
 
 let server: ServeProcess;
 let reader: AnyClient;
@@ -34,7 +38,10 @@ let exporter: AnyClient;
 let deps: AnyClient;
 let caps: AnyClient;
 
-afterAll(() => rmSync(TMP, { recursive: true, force: true }));
+afterAll(async () => {
+  rmSync(TMP, { recursive: true, force: true });
+  await slsEmulator.stop();
+});
 
 // ---- fixture loading (README §2: HEAD traces shifted after parsing, queries by string replace) ----
 
@@ -158,7 +165,7 @@ function traceIdBytes(hex: string): Buffer {
 
 describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixtures), serve --store %s`, (store) => {
   beforeAll(async () => {
-    server = await startServe(['--listen', '127.0.0.1:0', '--store', store, '--tenancy']);
+    server = await startServe(['--listen', '127.0.0.1:0', '--store', store, '--tenancy'], { env: store.startsWith('sls:') ? SLS_ENV : {} });
     reader = grpcClient('traceReader', server.address);
     exporter = grpcClient('traceService', server.address);
     deps = grpcClient('dependencyReader', server.address);
@@ -304,7 +311,7 @@ describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixture
     expect(traces.map((t) => t.spans[0].process.serviceName).sort()).toEqual(['cross-service-a', 'cross-service-b']);
   });
 
-  it('GetDependencies through DependencyReader; FindTraceSummaries is UNIMPLEMENTED; Capabilities', async () => {
+  it('GetDependencies through DependencyReader; FindTraceSummaries; Capabilities', async () => {
     const tenant = 'v2-deps';
     const md = metadataFor(tenant);
     const nowUs = Date.now() * 1000;
@@ -326,7 +333,29 @@ describe.each(STORES)(`storage v2 + OTLP over the wire (${fixtures.name} fixture
     const { dependencies } = await unary(deps, 'GetDependencies', { startTime: { seconds: String(nowS - 300), nanos: 0 }, endTime: { seconds: String(nowS + 1), nanos: 0 } }, md);
     const links = dependencies.map((d: any) => `${d.parent}->${d.child}:${d.callCount}`).sort();
     expect(links).toEqual(['api->db:2', 'frontend->api:1']);
-    await expect(collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'api' } }, md)).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    const failed: Span = { ...span('0000000000000005', 'db', '00000000000000ff'), tags: [{ key: 'error', type: 'bool', value: true }], duration: 3000 };
+    await unary(exporter, 'Export', { resourceSpans: otlpFromSpans([failed]) }, md);
+    const window = { startTimeMin: { seconds: String(nowS - 300), nanos: 0 }, startTimeMax: { seconds: String(nowS + 1), nanos: 0 }, searchDepth: 10 };
+    const responses = await collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'api', ...window } }, md);
+    const startNs = String(BigInt(nowUs - 10_000_000) * 1000n);
+    expect(responses.flatMap((r: any) => r.summaries)).toEqual([
+      {
+        traceId: Buffer.from('eeee0000000000000000000000000001', 'hex'),
+        rootServiceName: 'frontend',
+        rootOperationName: 'op',
+        minStartTimeUnixNano: startNs,
+        maxEndTimeUnixNano: String(BigInt(nowUs - 10_000_000 + 3000) * 1000n),
+        spanCount: 5,
+        errorSpanCount: 1,
+        orphanSpanCount: 1,
+        services: [
+          { name: 'api', spanCount: 1, errorSpanCount: 0 },
+          { name: 'db', spanCount: 3, errorSpanCount: 1 },
+          { name: 'frontend', spanCount: 1, errorSpanCount: 0 },
+        ],
+      },
+    ]);
+    expect(await collectStream(reader, 'FindTraceSummaries', { query: { serviceName: 'nobody', ...window } }, md)).toEqual([]);
     const { search } = await unary(caps, 'GetCapabilities', {});
     expect(search.withoutServiceName).toBe(true);
   });

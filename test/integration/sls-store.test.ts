@@ -12,6 +12,8 @@ import { spanIndexConfig } from '../../src/storage/sls/index-config.js';
 import { openSlsStoreUri } from '../../src/storage/sls/open.js';
 import type { SlsStore } from '../../src/storage/sls/sls-store.js';
 import { SlsEmulator } from '../support/sls-emulator/index.js';
+import { SHOP_WINDOW, shopTraces } from '../support/deps-workload.js';
+import { DependencyLinkCounter } from '../../src/facts/dependency-links.js';
 
 const SECRET = 'test-ak-secret';
 const env = { ALIBABA_CLOUD_ACCESS_KEY_ID: 'test-ak-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: SECRET };
@@ -161,7 +163,9 @@ describe('data written by others', () => {
   it('takes dependencies from <instance>-traces-deps when the SLS Trace app keeps one', async () => {
     const { store, instance } = await freshStore();
     const deps = `${instance}-traces-deps`;
-    emulator.createLogstore('proj', deps, { keys: { version: { type: 'text', token: [] }, n_status_succ: { type: 'long' }, n_status_fail: { type: 'long' } } } as never);
+    const text = { type: 'text', token: [], doc_value: true };
+    const long = { type: 'long', doc_value: true };
+    emulator.createLogstore('proj', deps, { keys: { version: text, parent_service: text, child_service: text, n_status_succ: long, n_status_fail: long } } as never);
     const t = String(Math.floor(Date.now() / 1000) - 60);
     emulator.putRows('proj', deps, [
       { __time__: t, version: 'service', parent_service: 'web', child_service: 'api', n_status_succ: '7', n_status_fail: '1' },
@@ -196,5 +200,24 @@ describe('escaping end to end', () => {
       }),
       { numRuns: 15 },
     );
+  });
+});
+
+describe('dependencies: the SLS join against the one call-pairing rule', () => {
+  it('GetDependencies inside SLS equals facts/call-pairing.ts on the same spans', async () => {
+    const { store } = await freshStore();
+    // The shop workload moved into the last hour: references, client/server pairs, FOLLOWS_FROM,
+    // a call cycle, virtual peers (no link in Jaeger's GetDependencies) and an orphan span.
+    const shift = NOW_US - 900_000_000 - SHOP_WINDOW.start;
+    const traces = shopTraces().map((t) => ({ spans: t.spans.map((s) => ({ ...s, startTime: s.startTime + shift })) }));
+    const counter = new DependencyLinkCounter();
+    for (const t of traces) {
+      await store.writeSpans(t.spans);
+      counter.addTrace(t);
+    }
+    const expected = counter.links();
+    expect(expected.length).toBeGreaterThan(4);
+    expect(await store.getDependencies(Date.now() * 1000, 3600e6)).toEqual(expected);
+    await store.close();
   });
 });

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DependencyGraphBuilder } from '../../src/analysis/dependency-graph.js';
 import type { GraphLevel } from '../../src/analysis/dependency-graph.js';
 import { dependencyReport } from '../../src/analysis/dependency-report.js';
-import type { DependencySpans } from '../../src/analysis/dependency-spans.js';
-import { DependencySpansBuffer } from '../../src/analysis/dependency-spans.js';
+import type { DependencySpans } from '../../src/facts/dependency-spans.js';
+import { DependencySpansBuffer, SPAN_FACTS_RULE_VERSION } from '../../src/facts/dependency-spans.js';
+import { DependencyLinkCounter } from '../../src/facts/dependency-links.js';
 import { findCycles } from '../../src/analysis/graph-cycles.js';
 import type { Span, Trace } from '../../src/model/index.js';
 import { createMemoryStore } from '../../src/storage/memory/memory-store.js';
@@ -148,5 +149,40 @@ describe('sqlite store dependency facts', () => {
     }
     expect((await report(store, SHOP_WINDOW, 'service', false)).totals.traces).toBe(62);
     await store.close();
+  });
+});
+
+describe('sqlite dependency summaries under another facts rule version', () => {
+  /** The links of the store, with every stored summary's service name `payments` renamed `paymentZ` and its rule version byte set. */
+  async function linksWithTamperedSummaries(name: string, ruleVersion: number) {
+    const file = path.join(dir, name);
+    const store = await openSqliteStore(file);
+    await store.writeSpans(shopTraces(20).flatMap((t) => t.spans));
+    await store.close();
+    const db = new Database(file);
+    const rows = db.prepare('SELECT rowid AS id, summary FROM dependency_summaries').all() as { id: number; summary: Buffer }[];
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      const s = Buffer.from(r.summary);
+      const at = s.indexOf(Buffer.from('\x08payments')); // the string table entry: length 8, UTF-8
+      expect(at).toBeGreaterThan(0);
+      s.write('paymentZ', at + 1);
+      s[5] = ruleVersion;
+      db.prepare('UPDATE dependency_summaries SET summary = ? WHERE rowid = ?').run(s, r.id);
+    }
+    db.close();
+    const reopened = await openSqliteStore(file);
+    const counter = new DependencyLinkCounter();
+    await forEachDependencySpans(reopened, { startTimeMin: SHOP_WINDOW.start, startTimeMax: SHOP_WINDOW.end }, (ds) => counter.addSpans(ds));
+    await reopened.close();
+    return counter.links().flatMap((l) => [l.parent, l.child]);
+  }
+
+  it('reads summaries of the current rule version, and derives the facts again from the spans for any other', async () => {
+    expect(SPAN_FACTS_RULE_VERSION).toBe(0); // files written before the version byte was kept hold 0
+    expect(await linksWithTamperedSummaries('current.db', SPAN_FACTS_RULE_VERSION)).toContain('paymentZ');
+    const stale = await linksWithTamperedSummaries('stale.db', SPAN_FACTS_RULE_VERSION + 1);
+    expect(stale).toContain('payments');
+    expect(stale).not.toContain('paymentZ');
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportTraces } from '../../src/commands/run-export.js';
 import { spansFromOtlp } from '../../src/formats/otlp.js';
-import { openStore } from '../../src/sources/open-store.js';
+import { openStore } from '../../src/storage/open-store.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/sqlite', import.meta.url));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'jaeger-sls-oldfile-'));

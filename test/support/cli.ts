@@ -33,3 +33,31 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * Runs `jaeger-sls ...args` in this process with an injected clock (`nowUs`, µs since epoch), the
+ * way bin/ does (same program, same error-to-exit-code mapping), capturing stdout and stderr.
+ */
+export async function runCliInProcess(args: string[], options: { nowUs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  const { createProgram } = await import('../../src/cli/program.js');
+  const { exitCodeFor, formatError } = await import('../../src/cli/exit-codes.js');
+  const { CommanderError } = await import('commander');
+  let stdout = '';
+  let stderr = '';
+  const ctx = {
+    out: (t: string) => void (stdout += t.endsWith('\n') ? t : `${t}\n`),
+    err: (t: string) => void (stderr += t.endsWith('\n') ? t : `${t}\n`),
+    stderrIsTTY: false,
+    env: { ...process.env, ...options.env },
+    now: () => options.nowUs ?? Date.now() * 1000,
+  };
+  const argv = ['node', 'jaeger-sls', ...args];
+  try {
+    await (await createProgram(ctx, argv)).parseAsync(argv);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) return { code: 0, stdout, stderr };
+    stderr += `${formatError(err)}\n`;
+    return { code: exitCodeFor(err), stdout, stderr };
+  }
+}

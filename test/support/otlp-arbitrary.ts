@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import type { OtlpAnyValue, OtlpKeyValue, OtlpResourceSpans, OtlpSpan } from '../../src/formats/otlp.js';
+import type { Span } from '../../src/model/index.js';
 
 const text = fc.string({ unit: 'grapheme', maxLength: 12 });
 const uint32 = fc.integer({ min: 0, max: 0xffffffff });
@@ -117,3 +118,12 @@ export function otlpRequest(traceIds: readonly Buffer[]): fc.Arbitrary<OtlpResou
 
 /** Distinct trace ids, 16 bytes, not all zero. */
 export const traceIdList = fc.uniqueArray(nonZero(16), { minLength: 1, maxLength: 3, selector: (b) => b.toString('hex') });
+
+/** Spans in a total order of their whole content: stores and regrouping by resource reorder them. */
+export function canonicalOrder(spans: readonly Span[]): Span[] {
+  const text = (s: Span) => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
+  return spans
+    .map((s) => ({ s, key: text(s) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map((e) => e.s);
+}

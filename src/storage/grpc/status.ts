@@ -3,6 +3,7 @@ import {
   InvalidArgumentError,
   NotSupportedError,
   PermissionError,
+  ResourceExhaustedError,
   StorageUnavailableError,
   TraceNotFoundError,
 } from '../../model/index.js';
@@ -31,6 +32,7 @@ export function statusCodeFor(err: unknown): grpc.status {
   if (err instanceof InvalidArgumentError) return grpc.status.INVALID_ARGUMENT;
   if (err instanceof NotSupportedError) return grpc.status.UNIMPLEMENTED;
   if (err instanceof StorageUnavailableError) return grpc.status.UNAVAILABLE;
+  if (err instanceof ResourceExhaustedError) return grpc.status.RESOURCE_EXHAUSTED;
   if (err instanceof PermissionError) return err.unauthenticated ? grpc.status.UNAUTHENTICATED : grpc.status.PERMISSION_DENIED;
   return grpc.status.INTERNAL;
 }

@@ -9,7 +9,7 @@ import type {
   TraceQuery,
 } from '../../model/index.js';
 import { spanKind, TraceNotFoundError, validateSpan } from '../../model/index.js';
-import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
+import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 

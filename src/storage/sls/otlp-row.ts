@@ -25,9 +25,8 @@ import { attributesFromJson, attributesJson, hasNotes } from './attribute-json.j
 import type { ExactJson } from './exact-json.js';
 import { JsonNumber, JsonObject } from './exact-json.js';
 import type { SlsRow } from './row-fields.js';
-import { integerText, num, padId, parseColumn, rowTimes, SIDECAR_COLUMN } from './row-fields.js';
+import { integerText, num, padId, parseColumn, rowTimes, SCOPE_ATTRIBUTE_COLUMN, SIDECAR_COLUMN } from './row-fields.js';
 
-export const SCOPE_ATTRIBUTE_COLUMN = 'scopeAttribute';
 const HOST_NAME_ATTRIBUTE = 'host.name';
 
 interface OtlpSidecar {

@@ -9,8 +9,9 @@
  * Times and durations are µs; rows written in ns (start ≥ 1e17) are matched with scaled bounds.
  * Pure: strings in, strings out.
  */
-import type { TraceQuery } from '../../model/index.js';
-import { InvalidArgumentError } from '../../model/index.js';
+import type { Attribute, TraceQuery } from '../../model/index.js';
+import { InvalidArgumentError, otelAsString, SERVICE_NAME_ATTRIBUTE } from '../../model/index.js';
+import { SCOPE_ATTRIBUTE_COLUMN } from './row-fields.js';
 
 /** SLS SQL answers at most this many rows per query unless told otherwise. */
 export const MAX_SQL_ROWS = 100_000;
@@ -195,7 +196,93 @@ export function tagCondition(key: string, value: string, columns?: IndexedColumn
   return anyOf(alternatives);
 }
 
-function searchAndWhere(q: TraceQuery): { search: string; where: string[] } {
+/** Go's strconv.ParseBool, which Jaeger v2 reads a string `error` filter with. */
+const GO_BOOLS = new Map<string, boolean>(Object.entries({ '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false }));
+const KIND_COLUMN = new Map<string, string>(Object.entries({ INTERNAL: 'internal', SERVER: 'server', CLIENT: 'client', PRODUCER: 'producer', CONSUMER: 'consumer' }));
+const RESOURCE_PREFIX = 'resource.';
+/** v1 tags that rows in the Jaeger form keep a scope name / version in (before the otlp.* columns). */
+const SCOPE_TAGS = { 'otlp.name': ['otel.scope.name', 'otel.library.name'], 'otlp.version': ['otel.scope.version', 'otel.library.version'] } as const;
+
+/**
+ * Conditions finding a v2 filter value among the attributes of a JSON column: json_extract_scalar
+ * against the value's AsString for strings, integers and booleans, the member's JSON text for those
+ * too (the first of duplicate keys decides in Jaeger's rule); for doubles, bytes (base64 in the OTLP
+ * form, hex in the Jaeger form), arrays, maps and the empty value, whose text varies between
+ * writers, only the key.
+ */
+function attributeValueIn(column: string, key: string, q: Attribute, columns: IndexedColumns): string[] {
+  if (!indexed(columns, column)) return [];
+  const keyOnly = q.type === 'float64' || q.type === 'binary' || q.type === 'array' || q.type === 'map' || q.type === 'empty';
+  if (keyOnly) return [`strpos(${sqlIdent(column)}, ${sqlString(`${JSON.stringify(key)}:`)}) > 0`];
+  const text = otelAsString(q);
+  const out = column === 'logs' || column === 'links' ? [] : [`json_extract_scalar(${sqlIdent(column)}, ${sqlString(jsonKeyPath(key))}) = ${sqlString(text)}`];
+  out.push(...jsonMemberText(column, key, text, true));
+  if (JSON_SCALAR_TEXT.test(text)) out.push(...jsonMemberText(column, key, text, false));
+  return out;
+}
+
+/**
+ * SQL condition for one entry of a Jaeger v2 attribute filter (storage/trace-matching.ts states the
+ * rule): special keys on their columns, `resource.<key>` on the resource, any other key on span,
+ * scope, resource, event and link attributes. Every value is escaped. A superset of the rule — the
+ * store applies the rule itself to the spans it fetches — except for rows in the Jaeger form whose
+ * tags contradict each other (an `error` tag beside `otel.status_code=OK`), where the statusCode
+ * column decides.
+ */
+export function attributeCondition(q: Attribute, columns?: IndexedColumns): string | undefined {
+  const text = otelAsString(q);
+  // Rows in the Jaeger form keep the v1 view in kind / statusCode (model spanKind, isErrorSpan),
+  // which differ from the OTLP fields Jaeger's translator derives when tags repeat or contradict
+  // each other; the tags' JSON text in `attribute` covers those.
+  const inAttribute = (text: string) => (indexed(columns, 'attribute') ? [`strpos(lower(${sqlIdent('attribute')}), ${sqlString(text)}) > 0`] : []);
+  const status = (code: 'OK' | 'ERROR' | 'UNSET') => {
+    if (!indexed(columns, 'statusCode')) return undefined;
+    const alternatives = [`${sqlIdent('statusCode')} = ${sqlString(code)}`];
+    if (code === 'OK') alternatives.push(...inAttribute('"otel.status_code":"ok"'));
+    if (code === 'UNSET') alternatives.push(...inAttribute('"error":"true"').map((c) => `(${sqlIdent('statusCode')} = 'ERROR' and ${c})`));
+    return anyOf(alternatives);
+  };
+  switch (q.key) {
+    case 'error': {
+      const wanted = q.type === 'bool' ? q.value : q.type === 'string' ? GO_BOOLS.get(q.value) : undefined;
+      return wanted === undefined ? NEVER : status(wanted ? 'ERROR' : 'OK');
+    }
+    case 'span.status': {
+      const upper = text.toUpperCase();
+      return status(upper === 'OK' || upper === 'ERROR' ? upper : 'UNSET');
+    }
+    case 'span.kind': {
+      if (!indexed(columns, 'kind')) return undefined;
+      const kind = KIND_COLUMN.get(text.toUpperCase()) ?? '';
+      // Unspecified: no kind, or (Jaeger form) a span.kind tag that names none.
+      if (kind === '') return `(${[...KIND_COLUMN.values()].map((k) => `${sqlIdent('kind')} <> ${sqlString(k)}`).join(' and ')})`;
+      return anyOf([`${sqlIdent('kind')} = ${sqlString(kind)}`, ...inAttribute(`"span.kind":${JSON.stringify(kind)}`)]);
+    }
+    case 'scope.name':
+    case 'scope.version': {
+      const column = q.key === 'scope.name' ? 'otlp.name' : 'otlp.version';
+      const alternatives = indexed(columns, column) ? [`${sqlIdent(column)} = ${sqlString(text)}`] : [];
+      if (indexed(columns, 'attribute')) for (const tag of SCOPE_TAGS[column]) alternatives.push(`json_extract_scalar(${sqlIdent('attribute')}, ${sqlString(jsonKeyPath(tag))}) = ${sqlString(text)}`);
+      return anyOf(alternatives);
+    }
+  }
+  const resourceOnly = q.key.startsWith(RESOURCE_PREFIX);
+  const key = resourceOnly ? q.key.slice(RESOURCE_PREFIX.length) : q.key;
+  const alternatives = attributeValueIn('resource', key, q, columns);
+  // The exporter keeps service.name and host.name in columns of their own, out of `resource`.
+  if (key === SERVICE_NAME_ATTRIBUTE && q.type === 'string' && indexed(columns, 'service')) alternatives.push(`${sqlIdent('service')} = ${sqlString(text)}`);
+  if (key === 'host.name' && q.type === 'string' && indexed(columns, 'host')) alternatives.push(`${sqlIdent('host')} = ${sqlString(text)}`);
+  if (!resourceOnly) for (const column of ['attribute', SCOPE_ATTRIBUTE_COLUMN, 'logs', 'links']) alternatives.push(...attributeValueIn(column, key, q, columns));
+  return anyOf(alternatives);
+}
+
+/** Whether SQL may match more than the query does (tags and attributes), so that fetched spans need the rule itself. */
+export function needsExactFilter(q: TraceQuery): boolean {
+  return (q.tags !== undefined && Object.keys(q.tags).length > 0) || (q.attributes?.length ?? 0) > 0;
+}
+
+
+function searchAndWhere(q: TraceQuery, columns: IndexedColumns): { search: string; where: string[] } {
   const search: string[] = [];
   const where: string[] = [];
   if (q.serviceName) {
@@ -208,19 +295,27 @@ function searchAndWhere(q: TraceQuery): { search: string; where: string[] } {
   }
   const time = timeConditions({ startMin: q.startTimeMin, startMax: q.startTimeMax, durationMin: q.durationMin, durationMax: q.durationMax });
   if (time) where.push(time);
-  for (const [key, value] of Object.entries(q.tags ?? {})) where.push(tagCondition(key, value));
+  for (const [key, value] of Object.entries(q.tags ?? {})) where.push(tagCondition(key, value, columns));
+  for (const a of q.attributes ?? []) {
+    const condition = attributeCondition(a, columns);
+    if (condition) where.push(condition);
+  }
   return { search: search.length ? search.join(' and ') : '*', where };
 }
 
-/** Trace ids with at least one span matching every condition, newest first; columns traceid, newest. */
-export function buildFindTraceIdsQuery(q: TraceQuery): string {
-  const { search, where } = searchAndWhere(q);
-  const limit = q.limit ? Math.min(q.limit, MAX_SQL_ROWS) : MAX_SQL_ROWS;
+/**
+ * Trace ids with at least one span matching every condition, newest first; columns traceid, newest.
+ * `page` selects rows [offset, offset + size) of that order (default: the query's limit from 0).
+ */
+export function buildFindTraceIdsQuery(q: TraceQuery, columns?: IndexedColumns, page?: { offset: number; size: number }): string {
+  const { search, where } = searchAndWhere(q, columns);
+  const size = page?.size ?? (q.limit ? Math.min(q.limit, MAX_SQL_ROWS) : MAX_SQL_ROWS);
+  const offset = page?.offset ?? 0;
   const id = sqlIdent('traceID');
   return (
     `${search} | select ${id}, max(${sqlIdent('start')}) as newest from log` +
     (where.length ? ` where ${where.join(' and ')}` : '') +
-    ` group by ${id} order by newest desc limit ${sqlInt(limit, 'limit')}`
+    ` group by ${id} order by newest desc limit ${offset > 0 ? `${sqlInt(offset, 'offset')}, ` : ''}${sqlInt(size, 'limit')}`
   );
 }
 

@@ -10,6 +10,9 @@ export type SlsRow = Record<string, string>;
 /** jaeger-sls's side-car column: what a row's SLS Trace columns cannot carry exactly (see each form). */
 export const SIDECAR_COLUMN = 'jaeger';
 
+/** Scope attributes, a JSON object like `attribute`: the SLS Trace schema has no column for them (otlp-row.ts). */
+export const SCOPE_ATTRIBUTE_COLUMN = 'scopeAttribute';
+
 /**
  * String(v) for a safe integer, without the double-to-text conversion that µs timestamps (beyond
  * the small-integer range) would take: two small integers instead.

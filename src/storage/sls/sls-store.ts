@@ -10,6 +10,7 @@
  */
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../../model/index.js';
 import { ConfigError, PermissionError, StorageUnavailableError, TraceNotFoundError, validateSpan, InvalidArgumentError } from '../../model/index.js';
+import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
@@ -19,7 +20,10 @@ import { rowToSpan, slsLogTime, spanColumns, timeUnitDivisor, toMicros } from '.
 import type { SlsRow } from './log-mapping.js';
 import type { ProducerOptions, ProducerStats } from './producer.js';
 import { Producer } from './producer.js';
+import type { IndexedColumns } from './query-builder.js';
 import {
+  MAX_SQL_ROWS,
+  needsExactFilter,
   buildDependenciesQuery,
   buildDepsLogstoreQuery,
   buildFindTraceIdsQuery,
@@ -62,6 +66,7 @@ export class SlsStore implements Store {
   /** logstore → time it was created by us (SLS may 404 briefly after creation). */
   private readonly createdAt = new Map<string, number>();
   private depsLogstore?: Promise<boolean>;
+  private readonly indexedColumnsOf = new Map<string, Promise<IndexedColumns>>();
   private closed?: Promise<void>;
   readonly log: (line: string) => void;
   readonly nowMs: () => number;
@@ -179,6 +184,29 @@ export class SlsStore implements Store {
         },
       );
     return this.depsLogstore;
+  }
+
+  /**
+   * The keys of the logstore's index that SQL can read (doc_value), read once per logstore: logstores
+   * indexed by the SLS Trace app or an older jaeger-sls lack some keys of index-config.ts, and SLS
+   * rejects SQL naming an unindexed key. Undefined (assume every key) when the index cannot be read.
+   */
+  indexedColumns(logstore: string): Promise<IndexedColumns> {
+    let p = this.indexedColumnsOf.get(logstore);
+    if (!p) {
+      p = this.client.call((o) => this.client.getIndexConfig(this.config.project, logstore, o)).then(
+        (index) => {
+          const keys = (index as { keys?: Record<string, { doc_value?: boolean }> } | undefined)?.keys;
+          return keys ? new Set(Object.entries(keys).filter(([, k]) => k.doc_value).map(([name]) => name)) : undefined;
+        },
+        () => {
+          this.indexedColumnsOf.delete(logstore);
+          return undefined;
+        },
+      );
+      this.indexedColumnsOf.set(logstore, p);
+    }
+    return p;
   }
 
   /**
@@ -339,9 +367,10 @@ class SlsTenantView implements TraceStore {
     return ops.sort((a, b) => cmp(a.name, b.name) || cmp(a.spanKind, b.spanKind));
   }
 
-  /** Matching trace ids, newest first. */
-  private async matchingIds(q: TraceQuery): Promise<string[]> {
-    const rows = await this.store.query(this.logstores.traces, { ...this.store.window(q.startTimeMin), query: buildFindTraceIdsQuery(q) });
+  /** One page of matching trace ids, newest first, as SQL selects them. */
+  private async matchingIds(q: TraceQuery, page?: { offset: number; size: number }): Promise<string[]> {
+    const columns = await this.store.indexedColumns(this.logstores.traces);
+    const rows = await this.store.query(this.logstores.traces, { ...this.store.window(q.startTimeMin), query: buildFindTraceIdsQuery(q, columns, page) });
     const ids: string[] = [];
     const seen = new Set<string>();
     for (const r of rows ?? []) {
@@ -350,10 +379,38 @@ class SlsTenantView implements TraceStore {
       seen.add(id);
       ids.push(id);
     }
-    return q.limit ? ids.slice(0, q.limit) : ids;
+    return q.limit && !page ? ids.slice(0, q.limit) : ids;
+  }
+
+  /**
+   * Traces matching a query whose SQL is a superset (needsExactFilter), newest first: pages of ids
+   * from SQL, each trace fetched and kept when one of its spans satisfies the rule
+   * (trace-matching.ts), until `limit` traces are found or SQL has no more.
+   */
+  private async *exactlyMatchingTraces(q: TraceQuery): AsyncIterable<Trace> {
+    const size = q.limit ? Math.min(q.limit, MAX_SQL_ROWS) : MAX_SQL_ROWS;
+    let found = 0;
+    for (let offset = 0; ; offset += size) {
+      const ids = await this.matchingIds(q, { offset, size });
+      for (const batch of traceIdBatches(ids)) {
+        const traces = await this.fetchTraces(this.logstores.traces, batch);
+        for (const id of batch) {
+          const spans = traces.get(id);
+          if (!spans || !spans.some((s) => spanMatchesQuery(s, q))) continue;
+          yield { spans };
+          if (q.limit && ++found >= q.limit) return;
+        }
+      }
+      if (ids.length < size) return;
+    }
   }
 
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
+    if (needsExactFilter(q)) {
+      const found: FoundTraceId[] = [];
+      for await (const t of this.exactlyMatchingTraces(q)) found.push({ traceId: t.spans[0].traceId, ...traceTimeRange(t.spans) });
+      return found;
+    }
     const ids = await this.matchingIds(q);
     const ranges = new Map<string, { start: number; end: number }>();
     for (const batch of traceIdBatches(ids)) {
@@ -373,6 +430,10 @@ class SlsTenantView implements TraceStore {
   }
 
   async *findTraces(q: TraceQuery): AsyncIterable<Trace> {
+    if (needsExactFilter(q)) {
+      yield* this.exactlyMatchingTraces(q);
+      return;
+    }
     const ids = await this.matchingIds(q);
     for (const batch of traceIdBatches(ids)) {
       const traces = await this.fetchTraces(this.logstores.traces, batch);

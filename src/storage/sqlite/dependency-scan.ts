@@ -2,7 +2,7 @@
  * The dependency scan: the dependency facts of every trace of a time window, read from the batch
  * summaries (dependency-summary.ts) in time order, so single-chunk traces cost no span decoding.
  */
-import type { DependencySpans, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import type { DependencySpans, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import type { Span } from '../../model/index.js';
 import { anyStartIn, MIN_TIME } from './chunk-spans.js';
 import type { SqliteConnection } from './connection.js';
@@ -36,7 +36,8 @@ export class DependencyScan {
    * The dependency facts of every trace WindowScan.tracesInWindow yields, each once: single-chunk
    * traces from the batch summaries in time order (no span decoded), shared traces decoded whole at
    * the same chunk tracesInWindow reads them at, and chunks written before schema v4 (ids below the
-   * first summarized chunk) by tracesInWindow itself. Calls `visit` with `into`, refilled at each step.
+   * first summarized chunk) by tracesInWindow itself. Summaries written under other facts rules
+   * (dependency-summary.ts `rulesCurrent`) are treated as shared: decoded whole, never read stale. Calls `visit` with `into`, refilled at each step.
    */
   dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer, visit: (spans: DependencySpans) => void): void {
     const tenant = this.conn.use(() => this.conn.tenantId(tenantName, false));
@@ -52,7 +53,7 @@ export class DependencyScan {
         const summary = new DependencySummaryReader(row.summary, row.first_chunk);
         while (summary.next()) {
           if (summary.startMax < tMin || summary.startMin > tMax) continue;
-          if (shared.length > 0 && shared.includes(summary.chunkId)) {
+          if (!summary.rulesCurrent || (shared.length > 0 && shared.includes(summary.chunkId))) {
             const traceKey = Buffer.from(summary.traceKey());
             const spans = this.conn.use(() => this.sharedTraceOnce(tenant, traceKey, tMin, tMax, firstSummarized, open));
             if (spans) visit(into.fromTrace({ spans }));

@@ -6,9 +6,13 @@
  * One summary per batch (one `dependency_summaries` row, schema v4) covers the batch's chunks.
  * References are resolved within each chunk, so a chunk's facts are its trace's facts only while
  * the trace has no other chunk (`chunks.shared = 0`); readers decode shared traces from the bodies.
+ * The kind, error and peer bits are derived by the facts rules: a summary written under another
+ * rule version (`rulesCurrent` false) is never read, its traces are decoded from the bodies.
  *
  * Layout (varint = unsigned LEB128 up to 2^53; f64 little-endian):
- *   u8 version (1) · u32 LE offset of the string table · u8 reserved ×3 · chunk… · string table
+ *   u8 version (1) · u32 LE offset of the string table · u8 facts rule version
+ *   (SPAN_FACTS_RULE_VERSION when written; 0 in files written before it was kept) · u8 reserved ×2
+ *   · chunk… · string table
  *   chunk   = varint chunk id − first_chunk of its row · 16 bytes trace id · f64 earliest start · f64 latest start (µs)
  *             · u32 LE byte length of the rest of the chunk · varint spans · varint references · span…
  *   span    = varint service · varint operation (string indexes) · varint kind (0 '' 1 client
@@ -22,9 +26,9 @@
  *   strings = varint count · (varint byte length · UTF-8)…
  */
 import type { Span } from '../../model/index.js';
-import type { ConnectionType, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
-import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, spanFacts } from '../../analysis/dependency-spans.js';
-import { NameTable } from '../../analysis/name-table.js';
+import type { ConnectionType, DependencySpansBuffer } from '../../facts/dependency-spans.js';
+import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, SPAN_FACTS_RULE_VERSION, spanFacts } from '../../facts/dependency-spans.js';
+import { NameTable } from '../../facts/name-table.js';
 
 const VERSION = 1;
 const HEADER_BYTES = 8;
@@ -183,7 +187,8 @@ export class DependencySummaryWriter {
     const out = this.out;
     out[0] = VERSION;
     new DataView(out.buffer, out.byteOffset).setUint32(1, tableAt, true);
-    out[5] = out[6] = out[7] = 0;
+    out[5] = SPAN_FACTS_RULE_VERSION;
+    out[6] = out[7] = 0;
     this.chunkSpans = [];
     return Buffer.from(out.buffer, out.byteOffset, this.pos);
   }
@@ -207,6 +212,8 @@ export class DependencySummaryReader {
   /** Earliest / latest span start of the current chunk, µs. */
   startMin = 0;
   startMax = 0;
+  /** The summary's facts were derived by today's rules (SPAN_FACTS_RULE_VERSION); else they are stale. */
+  readonly rulesCurrent: boolean;
   private readonly strings: string[] = [];
   /** strings[i]'s number in the names of `nameNumbersFor`; filled by the first `read`. */
   private nameNumbers: Int32Array | null = null;
@@ -226,6 +233,7 @@ export class DependencySummaryReader {
     if (buf.length < HEADER_BYTES || buf[0] !== VERSION) throw new Error(`dependency summary: unknown version ${buf[0]}`);
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.end = this.view.getUint32(1, true);
+    this.rulesCurrent = buf[5] === SPAN_FACTS_RULE_VERSION;
     let p = this.end;
     const count = this.varintAt(p);
     p = this.pos;

@@ -40,10 +40,11 @@ export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = []):
   const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
   const out = scratch;
   out.push(base);
-  const tables: OtelTables = { resources: new Map(), scopes: new Map() };
+  // Made at the first OTLP span only: chunks of spans received in the Jaeger model need none.
+  let tables: OtelTables | undefined;
   for (const s of spans) {
     if (s.otel) {
-      pushOtelSpan(out, s, s.otel, base, tables);
+      pushOtelSpan(out, s, s.otel, base, (tables ??= { resources: new Map(), scopes: new Map() }));
       continue;
     }
     out.push(s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, s.process.serviceName, s.references.length);

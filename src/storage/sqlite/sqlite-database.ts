@@ -5,7 +5,7 @@
  * (window-scan.ts) and the dependency scan (dependency-scan.ts).
  */
 import type Database from 'better-sqlite3';
-import type { DependencySpans, DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import type { DependencySpans, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import type { Operation, OperationQuery, Span, TraceQuery } from '../../model/index.js';
 import { NotSupportedError } from '../../model/index.js';
 import type { ChunkWrites } from './chunk-writes.js';
@@ -58,6 +58,10 @@ export class SqliteDatabase {
 
   readTrace(tenantName: string, traceId: string, archive: boolean): Span[] | undefined {
     return this.reads.readTrace(tenantName, traceId, archive);
+  }
+
+  traceParts(tenantName: string, traceId: string, archive: boolean): Generator<Span[]> {
+    return this.reads.traceParts(tenantName, traceId, archive);
   }
 
   services(tenantName: string): string[] {

@@ -27,9 +27,9 @@ import Database from 'better-sqlite3';
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../../model/index.js';
 import { ConfigError, InvalidArgumentError, StorageUnavailableError, TraceNotFoundError } from '../../model/index.js';
 import { withGroupCommit } from '../group-commit.js';
-import { DependencyLinkCounter } from '../../analysis/dependency-links.js';
-import type { DependencySpans } from '../../analysis/dependency-spans.js';
-import { DependencySpansBuffer } from '../../analysis/dependency-spans.js';
+import { DependencyLinkCounter } from '../../facts/dependency-links.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import { traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
@@ -112,6 +112,7 @@ class SqliteTenant implements TraceStore {
     this.archive = {
       writeSpans: async (spans) => this.database.writeSpans(this.tenant, spans, true),
       getTrace: async (q) => this.trace(q, true),
+      getTraceParts: (q) => this.traceParts(q, true),
     };
   }
 
@@ -121,6 +122,14 @@ class SqliteTenant implements TraceStore {
 
   async getTrace(q: GetTraceQuery): Promise<Trace> {
     return this.trace(q, false);
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return this.traceParts(q, false);
+  }
+
+  private async *traceParts(q: GetTraceQuery, archive: boolean): AsyncIterable<Span[]> {
+    yield* this.database.traceParts(this.tenant, q.traceId, archive);
   }
 
   private trace(q: GetTraceQuery, archive: boolean): Trace {

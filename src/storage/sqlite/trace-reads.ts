@@ -11,6 +11,10 @@ export class TraceReads {
     this.stmt = {
       traceBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
       archiveBodies: db.prepare<[Buffer, number], { body: string }>('SELECT body FROM archive_chunks WHERE trace_id = ? AND tenant = ? ORDER BY id'),
+      nextChunk: db.prepare<[Buffer, number, number], { id: number; body: string }>('SELECT id, body FROM chunks WHERE trace_id = ? AND tenant = ? AND id > ? ORDER BY id LIMIT 1'),
+      nextArchiveChunk: db.prepare<[Buffer, number, number], { id: number; body: string }>(
+        'SELECT id, body FROM archive_chunks WHERE trace_id = ? AND tenant = ? AND id > ? ORDER BY id LIMIT 1',
+      ),
       services: db.prepare<[number], { service: string }>('SELECT DISTINCT service FROM operations WHERE tenant = ?'),
       operations: db.prepare<[number, string], { name: string; kind: string }>('SELECT name, kind FROM operations WHERE tenant = ? AND service = ?'),
     };
@@ -25,6 +29,25 @@ export class TraceReads {
       if (rows.length === 0) return undefined;
       return rows.length === 1 ? decodeChunk(traceId, rows[0].body) : rows.flatMap((r) => decodeChunk(traceId, r.body));
     });
+  }
+
+  /**
+   * The trace's spans chunk by chunk, in storage order; nothing when none. One row per step, each
+   * its own short read: a slow consumer holds one chunk (≤ MAX_CHUNK_SPANS spans) and no snapshot
+   * that would stop WAL checkpoints.
+   */
+  *traceParts(tenantName: string, traceId: string, archive: boolean): Generator<Span[]> {
+    const tenant = this.conn.use(() => this.conn.tenantId(tenantName, false));
+    if (tenant === undefined || !/^[0-9a-f]{32}$/.test(traceId)) return;
+    const key = Buffer.from(traceId, 'hex');
+    const next = archive ? this.stmt.nextArchiveChunk : this.stmt.nextChunk;
+    let after = 0;
+    for (;;) {
+      const row = this.conn.use(() => next.get(key, tenant, after));
+      if (!row) return;
+      after = row.id;
+      yield decodeChunk(traceId, row.body);
+    }
   }
 
   services(tenantName: string): string[] {

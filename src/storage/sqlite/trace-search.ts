@@ -159,5 +159,12 @@ export class TraceSearch {
 
 /** True when the query restricts nothing but the start time window. */
 function isTimeWindowOnly(q: TraceQuery): boolean {
-  return !q.serviceName && !q.operationName && !q.durationMin && !q.durationMax && (q.tags === undefined || Object.keys(q.tags).length === 0);
+  return (
+    !q.serviceName &&
+    !q.operationName &&
+    !q.durationMin &&
+    !q.durationMax &&
+    (q.tags === undefined || Object.keys(q.tags).length === 0) &&
+    (q.attributes === undefined || q.attributes.length === 0)
+  );
 }

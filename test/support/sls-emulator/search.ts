@@ -11,6 +11,8 @@ export interface KeyIndex {
   type: 'text' | 'long' | 'double' | 'json';
   token?: string[];
   caseSensitive?: boolean;
+  /** Analysable by SQL. */
+  doc_value?: boolean;
 }
 
 export interface IndexConfig {

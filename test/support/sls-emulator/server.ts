@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { inflateSync } from 'node:zlib';
 import { evaluateSearch, parseSearch, SearchSyntaxError } from './search.js';
 import type { IndexConfig } from './search.js';
-import { executeSql, parseSql, SqlSyntaxError } from './sql.js';
+import { checkSqlColumns, executeSql, parseSql, SqlSyntaxError } from './sql.js';
 import { signature, stringToSign } from './signature.js';
 
 const require = createRequire(import.meta.url);
@@ -426,6 +426,7 @@ export class SlsEmulator {
     try {
       search = parseSearch(bar.search.trim() || '*');
       sql = bar.sql === undefined ? undefined : parseSql(bar.sql);
+      if (sql) checkSqlColumns(sql, ls.index);
     } catch (err) {
       if (err instanceof SearchSyntaxError || err instanceof SqlSyntaxError) throw new HttpError(400, 'InvalidQueryString', `${err.message} (query: ${text.slice(0, 200)})`);
       throw err;

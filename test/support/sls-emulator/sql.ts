@@ -290,6 +290,49 @@ function hasAggregate(e: Expr): boolean {
   }
 }
 
+/**
+ * SLS analyses only keys indexed with doc_value (and the `__time__`-like reserved fields): a query
+ * naming another column fails, whatever the rows hold. Throws SqlSyntaxError naming the column.
+ */
+export function checkSqlColumns(stmt: Statement, index: IndexConfig): void {
+  const keys = index.keys ?? {};
+  const aliases = new Set(stmt.items.map((i) => i.alias?.toLowerCase()).filter(Boolean));
+  const analysable = (name: string): boolean => {
+    if (/^__.*__$/.test(name) || name.startsWith('__tag__:')) return true;
+    if (keys[name]) return keys[name].doc_value === true;
+    const dot = name.indexOf('.');
+    return dot > 0 && keys[name.slice(0, dot)]?.type === 'json' && keys[name.slice(0, dot)].doc_value === true;
+  };
+  const visit = (e: Expr, allowAliases: boolean): void => {
+    switch (e.t) {
+      case 'col':
+        if (!(allowAliases && e.table === undefined && aliases.has(e.name.toLowerCase())) && !analysable(e.name)) {
+          throw new SqlSyntaxError(`column "${e.name}" is not indexed for analysis (doc_value)`);
+        }
+        return;
+      case 'bin':
+        visit(e.a, allowAliases);
+        visit(e.b, allowAliases);
+        return;
+      case 'not':
+      case 'neg':
+      case 'isnull':
+        visit(e.a, allowAliases);
+        return;
+      case 'call':
+        for (const a of e.args) visit(a, allowAliases);
+        return;
+      default:
+        return;
+    }
+  };
+  for (const item of stmt.items) visit(item.expr, false);
+  if (stmt.where) visit(stmt.where, false);
+  if (stmt.join) visit(stmt.join.on, false);
+  for (const g of stmt.groupBy) visit(g, true);
+  for (const o of stmt.orderBy) visit(o.expr, true);
+}
+
 export function executeSql(stmt: Statement, rows: readonly Row[], index: IndexConfig): Row[] {
   const keyTypes = index.keys ?? {};
   const typed = (name: string, raw: string | undefined): Value => {

@@ -68,7 +68,8 @@ describe.skipIf(!ui)('self-time on jaeger-ui fixtures', () => {
   it('children that start after a short parent and outlive it take nothing from its self-time beyond the overlap', () => {
     const doc = JSON.parse(readFileSync(path.join(ui!, 'components__TracePage__TraceStatistics__tableValuesTestTrace__traceWithOverlappingChildrenLongerThanParent.json'), 'utf8'));
     const keys = new OperationKeys();
-    const s = summarizeTrace(fromUi(doc), keys);
+    // Jaeger UI's self-time: no client/server roles inferred (they would turn a client's time into its callee's gap).
+    const s = summarizeTrace(fromUi(doc), keys, { inferKinds: false });
     const send = Array.from(s.key).findIndex((k) => keys.key(k).operation === 'send');
     // send: 100–140 µs; the short child covers 115–125; the async tasks start at 200 and 300.
     expect(s.selfTime[send]).toBe(30);

@@ -78,4 +78,26 @@ describe('dependency diff', () => {
     const cart = d.edges.find((e) => e.target === 'cart')!;
     expect([cart.errorRateBefore, cart.errorRateAfter]).toEqual([0, 0.05]);
   });
+
+  it('a moved median is a latency change even when the p99 stayed (the baseline caught the fault\'s first seconds)', () => {
+    let id = 0;
+    const cartCalls = (n: number, duration: number) =>
+      Array.from({ length: n }, () => trace((++id).toString(16).padStart(16, '0'), [
+        { id: 'a1', service: 'fe', kind: 'client' },
+        { id: 'b1', service: 'cart', kind: 'server', parent: 'a1', duration },
+      ]));
+    const before = report([...cartCalls(190, 2000), ...cartCalls(10, 312_000)], 0);
+    const after = report(cartCalls(200, 305_000), 1);
+    const [cart] = diffDependencyReports(before, after).edges;
+    expect(cart).toMatchObject({ change: 'changed', target: 'cart', reasons: ['latency'] });
+    expect(cart.p99Ratio!).toBeGreaterThan(0.9);
+    expect(cart.p99Ratio!).toBeLessThan(1.1);
+    expect(cart.p50Ratio!).toBeGreaterThan(100);
+  });
+
+  it('sub-millisecond moves of fast calls are not a change', () => {
+    const before = report(calls('cache', 100, { duration: 200 }), 0);
+    const after = report(calls('cache', 100, { duration: 600 }), 1);
+    expect(diffDependencyReports(before, after).edges).toEqual([]);
+  });
 });

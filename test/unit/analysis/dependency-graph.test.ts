@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDependencyGraph, DependencyGraphBuilder, dependencyGraphFromLinks } from '../../../src/analysis/dependency-graph.js';
-import { DependencyLinkCounter } from '../../../src/analysis/dependency-links.js';
+import { DependencyLinkCounter } from '../../../src/facts/dependency-links.js';
 import { trace } from '../../support/deps-span-builder.js';
 
 function edge(b: DependencyGraphBuilder, source: string, target: string) {

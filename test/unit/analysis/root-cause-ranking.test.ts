@@ -65,3 +65,58 @@ describe('analysis/root-cause-ranking rankRootCauses', () => {
     expect(() => rankRootCauses({ window, abnormalTrace: new Uint8Array(2), origins: new Uint8Array(8), nodeOf: new Int32Array(8).fill(3), nodeCount: 1 })).toThrow(/out of range/);
   });
 });
+
+describe('analysis/root-cause-ranking with span severity', () => {
+  /** 10 abnormal traces; busy node 0 in each (a mild drift), node 1 in two (a large fault). */
+  function input() {
+    const rows: Array<{ t: number; node: number; sev: number }> = [];
+    for (let t = 0; t < 10; t++) {
+      rows.push({ t, node: 0, sev: 0.4 });
+      if (t < 2) rows.push({ t, node: 1, sev: 3 });
+    }
+    const n = rows.length;
+    const traceOffset = new Int32Array(11);
+    rows.forEach((r) => traceOffset[r.t + 1]++);
+    for (let t = 0; t < 10; t++) traceOffset[t + 1] += traceOffset[t];
+    const window = {
+      spanCount: n,
+      traceCount: 10,
+      traceIds: Array.from({ length: 10 }, (_, t) => traceIdOf(t)),
+      traceOffset,
+      traceStart: new Float64Array(10),
+      traceDuration: new Float64Array(10).fill(1000),
+      traceRoot: Int32Array.from(traceOffset.subarray(0, 10)),
+      key: new Int32Array(n),
+      parent: new Int32Array(n).fill(-1),
+      duration: new Float64Array(n),
+      selfTime: new Float64Array(n),
+      gap: new Float64Array(n).fill(-1),
+      error: new Uint8Array(n),
+      instance: new Int32Array(n).fill(-1),
+      peer: new Int32Array(n).fill(-1),
+      criticalPath: new Float64Array(n),
+    };
+    return {
+      window,
+      abnormalTrace: new Uint8Array(10).fill(1),
+      origins: new Uint8Array(n).fill(2),
+      nodeOf: Int32Array.from(rows.map((r) => r.node)),
+      nodeCount: 2,
+      severity: { own: Float64Array.from(rows.map((r) => r.sev)), gap: new Float64Array(n), gapRow: new Int32Array(n).fill(-1) },
+    };
+  }
+
+  it('ranks a low-traffic node with a large shift above a busy node with a small one, by mean severity over its traces', () => {
+    const r = rankRootCauses(input());
+    expect(r.map((x) => x.node)).toEqual([1, 0]);
+    expect(r[0].severity).toBeCloseTo(3, 12);
+    expect(r[1].severity).toBeCloseTo(0.4, 12);
+    // The spectrum still multiplies: node 1 is in 2 of 10 abnormal traces.
+    expect(r[0].score).toBeCloseTo(3 * r[0].spectrum, 12);
+    // Without severities, the origin share decides and the busy node wins.
+    const { severity: _, ...plain } = input();
+    expect(rankRootCauses(plain).map((x) => x.node)).toEqual([0, 1]);
+    // Without the spectrum factor the score is the severity alone.
+    expect(rankRootCauses(input(), { spectrum: false })[0].score).toBeCloseTo(3, 12);
+  });
+});

@@ -21,6 +21,8 @@ describe('analysis/span-tree summarizeTrace', () => {
         { id: 'c', parent: 'r', service: 'c', start: 80, duration: 10 },
       ]),
       keys,
+      // Without kinds the root would be inferred a client of a, b, c and its time their gap.
+      { inferKinds: false },
     );
     expect(s.selfTime[at(s, keys, 'root')]).toBe(40);
     expect(s.selfTime[at(s, keys, 'a')]).toBe(30);
@@ -52,6 +54,7 @@ describe('analysis/span-tree summarizeTrace', () => {
         { id: 'z', parent: 'lost', service: 'other', start: 400, duration: 50 },
       ]),
       keys,
+      { inferKinds: false },
     );
     expect(Array.from(s.parent)).toEqual([-1, 0, -1]);
     expect(s.root).toBe(2); // earliest of the parentless spans
@@ -144,5 +147,27 @@ describe('analysis/span-tree details: false', () => {
     expect(Array.from(s.peer)).toEqual([-1, -1]);
     expect(s.selfTime[0]).toBe(50);
     expect(keys.nameCount).toBe(0);
+  });
+
+  it('infers client and server roles of spans without span.kind, and counts a client span\'s uncovered time once, as the callee gap', () => {
+    const keys = new OperationKeys();
+    const spans = [
+      { id: 'r', service: 'web', start: 0, duration: 100 },
+      { id: 'c', parent: 'r', service: 'web', operation: 'call-cart', start: 10, duration: 60 },
+      { id: 's', parent: 'c', service: 'cart', start: 20, duration: 30 },
+    ];
+    const s = summarizeTrace(trace(spans), keys);
+    const kindOf = (i: number) => keys.key(s.key[i]).spanKind;
+    expect([kindOf(0), kindOf(1), kindOf(2)]).toEqual(['', 'client', 'server']);
+    expect(s.gap[2]).toBe(30);
+    expect(s.selfTime[1]).toBe(0);
+    expect(s.selfTime[0]).toBe(40); // the root has a child of its own service: local work, no role
+    // Switched off: no roles, no gap, the client keeps its uncovered time.
+    const plain = summarizeTrace(trace(spans), keys, { inferKinds: false });
+    expect(plain.gap[2]).toBe(-1);
+    expect(plain.selfTime[1]).toBe(30);
+    // With roles given and gapOnly off, the client keeps its uncovered time as self-time too.
+    const kinds = summarizeTrace(trace(spans.map((x, i) => ({ ...x, kind: (['server', 'client', 'server'] as const)[i] }))), keys, { gapOnly: false });
+    expect([kinds.gap[2], kinds.selfTime[1]]).toEqual([30, 30]);
   });
 });

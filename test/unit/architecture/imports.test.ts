@@ -3,28 +3,40 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-/** Dependencies point one way: cli → commands → plugin/analysis/render → storage → formats → model. */
+/**
+ * Dependencies point one way, with no exceptions:
+ * cli → commands → plugin/render/analysis → storage → facts/formats → model.
+ * config (serve settings) and workload (the generator) sit beside formats and analysis.
+ */
 const SRC = fileURLToPath(new URL('../../../src', import.meta.url));
+
+const BASE = ['model'];
+const BELOW_STORAGE = [...BASE, 'facts', 'formats', 'config'];
+const BELOW_ANALYSIS = [...BELOW_STORAGE, 'storage'];
 
 /** For each folder, the src folders it may import from (besides itself). */
 const ALLOWED: Record<string, string[]> = {
   model: [],
-  config: ['model'],
-  analysis: ['model'],
-  formats: ['model'],
-  workload: ['model', 'formats'],
-  storage: ['model', 'analysis', 'formats', 'config'],
-  plugin: ['model', 'storage', 'formats', 'config'],
-  render: ['model', 'analysis'],
-  commands: ['model', 'storage', 'analysis', 'render', 'formats', 'plugin', 'config', 'workload'],
-  cli: ['model', 'commands', 'storage', 'render', 'analysis', 'config'],
+  facts: BASE,
+  formats: BASE,
+  config: BASE,
+  storage: BELOW_STORAGE,
+  workload: [...BASE, 'facts', 'formats'],
+  analysis: BELOW_ANALYSIS,
+  plugin: BELOW_ANALYSIS,
+  // Render draws what analysis reports: it reads analysis' report types, never the reverse.
+  render: [...BELOW_ANALYSIS, 'analysis'],
+  commands: [...BELOW_ANALYSIS, 'analysis', 'render', 'plugin', 'workload'],
+  cli: ['model', 'commands'],
 };
 
+const OUTER_PACKAGES = /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/;
 /** Packages that only the outer layers may use. */
 const FORBIDDEN_PACKAGES: Record<string, RegExp> = {
-  model: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
-  analysis: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
-  formats: /^(commander|@grpc\/|cli-table3|better-sqlite3|@alicloud\/)/,
+  model: OUTER_PACKAGES,
+  facts: OUTER_PACKAGES,
+  analysis: OUTER_PACKAGES,
+  formats: OUTER_PACKAGES,
   storage: /^(commander|cli-table3)/,
   render: /^(commander|@grpc\/|better-sqlite3|@alicloud\/)/,
 };
@@ -53,6 +65,11 @@ describe('architecture', () => {
       }
     }
     expect(violations).toEqual([]);
+  });
+
+  it('places every src folder in the layering', () => {
+    const folders = readdirSync(SRC).filter((name) => statSync(path.join(SRC, name)).isDirectory() && files(path.join(SRC, name)).length > 0);
+    expect(folders.filter((f) => !(f in ALLOWED))).toEqual([]);
   });
 
   it('sets the exit status only in src/cli/main.ts', () => {

@@ -2,27 +2,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { otlpFromSpans, spansFromOtlp } from '../../../src/formats/otlp.js';
 import { otlpJsonToTree, treeToOtlpJson } from '../../../src/formats/otlp-json.js';
-import type { Span } from '../../../src/model/index.js';
 import { decodeChunk, encodeChunk } from '../../../src/storage/sqlite/span-codec.js';
-import { otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
+import { canonicalOrder, otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
 
 const requests = traceIdList.chain(otlpRequest);
-
-/** A total order on spans (by their whole content), since regrouping by resource reorders them. */
-function sorted(spans: readonly Span[]): Span[] {
-  const text = (s: Span) => JSON.stringify(s, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v));
-  return spans
-    .map((s) => ({ s, key: text(s) }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((e) => e.s);
-}
 
 describe('OTLP held whole in the domain model', () => {
   it('OTLP → domain → OTLP → domain is the identity, for every field and value type', () => {
     fc.assert(
       fc.property(requests, (request) => {
         const spans = spansFromOtlp(request);
-        expect(sorted(spansFromOtlp(otlpFromSpans(spans)))).toEqual(sorted(spans));
+        expect(canonicalOrder(spansFromOtlp(otlpFromSpans(spans)))).toEqual(canonicalOrder(spans));
       }),
       { numRuns: 100 },
     );
@@ -33,7 +23,7 @@ describe('OTLP held whole in the domain model', () => {
       fc.property(requests, (request) => {
         const spans = spansFromOtlp(request);
         const json = JSON.parse(JSON.stringify(treeToOtlpJson(otlpFromSpans(spans))));
-        expect(sorted(spansFromOtlp(otlpJsonToTree(json, 'mem')))).toEqual(sorted(spans));
+        expect(canonicalOrder(spansFromOtlp(otlpJsonToTree(json, 'mem')))).toEqual(canonicalOrder(spans));
       }),
       { numRuns: 100 },
     );

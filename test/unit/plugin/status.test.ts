@@ -10,7 +10,6 @@ import {
 } from '../../../src/model/index.js';
 import { fromServiceError, toServiceError } from '../../../src/storage/grpc/status.js';
 import { tenantFromMetadata } from '../../../src/plugin/tenancy.js';
-import { chunkTraces } from '../../../src/plugin/calls.js';
 
 describe('storage/grpc/status', () => {
   it('maps domain errors to gRPC codes, Jaeger’s "trace not found" text, INTERNAL with the message only', () => {
@@ -49,46 +48,5 @@ describe('plugin/tenancy', () => {
     expect(() => tenantFromMetadata(md('a', 'b'), { header: 'x-tenant' })).toThrow('extra tenant header');
     expect(() => tenantFromMetadata(md('a, b'), { header: 'x-tenant' })).toThrow('extra tenant header');
     expect(() => tenantFromMetadata(md('c'), { header: 'x-tenant', tenants: ['a'] })).toThrow('unknown tenant');
-  });
-});
-
-describe('plugin/calls chunkTraces', () => {
-  const trace = (id: string, n: number, size = 0) => ({
-    spans: Array.from({ length: n }, (_, i) => ({
-      traceId: id.padStart(32, '0'),
-      spanId: (i + 1).toString(16).padStart(16, '0'),
-      operationName: 'x'.repeat(size),
-      references: [],
-      flags: 0,
-      startTime: 0,
-      duration: 0,
-      tags: [],
-      logs: [],
-      process: { serviceName: 's', tags: [] },
-      warnings: [],
-    })),
-  });
-  const collect = async (it: AsyncIterable<{ traceId: string }[]>) => {
-    const out: string[][] = [];
-    for await (const c of it) out.push(c.map((s) => s.traceId.slice(-1)));
-    return out;
-  };
-  it('keeps traces contiguous, ≤ maxSpans per chunk; v2 mode never mixes traces', async () => {
-    const traces = [trace('a', 3), trace('b', 4), trace('c', 1)];
-    expect(await collect(chunkTraces(traces, { maxSpans: 5, maxBytes: 1e9, oneTracePerChunk: false }))).toEqual([
-      ['a', 'a', 'a', 'b', 'b'],
-      ['b', 'b', 'c'],
-    ]);
-    expect(await collect(chunkTraces(traces, { maxSpans: 3, maxBytes: 1e9, oneTracePerChunk: true }))).toEqual([
-      ['a', 'a', 'a'],
-      ['b', 'b', 'b'],
-      ['b'],
-      ['c'],
-    ]);
-  });
-  it('bounds chunks by bytes, a single oversized span travelling alone', async () => {
-    const chunks = await collect(chunkTraces([trace('a', 5, 40_000)], { maxSpans: 1000, maxBytes: 100_000, oneTracePerChunk: true }));
-    expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
-    expect((await collect(chunkTraces([trace('a', 2, 400_000)], { maxSpans: 1000, maxBytes: 100_000, oneTracePerChunk: true }))).map((c) => c.length)).toEqual([1, 1]);
   });
 });

@@ -22,31 +22,49 @@ beforeAll(async () => {
 });
 
 describe('anomalies renderers', () => {
-  it('json is the report, parseable and stable', () => {
+  it('json is the report, parseable and stable, with the abnormal-trace list bounded by maxTraces and counted', () => {
     const text = renderAnomalies(report, 'json');
-    expect(JSON.parse(text)).toEqual(JSON.parse(JSON.stringify(report)));
+    expect(JSON.parse(text)).toEqual({ ...JSON.parse(JSON.stringify(report)), abnormalTracesOmitted: 0 });
     expect(Object.keys(JSON.parse(text)).slice(0, 3)).toEqual(['version', 'window', 'baseline']);
     expect(JSON.parse(text).rootCauses[0]).toMatchObject({ rank: 1, service: 'db', operation: 'SELECT' });
+    const bounded = JSON.parse(renderAnomalies(report, 'json', { maxTraces: 5 }));
+    expect(bounded.abnormalTraces.map((t: { traceId: string }) => t.traceId)).toEqual(report.abnormalTraces.slice(0, 5).map((t) => t.traceId));
+    expect(bounded.abnormalTracesOmitted).toBe(7);
+    expect(bounded.window.abnormalTraces).toBe(12);
   });
 
-  it('table shows the suspects with evidence and the shifted operations', () => {
+  it('table (default) fits 120 columns, shows median and p99 shifts, and explains its abbreviations', () => {
     const text = renderAnomalies(report, 'table');
     expect(text).toMatch(/^Anomalies .*: 12 abnormal of 72 traces/);
+    for (const line of text.split('\n')) expect(line.length, line).toBeLessThanOrEqual(120);
     expect(text).toContain('Root causes (services)');
     const firstRow = text.split('\n').find((l) => /│ 1 +│/.test(l))!;
-    expect(firstRow).toMatch(/│ db +│ SELECT +│/);
+    expect(firstRow).toMatch(/│ db +│ SELECT +│ [\d.]+ +│ 100% +│ (latency 12, self-time 12|self-time 12, latency 12)/);
+    // 12 of 72 traces slow: the p99 moved (×33), the median did not; the headline names the p99.
+    expect(text).toMatch(/^Largest shift: mid \/ SELECT \[client\] p99 2\.\d+ms → 80\.0ms \(×33\)$/m);
+    const flat = text.replace(/\s+/g, ' ');
+    expect(flat).toMatch(/Legend: .*"relay only" = .*ef\/ep = abnormal\/normal traces through the node, nf\/np = /);
+  });
+
+  it('table --wide shows every evidence column and both median and p99 shifts', () => {
+    const text = renderAnomalies(report, 'table', { wide: true });
+    const firstRow = text.split('\n').find((l) => /│ 1 +│/.test(l))!;
     expect(firstRow).toContain('ef 12 ep 60 nf 0 np 0'); // the database is in every trace
     expect(firstRow).toMatch(/100% \(12 traces\)/);
-    expect(firstRow).toMatch(/latency 12, self-time 12|self-time 12, latency 12/);
-    expect(text).toMatch(/mid \/ SELECT \[client\] +│ latency, selfTime +│ latency 12, self-time 12 +│ p99 2\.\d+ms → 80\.0ms/);
+    expect(text).toMatch(/mid \/ SELECT \[client\] +│ latency, selfTime +│ latency 12, self-time 12 +│ median 2\.\d+ms → 2\.\d+ms \(×1\.00\), p99 2\.\d+ms → 80\.0ms \(×33\)/);
   });
 
   it('markdown is ticket-ready', () => {
     const text = renderAnomalies(report, 'markdown');
     expect(text).toContain('## Trace anomalies');
-    expect(text).toContain('**Most likely root cause:** `db`');
+    // 12 origin traces of 12, far ahead of the relays: a clear verdict, with its margin.
+    expect(text).toContain('**Root cause:** `db`');
+    expect(text).toMatch(/Confidence clear: db is \d+% ahead of \w+ \(the noise of its 12 abnormal traces is ±29%\) and originates 100% of the abnormal traces\./);
     expect(text).toMatch(/^\| 1 \| db \| SELECT \| /m);
     expect(text).toContain(`\`${traceIdOf(90_000)}\``);
+    const linked = renderAnomalies(report, 'markdown', { jaegerUi: 'http://jaeger.example:16686/' });
+    expect(linked).toContain(`[\`${traceIdOf(90_000)}\`](http://jaeger.example:16686/trace/${traceIdOf(90_000)})`);
+    expect(linked).toMatch(/_Legend:_ .*nf\/np/);
   });
 
   it('html is one self-contained page with histograms and the suspect graph', () => {
@@ -55,6 +73,26 @@ describe('anomalies renderers', () => {
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
     expect(html).toContain('<svg class="histogram"');
     expect(html).toMatch(/<g class="node suspect" data-service="db">/);
+    const linked = renderAnomalies(report, 'html', { jaegerUi: 'http://jaeger.example:16686' });
+    expect(linked).toContain(`<a href="http://jaeger.example:16686/trace/${traceIdOf(90_000)}"><code>${traceIdOf(90_000)}</code></a>`);
+  });
+
+  it('every text format says "no clear root cause" when the ranking is flat, and never claims one', () => {
+    const flat: AnomalyReport = {
+      ...report,
+      confidence: { level: 'none', margin: 0.04, contenders: ['db', 'mid'], reason: 'no clear root cause: db, mid score within the noise of each other (db is only 4% ahead of mid; the noise of its 12 abnormal traces is ±29%)' },
+    };
+    const table = renderAnomalies(flat, 'table');
+    // The table wraps long lines at 120 columns: compare with whitespace folded.
+    expect(table.replace(/\s+/g, ' ')).toContain('No clear root cause; first suspect: db. Confidence none: no clear root cause: db, mid score within the noise of each other (db is only 4% ahead of mid');
+    const markdown = renderAnomalies(flat, 'markdown');
+    expect(markdown).toContain('**No clear root cause; first suspect:** `db`');
+    expect(markdown).not.toMatch(/\*\*(Most likely root cause|Root cause):/);
+    const html = renderAnomalies(flat, 'html');
+    expect(html).toMatch(/<div class="verdict">No clear root cause; first suspect: <b>db<\/b>.*Confidence none: no clear root cause/);
+    expect(JSON.parse(renderAnomalies(flat, 'json')).confidence).toEqual(flat.confidence);
+    const likely = renderAnomalies({ ...report, confidence: { ...flat.confidence!, level: 'likely', reason: 'db is 40% ahead of mid, but it originates only 30% of the abnormal traces' } }, 'markdown');
+    expect(likely).toContain('**Most likely root cause:** `db`');
   });
 
   it('every format states an empty window instead of failing', () => {

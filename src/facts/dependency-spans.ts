@@ -17,6 +17,13 @@ import { NameTable } from './name-table.js';
 
 export type ConnectionType = '' | 'database' | 'messaging' | 'virtual';
 
+/**
+ * The version of the rules that derive SpanFacts from tags (`spanFacts`, span-failure.ts). Facts
+ * stored under another version (storage/sqlite/dependency-summary.ts) are stale and are derived
+ * again from the spans: bump this with any change to those rules. 0 is the first.
+ */
+export const SPAN_FACTS_RULE_VERSION = 0;
+
 /** Facts read from a span's tags in one pass. */
 export interface SpanFacts {
   /** The `span.kind` tag, lower case; '' when absent. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyValue } from '../../../src/model/index.js';
-import { FAILURE_TAG_KEYS, tagMarksFailure } from '../../../src/analysis/span-failure.js';
+import { FAILURE_TAG_KEYS, tagMarksFailure } from '../../../src/facts/span-failure.js';
 
 const str = (key: string, value: string): KeyValue => ({ key, type: 'string', value });
 const int = (key: string, value: number): KeyValue => ({ key, type: 'int64', value: BigInt(value) });

@@ -1,0 +1,368 @@
+/**
+ * Benchmark (not a test): reads that must not stall or exhaust `jaeger-sls serve`.
+ *
+ * One trace of TRACE_SPANS spans is stored in `serve --store sqlite:<tmp file>`. Then, in one run:
+ *   1. unloaded: 4 byte-moving ingest clients (pre-encoded OTLP Export requests of 100 spans, raw
+ *      Buffers through a pass-through serializer, one call in flight per connection) for PHASE s;
+ *   2. loaded: the same ingest for PHASE s while 20 clients loop v1 GetTrace on the large trace and
+ *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
+ *      GetTraces), counting its spans straight from the wire bytes.
+ * Throughout, health Check("") is called every 50 ms (5 s deadline). Clients run in their own
+ * processes (ingest; readers) so their CPU is not the orchestrator's.
+ * Prints health latency p50/p99/max per phase, ingest spans/s loaded vs unloaded (same run),
+ * serve's peak RSS (VmHWM) and RSS sampled during the loaded phase, the span count of every full
+ * read, and serve's read counters from --metrics-listen (cancelled reads, time to stop their work).
+ *
+ *   npm run bench:read-storm [-- PHASE_SECONDS=20 [TRACE_SPANS=200000]]
+ */
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { otlpFromSpans } from '../src/formats/otlp.js';
+import type { Span } from '../src/model/index.js';
+import { serviceDefinition } from '../src/plugin/protos.js';
+import { simpleTraces } from '../src/workload/simple-traces.js';
+
+const INGEST_CONNECTIONS = 4;
+const BATCH = 100;
+const POOL_BATCHES = 500;
+const CANCELLING_READERS = 20;
+const CANCEL_AFTER_MS = 100;
+const FULL_READERS = 4;
+const HEALTH_EVERY_MS = 50;
+const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
+const GET_TRACE_PATH = '/jaeger.storage.v1.SpanReaderPlugin/GetTrace';
+const GET_TRACES_PATH = '/jaeger.storage.v2.TraceReader/GetTraces';
+const passThrough = (b: Buffer) => b;
+
+interface Phase {
+  seconds: number;
+  address: string;
+}
+
+async function main(): Promise<void> {
+  const phaseSeconds = Number(process.argv[2] ?? 20);
+  const traceSpans = Number(process.argv[3] ?? 200_000);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-bench-reads-'));
+  console.log(`jaeger-sls bench:read-storm — one ${fmt(traceSpans)}-span trace in sqlite; ${PHASE(phaseSeconds)} unloaded ingest, then the same ingest with ${CANCELLING_READERS} GetTrace loops cancelled after ${CANCEL_AFTER_MS} ms and ${FULL_READERS} full reads`);
+  console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
+  const serve = await startServe(`sqlite:${path.join(dir, 'storm.db')}`);
+  const ingest = forkRole('--ingest');
+  const readers = forkRole('--readers');
+  try {
+    const traceId = await storeLargeTrace(serve.address, traceSpans);
+    console.log(`stored trace ${traceId}: peak RSS so far ${mb(peakRss(serve.child.pid!))}`);
+    await Promise.all([ingest.ready, readers.ready]);
+
+    const health1 = healthProbe(serve.address);
+    const unloaded = (await ingest.run({ seconds: phaseSeconds, address: serve.address })) as { rate: number };
+    const h1 = health1.stop();
+
+    const rss = rssSampler(serve.child.pid!);
+    const health2 = healthProbe(serve.address);
+    const [loaded, reads] = (await Promise.all([
+      ingest.run({ seconds: phaseSeconds, address: serve.address }),
+      readers.run({ seconds: phaseSeconds, address: serve.address, traceId, traceSpans }),
+    ])) as [{ rate: number }, ReaderReport];
+    const h2 = health2.stop();
+    const rssLoaded = rss.stop();
+    const metrics = await scrape(serve.metricsAddress);
+
+    console.log(`\nhealth Check("") latency   p50        p99        max       failed`);
+    for (const [label, h] of [['unloaded', h1], ['loaded  ', h2]] as const) console.log(`  ${label}                ${ms(h.p50)}   ${ms(h.p99)}   ${ms(h.max)}   ${h.failed}/${h.count}`);
+    console.log(`ingest (OTLP Export, ${INGEST_CONNECTIONS} clients): unloaded ${fmt(unloaded.rate)} spans/s, loaded ${fmt(loaded.rate)} spans/s, ratio ${(loaded.rate / unloaded.rate).toFixed(2)}`);
+    console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRss(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
+    console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
+    console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
+    console.log(
+      `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
+    );
+    console.log(`targets: health p99 ≤ 100 ms; ingest ≥ 0.70 of unloaded; RSS ≤ 500 MB; every full read ${fmt(traceSpans)} spans`);
+    console.log(`load average after ${loadAverage()}`);
+  } finally {
+    ingest.child.kill('SIGTERM');
+    readers.child.kill('SIGTERM');
+    await stop(serve.child);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const PHASE = (s: number) => `${s} s`;
+
+// ---- serve -----------------------------------------------------------------------------------
+
+async function startServe(storeUri: string): Promise<{ address: string; metricsAddress: string; child: ChildProcess }> {
+  const bin = fileURLToPath(new URL('../bin/jaeger-sls.js', import.meta.url));
+  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--store', storeUri, '--metrics-listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      const m = /"address":"([^"]+)".*"metrics":"([^"]+)"/.exec(stderr);
+      if (m) resolve({ address: m[1], metricsAddress: m[2], child });
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Writes one trace of `n` spans (Export requests of 1,000 spans); returns its id. */
+async function storeLargeTrace(address: string, n: number): Promise<string> {
+  const [trace] = simpleTraces({ seed: 7, traces: 1, spansPerTrace: n, services: 8, startTime: Date.now() * 1000 - 600_000_000, intervalUs: 1 });
+  const exportCall = serviceDefinition('traceService').Export;
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  for (let i = 0; i < n; i += 1000) {
+    const request = exportCall.requestSerialize({ resourceSpans: otlpFromSpans(trace.spans.slice(i, i + 1000)) });
+    await new Promise<void>((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
+  }
+  client.close();
+  return trace.spans[0].traceId;
+}
+
+// ---- orchestrator-side probes ----------------------------------------------------------------
+
+function healthProbe(address: string): { stop(): { p50: number; p99: number; max: number; failed: number; count: number } } {
+  const def = serviceDefinition('health').Check;
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  const latencies: number[] = [];
+  let failed = 0;
+  let running = true;
+  const loop = async () => {
+    while (running) {
+      const t0 = performance.now();
+      await new Promise<void>((resolve) =>
+        client.makeUnaryRequest(def.path, def.requestSerialize, def.responseDeserialize, { service: '' }, new grpc.Metadata(), { deadline: Date.now() + 5000 }, (err) => {
+          if (err) failed++;
+          latencies.push(performance.now() - t0);
+          resolve();
+        }),
+      );
+      await new Promise((r) => setTimeout(r, HEALTH_EVERY_MS));
+    }
+  };
+  const done = loop();
+  return {
+    stop() {
+      running = false;
+      void done.then(() => client.close());
+      const sorted = [...latencies].sort((a, b) => a - b);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+      return { p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? NaN, failed, count: sorted.length };
+    },
+  };
+}
+
+function rssSampler(pid: number): { stop(): { max: number; median: number } } {
+  const samples: number[] = [];
+  const timer = setInterval(() => {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    if (m) samples.push(Number(m[1]) * 1024);
+  }, 100);
+  return {
+    stop() {
+      clearInterval(timer);
+      const sorted = [...samples].sort((a, b) => a - b);
+      return { max: sorted.at(-1) ?? NaN, median: sorted[Math.floor(sorted.length / 2)] ?? NaN };
+    },
+  };
+}
+
+async function scrape(address: string): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://${address}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const line of text.split('\n')) {
+    const m = /^(\w+) ([0-9.e+-]+)$/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+// ---- client processes --------------------------------------------------------------------------
+
+function forkRole(role: string): { child: ChildProcess; ready: Promise<void>; run(job: object): Promise<unknown> } {
+  const child = fork(fileURLToPath(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.once('message', () => resolve());
+    child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
+  });
+  return {
+    child,
+    ready,
+    run: (job) =>
+      new Promise((resolve, reject) => {
+        child.once('message', (m: { error?: string }) => (m.error ? reject(new Error(m.error)) : resolve(m)));
+        child.send(job);
+      }),
+  };
+}
+
+function serveRole(work: (job: never) => Promise<object>): void {
+  process.on('message', (job: never) => {
+    work(job).then(
+      (result) => process.send!(result),
+      (err: unknown) => process.send!({ error: err instanceof Error ? err.message : String(err) }),
+    );
+  });
+  process.on('SIGTERM', () => process.exit(0));
+  process.send!({ ready: true });
+}
+
+/** Byte-moving OTLP ingest: pre-encoded requests, one call in flight per connection, for `seconds`. */
+function runIngest(): void {
+  const exportCall = serviceDefinition('traceService').Export;
+  const spans: Span[] = [];
+  for (const t of simpleTraces({ seed: 11, traces: (POOL_BATCHES * BATCH) / 10, spansPerTrace: 10, services: 8, startTime: Date.now() * 1000 - 3_600_000_000, intervalUs: 5000 })) spans.push(...t.spans);
+  const pool: Buffer[] = [];
+  for (let i = 0; i < spans.length; i += BATCH) pool.push(exportCall.requestSerialize({ resourceSpans: otlpFromSpans(spans.slice(i, i + BATCH)) }));
+  serveRole(async ({ seconds, address }: Phase) => {
+    const clients = Array.from({ length: INGEST_CONNECTIONS }, () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+    const until = performance.now() + seconds * 1000;
+    let batches = 0;
+    const started = performance.now();
+    await Promise.all(
+      clients.map(async (client) => {
+        while (performance.now() < until) {
+          const request = pool[batches++ % pool.length];
+          await new Promise<void>((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
+        }
+      }),
+    );
+    const rate = (batches * BATCH) / ((performance.now() - started) / 1000);
+    for (const c of clients) c.close();
+    return { rate };
+  });
+}
+
+interface ReaderReport {
+  full: number[];
+  fullErrors: Record<string, number>;
+  cancelled: number;
+  cancelOutcomes: Record<string, number>;
+}
+
+/** 20 GetTrace loops cancelled after 100 ms and 4 full-read loops, each on its own connection. */
+function runReaders(): void {
+  serveRole(async ({ seconds, address, traceId }: Phase & { traceId: string; traceSpans: number }) => {
+    const v1Request = serviceDefinition('spanReader').GetTrace.requestSerialize({ traceId: Buffer.from(traceId, 'hex') });
+    const v2Request = serviceDefinition('traceReader').GetTraces.requestSerialize({ query: [{ traceId: Buffer.from(traceId, 'hex') }] });
+    const until = performance.now() + seconds * 1000;
+    const report: ReaderReport = { full: [], fullErrors: {}, cancelled: 0, cancelOutcomes: {} };
+    const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
+    const client = () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+    const read = (c: grpc.Client, v2: boolean, cancelAfterMs?: number) =>
+      new Promise<{ spans: number; code: number }>((resolve) => {
+        const call = c.makeServerStreamRequest(v2 ? GET_TRACES_PATH : GET_TRACE_PATH, passThrough, passThrough, v2 ? v2Request : v1Request);
+        let spans = 0;
+        call.on('data', (message: Buffer) => (spans += v2 ? countNested(message, [1, 2, 2]) : countNested(message, [1])));
+        call.on('error', (err: grpc.ServiceError) => resolve({ spans, code: err.code }));
+        call.on('end', () => resolve({ spans, code: 0 }));
+        if (cancelAfterMs !== undefined) setTimeout(() => call.cancel(), cancelAfterMs);
+      });
+    const loops: Promise<void>[] = [];
+    for (let i = 0; i < CANCELLING_READERS; i++) {
+      loops.push(
+        (async () => {
+          const c = client();
+          while (performance.now() < until) {
+            const { code } = await read(c, false, CANCEL_AFTER_MS);
+            if (code === grpc.status.CANCELLED) report.cancelled++;
+            else count(report.cancelOutcomes, grpc.status[code]);
+          }
+          c.close();
+        })(),
+      );
+    }
+    for (let i = 0; i < FULL_READERS; i++) {
+      loops.push(
+        (async () => {
+          const c = client();
+          // At least one full read per reader, even when it outlasts the phase.
+          do {
+            const { spans, code } = await read(c, i % 2 === 1);
+            if (code === 0) report.full.push(spans);
+            else count(report.fullErrors, grpc.status[code]);
+          } while (performance.now() < until);
+          c.close();
+        })(),
+      );
+    }
+    await Promise.all(loops);
+    return report;
+  });
+}
+
+/** Number of length-delimited fields at `path` (field numbers, outermost first) in a protobuf message. */
+function countNested(buf: Buffer, fieldPath: number[], from = 0, to = buf.length): number {
+  let n = 0;
+  let at = from;
+  while (at < to) {
+    let key = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      byte = buf[at++];
+      key += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    const wire = key & 7;
+    const field = Math.floor(key / 8);
+    if (wire === 0) {
+      while (buf[at++] & 0x80);
+    } else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else if (wire === 2) {
+      let len = 0;
+      shift = 0;
+      do {
+        byte = buf[at++];
+        len += (byte & 0x7f) * 2 ** shift;
+        shift += 7;
+      } while (byte & 0x80);
+      if (field === fieldPath[0]) n += fieldPath.length === 1 ? 1 : countNested(buf, fieldPath.slice(1), at, at + len);
+      at += len;
+    } else throw new Error(`unexpected wire type ${wire}`);
+  }
+  return n;
+}
+
+// ---- figures -----------------------------------------------------------------------------------
+
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+function summarize(xs: number[]): string {
+  const distinct = [...new Set(xs)];
+  return distinct.length <= 3 ? distinct.map(fmt).join(', ') : `${fmt(Math.min(...xs))}…${fmt(Math.max(...xs))}`;
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function ms(x: number): string {
+  return `${x.toFixed(1).padStart(7)} ms`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+if (process.argv.includes('--ingest')) runIngest();
+else if (process.argv.includes('--readers')) runReaders();
+else await main();

@@ -1,0 +1,191 @@
+import type { GetTraceQuery, Span, Trace, TraceQuery } from '../model/index.js';
+import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
+import { otlpFromSpans } from '../formats/otlp.js';
+import type { TraceStore } from '../storage/types.js';
+import { estimateSpanBytes, spanToProto } from '../formats/proto-mapping.js';
+
+/**
+ * A streamed trace read, as a plain value (it crosses to a read worker by structured clone).
+ * v1 messages are SpansResponseChunk, v2 messages TracesData.
+ */
+export type ReadJob =
+  | { kind: 'v1.GetTrace'; query: GetTraceQuery; archive: boolean }
+  | { kind: 'v1.FindTraces'; query: TraceQuery }
+  | { kind: 'v2.GetTraces'; queries: GetTraceQuery[] }
+  | { kind: 'v2.FindTraces'; query: TraceQuery };
+
+export interface ReadLimits {
+  /** Spans per message at most (Jaeger's spanBatchSize). */
+  maxSpansPerMessage: number;
+  /** Estimated bytes per message at most; a single larger span still travels alone. */
+  maxBytesPerMessage: number;
+  /** Spans returned per trace at most; the last one returned carries a warning. Undefined: all. */
+  maxTraceSpans?: number;
+}
+
+/** Part of one trace's spans; `first` marks the first part of a trace. */
+export interface TracePart {
+  first: boolean;
+  spans: readonly Span[];
+}
+
+/** What a read job reads: one trace in stored parts (nothing when unknown), and searches. */
+export interface ReadSource {
+  traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
+  findTraces(query: TraceQuery): AsyncIterable<Trace>;
+}
+
+/** A store as a read source: a trace in its stored parts when the store streams them, else whole. */
+export function readSourceOf(store: TraceStore): ReadSource {
+  return {
+    async *traceParts(query, archive) {
+      const from = archive ? store.archive : store;
+      if (!from) throw new NotSupportedError('archive storage is not configured');
+      if (from.getTraceParts) {
+        yield* from.getTraceParts(query);
+        return;
+      }
+      try {
+        yield (await from.getTrace(query)).spans;
+      } catch (err) {
+        if (!(err instanceof TraceNotFoundError)) throw err;
+      }
+    },
+    findTraces: (query) => store.findTraces(query),
+  };
+}
+
+/** A message ready for the wire (proto-loader object) and how many spans it carries. */
+export interface ReadMessage {
+  message: object;
+  spans: number;
+}
+
+/**
+ * The messages of a read job, produced lazily: each step reads one part from the store and builds
+ * at most one message, so a consumer that stops pulling (a cancelled call) stops the reading, and
+ * no more than one message and one stored part are held at a time.
+ */
+export async function* readMessages(source: ReadSource, job: ReadJob, limits: ReadLimits, stopped: () => boolean = () => false): AsyncGenerator<ReadMessage> {
+  const v2 = job.kind.startsWith('v2.');
+  const toMessage = v2 ? (spans: Span[]) => ({ resourceSpans: otlpFromSpans(spans) }) : (spans: Span[]) => ({ spans: spans.map(spanToProto) });
+  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), stopped), limits.maxTraceSpans), {
+    maxSpans: limits.maxSpansPerMessage,
+    maxBytes: limits.maxBytesPerMessage,
+    // Storage v2 messages never mix traces (each TracesData is one trace's spans).
+    oneTracePerChunk: v2,
+  });
+  for await (const spans of chunks) yield { message: toMessage(spans), spans: spans.length };
+}
+
+async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TracePart> {
+  switch (job.kind) {
+    case 'v1.GetTrace':
+      // Storage v1: an unknown trace is NOT_FOUND.
+      if (!(yield* traceParts(source, job.query, job.archive))) throw new TraceNotFoundError(job.query.traceId);
+      return;
+    case 'v2.GetTraces':
+      // Storage v2: an unknown id is skipped, not an error.
+      for (const query of job.queries) yield* traceParts(source, query, false);
+      return;
+    case 'v1.FindTraces':
+    case 'v2.FindTraces':
+      for await (const trace of source.findTraces(job.query)) yield { first: true, spans: trace.spans };
+  }
+}
+
+/** The parts until `stopped()` says so, checked before each part is read. */
+async function* untilStopped(parts: AsyncGenerator<TracePart>, stopped: () => boolean): AsyncGenerator<TracePart> {
+  while (!stopped()) {
+    const next = await parts.next();
+    if (next.done) return;
+    yield next.value;
+  }
+  await parts.return(undefined);
+}
+
+/** One trace's parts, the first marked; returns whether the trace had any span. */
+async function* traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
+  let first = true;
+  for await (const spans of source.traceParts(query, archive)) {
+    if (spans.length === 0) continue;
+    yield { first, spans };
+    first = false;
+  }
+  return !first;
+}
+
+/**
+ * At most `max` spans of each trace; the last span kept gets a warning naming the cut. A part that
+ * ends exactly at the cap is held back until the next part shows whether the trace goes on.
+ */
+export async function* capTraces(parts: AsyncIterable<TracePart>, max: number | undefined): AsyncGenerator<TracePart> {
+  if (max === undefined) {
+    yield* parts;
+    return;
+  }
+  const warned = (part: TracePart): TracePart => {
+    const spans = [...part.spans];
+    const last = spans[spans.length - 1];
+    spans[spans.length - 1] = { ...last, warnings: [...last.warnings, `trace truncated: only the first ${max} spans are returned (--max-trace-spans)`] };
+    return { first: part.first, spans };
+  };
+  let kept = 0;
+  let cut = false;
+  let held: TracePart | undefined;
+  for await (const part of parts) {
+    if (part.first) {
+      if (held) yield held;
+      held = undefined;
+      kept = 0;
+      cut = false;
+    }
+    if (cut || part.spans.length === 0) continue;
+    if (held) {
+      cut = true;
+      yield warned(held);
+      held = undefined;
+    } else if (kept + part.spans.length < max) {
+      kept += part.spans.length;
+      yield part;
+    } else if (kept + part.spans.length === max) {
+      kept = max;
+      held = part;
+    } else {
+      cut = true;
+      yield warned({ first: part.first, spans: part.spans.slice(0, max - kept) });
+    }
+  }
+  if (held) yield held;
+}
+
+/**
+ * Splits trace parts into messages of at most `maxSpans` spans and about `maxBytes` bytes, keeping
+ * each trace's spans contiguous and in order. With `oneTracePerChunk` a message never holds spans of
+ * two traces; otherwise consecutive small traces share messages.
+ */
+export async function* chunkTraceParts(
+  parts: AsyncIterable<TracePart> | Iterable<TracePart>,
+  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean },
+): AsyncGenerator<Span[]> {
+  let chunk: Span[] = [];
+  let bytes = 0;
+  for await (const part of parts) {
+    if (part.first && options.oneTracePerChunk && chunk.length > 0) {
+      yield chunk;
+      chunk = [];
+      bytes = 0;
+    }
+    for (const span of part.spans) {
+      const size = estimateSpanBytes(span);
+      if (chunk.length > 0 && (chunk.length >= options.maxSpans || bytes + size > options.maxBytes)) {
+        yield chunk;
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(span);
+      bytes += size;
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}
