@@ -134,7 +134,8 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
       const messages = arrived;
       arrived = [];
       if (messages.length === 0) return;
-      if (failure !== undefined) return respond();
+      // After a refusal the rest of the stream is dropped, never stored.
+      if (failure !== undefined) return settled(messages.length);
       ctx.ingest(call.metadata, { kind: 'v1', archive: false, messages }).then(
         () => settled(messages.length),
         (err: unknown) => {
