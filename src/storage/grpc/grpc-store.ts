@@ -1,3 +1,4 @@
+// Over 400 lines: one remote-storage client for two API generations; each read's v2 → v1 fallback needs both in view.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type {
