@@ -1,3 +1,4 @@
+// Over 400 lines: the one OTLP tree ↔ domain mapping, both directions side by side.
 import type { AnyValue, Attribute, KeyValue, OtelResource, OtelScope, OtelSpanFields, Process, Span } from '../model/index.js';
 import {
   InputFormatError,

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { SpanId, TraceId } from './ids.js';
 import type { AnyValue, Attribute, KeyValue, Log, Process, Span, SpanRef } from './span.js';
 
@@ -225,6 +226,19 @@ export function spanFromOtel(
 /** The span's OTLP fields: as received, or derived from its Jaeger fields for spans received in the Jaeger model. */
 export function otelOf(span: Span): OtelSpanFields {
   return span.otel ?? otelFromJaeger(span);
+}
+
+/**
+ * The span without `otel` when `otel` holds nothing beyond its Jaeger v1 view (otelFromJaeger of the
+ * view gives it back exactly): the form of a span received in the Jaeger model. For readers of OTLP
+ * that cannot tell how a span arrived (storage v2 reads carry every span as OTLP), so a span written
+ * in the Jaeger model reads back as written while one carrying more keeps its `otel` whole.
+ * Comparison is strict (a Buffer is not a Uint8Array): when in doubt `otel` stays.
+ */
+export function withoutDerivableOtel(span: Span): Span {
+  if (!span.otel || !isDeepStrictEqual(otelFromJaeger(span), span.otel)) return span;
+  const { otel: _derivable, ...jaeger } = span;
+  return jaeger;
 }
 
 /** The resource of a Jaeger process: `service.name` first, then the process tags. */

@@ -82,7 +82,7 @@ const HEALTH_NAMES = [
 
 /** Write requests reach their handlers as raw bytes: the ingest path (ingest.ts) decodes them, off this thread when a write worker runs. */
 const rawBytes = (bytes: Buffer) => bytes;
-const WRITE_DECODERS = {
+export const WRITE_DECODERS = {
   '/jaeger.storage.v1.SpanWriterPlugin/WriteSpan': rawBytes,
   '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream': rawBytes,
   '/jaeger.storage.v1.ArchiveSpanWriterPlugin/WriteArchiveSpan': rawBytes,

@@ -1,3 +1,4 @@
+// Over 400 lines: one walk over the topology that builds spans and applies faults and noise as it goes; the parts share the walk's state.
 /**
  * Builds one synthetic trace by walking the topology from an entry point: server spans per service
  * instance, client spans for RPCs (with timeouts and retries), client-only spans for uninstrumented

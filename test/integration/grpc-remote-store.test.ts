@@ -14,7 +14,8 @@ import type { Span } from '../../src/model/index.js';
 import { ConfigError, StorageUnavailableError, TraceNotFoundError } from '../../src/model/index.js';
 import { type CallContext, inProcessReads, withSafeDecoding } from '../../src/plugin/calls.js';
 import { ReadGate } from '../../src/plugin/read-gate.js';
-import { readLimitsFor } from '../../src/plugin/server.js';
+import { ingestInto } from '../../src/plugin/ingest.js';
+import { readLimitsFor, WRITE_DECODERS } from '../../src/plugin/server.js';
 import { SILENT_LOGGER } from '../../src/plugin/log.js';
 import { ServerMetrics } from '../../src/plugin/metrics.js';
 import { serviceDefinition, type ServiceKey } from '../../src/storage/grpc/protos.js';
@@ -42,8 +43,10 @@ afterAll(async () => {
 
 // Reads in OTLP lose what OTLP cannot carry (as Jaeger v2 itself does): span warnings (Own_typed_tags*
 // fixtures carry one) and the position of the parent among references (parent_span_id comes first).
+// v2 searches compare OpenTelemetry AsString texts (Jaeger v2): the Own_typed_tags* queries name a
+// binary tag in hex and a float in exponent form, v1's texts, which v2 spells base64 and 0.0000001.
 describeStorageConformance('grpc auto API (v2 reads) → serve (memory)', () => openStore(`grpc://${serve.address}?tenant=auto-${++tenants}`), {
-  skip: ['Purge', 'FindTraces/Own_typed_tags', 'FindTraces/Own_references_order'],
+  skip: ['Purge', 'FindTraces/Own_typed_tags', 'FindTraceIds/Own_typed_tags', 'FindTraces/Own_references_order'],
 });
 
 /** An in-process gRPC server exposing only `keys`, over a memory store. */
@@ -52,10 +55,22 @@ async function partialServer(keys: ServiceKey[]): Promise<{ address: string; sto
   const metrics = new ServerMetrics();
   const limits = readLimitsFor(2 << 20, undefined);
   const reads = { gate: new ReadGate(4, 4, 10_000), limits, runner: inProcessReads(metrics, limits) };
-  const ctx: CallContext = { storeFor: () => store, tenantFor: () => '', reads, metrics, log: SILENT_LOGGER, maxChunkBytes: limits.maxBytesPerMessage };
+  const ctx: CallContext = {
+    storeFor: () => store,
+    tenantFor: () => '',
+    reads,
+    metrics,
+    log: SILENT_LOGGER,
+    maxChunkBytes: limits.maxBytesPerMessage,
+    // As serve's server (plugin/server.ts): write requests arrive as raw bytes, decoded and stored by the ingest path.
+    async ingest(_metadata, request) {
+      const outcome = await ingestInto(store, { ...request, tenant: '' });
+      if (outcome.error !== undefined) throw outcome.error;
+    },
+  };
   const impls = { ...v1ServiceImplementations(ctx, { streamingSpanWriter: false, hasArchive: true }), ...v2ServiceImplementations(ctx) };
   const server = new grpc.Server();
-  for (const key of keys) server.addService(withSafeDecoding(serviceDefinition(key)), impls[key]!);
+  for (const key of keys) server.addService(withSafeDecoding(serviceDefinition(key), WRITE_DECODERS), impls[key]!);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
   );

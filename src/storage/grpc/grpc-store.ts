@@ -1,3 +1,4 @@
+// Over 400 lines: one remote-storage client for two API generations; each read's v2 → v1 fallback needs both in view.
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import type {
@@ -10,7 +11,7 @@ import type {
   Trace,
   TraceQuery,
 } from '../../model/index.js';
-import { ConfigError, NotSupportedError, TraceNotFoundError, validateSpan } from '../../model/index.js';
+import { ConfigError, NotSupportedError, TraceNotFoundError, validateSpan, withoutDerivableOtel } from '../../model/index.js';
 import type { OtlpResourceSpans } from '../../formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../formats/otlp.js';
 import { traceTimeRange } from '../trace-matching.js';
@@ -276,7 +277,7 @@ class RemoteTraceStore implements TraceStore {
       async () => {
         const spans: Span[] = [];
         for await (const data of this.stream<{ resourceSpans: OtlpResourceSpans[] }>('traceReader', 'GetTraces', { query: [getTraceQueryToProto(query)] })) {
-          spans.push(...spansFromOtlp(data.resourceSpans, 'GetTraces'));
+          spans.push(...spansOfV2Read(data.resourceSpans, 'GetTraces'));
         }
         if (spans.length === 0) throw new TraceNotFoundError(query.traceId);
         return { spans };
@@ -328,7 +329,7 @@ class RemoteTraceStore implements TraceStore {
   private async *findTracesV2(query: TraceQuery): AsyncGenerator<Trace> {
     let current: Span[] = [];
     for await (const data of this.stream<{ resourceSpans: OtlpResourceSpans[] }>('traceReader', 'FindTraces', { query: traceQueryToProtoV2(query) })) {
-      const spans = spansFromOtlp(data.resourceSpans, 'FindTraces');
+      const spans = spansOfV2Read(data.resourceSpans, 'FindTraces');
       if (spans.length === 0) continue;
       if (current.length > 0 && current[0].traceId !== spans[0].traceId) {
         yield { spans: current };
@@ -394,6 +395,14 @@ class RemoteTraceStore implements TraceStore {
       (await this.call<{ dependencies: ProtoDependencyLink[] }>(key, 'GetDependencies', request)).dependencies.map(protoToDependencyLink);
     return this.conn.read(() => links('dependencyReader'), () => links('dependenciesReader'));
   }
+}
+
+/**
+ * Spans of a storage v2 read. v2 carries every span as OTLP, whichever model it was written in; a
+ * span whose OTLP fields add nothing to its Jaeger v1 view reads back in the Jaeger model, as written.
+ */
+function spansOfV2Read(resourceSpans: OtlpResourceSpans[], what: string): Span[] {
+  return spansFromOtlp(resourceSpans, what).map(withoutDerivableOtel);
 }
 
 function toOperation(op: Operation): Operation {

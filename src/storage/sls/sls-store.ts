@@ -1,3 +1,4 @@
+// Over 400 lines: the SLS store's write and read paths share one client, its tenant logstore naming and its paging of GetLogs.
 /**
  * `sls://PROJECT/INSTANCE?endpoint=…` — spans in Aliyun Log Service, SLS Trace schema.
  * - writes: validated, mapped (log-mapping.ts), encoded, handed to the batching producer; resolve on

@@ -1,3 +1,4 @@
+// Over 400 lines: the chunk format's encoder and decoder for both record kinds (v1, OTLP) side by side, so the two cannot drift apart.
 /**
  * Compact encoding of the spans of one trace chunk (all spans of one trace id from one write
  * batch) as the JSON text of one flat array. Lossless for the domain model: int64 as decimal
