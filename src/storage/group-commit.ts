@@ -91,6 +91,8 @@ class GroupCommitter {
 class GroupCommitView implements TraceStore {
   readonly archive?: ArchiveStore;
   readonly forEachDependencySpans?: TraceStore['forEachDependencySpans'];
+  /** The backend's streamed read, when it has one: without it a large trace is read whole. */
+  readonly getTraceParts?: TraceStore['getTraceParts'];
   private readonly writer: GroupCommitter;
 
   constructor(
@@ -104,8 +106,15 @@ class GroupCommitView implements TraceStore {
     if (archive) {
       const archiveWriter = new GroupCommitter((spans) => archive.writeSpans(spans), maxSpans);
       committers.push(archiveWriter);
-      this.archive = { writeSpans: (spans) => archiveWriter.writeSpans(spans), getTrace: (q) => archive.getTrace(q) };
+      const archiveParts = archive.getTraceParts;
+      this.archive = {
+        writeSpans: (spans) => archiveWriter.writeSpans(spans),
+        getTrace: (q) => archive.getTrace(q),
+        ...(archiveParts ? { getTraceParts: (q: GetTraceQuery) => archiveParts.call(archive, q) } : {}),
+      };
     }
+    const parts = inner.getTraceParts;
+    if (parts) this.getTraceParts = (q) => parts.call(inner, q);
     const forEach = inner.forEachDependencySpans;
     if (forEach) this.forEachDependencySpans = (window, visit) => forEach.call(inner, window, visit);
   }

@@ -123,6 +123,41 @@ describe('serve: streamed, bounded reads of a large trace (sqlite, read workers)
     expect(messages.length).toBeGreaterThan((SPANS * TAG_BYTES) / FOUR_MIB);
   });
 
+  it('v1 GetTrace streams the whole trace while OTLP writes commit beside it', async () => {
+    const exporter = grpcClient('traceService', serve.address);
+    let reading = true;
+    let written = 0;
+    let firstWrite!: () => void;
+    const wroteOnce = new Promise<void>((resolve) => (firstWrite = resolve));
+    // Other traces, 500 spans a request, one request in flight, until the read has ended.
+    const writes = (async () => {
+      const start = Date.now() * 1000;
+      for (let n = 0; reading; n++) {
+        const traceId = (0xbeef0000 + n).toString(16).padStart(32, '0');
+        const spans = bigTrace()
+          .slice(0, 500)
+          .map((s) => ({ ...s, traceId, references: [], startTime: start + n, tags: [] }));
+        await unary(exporter, 'Export', { resourceSpans: otlpFromSpans(spans) });
+        written++;
+        firstWrite();
+      }
+    })();
+    try {
+      await wroteOnce;
+      const messages = await rawStream(client, v1Path, v1Request()).done;
+      const decode = serviceDefinition('spanReader').GetTrace.responseDeserialize;
+      const ids = new Set(messages.flatMap((m) => (decode(m) as { spans: { spanId: Buffer }[] }).spans.map((s) => s.spanId.toString('hex'))));
+      expect(ids.size).toBe(SPANS);
+      expect(messages.length).toBeGreaterThan((SPANS * TAG_BYTES) / FOUR_MIB);
+    } finally {
+      reading = false;
+      await writes;
+      closeClient(exporter);
+    }
+    // The read overlapped writes that committed: at least the one awaited first and the one in flight when it ended.
+    expect(written).toBeGreaterThanOrEqual(2);
+  });
+
   it('a GetTrace cancelled after its first message stops its work: counted once stopped, far fewer spans produced than the trace holds', async () => {
     const cancelledBefore = await metric(metrics, 'jaeger_sls_reads_cancelled_total');
     const producedBefore = await metric(metrics, 'jaeger_sls_read_spans_produced_total');

@@ -131,5 +131,26 @@ describe('storage/group-commit', () => {
         await reopened.close();
       }
     });
+
+    it('passes the backend\'s streamed reads (getTraceParts) through, for the store, tenants and the archive', async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-group-commit-'));
+      const store = await openSqliteStore(path.join(dir, 'p.db'));
+      try {
+        // Three writes awaited one by one: three stored chunks, read back as three parts.
+        for (const n of [0, 1, 2]) await store.writeSpans([span(n)]);
+        for (const n of [3, 4]) await store.archive!.writeSpans([span(n)]);
+        await store.forTenant('t').writeSpans([span(5)]);
+        const parts = async (from: { getTraceParts?: (q: { traceId: string }) => AsyncIterable<Span[]> } | undefined) => {
+          const out: string[][] = [];
+          for await (const part of from!.getTraceParts!({ traceId: TRACE })) out.push(ops(part));
+          return out;
+        };
+        expect(await parts(store)).toEqual([['op-0'], ['op-1'], ['op-2']]);
+        expect(await parts(store.archive)).toEqual([['op-3'], ['op-4']]);
+        expect(await parts(store.forTenant('t'))).toEqual([['op-5']]);
+      } finally {
+        await store.close();
+      }
+    });
   });
 });
