@@ -15,7 +15,7 @@
  *
  *   npm run bench:read-storm [-- PHASE_SECONDS=20 [TRACE_SPANS=200000]]
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -23,9 +23,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
-import type { Span } from '../src/model/index.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
+import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -34,10 +34,8 @@ const CANCELLING_READERS = 20;
 const CANCEL_AFTER_MS = 100;
 const FULL_READERS = 4;
 const HEALTH_EVERY_MS = 50;
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const GET_TRACE_PATH = '/jaeger.storage.v1.SpanReaderPlugin/GetTrace';
 const GET_TRACES_PATH = '/jaeger.storage.v2.TraceReader/GetTraces';
-const passThrough = (b: Buffer) => b;
 
 interface Phase {
   seconds: number;
@@ -55,7 +53,7 @@ async function main(): Promise<void> {
   const readers = forkRole('--readers');
   try {
     const traceId = await storeLargeTrace(serve.address, traceSpans);
-    console.log(`stored trace ${traceId}: peak RSS so far ${mb(peakRss(serve.child.pid!))}`);
+    console.log(`stored trace ${traceId}: peak RSS so far ${mb(peakRssBytes(serve.child.pid!))}`);
     await Promise.all([ingest.ready, readers.ready]);
 
     const health1 = healthProbe(serve.address);
@@ -75,7 +73,7 @@ async function main(): Promise<void> {
     console.log(`\nhealth Check("") latency   p50        p99        max       failed`);
     for (const [label, h] of [['unloaded', h1], ['loaded  ', h2]] as const) console.log(`  ${label}                ${ms(h.p50)}   ${ms(h.p99)}   ${ms(h.max)}   ${h.failed}/${h.count}`);
     console.log(`ingest (OTLP Export, ${INGEST_CONNECTIONS} clients): unloaded ${fmt(unloaded.rate)} spans/s, loaded ${fmt(loaded.rate)} spans/s, ratio ${(loaded.rate / unloaded.rate).toFixed(2)}`);
-    console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRss(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
+    console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRssBytes(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
     console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
     console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
     console.log(
@@ -96,24 +94,9 @@ const PHASE = (s: number) => `${s} s`;
 // ---- serve -----------------------------------------------------------------------------------
 
 async function startServe(storeUri: string): Promise<{ address: string; metricsAddress: string; child: ChildProcess }> {
-  const bin = fileURLToPath(new URL('../bin/jaeger-sls.js', import.meta.url));
-  const child = spawn(process.execPath, [bin, 'serve', '--listen', '127.0.0.1:0', '--store', storeUri, '--metrics-listen', '127.0.0.1:0'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /"address":"([^"]+)".*"metrics":"([^"]+)"/.exec(stderr);
-      if (m) resolve({ address: m[1], metricsAddress: m[2], child });
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+  const child = spawnServe(['--listen', '127.0.0.1:0', '--store', storeUri, '--metrics-listen', '127.0.0.1:0']);
+  const [, address, metricsAddress] = await waitForLog(child, /"address":"([^"]+)".*"metrics":"([^"]+)"/, 'serve');
+  return { address, metricsAddress, child };
 }
 
 /** Writes one trace of `n` spans (Export requests of 1,000 spans); returns its id. */
@@ -123,7 +106,7 @@ async function storeLargeTrace(address: string, n: number): Promise<string> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   for (let i = 0; i < n; i += 1000) {
     const request = exportCall.requestSerialize({ resourceSpans: otlpFromSpans(trace.spans.slice(i, i + 1000)) });
-    await new Promise<void>((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
+    await exportRaw(client, request);
   }
   client.close();
   return trace.spans[0].traceId;
@@ -220,8 +203,7 @@ function serveRole(work: (job: never) => Promise<object>): void {
 /** Byte-moving OTLP ingest: pre-encoded requests, one call in flight per connection, for `seconds`. */
 function runIngest(): void {
   const exportCall = serviceDefinition('traceService').Export;
-  const spans: Span[] = [];
-  for (const t of simpleTraces({ seed: 11, traces: (POOL_BATCHES * BATCH) / 10, spansPerTrace: 10, services: 8, startTime: Date.now() * 1000 - 3_600_000_000, intervalUs: 5000 })) spans.push(...t.spans);
+  const spans = benchSpans(POOL_BATCHES * BATCH);
   const pool: Buffer[] = [];
   for (let i = 0; i < spans.length; i += BATCH) pool.push(exportCall.requestSerialize({ resourceSpans: otlpFromSpans(spans.slice(i, i + BATCH)) }));
   serveRole(async ({ seconds, address }: Phase) => {
@@ -233,7 +215,7 @@ function runIngest(): void {
       clients.map(async (client) => {
         while (performance.now() < until) {
           const request = pool[batches++ % pool.length];
-          await new Promise<void>((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
+          await exportRaw(client, request);
         }
       }),
     );
@@ -337,31 +319,18 @@ function countNested(buf: Buffer, fieldPath: number[], from = 0, to = buf.length
 
 // ---- figures -----------------------------------------------------------------------------------
 
-function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
 
 function summarize(xs: number[]): string {
   const distinct = [...new Set(xs)];
   return distinct.length <= 3 ? distinct.map(fmt).join(', ') : `${fmt(Math.min(...xs))}…${fmt(Math.max(...xs))}`;
 }
 
-function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
-}
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
 function ms(x: number): string {
   return `${x.toFixed(1).padStart(7)} ms`;
 }
 
-function mb(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
-}
 
 if (process.argv.includes('--ingest')) runIngest();
 else if (process.argv.includes('--readers')) runReaders();

@@ -24,17 +24,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
-import type { Span } from '../src/model/index.js';
 import { spanToProto } from '../src/formats/proto-mapping.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
-import { simpleTraces } from '../src/workload/simple-traces.js';
+import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, waitForLog } from './byte-client.js';
 
 const BATCH = 100;
 const CONNECTIONS = 4;
 /** Distinct pre-encoded batches cycled through (span ids repeat after this many batches). */
 const POOL_BATCHES = 1000;
 const WARMUP_SPANS = 20_000;
-const EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const STREAM_PATH = '/jaeger.storage.v1.StreamingSpanWriterPlugin/WriteSpanStream';
 
 type Api = 'v1' | 'otlp';
@@ -149,9 +147,7 @@ interface EncodedPool {
 function encodePool(): EncodedPool {
   const writeSpan = serviceDefinition('streamingSpanWriter').WriteSpanStream;
   const exportCall = serviceDefinition('traceService').Export;
-  const spans: Span[] = [];
-  const traces = simpleTraces({ seed: 11, traces: (POOL_BATCHES * BATCH) / 10, spansPerTrace: 10, services: 8, startTime: Date.now() * 1000 - 3_600_000_000, intervalUs: 5000 });
-  for (const t of traces) spans.push(...t.spans);
+  const spans = benchSpans(POOL_BATCHES * BATCH);
   const pool: EncodedPool = { v1: [], otlp: [] };
   for (let i = 0; i < spans.length; i += BATCH) {
     const batch = spans.slice(i, i + BATCH);
@@ -160,8 +156,6 @@ function encodePool(): EncodedPool {
   }
   return pool;
 }
-
-const passThrough = (b: Buffer) => b;
 
 /** Sends `spans` spans over CONNECTIONS connections, one call in flight per connection; spans/s. */
 async function sendAll(pool: EncodedPool, job: ClientJob): Promise<number> {
@@ -175,7 +169,7 @@ async function sendAll(pool: EncodedPool, job: ClientJob): Promise<number> {
     clients.map(async (client) => {
       for (let b = next++; b < batches; b = next++) {
         if (job.api === 'v1') await streamBatch(client, pool.v1[b % pool.v1.length]);
-        else await exportBatch(client, pool.otlp[b % pool.otlp.length]);
+        else await exportRaw(client, pool.otlp[b % pool.otlp.length]);
       }
     }),
   );
@@ -190,10 +184,6 @@ function streamBatch(client: grpc.Client, messages: Buffer[]): Promise<void> {
     for (const m of messages) call.write(m);
     call.end();
   });
-}
-
-function exportBatch(client: grpc.Client, request: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => client.makeUnaryRequest(EXPORT_PATH, passThrough, passThrough, request, (err) => (err ? reject(err) : resolve())));
 }
 
 function runClient(): void {
@@ -215,30 +205,12 @@ function runClient(): void {
 // ---- servers ---------------------------------------------------------------------------------
 
 async function startServer(target: Target, storeUri: string): Promise<{ address: string; child: ChildProcess }> {
-  const root = fileURLToPath(new URL('..', import.meta.url));
   const child =
     target === 'serve'
-      ? spawn(process.execPath, [...(process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(root, 'bin/jaeger-sls.js'), 'serve', '--listen', '127.0.0.1:0', '--store', storeUri], {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        })
+      ? spawnServe(['--listen', '127.0.0.1:0', '--store', storeUri], process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean))
       : spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop-server'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  const address = await new Promise<string>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      stderr += d;
-      const m = /"address":"([^"]+)"/.exec(stderr);
-      if (m) resolve(m[1]);
-    });
-    child.once('exit', (code) => reject(new Error(`${target} server exited with ${code}: ${stderr}`)));
-  });
+  const [, address] = await waitForLog(child, /"address":"([^"]+)"/, `${target} server`);
   return { address, child };
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /**
@@ -271,12 +243,6 @@ async function runNoopServer(): Promise<void> {
 
 // ---- figures ---------------------------------------------------------------------------------
 
-/** Peak resident set size of a process (Linux VmHWM), bytes. */
-function peakRssBytes(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : NaN;
-}
-
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -284,17 +250,8 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function loadAverage(): string {
-  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
-}
 
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 
-function mb(bytes: number): string {
-  return `${(bytes / 2 ** 20).toFixed(0)} MB`;
-}
 
 if (process.argv.includes('--noop-server')) await runNoopServer();
 else if (process.argv.includes('--client')) runClient();
