@@ -47,38 +47,18 @@ export class ServerMetrics {
 
   /** Prometheus text exposition format 0.0.4. */
   render(): string {
-    const lines = [
-      '# HELP jaeger_sls_spans_written_total Spans stored.',
-      '# TYPE jaeger_sls_spans_written_total counter',
-      `jaeger_sls_spans_written_total ${this.spansWritten}`,
-      '# HELP jaeger_sls_spans_read_total Spans returned to clients.',
-      '# TYPE jaeger_sls_spans_read_total counter',
-      `jaeger_sls_spans_read_total ${this.spansRead}`,
-      '# HELP jaeger_sls_read_spans_produced_total Spans read from the store and encoded for a response, sent or not.',
-      '# TYPE jaeger_sls_read_spans_produced_total counter',
-      `jaeger_sls_read_spans_produced_total ${this.readSpansProduced}`,
-      '# HELP jaeger_sls_reads_rejected_total Trace reads refused with RESOURCE_EXHAUSTED (--max-concurrent-reads).',
-      '# TYPE jaeger_sls_reads_rejected_total counter',
-      `jaeger_sls_reads_rejected_total ${this.readsRejected}`,
-      '# HELP jaeger_sls_reads_cancelled_total Trace reads cancelled by the client or its deadline, counted when their work stopped.',
-      '# TYPE jaeger_sls_reads_cancelled_total counter',
-      `jaeger_sls_reads_cancelled_total ${this.readsCancelled}`,
-      '# HELP jaeger_sls_read_cancel_stop_seconds_sum Total time from read cancellations to their work stopping.',
-      '# TYPE jaeger_sls_read_cancel_stop_seconds_sum counter',
-      `jaeger_sls_read_cancel_stop_seconds_sum ${this.cancelStopSeconds.toFixed(6)}`,
-      '# HELP jaeger_sls_read_cancel_stop_seconds_max Longest time from a read cancellation to its work stopping.',
-      '# TYPE jaeger_sls_read_cancel_stop_seconds_max gauge',
-      `jaeger_sls_read_cancel_stop_seconds_max ${this.cancelStopSecondsMax.toFixed(6)}`,
-    ];
+    const lines: string[] = [];
+    const metric = (name: string, help: string, type: 'counter' | 'gauge', value: number | string) => lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`);
+    metric('jaeger_sls_spans_written_total', 'Spans stored.', 'counter', this.spansWritten);
+    metric('jaeger_sls_spans_read_total', 'Spans returned to clients.', 'counter', this.spansRead);
+    metric('jaeger_sls_read_spans_produced_total', 'Spans read from the store and encoded for a response, sent or not.', 'counter', this.readSpansProduced);
+    metric('jaeger_sls_reads_rejected_total', 'Trace reads refused with RESOURCE_EXHAUSTED (--max-concurrent-reads).', 'counter', this.readsRejected);
+    metric('jaeger_sls_reads_cancelled_total', 'Trace reads cancelled by the client or its deadline, counted when their work stopped.', 'counter', this.readsCancelled);
+    metric('jaeger_sls_read_cancel_stop_seconds_sum', 'Total time from read cancellations to their work stopping.', 'counter', this.cancelStopSeconds.toFixed(6));
+    metric('jaeger_sls_read_cancel_stop_seconds_max', 'Longest time from a read cancellation to its work stopping.', 'gauge', this.cancelStopSecondsMax.toFixed(6));
     if (this.readGauges) {
-      lines.push(
-        '# HELP jaeger_sls_reads_running Trace reads running now.',
-        '# TYPE jaeger_sls_reads_running gauge',
-        `jaeger_sls_reads_running ${this.readGauges.runningNow}`,
-        '# HELP jaeger_sls_reads_waiting Trace reads waiting for a slot now.',
-        '# TYPE jaeger_sls_reads_waiting gauge',
-        `jaeger_sls_reads_waiting ${this.readGauges.waitingNow}`,
-      );
+      metric('jaeger_sls_reads_running', 'Trace reads running now.', 'gauge', this.readGauges.runningNow);
+      metric('jaeger_sls_reads_waiting', 'Trace reads waiting for a slot now.', 'gauge', this.readGauges.waitingNow);
     }
     const sorted = [...this.methods.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     const family = (name: string, help: string, type: string, value: (m: MethodStats) => number) => {
