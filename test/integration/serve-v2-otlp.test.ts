@@ -80,8 +80,14 @@ const fixtures = HEAD_DIR
       return {
         name: 'own',
         trace: (name: string) => otlpFromSpans(own.trace(name).spans),
+        // v2 searches compare OpenTelemetry AsString texts (as Jaeger v2 does): the Own_typed_tags
+        // queries that expect a match name a binary tag in hex and a float in exponent form, v1's
+        // texts, which v2 spells base64 and 0.0000001; they stay in the v1 suites.
         queries: (): HeadQueryCase[] =>
-          own.queries().map((c) => ({ caption: c.caption, testName: c.testName, expectedFixtures: c.expectedFixtures, query: traceQueryToProtoV2(c.query) })),
+          own
+            .queries()
+            .filter((c) => !(c.testName.startsWith('Own_typed_tags') && c.expectedFixtures.length > 0))
+            .map((c) => ({ caption: c.caption, testName: c.testName, expectedFixtures: c.expectedFixtures, query: traceQueryToProtoV2(c.query) })),
       };
     })();
 
