@@ -25,7 +25,7 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
-import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, waitForLog } from './byte-client.js';
+import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -56,14 +56,19 @@ async function main(): Promise<void> {
     console.log(`stored trace ${traceId}: peak RSS so far ${mb(peakRssBytes(serve.child.pid!))}`);
     await Promise.all([ingest.ready, readers.ready]);
 
+    const pids = { serve: serve.child.pid!, ingest: ingest.child.pid!, readers: readers.child.pid! };
     const health1 = healthProbe(serve.address);
+    const cpu1 = cpuMeter(pids);
     const unloaded = (await ingest.run({ seconds: phaseSeconds, address: serve.address })) as { rate: number };
+    const unloadedCpu = cpu1.stop();
     const h1 = health1.stop();
 
     const rss = rssSampler(serve.child.pid!);
     const health2 = healthProbe(serve.address);
+    const cpu2 = cpuMeter(pids);
+    let loadedCpu!: CpuFigures;
     const [loaded, reads] = (await Promise.all([
-      ingest.run({ seconds: phaseSeconds, address: serve.address }),
+      ingest.run({ seconds: phaseSeconds, address: serve.address }).then((r) => ((loadedCpu = cpu2.stop()), r)),
       readers.run({ seconds: phaseSeconds, address: serve.address, traceId, traceSpans }),
     ])) as [{ rate: number }, ReaderReport];
     const h2 = health2.stop();
@@ -73,6 +78,9 @@ async function main(): Promise<void> {
     console.log(`\nhealth Check("") latency   p50        p99        max       failed`);
     for (const [label, h] of [['unloaded', h1], ['loaded  ', h2]] as const) console.log(`  ${label}                ${ms(h.p50)}   ${ms(h.p99)}   ${ms(h.max)}   ${h.failed}/${h.count}`);
     console.log(`ingest (OTLP Export, ${INGEST_CONNECTIONS} clients): unloaded ${fmt(unloaded.rate)} spans/s, loaded ${fmt(loaded.rate)} spans/s, ratio ${(loaded.rate / unloaded.rate).toFixed(2)}`);
+    console.log(`CPU while ingest ran, seconds per second of wall time (2 = both cores):`);
+    console.log(`  ${CPU_PARTS.map(([, label]) => label.padStart(12)).join(' ')}`);
+    for (const [label, c] of [['unloaded', unloadedCpu], ['loaded  ', loadedCpu]] as const) console.log(`  ${CPU_PARTS.map(([key]) => c[key].toFixed(2).padStart(12)).join(' ')}   ${label}`);
     console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRssBytes(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
     console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
     console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
@@ -113,6 +121,48 @@ async function storeLargeTrace(address: string, n: number): Promise<string> {
 }
 
 // ---- orchestrator-side probes ----------------------------------------------------------------
+
+type CpuFigures = Record<(typeof CPU_PARTS)[number][0], number>;
+/** Who used the CPU: serve's threads (read workers name themselves jsls-read), and the bench's own processes. */
+const CPU_PARTS = [
+  ['serveMain', 'serve main'],
+  ['serveReads', 'read workers'],
+  ['serveOther', 'serve other'],
+  ['ingest', 'ingest client'],
+  ['readers', 'read clients'],
+  ['bench', 'orchestrator'],
+] as const;
+
+/** CPU seconds per wall second of each part from now until stop(). */
+function cpuMeter(pids: { serve: number; ingest: number; readers: number }): { stop(): CpuFigures } {
+  const snapshot = () => ({
+    at: performance.now(),
+    threads: threadCpuSeconds(pids.serve),
+    ingest: processCpuSeconds(pids.ingest),
+    readers: processCpuSeconds(pids.readers),
+    bench: process.cpuUsage(),
+  });
+  const before = snapshot();
+  return {
+    stop() {
+      const after = snapshot();
+      const wall = (after.at - before.at) / 1000;
+      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
+      for (const [tid, t] of after.threads) {
+        const used = t.seconds - (before.threads.get(tid)?.seconds ?? 0);
+        if (tid === pids.serve) out.serveMain += used;
+        else if (t.name === 'jsls-read') out.serveReads += used;
+        else out.serveOther += used;
+      }
+      out.ingest = after.ingest - before.ingest;
+      out.readers = after.readers - before.readers;
+      const bench = process.cpuUsage(before.bench);
+      out.bench = (bench.user + bench.system) / 1e6;
+      for (const key of Object.keys(out) as (keyof CpuFigures)[]) out[key] /= wall;
+      return out;
+    },
+  };
+}
 
 function healthProbe(address: string): { stop(): { p50: number; p99: number; max: number; failed: number; count: number } } {
   const def = serviceDefinition('health').Check;
@@ -189,9 +239,9 @@ function forkRole(role: string): { child: ChildProcess; ready: Promise<void>; ru
   };
 }
 
-function serveRole(work: (job: never) => Promise<object>): void {
-  process.on('message', (job: never) => {
-    work(job).then(
+function serveRole<Job>(work: (job: Job) => Promise<object>): void {
+  process.on('message', (job: unknown) => {
+    work(job as Job).then(
       (result) => process.send!(result),
       (err: unknown) => process.send!({ error: err instanceof Error ? err.message : String(err) }),
     );

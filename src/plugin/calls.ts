@@ -57,14 +57,22 @@ export interface TraceReads {
   readonly runner: ReadRunner;
 }
 
-/** Runs reads on the serving thread, one message per event-loop turn so other calls interleave. */
+/**
+ * Runs reads on the serving thread, one step (a stored part read, or SPANS_PER_STEP spans encoded)
+ * per event-loop turn, so other calls interleave and a cancelled read stops at its next step.
+ */
 export function inProcessReads(metrics: ServerMetrics, limits: ReadLimits): ReadRunner {
   return {
-    async run(job, _tenant, store, send) {
-      for await (const m of readMessages(readSourceOf(store), job, limits)) {
-        metrics.readSpansProduced += m.spans;
-        await send(m.message, m.spans);
+    async run(job, _tenant, store, send, abandoned) {
+      let gone = false;
+      void abandoned.then(() => (gone = true));
+      const between = async () => {
         await nextTurn();
+        return gone;
+      };
+      for await (const m of readMessages(readSourceOf(store), job, limits, between)) {
+        metrics.readSpansProduced += m.spans;
+        await send(new EncodedMessage(m.bytes), m.spans);
       }
     },
   };

@@ -3,6 +3,7 @@ import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
 import { estimateSpanBytes, spanToProto } from '../formats/proto-mapping.js';
+import { serviceDefinition } from '../storage/grpc/protos.js';
 
 /**
  * A streamed trace read, as a plain value (it crosses to a read worker by structured clone).
@@ -55,27 +56,60 @@ export function readSourceOf(store: TraceStore): ReadSource {
   };
 }
 
-/** A message ready for the wire (proto-loader object) and how many spans it carries. */
+/** A response message encoded for the wire, and how many spans it carries. */
 export interface ReadMessage {
-  message: object;
+  bytes: Buffer;
   spans: number;
 }
 
 /**
- * The messages of a read job, produced lazily: each step reads one part from the store and builds
- * at most one message, so a consumer that stops pulling (a cancelled call) stops the reading, and
- * no more than one message and one stored part are held at a time.
+ * Spans encoded in one uninterruptible step. Mapping and encoding cost about 25–30 µs of CPU a
+ * span (v1 and v2 alike, protobufjs), so a step is about 2 ms: the thread running reads looks at
+ * cancellations, credits and its other calls between steps, and even with a quarter of a loaded
+ * core (a nice-5 read worker against nice-0 threads) a cancelled read stops within about 10 ms.
  */
-export async function* readMessages(source: ReadSource, job: ReadJob, limits: ReadLimits, stopped: () => boolean = () => false): AsyncGenerator<ReadMessage> {
+export const SPANS_PER_STEP = 64;
+
+/**
+ * Awaited between two steps of a read's work (reading one stored part, encoding SPANS_PER_STEP
+ * spans); resolves true when the read must stop (its call is gone).
+ */
+export type Between = () => Promise<boolean>;
+
+/**
+ * The encoded messages of a read job, produced lazily in steps: a message of up to
+ * maxSpansPerMessage spans is encoded SPANS_PER_STEP spans at a time and its parts concatenated
+ * (protobuf appends the repeated fields of concatenated messages: v1 gets the same bytes as one
+ * encoding, v2 one ResourceSpans per resource and step). `between` runs between any two steps and
+ * stops the read when it says so; no more than one message and one stored part are held at a time.
+ */
+export async function* readMessages(source: ReadSource, job: ReadJob, limits: ReadLimits, between: Between): AsyncGenerator<ReadMessage> {
   const v2 = job.kind.startsWith('v2.');
-  const toMessage = v2 ? (spans: Span[]) => ({ resourceSpans: otlpFromSpans(spans) }) : (spans: Span[]) => ({ spans: spans.map(spanToProto) });
-  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), stopped), limits.maxTraceSpans), {
+  const encode = messageEncoder(v2);
+  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
     maxSpans: limits.maxSpansPerMessage,
     maxBytes: limits.maxBytesPerMessage,
     // Storage v2 messages never mix traces (each TracesData is one trace's spans).
     oneTracePerChunk: v2,
   });
-  for await (const spans of chunks) yield { message: toMessage(spans), spans: spans.length };
+  for await (const spans of chunks) {
+    const pieces: Buffer[] = [];
+    for (let at = 0; at < spans.length; at += SPANS_PER_STEP) {
+      if (await between()) return;
+      pieces.push(encode(spans.slice(at, at + SPANS_PER_STEP)));
+    }
+    yield { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), spans: spans.length };
+  }
+}
+
+/** Spans → one encoded v1 SpansResponseChunk or v2 TracesData. */
+function messageEncoder(v2: boolean): (spans: Span[]) => Buffer {
+  if (v2) {
+    const serialize = serviceDefinition('traceReader').GetTraces.responseSerialize;
+    return (spans) => serialize({ resourceSpans: otlpFromSpans(spans) });
+  }
+  const serialize = serviceDefinition('spanReader').GetTrace.responseSerialize;
+  return (spans) => serialize({ spans: spans.map(spanToProto) });
 }
 
 async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TracePart> {
@@ -94,9 +128,9 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
   }
 }
 
-/** The parts until `stopped()` says so, checked before each part is read. */
-async function* untilStopped(parts: AsyncGenerator<TracePart>, stopped: () => boolean): AsyncGenerator<TracePart> {
-  while (!stopped()) {
+/** The parts until `between()` says to stop, asked before each part is read. */
+async function* untilStopped(parts: AsyncGenerator<TracePart>, between: Between): AsyncGenerator<TracePart> {
+  while (!(await between())) {
     const next = await parts.next();
     if (next.done) return;
     yield next.value;
