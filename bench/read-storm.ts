@@ -8,7 +8,8 @@
  *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
  *      GetTraces), counting its spans straight from the wire bytes.
  * Throughout, health Check("") is called every 50 ms (5 s deadline). Clients run in their own
- * processes (ingest; readers) so their CPU is not the orchestrator's.
+ * processes and sessions (ingest; readers) so their CPU is neither the orchestrator's nor serve's;
+ * the CPU of serve's threads and of each client is printed per phase.
  * Prints health latency p50/p99/max per phase, ingest spans/s loaded vs unloaded (same run),
  * serve's peak RSS (VmHWM) and RSS sampled during the loaded phase, the span count of every full
  * read, and serve's read counters from --metrics-listen (cancelled reads, time to stop their work).
@@ -223,7 +224,10 @@ async function scrape(address: string): Promise<Record<string, number>> {
 // ---- client processes --------------------------------------------------------------------------
 
 function forkRole(role: string): { child: ChildProcess; ready: Promise<void>; run(job: object): Promise<unknown> } {
-  const child = fork(fileURLToPath(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Each client process runs in its own session (detached: setsid). Linux schedules sessions as
+  // groups (autogroup) of equal weight when the CPU is contended, so the clients' CPU comes from
+  // their own share, as it would from clients on other hosts, not from serve's.
+  const child = fork(fileURLToPath(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
   const ready = new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -247,6 +251,8 @@ function serveRole<Job>(work: (job: Job) => Promise<object>): void {
     );
   });
   process.on('SIGTERM', () => process.exit(0));
+  // Detached: no terminal signal reaches it, so it ends when the orchestrator goes.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
 }
 

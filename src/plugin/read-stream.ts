@@ -1,5 +1,6 @@
-import type { GetTraceQuery, Span, Trace, TraceQuery } from '../model/index.js';
-import { NotSupportedError, TraceNotFoundError } from '../model/index.js';
+import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
+import { NotSupportedError, ResourceExhaustedError, TraceNotFoundError } from '../model/index.js';
+import { traceTimeRange } from '../storage/trace-matching.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
 import { estimateSpanBytes, spanToProto } from '../formats/proto-mapping.js';
@@ -22,6 +23,70 @@ export interface ReadLimits {
   maxBytesPerMessage: number;
   /** Spans returned per trace at most; the last one returned carries a warning. Undefined: all. */
   maxTraceSpans?: number;
+  /** Trace ids one FindTraceIDs answer holds at most (it is one message); more is RESOURCE_EXHAUSTED. */
+  maxTraceIds: number;
+}
+
+/** A unary read (one answer) as a plain value: it crosses to a read worker by structured clone. */
+export type UnaryRead =
+  | { kind: 'services' }
+  | { kind: 'operations'; query: OperationQuery }
+  | { kind: 'traceIds'; query: TraceQuery }
+  | { kind: 'dependencies'; endTime: number; lookback: number };
+
+/** The domain answer of each unary read. */
+export interface UnaryAnswers {
+  services: string[];
+  operations: Operation[];
+  traceIds: FoundTraceId[];
+  dependencies: DependencyLink[];
+}
+export type UnaryAnswer<R extends UnaryRead> = UnaryAnswers[R['kind']];
+
+/** Unary reads whose cost grows with the data (a search, a window scan): they take a read slot. */
+export function isCostlyRead(read: UnaryRead): boolean {
+  return read.kind === 'traceIds' || read.kind === 'dependencies';
+}
+
+/**
+ * Answers a unary read from the store. FindTraceIDs walks the matching traces one per step
+ * (`between` runs between two, and stops the search when it says so) and refuses, with
+ * RESOURCE_EXHAUSTED, to collect more ids than one answer message holds, so neither a huge limit
+ * nor a huge window grows memory past that. Services, operations and dependencies are one step.
+ */
+export async function answerRead<R extends UnaryRead>(store: TraceStore, read: R, limits: ReadLimits, between: Between): Promise<UnaryAnswer<R>> {
+  if (await between()) throw new ReadStopped();
+  return (await answerOf(store, read, limits, between)) as UnaryAnswer<R>;
+}
+
+async function answerOf(store: TraceStore, read: UnaryRead, limits: ReadLimits, between: Between): Promise<UnaryAnswers[keyof UnaryAnswers]> {
+  switch (read.kind) {
+    case 'services':
+      return store.getServices();
+    case 'operations':
+      return store.getOperations(read.query);
+    case 'dependencies':
+      return store.getDependencies(read.endTime, read.lookback);
+    case 'traceIds': {
+      const found: FoundTraceId[] = [];
+      for await (const trace of store.findTraces(read.query)) {
+        if (trace.spans.length === 0) continue;
+        if (found.length >= limits.maxTraceIds) {
+          throw new ResourceExhaustedError(`more than ${limits.maxTraceIds} traces match, more ids than one answer holds: narrow the query or set a lower limit`);
+        }
+        found.push({ traceId: trace.spans[0].traceId, ...traceTimeRange(trace.spans) });
+        if (await between()) throw new ReadStopped();
+      }
+      return found;
+    }
+  }
+}
+
+/** A read stopped because its caller has gone; nobody receives its outcome. */
+export class ReadStopped extends Error {
+  constructor() {
+    super('read stopped: the call has gone');
+  }
 }
 
 /** Part of one trace's spans; `first` marks the first part of a trace. */

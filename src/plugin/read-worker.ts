@@ -2,8 +2,10 @@
  * A read worker thread: opens the store read-only (SQLite in WAL mode lets it read beside the
  * writer's connection), runs read jobs and posts each response message already encoded, so the
  * serving thread only moves bytes. Protocol with read-workers.ts:
- *   in:  run {id, job, tenant}, credit {id} (one message written to the client), cancel {id}
- *   out: message {id, bytes, spans} (bytes transferred), done {id, error?}, ready
+ *   in:  run {id, job, tenant} (a streamed read), answer {id, read, tenant} (a unary read),
+ *        credit {id} (one message written to the client), cancel {id}
+ *   out: message {id, bytes, spans} (bytes transferred), done {id, answer?, error?, stoppedAt?}, ready
+ * `stoppedAt` (a cancelled job: when its work stopped, epoch ms from performance.timeOrigin)
  * A job keeps at most READ_AHEAD messages unacknowledged, so a slow client holds back its read.
  */
 import { readlinkSync, writeFileSync } from 'node:fs';
@@ -12,8 +14,8 @@ import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
 import { openStore } from '../storage/open-store.js';
 import { type ErrorData, errorToData } from './ingest.js';
-import type { ReadJob, ReadLimits, ReadSource } from './read-stream.js';
-import { readMessages, readSourceOf } from './read-stream.js';
+import type { ReadJob, ReadLimits, ReadSource, UnaryRead } from './read-stream.js';
+import { answerRead, readMessages, readSourceOf } from './read-stream.js';
 
 /** Messages a job may have in flight to the serving thread: one being written, one ready. */
 const READ_AHEAD = 2;
@@ -32,10 +34,14 @@ export interface ReadWorkerData {
   limits: ReadLimits;
 }
 
-export type ToWorker = { type: 'run'; id: number; job: ReadJob; tenant: string } | { type: 'credit'; id: number } | { type: 'cancel'; id: number };
+export type ToWorker =
+  | { type: 'run'; id: number; job: ReadJob; tenant: string }
+  | { type: 'answer'; id: number; read: UnaryRead; tenant: string }
+  | { type: 'credit'; id: number }
+  | { type: 'cancel'; id: number };
 export type FromWorker =
   | { type: 'message'; id: number; bytes: Uint8Array; spans: number }
-  | { type: 'done'; id: number; error?: ErrorData }
+  | { type: 'done'; id: number; answer?: unknown; error?: ErrorData; stoppedAt?: number }
   | { type: 'ready' };
 
 interface JobState {
@@ -54,8 +60,11 @@ interface JobState {
 export function serveReadJobs(port: MessagePort, store: Store, limits: ReadLimits): void {
   const jobs = new Map<number, JobState>();
   const turns = new Turns();
-  const sourceFor = (tenant: string): ReadSource => readSourceOf(tenant === '' ? store : store.forTenant(tenant));
+  const storeFor = (tenant: string) => (tenant === '' ? store : store.forTenant(tenant));
+  const sourceFor = (tenant: string): ReadSource => readSourceOf(storeFor(tenant));
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+  const finish = (id: number, state: JobState, outcome: { answer?: unknown; error?: ErrorData } = {}) =>
+    post({ type: 'done', id, ...outcome, ...(state.cancelled ? { stoppedAt: performance.timeOrigin + performance.now() } : {}) });
   /** Waits until `wait` resolves or the job is woken (cancelled); resolves whether it was cancelled. */
   const until = async (state: JobState, wait: Promise<void>): Promise<boolean> => {
     if (state.cancelled) return true;
@@ -80,19 +89,30 @@ export function serveReadJobs(port: MessagePort, store: Store, limits: ReadLimit
         while (state.credits <= 0 && !state.cancelled) await until(state, new Promise<void>(() => undefined));
         if (state.cancelled) break;
       }
-      post({ type: 'done', id });
+      finish(id, state);
     } catch (err) {
-      post({ type: 'done', id, error: errorToData(err) });
+      finish(id, state, { error: errorToData(err) });
+    } finally {
+      jobs.delete(id);
+    }
+  };
+
+  const answer = async (id: number, read: UnaryRead, tenant: string, state: JobState): Promise<void> => {
+    try {
+      finish(id, state, { answer: await answerRead(storeFor(tenant), read, limits, () => until(state, turns.next())) });
+    } catch (err) {
+      finish(id, state, { error: errorToData(err) });
     } finally {
       jobs.delete(id);
     }
   };
 
   port.on('message', (message: ToWorker) => {
-    if (message.type === 'run') {
+    if (message.type === 'run' || message.type === 'answer') {
       const state: JobState = { credits: READ_AHEAD, cancelled: false };
       jobs.set(message.id, state);
-      void run(message.id, message.job, message.tenant, state);
+      if (message.type === 'run') void run(message.id, message.job, message.tenant, state);
+      else void answer(message.id, message.read, message.tenant, state);
       return;
     }
     const state = jobs.get(message.id);
