@@ -21,6 +21,11 @@ export class ServerMetrics {
   private cancelStopSecondsMax = 0;
   /** Current reads running and waiting, when a read gate reports them. */
   readGauges?: { runningNow: number; waitingNow: number };
+  /**
+   * Write requests received and not yet answered, in memory other threads read (read workers
+   * yield to writes while it is above zero): element 0 of an Int32Array, updated with Atomics.
+   */
+  readonly writesInFlight = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly methods = new Map<string, MethodStats>();
 
   /** Records a cancelled read whose work stopped `stopSeconds` after the cancellation. */
@@ -28,6 +33,15 @@ export class ServerMetrics {
     this.readsCancelled++;
     this.cancelStopSeconds += stopSeconds;
     if (stopSeconds > this.cancelStopSecondsMax) this.cancelStopSecondsMax = stopSeconds;
+  }
+
+  /** A write request was received; pair with writeEnded. */
+  writeStarted(): void {
+    Atomics.add(this.writesInFlight, 0, 1);
+  }
+
+  writeEnded(): void {
+    Atomics.sub(this.writesInFlight, 0, 1);
   }
 
   /** Records one finished call; `seconds` is its wall time. */
@@ -56,6 +70,7 @@ export class ServerMetrics {
     metric('jaeger_sls_reads_cancelled_total', 'Trace reads cancelled by the client or its deadline, counted when their work stopped.', 'counter', this.readsCancelled);
     metric('jaeger_sls_read_cancel_stop_seconds_sum', 'Total time from read cancellations to their work stopping.', 'counter', this.cancelStopSeconds.toFixed(6));
     metric('jaeger_sls_read_cancel_stop_seconds_max', 'Longest time from a read cancellation to its work stopping.', 'gauge', this.cancelStopSecondsMax.toFixed(6));
+    metric('jaeger_sls_writes_in_flight', 'Write requests received and not yet answered.', 'gauge', Atomics.load(this.writesInFlight, 0));
     if (this.readGauges) {
       metric('jaeger_sls_reads_running', 'Trace reads running now.', 'gauge', this.readGauges.runningNow);
       metric('jaeger_sls_reads_waiting', 'Trace reads waiting for a slot now.', 'gauge', this.readGauges.waitingNow);

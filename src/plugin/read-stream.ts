@@ -69,16 +69,34 @@ async function answerOf(store: TraceStore, read: UnaryRead, limits: ReadLimits, 
       return store.getDependencies(read.endTime, read.lookback);
     case 'traceIds': {
       const found: FoundTraceId[] = [];
-      for await (const trace of store.findTraces(read.query)) {
-        if (trace.spans.length === 0) continue;
+      for await (const trace of foundTraces(store, read.query, between)) {
         if (found.length >= limits.maxTraceIds) {
           throw new ResourceExhaustedError(`more than ${limits.maxTraceIds} traces match, more ids than one answer holds: narrow the query or set a lower limit`);
         }
-        found.push({ traceId: trace.spans[0].traceId, ...traceTimeRange(trace.spans) });
+        found.push(trace);
         if (await between()) throw new ReadStopped();
       }
       return found;
     }
+  }
+}
+
+/** The traces findTraces yields as id and time range; read part by part when the store can, never whole. */
+async function* foundTraces(store: TraceStore, query: TraceQuery, between: Between): AsyncGenerator<FoundTraceId> {
+  const { findTraceIdsLazily, getTraceParts } = store;
+  if (!findTraceIdsLazily || !getTraceParts) {
+    for await (const trace of store.findTraces(query)) if (trace.spans.length > 0) yield { traceId: trace.spans[0].traceId, ...traceTimeRange(trace.spans) };
+    return;
+  }
+  for await (const traceId of findTraceIdsLazily.call(store, query)) {
+    const range = { start: Number.POSITIVE_INFINITY, end: Number.NEGATIVE_INFINITY };
+    for await (const spans of getTraceParts.call(store, { traceId })) {
+      const part = traceTimeRange(spans);
+      range.start = Math.min(range.start, part.start);
+      range.end = Math.max(range.end, part.end);
+      if (await between()) throw new ReadStopped();
+    }
+    if (range.start <= range.end) yield { traceId, ...range };
   }
 }
 
@@ -99,6 +117,8 @@ export interface TracePart {
 export interface ReadSource {
   traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
+  /** When the store finds trace ids lazily and streams traces in parts (storage/types.ts). */
+  findTraceIdsLazily?(query: TraceQuery): AsyncIterable<string>;
 }
 
 /** A store as a read source: a trace in its stored parts when the store streams them, else whole. */
@@ -118,6 +138,7 @@ export function readSourceOf(store: TraceStore): ReadSource {
       }
     },
     findTraces: (query) => store.findTraces(query),
+    ...(store.findTraceIdsLazily && store.getTraceParts ? { findTraceIdsLazily: (query: TraceQuery) => store.findTraceIdsLazily!(query) } : {}),
   };
 }
 
@@ -189,6 +210,11 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
       return;
     case 'v1.FindTraces':
     case 'v2.FindTraces':
+      if (source.findTraceIdsLazily) {
+        // Found traces streamed in their stored parts, as GetTrace: a huge trace is never held whole.
+        for await (const traceId of source.findTraceIdsLazily(job.query)) yield* traceParts(source, { traceId }, false);
+        return;
+      }
       for await (const trace of source.findTraces(job.query)) yield { first: true, spans: trace.spans };
   }
 }

@@ -29,9 +29,20 @@ const READ_NICE = 5;
 /** This thread's name in `top -H`, `ps -L` and /proc (at most 15 bytes). */
 export const READ_THREAD_NAME = 'jsls-read';
 
+/**
+ * While writes wait, a read worker rests this many times as long as its last step took before it
+ * takes the next: reads then work at most a quarter of the time, the share the scheduler gives a
+ * nice-5 thread against a nice-0 one (335 / (1024 + 335)), held in wall time whatever else runs —
+ * other processes, other scheduling groups, writes and reads on different cores — which nice
+ * alone does not. With no write waiting, reads run flat out.
+ */
+const REST_PER_STEP_WHILE_WRITING = 3;
+
 export interface ReadWorkerData {
   storeUri: string;
   limits: ReadLimits;
+  /** Write requests in flight (ServerMetrics.writesInFlight): reads yield to writes while above zero. */
+  writesInFlight: Int32Array;
 }
 
 export type ToWorker =
@@ -57,9 +68,9 @@ interface JobState {
  * in arrival order, so the port's messages (cancel, credit) are read between any two steps. A
  * cancelled job does not wait for its turn: it ends at the next step boundary.
  */
-export function serveReadJobs(port: MessagePort, store: Store, limits: ReadLimits): void {
+export function serveReadJobs(port: MessagePort, store: Store, limits: ReadLimits, writesInFlight: Int32Array): void {
   const jobs = new Map<number, JobState>();
-  const turns = new Turns();
+  const turns = new Turns(() => Atomics.load(writesInFlight, 0) > 0);
   const storeFor = (tenant: string) => (tenant === '' ? store : store.forTenant(tenant));
   const sourceFor = (tenant: string): ReadSource => readSourceOf(storeFor(tenant));
   const post = (message: FromWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -128,25 +139,51 @@ export function serveReadJobs(port: MessagePort, store: Store, limits: ReadLimit
  * Turns go one per event-loop iteration in request order: after each step the loop polls the
  * port (cancel, credit) before the next job steps. (One setImmediate per job would run every
  * job's step in the same check phase, so a cancel waited for all running jobs to step once.)
+ * While `writing()` says writes wait, the next turn comes only after a rest of
+ * REST_PER_STEP_WHILE_WRITING times the last step; a cancel does not wait for it (JobState.wake).
  */
 class Turns {
   private readonly waiting: (() => void)[] = [];
   private scheduled = false;
+  /** When the current step began, and before when the next may not begin (performance.now()). */
+  private stepStart = 0;
+  private restUntil = 0;
+
+  constructor(private readonly writing: () => boolean) {}
 
   next(): Promise<void> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(this.give);
+        this.schedule();
       }
     });
   }
 
+  private schedule(): void {
+    const rest = this.restUntil - performance.now();
+    if (rest > 0) setTimeout(this.give, rest);
+    else setImmediate(this.give);
+  }
+
   private readonly give = (): void => {
-    this.waiting.shift()?.();
-    if (this.waiting.length > 0) setImmediate(this.give);
-    else this.scheduled = false;
+    const turn = this.waiting.shift();
+    if (!turn) {
+      this.scheduled = false;
+      return;
+    }
+    this.stepStart = performance.now();
+    turn();
+    // Runs once the step's microtasks are done and the port was polled: the step has ended.
+    setImmediate(this.afterStep);
+  };
+
+  private readonly afterStep = (): void => {
+    const now = performance.now();
+    this.restUntil = this.writing() ? now + REST_PER_STEP_WHILE_WRITING * (now - this.stepStart) : 0;
+    if (this.waiting.length === 0) this.scheduled = false;
+    else this.schedule();
   };
 }
 
@@ -165,7 +202,7 @@ function markReadThread(): void {
 }
 
 if (parentPort) {
-  const { storeUri, limits } = workerData as ReadWorkerData;
+  const { storeUri, limits, writesInFlight } = workerData as ReadWorkerData;
   markReadThread();
-  serveReadJobs(parentPort, await openStore(storeUri, { readOnly: true }), limits);
+  serveReadJobs(parentPort, await openStore(storeUri, { readOnly: true }), limits, writesInFlight);
 }

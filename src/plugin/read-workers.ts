@@ -83,7 +83,7 @@ export class ReadWorkers implements ReadRunner {
   }
 
   private spawn(): Slot {
-    const data: ReadWorkerData = { storeUri: this.options.storeUri, limits: this.options.limits };
+    const data: ReadWorkerData = { storeUri: this.options.storeUri, limits: this.options.limits, writesInFlight: this.options.metrics.writesInFlight };
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB },

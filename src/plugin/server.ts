@@ -148,9 +148,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxChunkBytes: limits.maxBytesPerMessage,
     // Not refused while closing: calls already running (streams) finish their writes within the grace period.
     async ingest(metadata, request) {
-      const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
-      metrics.spansWritten += outcome.written;
-      if (outcome.error !== undefined) throw outcome.error;
+      metrics.writeStarted();
+      try {
+        const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
+        metrics.spansWritten += outcome.written;
+        if (outcome.error !== undefined) throw outcome.error;
+      } finally {
+        metrics.writeEnded();
+      }
     },
   };
 
