@@ -86,7 +86,7 @@ async function main(): Promise<void> {
     console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
     console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
     console.log(
-      `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
+      `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, within 50 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.05"}']} (within 100 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.1"}']}), rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
     );
     console.log(`targets: health p99 ≤ 100 ms; ingest ≥ 0.70 of unloaded; RSS ≤ 500 MB; every full read ${fmt(traceSpans)} spans`);
     console.log(`load average after ${loadAverage()}`);
@@ -215,7 +215,7 @@ async function scrape(address: string): Promise<Record<string, number>> {
   const text = await (await fetch(`http://${address}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^(\w+) ([0-9.e+-]+)$/.exec(line);
+    const m = /^(\w+(?:\{le="[^"]+"\})?) ([0-9.e+-]+)$/.exec(line);
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
