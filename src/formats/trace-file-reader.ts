@@ -21,8 +21,9 @@ import { traceFromJaegerJson } from './jaeger-json.js';
 import { spansFromOtlp } from './otlp.js';
 import type { OtlpResourceSpans } from './otlp.js';
 import { otlpJsonToTree } from './otlp-json.js';
-import { streamJsonDocument, ValueTooLargeError } from './json-document-stream.js';
-import type { StreamPosition } from './json-document-stream.js';
+import { streamJsonDocument } from './json-document-stream.js';
+import { ValueTooLargeError } from './json-tokenizer.js';
+import type { JsonPosition } from './json-tokenizer.js';
 import { findJsonSyntaxError, positionOf } from './json-syntax.js';
 import { maybeGunzip } from './gzip.js';
 
@@ -228,7 +229,7 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
 const NEWLINE = Buffer.from('\n');
 
 /** JSON.parse of a value that starts at `start` in the file; a syntax error names its file position. */
-function parseValue(name: string, text: string, start: StreamPosition): { value: unknown } | { error: InputFormatError; unrecognised: false } {
+function parseValue(name: string, text: string, start: JsonPosition): { value: unknown } | { error: InputFormatError; unrecognised: false } {
   try {
     return { value: JSON.parse(text) };
   } catch (err) {
