@@ -28,10 +28,11 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
  * off: in any span without an abnormal child), `severity` (how far each origin span is from its
  * baseline, span-severity.ts; off: the origin share weights the spectrum instead), `spectrum`
  * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts), `instance-evidence` (one instance
- * slower than its sibling instances beyond its baseline difference, instance-evidence.ts).
+ * slower than its sibling instances beyond its baseline difference, instance-evidence.ts),
+ * `operation-level` (a service scores at least its best operation's score, root-cause-ranking.ts).
  */
-export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence';
-export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence'];
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level'];
 
 /** Counts per signal; every signal present (0 when it did not fire). */
 export type SignalCounts = Record<AnomalySignal, number>;

@@ -219,3 +219,20 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
   }
   return out.sort((a, b) => b.score - a.score || b.originTraces - a.originTraces || a.node - b.node);
 }
+
+/**
+ * A service scores at least as high as its best operation: a fault in one operation of a service
+ * with many (a code fault in one handler, a slow query of one endpoint) is otherwise diluted by the
+ * service's healthy operations, whose traces enter the service's mean severity and spectrum. The
+ * operation is the unit MicroRank ranks; the service is named through it. `serviceOf` maps an
+ * operation node to its service node. Sorts `byService` again (same order rule as rankRootCauses).
+ */
+export function liftToOperations(byService: RankedNode[], byOperation: readonly RankedNode[], serviceOf: (operationNode: number) => number): void {
+  const best = new Map<number, number>();
+  for (const o of byOperation) {
+    const s = serviceOf(o.node);
+    if (o.score > (best.get(s) ?? 0)) best.set(s, o.score);
+  }
+  for (const r of byService) r.score = Math.max(r.score, best.get(r.node) ?? 0);
+  byService.sort((a, b) => b.score - a.score || b.originTraces - a.originTraces || a.node - b.node);
+}

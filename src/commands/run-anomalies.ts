@@ -28,7 +28,7 @@ import type { InstanceFinding } from '../analysis/instance-evidence.js';
 import { instanceEvidence, InstanceBaselineBuilder } from '../analysis/instance-evidence.js';
 import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
-import { rankRootCauses } from '../analysis/root-cause-ranking.js';
+import { liftToOperations, rankRootCauses } from '../analysis/root-cause-ranking.js';
 import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
@@ -222,6 +222,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const input = { window: view, abnormalTrace: detection.abnormalTrace, origins, severity };
   const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size, instanceScore: instanceScores(findingOfOperation, names.size) }, rankOptions);
   const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount, instanceScore: instanceScores(findingOfService, names.nameCount) }, rankOptions);
+  if (!without.has('operation-level')) liftToOperations(byService, byOperation, (op) => names.internName(names.key(op).service));
   const shiftOf = (f: InstanceFinding | undefined): InstanceShift | undefined =>
     f && { instance: keys.name(f.instance), operation: keys.key(f.key).operation, signal: f.signal, z: f.z, delta: f.delta, shift: f.shift, score: f.score };
 
