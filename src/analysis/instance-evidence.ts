@@ -32,6 +32,7 @@
  * Bonferroni correction (Dunn 1961).
  */
 import { AnalysisInputError } from '../model/index.js';
+import { dominance, familyWiseZ, mannWhitneyZ } from './rank-tests.js';
 import { StrideSample } from './robust-stats.js';
 import type { TraceSummary } from './span-tree.js';
 import type { TraceColumnsView } from './trace-columns.js';
@@ -166,9 +167,7 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
       let u = 0;
       for (const o of others) u += dominance(mine, o);
       tests++;
-      const mean = (n * siblings) / 2;
-      const sd = Math.sqrt((n * siblings * (n + siblings + 1)) / 12);
-      const z = (u - mean) / sd;
+      const z = mannWhitneyZ(u, n, siblings);
       if (z > selectionZ) candidates.push({ group: groupIds[g], instance, mine, others, n, siblings, u, z });
     }
   }
@@ -220,20 +219,6 @@ function splitByInstance(inst: Int32Array, value: Float64Array, a: number, b: nu
   return out;
 }
 
-/** Mann–Whitney U of ascending `x` over ascending `y`: pairs with x > y, plus half the ties. */
-export function dominance(x: Float64Array, y: Float64Array): number {
-  let u = 0;
-  let lo = 0; // y[0 … lo) < x[i]
-  let hi = 0; // y[0 … hi) ≤ x[i]
-  for (let i = 0; i < x.length; i++) {
-    while (lo < y.length && y[lo] < x[i]) lo++;
-    if (hi < lo) hi = lo;
-    while (hi < y.length && y[hi] <= x[i]) hi++;
-    u += lo + (hi - lo) / 2;
-  }
-  return u;
-}
-
 function merged(lists: Float64Array[]): Float64Array {
   const out = new Float64Array(lists.reduce((s, v) => s + v.length, 0));
   let p = 0;
@@ -247,32 +232,4 @@ function merged(lists: Float64Array[]): Float64Array {
 function median(sorted: Float64Array): number {
   const n = sorted.length;
   return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}
-
-/** The z whose upper normal tail is the tail of `z` divided by `tests` (Bonferroni). */
-export function familyWiseZ(z: number, tests: number): number {
-  if (tests <= 1) return z;
-  const target = Math.log(normalTail(z)) - Math.log(tests);
-  let lo = z;
-  let hi = z + 40;
-  for (let k = 0; k < 60; k++) {
-    const mid = (lo + hi) / 2;
-    if (Math.log(normalTail(mid)) > target) lo = mid;
-    else hi = mid;
-  }
-  return hi;
-}
-
-/** P(Z > z) for a standard normal Z, via erfc (Numerical Recipes' Chebyshev fit, relative error < 1.2e-7). */
-export function normalTail(z: number): number {
-  const x = z / Math.SQRT2;
-  const t = 1 / (1 + 0.5 * Math.abs(x));
-  const erfc =
-    t *
-    Math.exp(
-      -x * x -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return (x >= 0 ? erfc : 2 - erfc) / 2;
 }

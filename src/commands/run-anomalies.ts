@@ -198,6 +198,8 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
         }
         return r;
       },
+      key: view.key,
+      baselineGaps: (k) => baselines.byKey[k]?.gap?.sortedLog ?? null,
     },
     thresholds,
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dominance, familyWiseZ, InstanceBaselineBuilder, instanceEvidence, normalTail } from '../../../src/analysis/instance-evidence.js';
+import { InstanceBaselineBuilder, instanceEvidence } from '../../../src/analysis/instance-evidence.js';
+import { dominance, familyWiseZ, normalTail } from '../../../src/analysis/rank-tests.js';
 import { OperationKeys } from '../../../src/analysis/operation-keys.js';
 import { summarizeTrace } from '../../../src/analysis/span-tree.js';
 import { TraceColumns } from '../../../src/analysis/trace-columns.js';
