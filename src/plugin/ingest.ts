@@ -1,4 +1,3 @@
-import { spansFromOtlp } from '../formats/otlp.js';
 import type { Span } from '../model/index.js';
 import {
   InvalidArgumentError,
@@ -10,7 +9,8 @@ import {
   validateSpan,
 } from '../model/index.js';
 import type { SpanWriter, Store } from '../storage/types.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequestSpan } from './wire-decoder.js';
+import { spansFromExportRequest } from './otlp-wire-decoder.js';
+import { decodeWriteSpanRequestSpan } from './wire-decoder.js';
 
 /**
  * The write path from wire bytes to a durable commit, as one request: the gRPC handlers hand over
@@ -74,7 +74,8 @@ function storeWriter(store: Store, request: IngestRequest): SpanWriter {
 
 /**
  * The spans of the messages up to the first malformed one (v1: each message is one span, checked
- * here; OTLP: the store validates every span of a batch and stores none of a batch with a bad one).
+ * here; OTLP: not validated here, as the store's writeSpans validates every span and stores none of a
+ * batch with a malformed one — the SpanWriter contract — so checking twice would only cost).
  */
 function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown } {
   const spans: Span[] = [];
@@ -82,7 +83,7 @@ function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown }
     const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     try {
       if (request.kind === 'otlp') {
-        for (const span of spansFromExport(malformedAsInvalid(decodeExportTraceServiceRequest, bytes))) spans.push(span);
+        for (const span of malformedAsInvalid(spansFromExportRequest, bytes)) spans.push(span);
       } else {
         spans.push(spanFromWriteRequest(bytes));
       }
@@ -105,14 +106,6 @@ export function spanFromWriteRequest(bytes: Buffer): Span {
 
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_SPAN_ID = '0'.repeat(16);
-
-/**
- * Spans of an OTLP export. Not validated here: the store's writeSpans validates every span and
- * stores none of a batch with a malformed one (SpanWriter contract), so checking twice only costs.
- */
-function spansFromExport(request: ReturnType<typeof decodeExportTraceServiceRequest>): Span[] {
-  return spansFromOtlp(request.resourceSpans, 'Export');
-}
 
 /** Decodes; "invalid protobuf" errors become InvalidArgumentError, the decoder's own typed errors pass. */
 function malformedAsInvalid<T>(decode: (bytes: Buffer) => T, bytes: Buffer): T {
