@@ -1,7 +1,7 @@
 /** Entry of the write worker (write-worker.ts): opens the store, then stores each request it is sent. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../storage/open-store.js';
-import { errorToData, ingestInto } from './ingest.js';
+import { errorToData, IngestQueue } from './ingest.js';
 import { type FromWorker, type Outcome, type ToWorker, unpack, type WriteWorkerData } from './write-worker.js';
 
 async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData): Promise<void> {
@@ -13,6 +13,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData):
     return;
   }
   const opened = store;
+  const queue = new IngestQueue(opened);
   const running = new Set<Promise<void>>();
   // Outcomes settled in one turn (a group commit settles many requests at once) go back in one message.
   let outcomes: Outcome[] = [];
@@ -31,7 +32,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData):
     const { requests, packed } = message;
     for (const request of requests) {
       const { id, start: _start, ends: _ends, ...rest } = request;
-      const done: Promise<void> = ingestInto(opened, { ...rest, messages: unpack(packed, request) }).then((outcome) => {
+      const done: Promise<void> = queue.write({ ...rest, messages: unpack(packed, request) }).then((outcome) => {
         running.delete(done);
         if (outcomes.length === 0) setImmediate(answer);
         outcomes.push(outcome.error === undefined ? [id, outcome.written] : [id, outcome.written, errorToData(outcome.error)]);
