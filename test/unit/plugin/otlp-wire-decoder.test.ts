@@ -2,9 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OtlpResourceSpans } from '../../../src/formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../../src/formats/otlp.js';
-import type { KeyValue, Span } from '../../../src/model/index.js';
+import type { Span } from '../../../src/model/index.js';
 import { spansFromExportRequest } from '../../../src/plugin/otlp-wire-decoder.js';
 import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
+import { jaegerSpan } from '../../support/jaeger-span-arbitrary.js';
 import { otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
 
 const exportMethod = serviceDefinition('traceService').Export;
@@ -117,23 +118,8 @@ describe('plugin/otlp-wire-decoder', () => {
       ),
       { numRuns: 100 },
     );
-    const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).filter((b) => b.some((x) => x !== 0)).map((b) => Buffer.from(b).toString('hex'));
-    const tag: fc.Arbitrary<KeyValue> = fc.record({ key: fc.string(), type: fc.constant('int64' as const), value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) });
-    const span: fc.Arbitrary<Span> = fc.record({
-      traceId: hex(16),
-      spanId: hex(8),
-      operationName: fc.string(),
-      references: fc.array(fc.record({ refType: fc.constantFrom('CHILD_OF' as const, 'FOLLOWS_FROM' as const), traceId: hex(16), spanId: hex(8) }), { maxLength: 3 }),
-      flags: fc.nat({ max: 2 ** 32 - 1 }),
-      startTime: fc.integer({ min: 0, max: 4e15 }),
-      duration: fc.nat({ max: 1e12 }),
-      tags: fc.array(tag, { maxLength: 3 }),
-      logs: fc.array(fc.record({ timestamp: fc.integer({ min: 0, max: 4e15 }), fields: fc.array(tag, { maxLength: 2 }) }), { maxLength: 2 }),
-      process: fc.record({ serviceName: fc.string(), tags: fc.array(tag, { maxLength: 2 }) }),
-      warnings: fc.array(fc.string(), { maxLength: 2 }),
-    });
     fc.assert(
-      fc.property(fc.array(span, { maxLength: 5 }), (spans) => expectSameAsProtoLoader(exportMethod.requestSerialize({ resourceSpans: otlpFromSpans(spans) }))),
+      fc.property(fc.array(jaegerSpan, { maxLength: 5 }), (spans) => expectSameAsProtoLoader(exportMethod.requestSerialize({ resourceSpans: otlpFromSpans(spans) }))),
       { numRuns: 100 },
     );
   });
