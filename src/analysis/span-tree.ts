@@ -67,6 +67,8 @@ export interface SpanTreeOptions {
   instanceTags?: readonly string[];
   /** false: skip instances and peers (all −1), e.g. for baselines, which do not use them. Default true. */
   details?: boolean;
+  /** false: instances but no peers (all −1), e.g. for per-instance baselines. Default: `details`. */
+  peers?: boolean;
   /** Infer client/server roles of spans without `span.kind` (span-kind-inference.ts). Default true. */
   inferKinds?: boolean;
   /**
@@ -85,6 +87,7 @@ export function spanHasError(span: Span): boolean {
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
   const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
   const details = options.details ?? true;
+  const peers = options.peers ?? details;
   const gapOnly = options.gapOnly ?? true;
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
@@ -106,7 +109,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     const f = spanFacts(spans[i]);
     kinds[i] = f.kind;
     error[i] = f.error ? 1 : 0;
-    if (details) peerName[i] = f.peer;
+    if (peers) peerName[i] = f.peer;
   }
 
   const parent = arena.i32(n).fill(-1);
