@@ -1,6 +1,6 @@
 /**
  * runDeps: the `deps` service function. Reads the dependency facts of the traces in a window
- * (SpanReader.forEachDependencySpans, or derived from findTraces; one trace at a time into the graph
+ * (SpanReader.forEachDependencySpans: stored or derived from findTraces; one trace at a time into the graph
  * builder, so memory grows with services and edges), or a Jaeger links file, then answers the optional question (neighbourhood, paths, diff) and returns
  * a DependencyReport. No printing; the command renders.
  */

@@ -82,16 +82,11 @@ async function answerOf(store: TraceStore, read: UnaryRead, limits: ReadLimits, 
   }
 }
 
-/** The traces findTraces yields as id and time range; read part by part when the store can, never whole. */
+/** The traces findTraces yields as id and time range, each read part by part as the store keeps it. */
 async function* foundTraces(store: TraceStore, query: TraceQuery, between: Between): AsyncGenerator<FoundTraceId> {
-  const { findTraceIdsLazily, getTraceParts } = store;
-  if (!findTraceIdsLazily || !getTraceParts) {
-    for await (const trace of store.findTraces(query)) if (trace.spans.length > 0) yield { traceId: trace.spans[0].traceId, ...traceTimeRange(trace.spans) };
-    return;
-  }
-  for await (const traceId of findTraceIdsLazily.call(store, query)) {
+  for await (const traceId of store.findTraceIdsLazily(query)) {
     const range = { start: Number.POSITIVE_INFINITY, end: Number.NEGATIVE_INFINITY };
-    for await (const spans of getTraceParts.call(store, { traceId })) {
+    for await (const spans of store.getTraceParts({ traceId })) {
       const part = traceTimeRange(spans);
       range.start = Math.min(range.start, part.start);
       range.end = Math.max(range.end, part.end);
@@ -118,28 +113,20 @@ export interface TracePart {
 export interface ReadSource {
   traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
-  /** When the store finds trace ids lazily and streams traces in parts (storage/types.ts). */
-  findTraceIdsLazily?(query: TraceQuery): AsyncIterable<string>;
+  /** The ids of the traces findTraces yields, in its order (storage/types.ts). */
+  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string>;
 }
 
-/** A store as a read source: a trace in its stored parts when the store streams them, else whole. */
+/** A store as a read source: a trace in its stored parts. */
 export function readSourceOf(store: TraceStore): ReadSource {
   return {
     async *traceParts(query, archive) {
       const from = archive ? store.archive : store;
       if (!from) throw new NotSupportedError('archive storage is not configured');
-      if (from.getTraceParts) {
-        yield* from.getTraceParts(query);
-        return;
-      }
-      try {
-        yield (await from.getTrace(query)).spans;
-      } catch (err) {
-        if (!(err instanceof TraceNotFoundError)) throw err;
-      }
+      yield* from.getTraceParts(query);
     },
     findTraces: (query) => store.findTraces(query),
-    ...(store.findTraceIdsLazily && store.getTraceParts ? { findTraceIdsLazily: (query: TraceQuery) => store.findTraceIdsLazily!(query) } : {}),
+    findTraceIdsLazily: (query) => store.findTraceIdsLazily(query),
   };
 }
 
@@ -230,12 +217,8 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
       return;
     case 'v1.FindTraces':
     case 'v2.FindTraces':
-      if (source.findTraceIdsLazily) {
-        // Found traces streamed in their stored parts, as GetTrace: a huge trace is never held whole.
-        for await (const traceId of source.findTraceIdsLazily(job.query)) yield* traceParts(source, { traceId }, false);
-        return;
-      }
-      for await (const trace of source.findTraces(job.query)) yield { first: true, spans: trace.spans };
+      // Found traces streamed in their stored parts, as GetTrace: a trace is held no more whole than the store keeps it.
+      for await (const traceId of source.findTraceIdsLazily(job.query)) yield* traceParts(source, { traceId }, false);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import type { ArchiveStore, Store, TraceStore } from './types.js';
+import type { DependencySpans } from '../facts/dependency-spans.js';
 
 /**
  * Most spans merged into one backend write. A commit holds its spans in memory until it is
@@ -90,11 +91,6 @@ class GroupCommitter {
 /** One tenant's view: writes (primary and archive) through group commits, reads straight through. */
 class GroupCommitView implements TraceStore {
   readonly archive?: ArchiveStore;
-  readonly forEachDependencySpans?: TraceStore['forEachDependencySpans'];
-  /** The backend's streamed read, when it has one: without it a large trace is read whole. */
-  readonly getTraceParts?: TraceStore['getTraceParts'];
-  /** The backend's lazy search, when it has one: without it a found trace is read whole. */
-  readonly findTraceIdsLazily?: TraceStore['findTraceIdsLazily'];
   private readonly writer: GroupCommitter;
 
   constructor(
@@ -108,19 +104,12 @@ class GroupCommitView implements TraceStore {
     if (archive) {
       const archiveWriter = new GroupCommitter((spans) => archive.writeSpans(spans), maxSpans);
       committers.push(archiveWriter);
-      const archiveParts = archive.getTraceParts;
       this.archive = {
         writeSpans: (spans) => archiveWriter.writeSpans(spans),
         getTrace: (q) => archive.getTrace(q),
-        ...(archiveParts ? { getTraceParts: (q: GetTraceQuery) => archiveParts.call(archive, q) } : {}),
+        getTraceParts: (q) => archive.getTraceParts(q),
       };
     }
-    const parts = inner.getTraceParts;
-    if (parts) this.getTraceParts = (q) => parts.call(inner, q);
-    const lazyIds = inner.findTraceIdsLazily;
-    if (lazyIds) this.findTraceIdsLazily = (q) => lazyIds.call(inner, q);
-    const forEach = inner.forEachDependencySpans;
-    if (forEach) this.forEachDependencySpans = (window, visit) => forEach.call(inner, window, visit);
   }
 
   writeSpans(spans: readonly Span[]): Promise<void> {
@@ -128,6 +117,9 @@ class GroupCommitView implements TraceStore {
   }
   getTrace(query: GetTraceQuery): Promise<Trace> {
     return this.inner.getTrace(query);
+  }
+  getTraceParts(query: GetTraceQuery): AsyncIterable<Span[]> {
+    return this.inner.getTraceParts(query);
   }
   getServices(): Promise<string[]> {
     return this.inner.getServices();
@@ -140,6 +132,12 @@ class GroupCommitView implements TraceStore {
   }
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]> {
     return this.inner.findTraceIds(query);
+  }
+  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string> {
+    return this.inner.findTraceIdsLazily(query);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return this.inner.forEachDependencySpans(window, visit);
   }
   getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
     return this.inner.getDependencies(endTime, lookback);

@@ -31,11 +31,12 @@ export interface SpanReader {
    */
   getTrace(query: GetTraceQuery): Promise<Trace>;
   /**
-   * Optional: the spans getTrace would return, in parts as stored (each bounded by the backend),
-   * read lazily, so a caller streams a trace of any size and stopping the iteration stops the
-   * reading. Yields nothing when no span has this id.
+   * The spans getTrace would return, in parts as stored (each bounded by the backend; a whole trace
+   * where the backend keeps no smaller unit, storage/whole-trace-reads.ts), read lazily, so a caller
+   * streams a trace in bounded parts and stopping the iteration stops the reading. Yields nothing
+   * when no span has this id.
    */
-  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
+  getTraceParts(query: GetTraceQuery): AsyncIterable<Span[]>;
   /** Every service with stored spans, sorted; [] when empty. */
   getServices(): Promise<string[]>;
   /** Distinct (name, kind) pairs of the service, sorted by name then kind; [] for an unknown service. */
@@ -49,18 +50,18 @@ export interface SpanReader {
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
   /**
-   * Optional, with getTraceParts: the ids of the traces findTraces would yield, in its order,
-   * found lazily without holding a trace whole (each matched part by part), so a caller streams
-   * every found trace by getTraceParts in bounded memory.
+   * The ids of the traces findTraces would yield, in its order, found lazily (a backend that matches
+   * stored parts holds no trace whole; any other holds one trace at a time), so a caller streams
+   * every found trace by getTraceParts.
    */
-  findTraceIdsLazily?(query: TraceQuery): AsyncIterable<string>;
+  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string>;
   /**
-   * Optional: calls `visit` with the dependency facts (facts/dependency-spans.ts) of every trace
-   * findTraces yields for the same time window, for stores that keep them beside the spans; readers
-   * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs
-   * synchronously, once per trace, and must not keep its argument (it is reused).
+   * Calls `visit` with the dependency facts (facts/dependency-spans.ts) of every trace findTraces
+   * yields for the same time window: read where the backend keeps them beside the spans, else
+   * derived from findTraces (storage/whole-trace-reads.ts). `visit` runs synchronously, once per
+   * trace, and must not keep its argument (it is reused).
    */
-  forEachDependencySpans?(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void>;
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void>;
 }
 
 export interface DependencyReader {
@@ -73,8 +74,8 @@ export interface ArchiveStore {
   writeSpans(spans: readonly Span[]): Promise<void>;
   /** Rejects with TraceNotFoundError when the trace was never archived. */
   getTrace(query: GetTraceQuery): Promise<Trace>;
-  /** Optional: as SpanReader.getTraceParts, of the archive. */
-  getTraceParts?(query: GetTraceQuery): AsyncIterable<Span[]>;
+  /** As SpanReader.getTraceParts, of the archive. */
+  getTraceParts(query: GetTraceQuery): AsyncIterable<Span[]>;
 }
 
 /** One tenant's view of a store. */

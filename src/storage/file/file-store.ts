@@ -92,6 +92,9 @@ function readOnlyTenant(store: TraceStore): TraceStore {
     findTraces: (q) => store.findTraces(q),
     findTraceIds: (q) => store.findTraceIds(q),
     getDependencies: (end, lookback) => store.getDependencies(end, lookback),
+    getTraceParts: (q) => store.getTraceParts(q),
+    findTraceIdsLazily: (q) => store.findTraceIdsLazily(q),
+    forEachDependencySpans: (window, visit) => store.forEachDependencySpans(window, visit),
   };
 }
 

@@ -16,6 +16,8 @@ import type { OtlpResourceSpans } from '../../formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../formats/otlp.js';
 import { traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
 import type { ProtoDependencyLink, ProtoSpan, ProtoTimestamp } from '../../formats/proto-mapping.js';
 import {
   dependencyWindowToProto,
@@ -237,6 +239,7 @@ class RemoteTraceStore implements TraceStore {
           for (const span of spans) await this.call('archiveSpanWriter', 'WriteArchiveSpan', { span: spanToProto(span) });
         },
         getTrace: (q) => this.v1Trace('archiveSpanReader', 'GetArchiveTrace', q),
+        getTraceParts: (q) => wholeTraceParts(this.archive!, q),
       };
     }
   }
@@ -293,6 +296,16 @@ class RemoteTraceStore implements TraceStore {
     }
     if (spans.length === 0) throw new TraceNotFoundError(query.traceId);
     return { spans };
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return wholeTraceParts(this, q);
+  }
+  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    return foundTraceIds(this, q);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return foundTraceDependencySpans(this, window, visit);
   }
 
   getServices(): Promise<string[]> {

@@ -15,6 +15,8 @@ import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQ
 import { ConfigError, InvalidArgumentError, NotSupportedError, PermissionError, StorageUnavailableError, TraceNotFoundError, traceIdToShortHex } from '../../model/index.js';
 import { tracesFromJaegerJson } from '../../formats/jaeger-json.js';
 import type { Store, TraceStore } from '../types.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
 
 export const JAEGER_QUERY_DEFAULTS = {
   /** Traces per /api/traces request. */
@@ -55,6 +57,9 @@ export function openJaegerQueryStore(uri: string, options: JaegerQueryStoreOptio
     findTraces: (q) => root.findTraces(q),
     findTraceIds: (q) => root.findTraceIds(q),
     getDependencies: (e, l) => root.getDependencies(e, l),
+    getTraceParts: (q) => root.getTraceParts(q),
+    findTraceIdsLazily: (q) => root.findTraceIdsLazily(q),
+    forEachDependencySpans: (window, visit) => root.forEachDependencySpans(window, visit),
     forTenant(tenant: string): TraceStore {
       if (tenant === '') return root;
       let t = tenants.get(tenant);
@@ -172,6 +177,16 @@ class JaegerQueryTenant implements TraceStore {
     return data
       .filter((l) => l && typeof l.parent === 'string' && typeof l.child === 'string')
       .map((l) => ({ parent: l.parent as string, child: l.child as string, callCount: Number(l.callCount) || 0 }));
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return wholeTraceParts(this, q);
+  }
+  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    return foundTraceIds(this, q);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return foundTraceDependencySpans(this, window, visit);
   }
 
   /** One service's traces in the window, walking backwards page by page. */

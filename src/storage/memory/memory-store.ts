@@ -12,6 +12,8 @@ import { spanKind, TraceNotFoundError, validateSpan } from '../../model/index.js
 import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
 
 /** In-process store (`memory:`), the reference behaviour other backends are tested against. */
 export function createMemoryStore(): Store {
@@ -30,6 +32,9 @@ export function createMemoryStore(): Store {
     findTraces: (q) => root.findTraces(q),
     findTraceIds: (q) => root.findTraceIds(q),
     getDependencies: (end, lookback) => root.getDependencies(end, lookback),
+    getTraceParts: (q) => root.getTraceParts(q),
+    findTraceIdsLazily: (q) => root.findTraceIdsLazily(q),
+    forEachDependencySpans: (window, visit) => root.forEachDependencySpans(window, visit),
     archive: root.archive,
     forTenant: tenant,
     async purge() {
@@ -69,6 +74,7 @@ class MemoryTenant implements TraceStore {
   readonly archive: ArchiveStore = {
     writeSpans: async (spans) => this.archived.add(spans),
     getTrace: async (q) => this.archived.get(q),
+    getTraceParts: (q) => wholeTraceParts(this.archive, q),
   };
 
   clear(): void {
@@ -109,6 +115,16 @@ class MemoryTenant implements TraceStore {
 
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
     return this.matching(q).map((spans) => ({ traceId: spans[0].traceId, ...traceTimeRange(spans) }));
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return wholeTraceParts(this, q);
+  }
+  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    return foundTraceIds(this, q);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return foundTraceDependencySpans(this, window, visit);
   }
 
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {

@@ -13,6 +13,8 @@ import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQ
 import { ConfigError, PermissionError, StorageUnavailableError, TraceNotFoundError, validateSpan, InvalidArgumentError } from '../../model/index.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { DependencySpans } from '../../facts/dependency-spans.js';
+import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
@@ -265,6 +267,15 @@ export class SlsStore implements Store {
   getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {
     return this.root.getDependencies(endTime, lookback);
   }
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return this.root.getTraceParts(q);
+  }
+  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    return this.root.findTraceIdsLazily(q);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return this.root.forEachDependencySpans(window, visit);
+  }
 
   forTenant(tenant: string): TraceStore {
     if (tenant === '') return this.root;
@@ -290,6 +301,7 @@ class SlsTenantView implements TraceStore {
     this.archive = {
       writeSpans: (spans) => this.write(this.logstores.archive, spans, true),
       getTrace: (q) => this.readTrace(this.logstores.archive, q),
+      getTraceParts: (q) => wholeTraceParts(this.archive, q),
     };
   }
 
@@ -346,6 +358,16 @@ class SlsTenantView implements TraceStore {
       if (rows.length < PAGE_LINES) break;
     }
     return out;
+  }
+
+  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
+    return wholeTraceParts(this, q);
+  }
+  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    return foundTraceIds(this, q);
+  }
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return foundTraceDependencySpans(this, window, visit);
   }
 
   async getServices(): Promise<string[]> {
