@@ -21,9 +21,40 @@ export async function* wholeTraceParts(reader: { getTrace(query: GetTraceQuery):
   yield trace.spans;
 }
 
-/** findTraceIdsLazily: the id of each trace findTraces yields, in its order (one trace held at a time). */
-export async function* foundTraceIds(reader: { findTraces(query: TraceQuery): AsyncIterable<Trace> }, query: TraceQuery): AsyncGenerator<string> {
-  for await (const trace of reader.findTraces(query)) if (trace.spans.length > 0) yield trace.spans[0].traceId;
+/**
+ * getTraceParts and findTraceIdsLazily of one store view, as a pair: the ids of the traces findTraces
+ * yields, in its order, one trace held at a time; and each trace as one part. The trace whose id was
+ * just yielded is handed to the next getTraceParts of that id, so a caller streaming found traces
+ * (ids, then each trace's parts) reads every trace once, as findTraces gave it. Any other read, or
+ * one that comes after the search moved on, reads the trace by getTrace: the same spans.
+ */
+export class WholeTraceReads {
+  /** The trace findTraceIdsLazily last yielded, until getTraceParts takes it or the search moves on. */
+  private handed: Trace | undefined;
+
+  constructor(private readonly reader: { getTrace(query: GetTraceQuery): Promise<Trace>; findTraces(query: TraceQuery): AsyncIterable<Trace> }) {}
+
+  async *findTraceIdsLazily(query: TraceQuery): AsyncGenerator<string> {
+    for await (const trace of this.reader.findTraces(query)) {
+      if (trace.spans.length === 0) continue;
+      this.handed = trace;
+      try {
+        yield trace.spans[0].traceId;
+      } finally {
+        if (this.handed === trace) this.handed = undefined;
+      }
+    }
+  }
+
+  async *getTraceParts(query: GetTraceQuery): AsyncGenerator<Span[]> {
+    const handed = this.handed;
+    if (handed && handed.spans[0].traceId === query.traceId) {
+      this.handed = undefined;
+      yield handed.spans;
+      return;
+    }
+    yield* wholeTraceParts(this.reader, query);
+  }
 }
 
 /** forEachDependencySpans: the dependency facts of each trace findTraces yields for the window. */

@@ -17,7 +17,7 @@ import { otlpFromSpans, spansFromOtlp } from '../../formats/otlp.js';
 import { traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
+import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 import type { ProtoDependencyLink, ProtoSpan, ProtoTimestamp } from '../../formats/proto-mapping.js';
 import {
   dependencyWindowToProto,
@@ -227,6 +227,7 @@ class Connection {
 /** One tenant's view of a remote server. */
 class RemoteTraceStore implements TraceStore {
   readonly archive?: ArchiveStore;
+  private readonly wholeTraceReads = new WholeTraceReads(this);
 
   constructor(
     private readonly conn: Connection,
@@ -299,10 +300,10 @@ class RemoteTraceStore implements TraceStore {
   }
 
   getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return wholeTraceParts(this, q);
+    return this.wholeTraceReads.getTraceParts(q);
   }
   findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return foundTraceIds(this, q);
+    return this.wholeTraceReads.findTraceIdsLazily(q);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return foundTraceDependencySpans(this, window, visit);

@@ -16,7 +16,7 @@ import { ConfigError, InvalidArgumentError, NotSupportedError, PermissionError, 
 import { tracesFromJaegerJson } from '../../formats/jaeger-json.js';
 import type { Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
+import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 
 export const JAEGER_QUERY_DEFAULTS = {
   /** Traces per /api/traces request. */
@@ -111,6 +111,7 @@ class JaegerQueryClient {
 }
 
 class JaegerQueryTenant implements TraceStore {
+  private readonly wholeTraceReads = new WholeTraceReads(this);
   constructor(
     private readonly client: JaegerQueryClient,
     private readonly pageLimit: number,
@@ -180,10 +181,10 @@ class JaegerQueryTenant implements TraceStore {
   }
 
   getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return wholeTraceParts(this, q);
+    return this.wholeTraceReads.getTraceParts(q);
   }
   findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return foundTraceIds(this, q);
+    return this.wholeTraceReads.findTraceIdsLazily(q);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return foundTraceDependencySpans(this, window, visit);

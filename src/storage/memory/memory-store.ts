@@ -13,7 +13,7 @@ import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
+import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 
 /** In-process store (`memory:`), the reference behaviour other backends are tested against. */
 export function createMemoryStore(): Store {
@@ -66,6 +66,7 @@ class SpanTable {
 }
 
 class MemoryTenant implements TraceStore {
+  private readonly wholeTraceReads = new WholeTraceReads(this);
   private primary = new SpanTable();
   private archived = new SpanTable();
   /** service → "name\0kind" */
@@ -118,10 +119,10 @@ class MemoryTenant implements TraceStore {
   }
 
   getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return wholeTraceParts(this, q);
+    return this.wholeTraceReads.getTraceParts(q);
   }
   findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return foundTraceIds(this, q);
+    return this.wholeTraceReads.findTraceIdsLazily(q);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return foundTraceDependencySpans(this, window, visit);

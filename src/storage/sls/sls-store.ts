@@ -14,7 +14,7 @@ import { ConfigError, PermissionError, StorageUnavailableError, TraceNotFoundErr
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, foundTraceIds, wholeTraceParts } from '../whole-trace-reads.js';
+import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
@@ -292,6 +292,7 @@ export class SlsStore implements Store {
 
 class SlsTenantView implements TraceStore {
   readonly archive: ArchiveStore;
+  private readonly wholeTraceReads = new WholeTraceReads(this);
 
   constructor(
     private readonly store: SlsStore,
@@ -361,10 +362,10 @@ class SlsTenantView implements TraceStore {
   }
 
   getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return wholeTraceParts(this, q);
+    return this.wholeTraceReads.getTraceParts(q);
   }
   findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return foundTraceIds(this, q);
+    return this.wholeTraceReads.findTraceIdsLazily(q);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return foundTraceDependencySpans(this, window, visit);
