@@ -27,10 +27,12 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
  * self-time too), `leaf-latency` (total latency originates only in leaf spans, origin-evidence.ts;
  * off: in any span without an abnormal child), `severity` (how far each origin span is from its
  * baseline, span-severity.ts; off: the origin share weights the spectrum instead), `spectrum`
- * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts).
+ * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts), `instance-evidence` (one instance
+ * slower than its sibling instances beyond its baseline difference, instance-evidence.ts),
+ * `operation-level` (a service scores at least its best operation's score, root-cause-ranking.ts).
  */
-export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum';
-export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum'];
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level'];
 
 /**
  * The parts of the detection that can be switched off, for ablation: `tail-quantile` (a span
@@ -163,6 +165,27 @@ export interface RootCauseEvidence {
   exampleTraceIds: string[];
   /** Most frequent instance (process `hostname`/`ip` tag) among the node's origin spans. */
   topInstance?: { name: string; share: number };
+  /** The node's instance most clearly slower than its sibling instances (analysis/instance-evidence.ts), when one is. */
+  instanceShift?: InstanceShift;
+}
+
+/**
+ * One instance slower than its sibling instances of the same operation in the window, by more than
+ * in the baseline (analysis/instance-evidence.ts).
+ */
+export interface InstanceShift {
+  instance: string;
+  operation: string;
+  /** Values compared: `selfTime` of its spans, `gap` of calls into it, `callerGap` of calls out of it. */
+  signal: 'selfTime' | 'gap' | 'callerGap';
+  /** Mann–Whitney z of the instance against its siblings in the window. */
+  z: number;
+  /** Cliff's δ against its siblings, window minus baseline, 0..1. */
+  delta: number;
+  /** Difference of medians to its siblings, window minus baseline, as a natural log (0.69: twice). */
+  shift: number;
+  /** delta × shift: the node's instance score. */
+  score: number;
 }
 
 export interface RootCause {

@@ -6,7 +6,12 @@
  *
  * Rule: a call edge (caller service → callee service) is shifted when its gap outliers pass the
  * same significance test as an operation's (outlier-detection.ts isShifted, against the callee
- * operation's baseline outlier rate). A fault at the callee (its network, its accept queue) shows
+ * operation's baseline outlier rate), or when, for one callee operation, the edge's window gaps
+ * are stochastically larger than that operation's baseline gaps (one-sided Mann–Whitney at the
+ * selection z, rank-tests.ts) with medians at least the detection's minimum shift apart. The rank
+ * test needs no per-value threshold, so it also sees a shift of every call when the baseline is
+ * too short or too mixed (two kinds of call to one operation) for a robust z to flag any one value;
+ * the minimum shift keeps it from calling a load-driven drift of microseconds a shift. A fault at the callee (its network, its accept queue) shows
  * on its calls from every caller; a fault at the caller (a starved or delayed client) on its calls
  * to every callee. So a gap outlier on A → C is blamed on the callee C only when a larger share of
  * C's incoming edges is shifted than of A's outgoing edges; otherwise it stays with the caller,
@@ -20,6 +25,7 @@
 import type { DetectionThresholds } from './anomaly-report.js';
 import { AnalysisInputError } from '../model/index.js';
 import { isShifted, SIGNAL_BIT } from './outlier-detection.js';
+import { dominance, mannWhitneyZ } from './rank-tests.js';
 
 export const DEFAULTS = {};
 
@@ -35,6 +41,9 @@ export interface GapAttributionInput {
   spanSignals: Uint8Array;
   /** Baseline gap outlier rate of the row's operation (smoothed, > 0). */
   baselineRate: (row: number) => number;
+  /** Operation key id per row, and the baseline gap sample (ascending log(1 + µs)) of an operation, null without one. Absent: no rank test. */
+  key?: Int32Array;
+  baselineGaps?: (key: number) => Float64Array | null;
 }
 
 /**
@@ -64,11 +73,15 @@ export function attributeGaps(input: GapAttributionInput, thresholds: DetectionT
     out[Math.floor(e / S)]++;
     into[e % S]++;
   }
-  const shiftedOut = new Int32Array(S);
-  const shiftedIn = new Int32Array(S);
+  const shifted = new Set<number>();
   for (const [e, k] of outliers) {
     const m = calls.get(e)!;
-    if (!isShifted(k, m, expected.get(e)! / m, thresholds)) continue;
+    if (isShifted(k, m, expected.get(e)! / m, thresholds)) shifted.add(e);
+  }
+  if (input.key && input.baselineGaps) for (const e of rankShiftedEdges(input, edgeOf, thresholds)) shifted.add(e);
+  const shiftedOut = new Int32Array(S);
+  const shiftedIn = new Int32Array(S);
+  for (const e of shifted) {
     shiftedOut[Math.floor(e / S)]++;
     shiftedIn[e % S]++;
   }
@@ -85,4 +98,35 @@ export function attributeGaps(input: GapAttributionInput, thresholds: DetectionT
     blame[i] = shiftedOut[caller] / out[caller] >= shiftedIn[callee] / into[callee] ? parent[i] : i;
   }
   return blame;
+}
+
+/** Edges whose window gaps to one callee operation are stochastically above its baseline gaps (see the header). */
+function rankShiftedEdges(input: GapAttributionInput, edgeOf: (row: number) => number, t: DetectionThresholds): Set<number> {
+  const key = input.key!;
+  const nKeys = key.reduce((m, k) => Math.max(m, k + 1), 0);
+  const groups = new Map<number, number[]>(); // edge · nKeys + callee key → log gaps
+  for (let i = 0; i < input.gap.length; i++) {
+    const e = edgeOf(i);
+    if (e < 0) continue;
+    const g = e * nKeys + key[i];
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(Math.log1p(input.gap[i]));
+  }
+  const out = new Set<number>();
+  for (const [g, list] of groups) {
+    const e = Math.floor(g / nKeys);
+    if (out.has(e)) continue;
+    const base = input.baselineGaps!(g % nKeys);
+    if (!base || base.length === 0) continue;
+    const window = Float64Array.from(list).sort();
+    const z = mannWhitneyZ(dominance(window, base), window.length, base.length);
+    if (z > t.selectionZ && Math.expm1(median(window)) - Math.expm1(median(base)) >= t.minShiftUs) out.add(e);
+  }
+  return out;
+}
+
+function median(sorted: Float64Array): number {
+  const n = sorted.length;
+  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }

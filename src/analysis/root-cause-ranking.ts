@@ -53,6 +53,12 @@ export interface RankingInput {
    * (gap-attribution.ts; −1: none). Absent: no severity evidence.
    */
   severity?: { own: Float64Array; gap: Float64Array; gapRow: Int32Array };
+  /**
+   * Per node: the score of its best instance finding (instance-evidence.ts), 0 without one. A node's
+   * score is the larger of its trace score and this: a bad instance is the node's fault whether or
+   * not its traces crossed the per-operation outlier test. Absent: no instance evidence.
+   */
+  instanceScore?: Float64Array;
 }
 
 export interface RankingOptions {
@@ -70,9 +76,11 @@ export interface RankedNode extends Omit<RootCauseEvidence, 'topInstance'> {
   score: number;
   /** Instance name id (OperationKeys.name) most frequent among origin spans, with its share. */
   topInstance?: { id: number; share: number };
+  /** The node's instance score (RankingInput.instanceScore) when it is > 0. */
+  instanceScore?: number;
 }
 
-/** Nodes with ef > 0, best first (ties: more origin traces, then lower node id). */
+/** Nodes with ef > 0 or an instance score, best first (ties: more origin traces, then lower node id). */
 export function rankRootCauses(input: RankingInput, options: RankingOptions = {}): RankedNode[] {
   const method = options.method ?? DEFAULTS.method;
   const usePagerank = options.pagerank ?? DEFAULTS.pagerank;
@@ -166,17 +174,19 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
   const wA = usePagerank ? traceNodePageRank(abnormalLists, nodeCount) : undefined;
   const wN = usePagerank ? traceNodePageRank(normalLists, nodeCount) : undefined;
   const out: RankedNode[] = [];
+  if (input.instanceScore && input.instanceScore.length !== nodeCount) throw new AnalysisInputError('analysis/root-cause-ranking: instanceScore length differs from the node count');
   for (let v = 0; v < nodeCount; v++) {
-    if (ef[v] === 0) continue;
+    const instanceScore = input.instanceScore?.[v] ?? 0;
+    if (ef[v] === 0 && !(instanceScore > 0)) continue;
     const efW = wA ? ef[v] * wA[v] : ef[v];
     const epW = wN && ep[v] > 0 ? ep[v] * wN[v] : ep[v];
     const spectrum = spectrumScore({ ef: efW, ep: epW, nf: F - ef[v], np: P - ep[v] }, method);
     const originShare = F ? originTraces[v] / F : 0;
-    const severity = sevSum[v] / (ef[v] + ep[v]);
+    const severity = ef[v] + ep[v] ? sevSum[v] / (ef[v] + ep[v]) : 0;
     const weight = sev ? severity : originFloor + (1 - originFloor) * originShare;
     const node: RankedNode = {
       node: v,
-      score: useSpectrum ? spectrum * weight : weight,
+      score: Math.max(useSpectrum ? spectrum * weight : weight, instanceScore),
       ef: ef[v],
       ep: ep[v],
       nf: F - ef[v],
@@ -185,11 +195,12 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
       originTraces: originTraces[v],
       originShare,
       signals: signals[v],
-      criticalPathShare: cpShareSum[v] / ef[v],
+      criticalPathShare: ef[v] ? cpShareSum[v] / ef[v] : 0,
       exampleTraceIds: exampleIds[v],
     };
     if (wA) node.pagerankWeight = wA[v];
     if (sev) node.severity = severity;
+    if (instanceScore > 0) node.instanceScore = instanceScore;
     const m = instanceCounts[v];
     if (m) {
       let best = -1;
@@ -207,4 +218,21 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
     out.push(node);
   }
   return out.sort((a, b) => b.score - a.score || b.originTraces - a.originTraces || a.node - b.node);
+}
+
+/**
+ * A service scores at least as high as its best operation: a fault in one operation of a service
+ * with many (a code fault in one handler, a slow query of one endpoint) is otherwise diluted by the
+ * service's healthy operations, whose traces enter the service's mean severity and spectrum. The
+ * operation is the unit MicroRank ranks; the service is named through it. `serviceOf` maps an
+ * operation node to its service node. Sorts `byService` again (same order rule as rankRootCauses).
+ */
+export function liftToOperations(byService: RankedNode[], byOperation: readonly RankedNode[], serviceOf: (operationNode: number) => number): void {
+  const best = new Map<number, number>();
+  for (const o of byOperation) {
+    const s = serviceOf(o.node);
+    if (o.score > (best.get(s) ?? 0)) best.set(s, o.score);
+  }
+  for (const r of byService) r.score = Math.max(r.score, best.get(r.node) ?? 0);
+  byService.sort((a, b) => b.score - a.score || b.originTraces - a.originTraces || a.node - b.node);
 }

@@ -7,6 +7,7 @@ import type {
   AbnormalTrace,
   AnomalyReport,
   DetectionThresholds,
+  InstanceShift,
   OperationHistogram,
   OperationSummary,
   RootCauseEvidence,
@@ -25,9 +26,11 @@ import { originTraces } from '../analysis/origin-traces.js';
 import { loadExpectedRate, loadRatio } from '../analysis/load-expectation.js';
 import { detectOutliers, resolveThresholds, SIGNAL_BIT, signalThreshold } from '../analysis/outlier-detection.js';
 import { attributeGaps } from '../analysis/gap-attribution.js';
+import type { InstanceFinding } from '../analysis/instance-evidence.js';
+import { instanceEvidence, InstanceBaselineBuilder } from '../analysis/instance-evidence.js';
 import { spanSeverity } from '../analysis/span-severity.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
-import { rankRootCauses } from '../analysis/root-cause-ranking.js';
+import { liftToOperations, rankRootCauses } from '../analysis/root-cause-ranking.js';
 import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
@@ -88,11 +91,17 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
 
   // Baseline: bounded samples per operation.
   const builder = new BaselineBuilder({ sampleSize: opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize });
+  const useInstances = !without.has('instance-evidence');
+  const instanceBuilder = useInstances ? new InstanceBaselineBuilder({ sampleSize: opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize }) : undefined;
   let read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
     if (trace.spans.length === 0) continue;
-    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: false });
-    if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) builder.add(summary);
+    // Instances (not peers) only for the per-instance baselines.
+    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: useInstances, peers: false });
+    if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) {
+      builder.add(summary);
+      instanceBuilder?.add(summary);
+    }
     if (++read % 1000 === 0) opts.onProgress?.('baseline', read);
   }
   const baselines = builder.finish(opts.baseline);
@@ -202,22 +211,44 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
         }
         return r;
       },
+      key: view.key,
+      baselineGaps: (k) => baselines.byKey[k]?.gap?.sortedLog ?? null,
     },
     thresholds,
   );
   const severity = without.has('severity') ? undefined : { ...spanSeverity(view, origins, baselines), gapRow };
+  // Instance findings: each to its instance's own service (not a peer it calls) and operation.
+  const findings = instanceBuilder ? instanceEvidence(view, instanceBuilder.finish(), thresholds.selectionZ) : [];
+  const findingOfService = new Map<number, InstanceFinding>();
+  const findingOfOperation = new Map<number, InstanceFinding>();
+  for (const f of findings) {
+    const k = keys.key(f.key);
+    const s = names.internName(k.service);
+    const o = names.intern(k.service, k.operation, '');
+    if (!findingOfService.has(s)) findingOfService.set(s, f);
+    if (!findingOfOperation.has(o)) findingOfOperation.set(o, f);
+  }
+  const instanceScores = (best: Map<number, InstanceFinding>, count: number) => {
+    if (!instanceBuilder) return undefined;
+    const out = new Float64Array(count);
+    for (const [node, f] of best) out[node] = f.score;
+    return out;
+  };
   const input = { window: view, abnormalTrace, origins, severity };
-  const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size }, rankOptions);
-  const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount }, rankOptions);
+  const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size, instanceScore: instanceScores(findingOfOperation, names.size) }, rankOptions);
+  const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount, instanceScore: instanceScores(findingOfService, names.nameCount) }, rankOptions);
+  if (!without.has('operation-level')) liftToOperations(byService, byOperation, (op) => names.internName(names.key(op).service));
+  const shiftOf = (f: InstanceFinding | undefined): InstanceShift | undefined =>
+    f && { instance: keys.name(f.instance), operation: keys.key(f.key).operation, signal: f.signal, z: f.z, delta: f.delta, shift: f.shift, score: f.score };
 
   report.operationRootCauses = byOperation.slice(0, opts.top).map((r, i) => {
     const k = names.key(r.node);
-    return { rank: i + 1, service: k.service, operation: k.operation, score: r.score, evidence: evidence(r, keys) };
+    return { rank: i + 1, service: k.service, operation: k.operation, score: r.score, evidence: evidence(r, keys, shiftOf(findingOfOperation.get(r.node))) };
   });
   report.rootCauses = byService.slice(0, opts.top).map((r, i) => {
     const service = names.name(r.node);
     const best = byOperation.find((o) => names.key(o.node).service === service);
-    return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys) };
+    return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys, shiftOf(findingOfService.get(r.node))) };
   });
   const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
   if (confidence) report.confidence = confidence;
@@ -248,7 +279,7 @@ function abnormalTotal(o: OperationSummary): number {
   return c.latency + c.selfTime + c.gap + c.error;
 }
 
-function evidence(r: RankedNode, keys: OperationKeys): RootCauseEvidence {
+function evidence(r: RankedNode, keys: OperationKeys, instanceShift: InstanceShift | undefined): RootCauseEvidence {
   const e: RootCauseEvidence = {
     ef: r.ef,
     ep: r.ep,
@@ -264,6 +295,7 @@ function evidence(r: RankedNode, keys: OperationKeys): RootCauseEvidence {
   if (r.pagerankWeight !== undefined) e.pagerankWeight = r.pagerankWeight;
   if (r.severity !== undefined) e.severity = r.severity;
   if (r.topInstance) e.topInstance = { name: keys.name(r.topInstance.id), share: r.topInstance.share };
+  if (instanceShift) e.instanceShift = instanceShift;
   return e;
 }
 

@@ -58,4 +58,24 @@ describe('analysis/gap-attribution', () => {
     expect(blame[1]).toBe(1);
     expect(input.spanSignals[1]).toBe(4);
   });
+
+  it('calls an edge shifted when all its calls are slower than the baseline although no value passes the robust z (short two-mode baseline)', () => {
+    // Caller 0 → callees 1, 2, 3, every call +100 ms. Edge 0 → 3 has no flagged outlier (its
+    // baseline mixes 5 µs and 1 ms gaps, so its robust σ is huge); 0 → 1 and 0 → 2 are flagged.
+    const { input } = calls([
+      { caller: 0, callee: 1, slow: true, n: 8 },
+      { caller: 0, callee: 2, slow: true, n: 8 },
+      { caller: 0, callee: 3, slow: false, n: 16 },
+    ]);
+    for (let i = 0; i < input.gap.length; i++) if (input.gap[i] >= 0) input.gap[i] = 100_000;
+    const key = Int32Array.from(input.service); // one callee operation per service
+    const base = Float64Array.from([5, 6, 8, 10, 11, 30, 250, 720, 1100, 1130, 1140, 1210, 1280, 1300], (v) => Math.log1p(v)).sort();
+    const without = attributeGaps(input, DEFAULTS);
+    const withRank = attributeGaps({ ...input, key, baselineGaps: () => base }, DEFAULTS);
+    const flagged = [...input.spanSignals.keys()].filter((i) => input.spanSignals[i]);
+    // Without the rank test the caller has 2 of 3 edges shifted and each callee 1 of 1: callees blamed.
+    for (const i of flagged) expect(without[i]).toBe(i);
+    // With it, all 3 of the caller's edges are shifted: the caller is blamed.
+    for (const i of flagged) expect(withRank[i]).toBe(input.parent[i]);
+  });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { OperationKeys } from '../../../src/analysis/operation-keys.js';
 import { originSignals } from '../../../src/analysis/origin-evidence.js';
 import { DEFAULTS, detectOutliers } from '../../../src/analysis/outlier-detection.js';
-import { rankRootCauses } from '../../../src/analysis/root-cause-ranking.js';
+import { liftToOperations, rankRootCauses } from '../../../src/analysis/root-cause-ranking.js';
 import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
 
 const WINDOW = { start: 10_000_000_000, end: 10_100_000_000 };
@@ -118,5 +118,21 @@ describe('analysis/root-cause-ranking with span severity', () => {
     expect(rankRootCauses(plain).map((x) => x.node)).toEqual([0, 1]);
     // Without the spectrum factor the score is the severity alone.
     expect(rankRootCauses(input(), { spectrum: false })[0].score).toBeCloseTo(3, 12);
+  });
+
+  it('ranks a node with an instance score but no abnormal trace, and lifts a service to its best operation', () => {
+    const { window } = prepare(normalTraces(10, 0, 1), normalTraces(10, WINDOW.start, 5000));
+    const nodeOf = new Int32Array(window.spanCount);
+    const instanceScore = Float64Array.from([0, 0.7]);
+    const r = rankRootCauses({ window, abnormalTrace: new Uint8Array(window.traceCount), origins: new Uint8Array(window.spanCount), nodeOf, nodeCount: 2, instanceScore });
+    expect(r.map((x) => [x.node, x.score, x.instanceScore])).toEqual([[1, 0.7, 0.7]]);
+    expect(r[0].criticalPathShare).toBe(0);
+    const byService = [
+      { ...r[0], node: 0, score: 0.5 },
+      { ...r[0], node: 1, score: 0.2 },
+    ];
+    // Operations 10 and 11 belong to service 1, operation 12 to service 0.
+    liftToOperations(byService, [{ ...r[0], node: 11, score: 0.9 }, { ...r[0], node: 12, score: 0.1 }, { ...r[0], node: 10, score: 0.3 }], (op) => (op === 12 ? 0 : 1));
+    expect(byService.map((x) => [x.node, x.score])).toEqual([[1, 0.9], [0, 0.5]]);
   });
 });
