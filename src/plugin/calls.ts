@@ -252,37 +252,3 @@ export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (re
     };
   };
 }
-
-/**
- * A server-streaming handler. `send` respects flow control (waits for 'drain') and throws once the
- * client has gone away, so producers stop early.
- */
-export function serverStreamCall<Req, Res>(
-  ctx: CallContext,
-  method: string,
-  handle: (request: Req, store: TraceStore, send: (message: Res) => Promise<void>) => Promise<void>,
-): grpc.handleServerStreamingCall<Req | MalformedRequest, Res> {
-  return (call) => {
-    const started = performance.now();
-    let cancelled = false;
-    call.on('cancelled', () => (cancelled = true));
-    const send = async (message: Res): Promise<void> => {
-      if (cancelled) throw new CallCancelled('client cancelled');
-      if (!call.write(message)) {
-        await Promise.race([once(call, 'drain'), once(call, 'cancelled'), once(call, 'close')]);
-        if (cancelled) throw new CallCancelled('client cancelled');
-      }
-    };
-    (async () => handle(decoded(call.request), ctx.storeFor(call.metadata), send))().then(
-      () => {
-        finishCall(ctx, method, started);
-        if (!cancelled) call.end();
-      },
-      (err: unknown) => {
-        if (err instanceof CallCancelled || cancelled) return finishCall(ctx, method, started);
-        finishCall(ctx, method, started, err);
-        call.emit('error', toServiceError(err));
-      },
-    );
-  };
-}

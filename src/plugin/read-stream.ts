@@ -1,9 +1,9 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
-import { NotSupportedError, ResourceExhaustedError, TraceNotFoundError } from '../model/index.js';
+import { NotSupportedError, ResourceExhaustedError, summarizeTrace, TraceNotFoundError } from '../model/index.js';
 import { traceTimeRange } from '../storage/trace-matching.js';
 import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
-import { estimateSpanBytes, spanToProto } from '../formats/proto-mapping.js';
+import { estimateSpanBytes, spanToProto, traceSummaryToProto } from '../formats/proto-mapping.js';
 import { serviceDefinition } from '../storage/grpc/protos.js';
 
 /**
@@ -14,7 +14,8 @@ export type ReadJob =
   | { kind: 'v1.GetTrace'; query: GetTraceQuery; archive: boolean }
   | { kind: 'v1.FindTraces'; query: TraceQuery }
   | { kind: 'v2.GetTraces'; queries: GetTraceQuery[] }
-  | { kind: 'v2.FindTraces'; query: TraceQuery };
+  | { kind: 'v2.FindTraces'; query: TraceQuery }
+  | { kind: 'v2.FindTraceSummaries'; query: TraceQuery };
 
 export interface ReadLimits {
   /** Spans per message at most (Jaeger's spanBatchSize). */
@@ -170,6 +171,10 @@ export type Between = () => Promise<boolean>;
  * stops the read when it says so; no more than one message and one stored part are held at a time.
  */
 export async function* readMessages(source: ReadSource, job: ReadJob, limits: ReadLimits, between: Between): AsyncGenerator<ReadMessage> {
+  if (job.kind === 'v2.FindTraceSummaries') {
+    yield* summaryMessages(source, job.query, between);
+    return;
+  }
   const v2 = job.kind.startsWith('v2.');
   const encode = messageEncoder(v2);
   const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
@@ -185,6 +190,19 @@ export async function* readMessages(source: ReadSource, job: ReadJob, limits: Re
       pieces.push(encode(spans.slice(at, at + SPANS_PER_STEP)));
     }
     yield { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), spans: spans.length };
+  }
+}
+
+/**
+ * v2 FindTraceSummaries: one message per found trace, as Jaeger's query service yields them (each
+ * small and final), one trace per step. A summary needs the whole trace (its orphan count).
+ */
+async function* summaryMessages(source: ReadSource, query: TraceQuery, between: Between): AsyncGenerator<ReadMessage> {
+  const serialize = serviceDefinition('traceReader').FindTraceSummaries.responseSerialize;
+  if (await between()) return;
+  for await (const trace of source.findTraces(query)) {
+    if (trace.spans.length > 0) yield { bytes: serialize({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] }), spans: 0 };
+    if (await between()) return;
   }
 }
 
@@ -207,6 +225,8 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
     case 'v2.GetTraces':
       // Storage v2: an unknown id is skipped, not an error.
       for (const query of job.queries) yield* traceParts(source, query, false);
+      return;
+    case 'v2.FindTraceSummaries':
       return;
     case 'v1.FindTraces':
     case 'v2.FindTraces':

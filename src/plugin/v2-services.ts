@@ -1,8 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
-import { summarizeTrace } from '../model/index.js';
 import type { CallContext } from './calls.js';
-import { readStreamCall, serverStreamCall, unaryCall, unaryReadCall } from './calls.js';
-import type { ProtoTimestamp, ProtoTraceQueryV2, ProtoTraceSummary } from '../formats/proto-mapping.js';
+import { readStreamCall, unaryCall, unaryReadCall } from './calls.js';
+import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
   foundTraceIdToProto,
@@ -11,7 +10,6 @@ import {
   protoToGetTraceQuery,
   protoToOperationQuery,
   protoToTraceQueryV2,
-  traceSummaryToProto,
 } from '../formats/proto-mapping.js';
 import type { ServiceKey } from '../storage/grpc/protos.js';
 
@@ -41,12 +39,7 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
         (req: FindTracesRequest) => ({ kind: 'traceIds', query: protoToTraceQueryV2(req.query) }),
         (found) => ({ traceIds: found.map(foundTraceIdToProto) }),
       ),
-      FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async (req: FindTracesRequest, store, send: (data: { summaries: ProtoTraceSummary[] }) => Promise<void>) => {
-        // One message per trace, as Jaeger's query service yields them: each is small and final.
-        for await (const trace of store.findTraces(protoToTraceQueryV2(req.query))) {
-          if (trace.spans.length > 0) await send({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] });
-        }
-      }),
+      FindTraceSummaries: readStreamCall(ctx, 'v2.FindTraceSummaries', (req: FindTracesRequest) => ({ kind: 'v2.FindTraceSummaries', query: protoToTraceQueryV2(req.query) })),
     },
     dependencyReader: {
       GetDependencies: unaryReadCall(
