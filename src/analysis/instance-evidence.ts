@@ -90,8 +90,16 @@ function forEachValue(
 
 /** Bounded per-instance samples of the baseline window (summaries need their instances). */
 export class InstanceBaselineBuilder {
-  private readonly samples = new Map<number, Map<number, StrideSample>>();
+  /** (group · 2^24 + instance id) → sample: one map lookup per value. */
+  private readonly samples = new Map<number, StrideSample>();
   private readonly sampleSize: number;
+  private readonly emit = (group: number, inst: number, v: number): void => {
+    if (inst >= INSTANCE_SPACE) return;
+    const id = group * INSTANCE_SPACE + inst;
+    let s = this.samples.get(id);
+    if (!s) this.samples.set(id, (s = new StrideSample(this.sampleSize)));
+    s.add(v);
+  };
 
   constructor(options: { sampleSize?: number } = {}) {
     this.sampleSize = options.sampleSize ?? DEFAULTS.sampleSize;
@@ -99,26 +107,24 @@ export class InstanceBaselineBuilder {
   }
 
   add(t: TraceSummary): void {
-    forEachValue(t.key.length, t.key, t.parent, t.selfTime, t.gap, t.instance, (group, inst, v) => {
-      let byInstance = this.samples.get(group);
-      if (!byInstance) this.samples.set(group, (byInstance = new Map()));
-      let s = byInstance.get(inst);
-      if (!s) byInstance.set(inst, (s = new StrideSample(this.sampleSize)));
-      s.add(v);
-    });
+    forEachValue(t.key.length, t.key, t.parent, t.selfTime, t.gap, t.instance, this.emit);
   }
 
   finish(): InstanceBaselines {
     const out = new Map<number, Map<number, Float64Array>>();
-    for (const [group, byInstance] of this.samples) {
-      if (byInstance.size < 2) continue;
-      const m = new Map<number, Float64Array>();
-      for (const [inst, s] of byInstance) m.set(inst, s.sorted());
-      out.set(group, m);
+    for (const [id, s] of this.samples) {
+      const group = Math.floor(id / INSTANCE_SPACE);
+      let m = out.get(group);
+      if (!m) out.set(group, (m = new Map()));
+      m.set(id % INSTANCE_SPACE, s.sorted());
     }
+    for (const [group, m] of out) if (m.size < 2) out.delete(group);
     return out;
   }
 }
+
+/** Instance ids are below this (name ids of one run); group · INSTANCE_SPACE + instance stays an exact integer. */
+const INSTANCE_SPACE = 2 ** 24;
 
 /**
  * Instances slower than their siblings (see the header), best score first. `selectionZ`: the
@@ -199,23 +205,30 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
   return out.sort((x, y) => y.score - x.score || x.key - y.key || x.instance - y.instance);
 }
 
-/** Per instance id, its values in [a, b), ascending. */
+/** Per instance id, its values in [a, b), ascending (a group has few instances: linear lookups). */
 function splitByInstance(inst: Int32Array, value: Float64Array, a: number, b: number): Map<number, Float64Array> {
-  const count = new Map<number, number>();
-  for (let i = a; i < b; i++) count.set(inst[i], (count.get(inst[i]) ?? 0) + 1);
-  const out = new Map<number, Float64Array>();
-  if (count.size < 2) return out;
-  const pos = new Map<number, number>();
-  for (const [id, c] of count) {
-    out.set(id, new Float64Array(c));
-    pos.set(id, 0);
-  }
+  const ids: number[] = [];
+  const counts: number[] = [];
+  const local = new Int32Array(b - a);
   for (let i = a; i < b; i++) {
-    const p = pos.get(inst[i])!;
-    out.get(inst[i])![p] = value[i];
-    pos.set(inst[i], p + 1);
+    let j = ids.indexOf(inst[i]);
+    if (j < 0) {
+      j = ids.length;
+      ids.push(inst[i]);
+      counts.push(0);
+    }
+    counts[j]++;
+    local[i - a] = j;
   }
-  for (const v of out.values()) v.sort();
+  const out = new Map<number, Float64Array>();
+  if (ids.length < 2) return out;
+  const lists = counts.map((c) => new Float64Array(c));
+  const pos = new Int32Array(ids.length);
+  for (let i = a; i < b; i++) {
+    const j = local[i - a];
+    lists[j][pos[j]++] = value[i];
+  }
+  ids.forEach((id, j) => out.set(id, lists[j].sort()));
   return out;
 }
 
