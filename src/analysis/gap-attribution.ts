@@ -26,6 +26,7 @@ import type { DetectionThresholds } from './anomaly-report.js';
 import { AnalysisInputError } from '../model/index.js';
 import { isShifted, SIGNAL_BIT } from './outlier-detection.js';
 import { dominance, mannWhitneyZ } from './rank-tests.js';
+import { quantileSorted } from './robust-stats.js';
 
 export const DEFAULTS = {};
 
@@ -121,12 +122,7 @@ function rankShiftedEdges(input: GapAttributionInput, edgeOf: (row: number) => n
     if (!base || base.length === 0) continue;
     const window = Float64Array.from(list).sort();
     const z = mannWhitneyZ(dominance(window, base), window.length, base.length);
-    if (z > t.selectionZ && Math.expm1(median(window)) - Math.expm1(median(base)) >= t.minShiftUs) out.add(e);
+    if (z > t.selectionZ && Math.expm1(quantileSorted(window, 0.5)) - Math.expm1(quantileSorted(base, 0.5)) >= t.minShiftUs) out.add(e);
   }
   return out;
-}
-
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }

@@ -33,7 +33,7 @@
  */
 import { AnalysisInputError } from '../model/index.js';
 import { dominance, familyWiseZ, mannWhitneyZ } from './rank-tests.js';
-import { StrideSample } from './robust-stats.js';
+import { quantileSorted, StrideSample } from './robust-stats.js';
 import type { TraceSummary } from './span-tree.js';
 import type { TraceColumnsView } from './trace-columns.js';
 
@@ -182,7 +182,7 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
   for (const c of candidates) {
     if (!(c.z > zCritical)) continue;
     const deltaWindow = (2 * c.u) / (c.n * c.siblings) - 1;
-    const shiftWindow = median(c.mine) - median(merged(c.others));
+    const shiftWindow = quantileSorted(c.mine, 0.5) - quantileSorted(merged(c.others), 0.5);
     let deltaBase = 0;
     let shiftBase = 0;
     const base = baselines.get(c.group);
@@ -194,7 +194,7 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
         let ub = 0;
         for (const o of othersBase) ub += dominance(mineBase, o);
         deltaBase = (2 * ub) / (mineBase.length * nb) - 1;
-        shiftBase = median(mineBase) - median(merged(othersBase));
+        shiftBase = quantileSorted(mineBase, 0.5) - quantileSorted(merged(othersBase), 0.5);
       }
     }
     const delta = Math.min(1, Math.max(0, deltaWindow - deltaBase));
@@ -240,9 +240,4 @@ function merged(lists: Float64Array[]): Float64Array {
     p += v.length;
   }
   return out.sort();
-}
-
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
