@@ -36,6 +36,19 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
 export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level' | 'edge-rank-test';
 export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level', 'edge-rank-test'];
 
+/**
+ * The parts of the detection that can be switched off, for ablation: `tail-quantile` (a span
+ * threshold never below its operation's baseline p99, outlier-detection.ts), `load-expectation`
+ * (outliers expected in proportion to the window's load over the baseline's, load-expectation.ts),
+ * `origin-traces` (a trace is abnormal only when it holds an origin span, origin-evidence.ts; off:
+ * when any span is an outlier on a selected signal).
+ */
+export type DetectionSwitch = 'tail-quantile' | 'load-expectation' | 'origin-traces';
+export const DETECTION_SWITCHES: readonly DetectionSwitch[] = ['tail-quantile', 'load-expectation', 'origin-traces'];
+/** What `--without` accepts: ranking signals and detection parts. */
+export type AnalysisSwitch = RankingSignal | DetectionSwitch;
+export const ANALYSIS_SWITCHES: readonly AnalysisSwitch[] = [...RANKING_SIGNALS, ...DETECTION_SWITCHES];
+
 /** Counts per signal; every signal present (0 when it did not fire). */
 export type SignalCounts = Record<AnomalySignal, number>;
 
@@ -54,6 +67,11 @@ export interface DetectionThresholds {
   selectionRatio: number;
   /** Binomial z the window outlier count must exceed over the baseline expectation. */
   selectionZ: number;
+  /**
+   * A value must also exceed this quantile of its operation's baseline (0: no floor), when the
+   * baseline holds at least 100 values of the signal (below that the quantile is the sample maximum).
+   */
+  tailQuantile: number;
 }
 
 export interface BaselineSummary extends TimeRange {
@@ -200,7 +218,7 @@ export interface AnomalyReport {
   method: SpectrumMethod;
   pagerank: boolean;
   /** Ranking signals switched off (absent or empty: all on). */
-  without?: RankingSignal[];
+  without?: AnalysisSwitch[];
   service?: string;
   thresholds: DetectionThresholds;
   /** Why the report is empty or weak ("no traces in the window", …); absent when all is well. */

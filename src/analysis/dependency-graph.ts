@@ -21,6 +21,7 @@ import { DirectedGraph } from 'graphology';
 import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
+import type { BucketIndexTable } from './latency-sketch.js';
 import type { ConnectionType, DependencySpans } from '../facts/dependency-spans.js';
 import { DependencySpansBuffer } from '../facts/dependency-spans.js';
 import type { CallEvidence, CallVisitor } from '../facts/call-pairing.js';
@@ -106,6 +107,7 @@ export class DependencyGraphBuilder {
 
   /** Nodes by number (creation order): key, figures, outgoing edges by target number. */
   private readonly nodeNumbers = new Map<string, number>();
+  private sketchIndexes: BucketIndexTable | undefined;
   private readonly nodeKeys: string[] = [];
   private readonly nodeStats: NodeStats[] = [];
   /** edgesFrom[source][target]: the edge between two node numbers. */
@@ -261,7 +263,7 @@ export class DependencyGraphBuilder {
       errorSpans: 0,
       calls: 0,
       errors: 0,
-      duration: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
+      duration: this.newSketch(),
     };
     if (!virtual && this.options.level === 'operation' && operation !== undefined) attrs.operation = operation;
     this.graph.addNode(key, attrs);
@@ -270,6 +272,14 @@ export class DependencyGraphBuilder {
     this.nodeStats.push(attrs);
     this.edgesFrom.push([]);
     return this.nodeKeys.length - 1;
+  }
+
+  /** A latency sketch when latencies are kept; all of a graph's sketches share one bucket index table. */
+  private newSketch(): LatencySketch | null {
+    if (!this.options.latency) return null;
+    const sketch = new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy, indexes: this.sketchIndexes });
+    this.sketchIndexes = sketch.indexes;
+    return sketch;
   }
 
   /** The edge between two node numbers, created as needed. */
@@ -284,8 +294,8 @@ export class DependencyGraphBuilder {
       skewed: 0,
       evidence: { 'client+server': 0, 'client-only': 0, 'server-only': 0, reference: 0, 'shared-span': 0, 'peer-tag': 0 },
       connectionType,
-      latency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
-      clientLatency: this.options.latency ? new LatencySketch({ relativeAccuracy: this.options.relativeAccuracy }) : null,
+      latency: this.newSketch(),
+      clientLatency: this.newSketch(),
     };
     const sourceKey = this.nodeKeys[source];
     const targetKey = this.nodeKeys[target];

@@ -22,6 +22,8 @@ export const LATENCY_SKETCH_DEFAULTS = {
 export interface LatencySketchOptions {
   relativeAccuracy?: number;
   minValue?: number;
+  /** Another sketch's `indexes` (same relativeAccuracy), shared by many sketches; else its own. */
+  indexes?: BucketIndexTable;
 }
 
 /** Values buffered by `add` before they are counted. */
@@ -40,7 +42,7 @@ const SLOT_BITS = 8;
  * slots of their octave [2^e, 2^(e+1)), each narrower (relative width ≤ 2^−8) than a bucket, so a
  * slot holds at most one bucket boundary, found once by bisection with the formula itself (which
  * is non-decreasing in v). Slots holding more (tiny α) are marked and use the formula. Octaves are
- * filled the first time a value falls into them; one table per γ, shared by every sketch.
+ * filled the first time a value falls into them; sketches of one γ may share a table.
  */
 export class BucketIndexTable {
   private readonly direct: Int32Array;
@@ -50,7 +52,7 @@ export class BucketIndexTable {
   private readonly threshold = new Float64Array(32 << SLOT_BITS);
   private readonly octaveReady = new Uint8Array(32);
 
-  constructor(private readonly logGamma: number) {
+  constructor(readonly logGamma: number) {
     this.direct = new Int32Array(DIRECT_LIMIT);
     for (let v = 1; v < DIRECT_LIMIT; v++) this.direct[v] = this.formula(v);
   }
@@ -102,20 +104,12 @@ export class BucketIndexTable {
   }
 }
 
-const indexTables = new Map<number, BucketIndexTable>();
-
-function indexTable(logGamma: number): BucketIndexTable {
-  let table = indexTables.get(logGamma);
-  if (table === undefined) indexTables.set(logGamma, (table = new BucketIndexTable(logGamma)));
-  return table;
-}
-
 export class LatencySketch {
   readonly relativeAccuracy: number;
   readonly minValue: number;
   private readonly gamma: number;
   private readonly logGamma: number;
-  private readonly indexes: BucketIndexTable;
+  readonly indexes: BucketIndexTable;
   /** counts[i] is bucket (offset + i); 32 bits: half the memory traffic of doubles, and 4 billion values per bucket. */
   private counts: Uint32Array = new Uint32Array(0);
   private offset = 0;
@@ -138,7 +132,8 @@ export class LatencySketch {
     this.minValue = options.minValue ?? LATENCY_SKETCH_DEFAULTS.minValue;
     this.gamma = (1 + alpha) / (1 - alpha);
     this.logGamma = Math.log(this.gamma);
-    this.indexes = indexTable(this.logGamma);
+    this.indexes = options.indexes ?? new BucketIndexTable(this.logGamma);
+    if (this.indexes.logGamma !== this.logGamma) throw new AnalysisInputError(`analysis/latency-sketch: indexes are for another relativeAccuracy than ${alpha}`);
   }
 
   /** Number of values added. */

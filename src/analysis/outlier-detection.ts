@@ -3,21 +3,31 @@
  * operation shifted against its baseline.
  *
  * Per operation and latency signal (total latency, self-time, client–server gap) a value is an
- * outlier when its robust z on log(1 + µs) exceeds `zThreshold` (σ floored at `minLogSigma`) and it
- * exceeds the baseline median by `minShiftUs`; an error span is an outlier on the error signal.
+ * outlier when its robust z on log(1 + µs) exceeds `zThreshold` (σ floored at `minLogSigma`), it
+ * exceeds the baseline median by `minShiftUs`, and it exceeds the operation's own baseline
+ * `tailQuantile` (p99): the robust z reads the body of the distribution, and an operation with a
+ * heavy tail (pauses, connection waits: a p99 at 10–40× the median on the real dev traces) has
+ * normal values far beyond median + 3σ; a single request is only out of the normal range when it
+ * is slower than what 99 in 100 normal requests of its own operation are (the p99 that latency
+ * objectives use). The floor needs ≥ 100 baseline values: below that the p99 is the sample maximum.
+ * An error span is an outlier on the error signal.
  * Feature selection then keeps an (operation, signal) pair only when its window outlier rate is
- * `selectionRatio` times its baseline rate and `selectionZ` binomial standard deviations above the
- * baseline expectation, so operations that did not shift contribute no false alarms. A span is
- * abnormal on the selected signals it is an outlier on; a trace is abnormal when any span is.
+ * `selectionRatio` times its expected rate and `selectionZ` binomial standard deviations above the
+ * expectation (a binomial test against the baseline rate: an error or a slow call that occurs at
+ * its baseline rate is not an anomaly), so operations that did not shift contribute no false
+ * alarms. The expected latency outlier rate is the baseline's, raised in proportion to the window's
+ * load over the baseline's (`loadRatio`, load-expectation.ts). A span is abnormal on the selected
+ * signals it is an outlier on; a trace is abnormal when any span is.
  *
  * Reference: TraceRCA (IWQoS'21) severity per invocation and feature selection ("keep a feature
  * whose severity rose by > 10 %"); Iglewicz–Hoaglin modified z-score; MicroRank's detector as the
- * baseline-window design.
+ * baseline-window design; Hyndman & Fan (1996) sample quantiles.
  */
 import { AnalysisInputError } from '../model/index.js';
 import type { AnomalySignal, DetectionThresholds, OperationStats, OperationSummary, SignalCounts, TimeRange } from './anomaly-report.js';
 import { ANOMALY_SIGNALS } from './anomaly-report.js';
 import type { Baselines, OperationBaseline, SignalBaseline } from './baselines.js';
+import { loadExpectedRate } from './load-expectation.js';
 import type { OperationKeys } from './operation-keys.js';
 import { quantileSorted } from './robust-stats.js';
 import type { TraceColumnsView } from './trace-columns.js';
@@ -28,7 +38,11 @@ export const DEFAULTS: DetectionThresholds = {
   minShiftUs: 1000,
   selectionRatio: 3,
   selectionZ: 3,
+  tailQuantile: 0.99,
 };
+
+/** Baseline values a signal needs before its `tailQuantile` floors the threshold. */
+export const TAIL_QUANTILE_MIN_SAMPLE = 100;
 
 /** Baseline error rate assumed for an operation absent from the baseline. */
 export const UNKNOWN_OPERATION_ERROR_RATE = 0.01;
@@ -62,12 +76,14 @@ export function resolveThresholds(partial: Partial<DetectionThresholds> = {}): D
       throw new AnalysisInputError(`analysis/outlier-detection: threshold ${name} must be a finite number ≥ 0, got ${v}`);
     }
   }
+  if (t.tailQuantile > 1) throw new AnalysisInputError(`analysis/outlier-detection: threshold tailQuantile must be in [0, 1], got ${t.tailQuantile}`);
   return t;
 }
 
 export function signalThreshold(b: SignalBaseline, t: DetectionThresholds): SignalThreshold {
   const sigma = Math.max(b.sigma, t.minLogSigma);
-  const thresholdUs = Math.max(Math.expm1(b.median + t.zThreshold * sigma), Math.expm1(b.median) + t.minShiftUs);
+  let thresholdUs = Math.max(Math.expm1(b.median + t.zThreshold * sigma), Math.expm1(b.median) + t.minShiftUs);
+  if (t.tailQuantile > 0 && b.sortedLog.length >= TAIL_QUANTILE_MIN_SAMPLE) thresholdUs = Math.max(thresholdUs, Math.expm1(quantileSorted(b.sortedLog, t.tailQuantile)));
   const logT = Math.log1p(thresholdUs);
   // Count of sample values > logT (ascending array, binary search).
   let lo = 0;
@@ -88,16 +104,24 @@ export function isShifted(outliers: number, n: number, p0: number, t: DetectionT
   return outliers >= t.selectionRatio * expected && outliers > expected + t.selectionZ * Math.sqrt(expected * (1 - p0));
 }
 
+export interface DetectionOptions {
+  /** The window's load over the baseline's (load-expectation.ts); absent or 1: rates as in the baseline. */
+  loadRatio?: number;
+}
+
 export function detectOutliers(
   window: TraceColumnsView,
   windowRange: TimeRange,
   baselines: Baselines,
   keys: OperationKeys,
   thresholds: DetectionThresholds,
+  options: DetectionOptions = {},
 ): OutlierDetection {
   if (!(windowRange.end >= windowRange.start)) {
     throw new AnalysisInputError(`analysis/outlier-detection: window end ${windowRange.end} is before start ${windowRange.start}`);
   }
+  const loadRatio = options.loadRatio ?? 1;
+  if (!(loadRatio > 0) || !Number.isFinite(loadRatio)) throw new AnalysisInputError(`analysis/outlier-detection: load ratio must be a finite number > 0, got ${loadRatio}`);
   const nKeys = keys.size;
   const rows = window.spanCount;
   const { key, duration, selfTime, gap, error } = window;
@@ -114,7 +138,7 @@ export function detectOutliers(
       if (!sb) continue;
       const st = signalThreshold(sb, thresholds);
       thr[s][k] = st.thresholdUs;
-      rate[s][k] = st.baselineRate;
+      rate[s][k] = loadExpectedRate(st.baselineRate, loadRatio);
     }
   }
 

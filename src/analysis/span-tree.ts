@@ -16,10 +16,10 @@
  * Reference: jaeger-analytics-java network latency (client − server duration); Jaeger UI
  * `getTraceSpanIdsAsTree` and self-time in the trace statistics view.
  */
-import type { KeyValue, Process, Span, Trace } from '../model/index.js';
+import type { Process, Span, Trace } from '../model/index.js';
 import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
-import { FAILURE_TAG_KEYS, tagMarksFailure } from '../facts/span-failure.js';
+import { spanFacts } from '../facts/dependency-spans.js';
 import { inferSpanKinds } from './span-kind-inference.js';
 
 /** Compact per-trace data; arrays are indexed by span position (after de-duplication). */
@@ -50,7 +50,7 @@ export interface TraceSummary {
   instance: Int32Array;
   /**
    * For a client span without children: the uninstrumented peer it calls (OperationKeys.name id of
-   * `peer.service`, `server.address`, `net.peer.name`, `db.name` or `db.system`, first present), else −1.
+   * the peer the dependency rules name, facts/dependency-spans.ts `spanFacts`), else −1.
    */
   peer: Int32Array;
   /** Children indexes grouped per span: children of i are childList[childStart[i] … childStart[i+1]). */
@@ -61,15 +61,14 @@ export interface TraceSummary {
 export const DEFAULTS = {
   /** Process tags naming the instance, first present wins. */
   instanceTags: ['hostname', 'host.name', 'service.instance.id', 'ip', 'k8s.pod.name'] as readonly string[],
-  /** Span tags naming the peer of a leaf client span, first present wins (Tempo's precedence). */
-  peerTags: ['peer.service', 'server.address', 'net.peer.name', 'db.name', 'db.system'] as readonly string[],
 };
 
 export interface SpanTreeOptions {
   instanceTags?: readonly string[];
-  peerTags?: readonly string[];
   /** false: skip instances and peers (all −1), e.g. for baselines, which do not use them. Default true. */
   details?: boolean;
+  /** false: instances but no peers (all −1), e.g. for per-instance baselines. Default: `details`. */
+  peers?: boolean;
   /** Infer client/server roles of spans without `span.kind` (span-kind-inference.ts). Default true. */
   inferKinds?: boolean;
   /**
@@ -80,16 +79,16 @@ export interface SpanTreeOptions {
   gapOnly?: boolean;
 }
 
-/** Error status (span-failure.ts). */
+/** Error status (facts/span-failure.ts). */
 export function spanHasError(span: Span): boolean {
-  return scanTags(span.tags, []).error;
+  return spanFacts(span).error;
 }
 
 export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanTreeOptions = {}): TraceSummary {
   const instanceTags = options.instanceTags ?? DEFAULTS.instanceTags;
   const details = options.details ?? true;
+  const peers = options.peers ?? details;
   const gapOnly = options.gapOnly ?? true;
-  const peerTags = details ? (options.peerTags ?? DEFAULTS.peerTags) : [];
   if (!trace || !Array.isArray(trace.spans) || trace.spans.length === 0) {
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
   }
@@ -107,10 +106,10 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   const error = arena.u8(n);
   const peerName: Array<string | undefined> = new Array(n);
   for (let i = 0; i < n; i++) {
-    const t = scanTags(spans[i].tags, peerTags);
-    kinds[i] = t.kind;
-    error[i] = t.error ? 1 : 0;
-    peerName[i] = t.peer;
+    const f = spanFacts(spans[i]);
+    kinds[i] = f.kind;
+    error[i] = f.error ? 1 : 0;
+    if (peers) peerName[i] = f.peer;
   }
 
   const parent = arena.i32(n).fill(-1);
@@ -257,35 +256,6 @@ function indexById(spans: readonly Span[]): Map<string, number> {
   const byId = new Map<string, number>();
   for (let i = 0; i < spans.length; i++) if (!byId.has(spans[i].spanId)) byId.set(spans[i].spanId, i);
   return byId;
-}
-
-interface TagFacts {
-  kind: string;
-  error: boolean;
-  /** Highest-precedence peer tag value. */
-  peer: string | undefined;
-}
-
-/** One pass over a span's tags: kind (lower-case), error status (see spanHasError), peer name. */
-function scanTags(tags: readonly KeyValue[], peerTags: readonly string[]): TagFacts {
-  let kind = '';
-  let error = false;
-  let peer: string | undefined;
-  let peerRank = Infinity;
-  for (const t of tags) {
-    if (t.key === 'span.kind') {
-      if (t.type === 'string') kind = t.value.toLowerCase();
-    } else if (!error && FAILURE_TAG_KEYS.has(t.key) && tagMarksFailure(t)) {
-      error = true;
-    } else if (t.type === 'string' && t.value) {
-      const rank = peerTags.indexOf(t.key);
-      if (rank >= 0 && rank < peerRank) {
-        peer = t.value;
-        peerRank = rank;
-      }
-    }
-  }
-  return { kind, error, peer };
 }
 
 /** Drops spans identical to an earlier one in id, service, start and duration. */

@@ -3,7 +3,7 @@ import type { CliContext } from './context.js';
 import { createProgress } from './progress.js';
 import type { SpectrumMethod } from '../analysis/anomaly-report.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
-import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
+import { ANALYSIS_SWITCHES } from '../analysis/anomaly-report.js';
 import { InvalidArgumentError, NoDataError } from '../model/index.js';
 import { ANOMALIES_FORMATS, renderAnomalies } from '../render/anomalies-render.js';
 import type { AnomaliesFormat, AnomaliesRenderOptions } from '../render/anomalies-render.js';
@@ -47,7 +47,7 @@ export function anomaliesCommand(ctx: CliContext): Command {
     .addOption(new Option('--top <n>', 'root causes to show').default(String(ANOMALIES_DEFAULTS.top)))
     .addOption(new Option('--method <method>', 'spectrum formula').choices(SPECTRUM_METHODS).default(ANOMALIES_DEFAULTS.method))
     .addOption(new Option('--pagerank', 'weight the spectrum counts by PageRank over the trace graph (MicroRank)'))
-    .addOption(new Option('--without <signals>', `switch ranking signals off, comma-separated, for ablation: ${RANKING_SIGNALS.join(', ')}`))
+    .addOption(new Option('--without <signals>', `switch ranking signals or detection parts off, comma-separated, for ablation: ${ANALYSIS_SWITCHES.join(', ')}`))
     .addOption(new Option('--z-threshold <z>', 'robust z on log-latency above which a span is an outlier (default: 3)'))
     .addOption(new Option('--min-shift <duration>', 'an outlier must also exceed the baseline median by this much (default: 1ms)'))
     .addOption(new Option('--examples <n>', 'example trace ids per root cause').default(String(ANOMALIES_DEFAULTS.examples)))
@@ -100,7 +100,7 @@ export function parseAnomaliesOptions(raw: RawAnomaliesOptions, nowUs: number, l
     top: parsePositiveInt(raw.top, '--top'),
     method: raw.method,
     pagerank: Boolean(raw.pagerank),
-    without: parseWithout(raw.without, RANKING_SIGNALS),
+    without: parseWithout(raw.without, ANALYSIS_SWITCHES),
     examples: parsePositiveInt(raw.examples ?? String(ANOMALIES_DEFAULTS.examples), '--examples'),
   };
   if (raw.service !== undefined) opts.service = raw.service;

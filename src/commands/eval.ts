@@ -6,7 +6,7 @@ import type { EvalReport, EvalScores } from './run-eval.js';
 import { runEval } from './run-eval.js';
 import { renderRealEvalTable, runRealEval } from './run-eval-cases.js';
 import { parseNonNegativeInt, parsePositiveInt, parseWithout, quietOption } from './shared-options.js';
-import { RANKING_SIGNALS } from '../analysis/anomaly-report.js';
+import { ANALYSIS_SWITCHES } from '../analysis/anomaly-report.js';
 import { HELD_OUT_SEED_BASE } from '../workload/eval-cases.js';
 import type { WorkloadProfile } from '../workload/realism.js';
 import { WORKLOAD_PROFILES } from '../workload/realism.js';
@@ -30,14 +30,14 @@ export function evalCommand(ctx: CliContext): Command {
     .addOption(new Option('--held-out', `use the held-out seeds (from ${HELD_OUT_SEED_BASE}), never used for tuning`))
     .addOption(new Option('--profile <list>', `generator profile(s), comma-separated: ${WORKLOAD_PROFILES.join(', ')} (several: one report each, then side by side)`).default('realistic'))
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
-    .addOption(new Option('--without <signals>', `switch ranking signals off, comma-separated, for ablation: ${RANKING_SIGNALS.join(', ')}`))
+    .addOption(new Option('--without <signals>', `switch ranking signals or detection parts off, comma-separated, for ablation: ${ANALYSIS_SWITCHES.join(', ')}`))
     .addOption(quietOption())
     .action(async (raw: RawEvalOptions) => {
       if (!/^\d+$/.test(raw.cases.trim())) {
         let progress = createProgress(ctx, 'evaluating cases', undefined, raw.quiet);
         const report = await runRealEval({
           folder: raw.cases,
-          analysis: { without: parseWithout(raw.without, RANKING_SIGNALS) },
+          analysis: { without: parseWithout(raw.without, ANALYSIS_SWITCHES) },
           onCasesFound: (total) => (progress = createProgress(ctx, 'evaluating cases', total, raw.quiet)),
           onCase: () => progress.tick(1),
         });
@@ -47,7 +47,7 @@ export function evalCommand(ctx: CliContext): Command {
       }
       const cases = parsePositiveInt(raw.cases, '--cases');
       const seed = parseNonNegativeInt(raw.seed, '--seed');
-      const without = parseWithout(raw.without, RANKING_SIGNALS);
+      const without = parseWithout(raw.without, ANALYSIS_SWITCHES);
       const profiles = parseProfiles(raw.profile);
       const reports: EvalReport[] = [];
       for (const profile of profiles) {

@@ -12,16 +12,18 @@ import type {
   OperationSummary,
   RootCauseEvidence,
   SpectrumMethod,
-  RankingSignal,
+  AnalysisSwitch,
   TimeRange,
 } from '../analysis/anomaly-report.js';
-import { ANOMALY_SIGNALS, RANKING_SIGNALS } from '../analysis/anomaly-report.js';
+import { ANALYSIS_SWITCHES, ANOMALY_SIGNALS } from '../analysis/anomaly-report.js';
 import type { Baselines } from '../analysis/baselines.js';
 import { BaselineBuilder } from '../analysis/baselines.js';
 import { criticalPathTimes } from '../analysis/critical-path.js';
 import { latencyHistogram } from '../analysis/latency-histogram.js';
 import { OperationKeys } from '../analysis/operation-keys.js';
 import { originSignals } from '../analysis/origin-evidence.js';
+import { originTraces } from '../analysis/origin-traces.js';
+import { loadExpectedRate, loadRatio } from '../analysis/load-expectation.js';
 import { detectOutliers, resolveThresholds, SIGNAL_BIT, signalThreshold } from '../analysis/outlier-detection.js';
 import { attributeGaps } from '../analysis/gap-attribution.js';
 import type { InstanceFinding } from '../analysis/instance-evidence.js';
@@ -51,8 +53,8 @@ export interface AnomaliesOptions {
   method: SpectrumMethod;
   /** MicroRank PageRank weighting of the spectrum counts. */
   pagerank: boolean;
-  /** Ranking signals switched off, for ablation (analysis/anomaly-report.ts RankingSignal). */
-  without?: readonly RankingSignal[];
+  /** Ranking signals and detection parts switched off, for ablation (analysis/anomaly-report.ts AnalysisSwitch). */
+  without?: readonly AnalysisSwitch[];
   /** Overrides of the detection DEFAULTS of analysis/outlier-detection.ts (z 3, min log-σ 0.1, min shift 1 ms, selection ratio 3, selection z 3). */
   thresholds?: Partial<DetectionThresholds>;
   /** Example trace ids per root cause (default 3). */
@@ -80,9 +82,9 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   checkRange(opts.baseline, 'baseline');
   if (!Number.isInteger(opts.top) || opts.top < 1) throw new InvalidArgumentError(`--top: expected a positive integer, got ${opts.top}`);
   if (!SPECTRUM_METHODS.includes(opts.method)) throw new InvalidArgumentError(`--method: expected one of ${SPECTRUM_METHODS.join(', ')}, got "${opts.method}"`);
-  const thresholds = resolveThresholds(opts.thresholds);
   const without = new Set(opts.without ?? []);
-  for (const w of without) if (!RANKING_SIGNALS.includes(w)) throw new InvalidArgumentError(`--without: expected some of ${RANKING_SIGNALS.join(', ')}, got "${w}"`);
+  for (const w of without) if (!ANALYSIS_SWITCHES.includes(w)) throw new InvalidArgumentError(`--without: expected some of ${ANALYSIS_SWITCHES.join(', ')}, got "${w}"`);
+  const thresholds = resolveThresholds({ ...opts.thresholds, ...(without.has('tail-quantile') ? { tailQuantile: 0 } : {}) });
   const treeOptions = { inferKinds: !without.has('kind-inference'), gapOnly: !without.has('gap-attribution') };
   const examples = opts.examples ?? ANOMALIES_DEFAULTS.examples;
   const keys = new OperationKeys();
@@ -95,7 +97,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
     if (trace.spans.length === 0) continue;
     // Instances (not peers) only for the per-instance baselines.
-    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: useInstances, peerTags: [] });
+    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: useInstances, peers: false });
     if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) {
       builder.add(summary);
       instanceBuilder?.add(summary);
@@ -126,7 +128,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     baseline: { ...opts.baseline, traces: baselines.traces, spans: baselines.spans, operations: baselines.byKey.filter(Boolean).length },
     method: opts.method,
     pagerank: opts.pagerank,
-    ...(without.size ? { without: RANKING_SIGNALS.filter((w) => without.has(w)) } : {}),
+    ...(without.size ? { without: ANALYSIS_SWITCHES.filter((w) => without.has(w)) } : {}),
     ...(opts.service !== undefined ? { service: opts.service } : {}),
     thresholds,
     anomalies: [],
@@ -146,7 +148,8 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     notes.push(`no traces in the baseline ${isoFromUs(opts.baseline.start)} – ${isoFromUs(opts.baseline.end)}: latency cannot be judged, only errors are flagged`);
   }
 
-  const detection = detectOutliers(view, opts.window, baselines, keys, thresholds);
+  const load = without.has('load-expectation') ? 1 : loadRatio(view.traceCount, opts.window, baselines.traces, opts.baseline);
+  const detection = detectOutliers(view, opts.window, baselines, keys, thresholds, { loadRatio: load });
   report.window.abnormalTraces = detection.abnormalTraceCount;
   report.operations = detection.operations;
   report.anomalies = detection.operations
@@ -158,6 +161,16 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     return report;
   }
   const origins = originSignals(view.parent, detection.spanSignals, !without.has('leaf-latency'));
+  // The traces the ranking and the report call abnormal.
+  const { abnormalTrace, abnormalTraceCount } = without.has('origin-traces') ? detection : originTraces(view.traceOffset, origins);
+  if (abnormalTraceCount !== detection.abnormalTraceCount) {
+    report.window.abnormalTraces = abnormalTraceCount;
+    if (abnormalTraceCount === 0) {
+      notes.push(`no abnormal traces among ${view.traceCount} in the window: operations shifted, but no span is abnormal on its own (only parents' total latencies)`);
+      report.message = notes.join('; ');
+      return report;
+    }
+  }
 
   // Nodes: a leaf client span calling an uninstrumented peer belongs to the peer.
   const names = new OperationKeys();
@@ -194,7 +207,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
         let r = gapRate.get(k);
         if (r === undefined) {
           const b = baselines.byKey[k]?.gap;
-          gapRate.set(k, (r = b ? signalThreshold(b, thresholds).baselineRate : 1));
+          gapRate.set(k, (r = b ? loadExpectedRate(signalThreshold(b, thresholds).baselineRate, load) : 1));
         }
         return r;
       },
@@ -220,7 +233,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     for (const [node, f] of best) out[node] = f.score;
     return out;
   };
-  const input = { window: view, abnormalTrace: detection.abnormalTrace, origins, severity };
+  const input = { window: view, abnormalTrace, origins, severity };
   const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size, instanceScore: instanceScores(findingOfOperation, names.size) }, rankOptions);
   const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount, instanceScore: instanceScores(findingOfService, names.nameCount) }, rankOptions);
   if (!without.has('operation-level')) liftToOperations(byService, byOperation, (op) => names.internName(names.key(op).service));
@@ -238,7 +251,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   });
   const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
   if (confidence) report.confidence = confidence;
-  report.abnormalTraces = abnormalTraces(view, detection.abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
+  report.abnormalTraces = abnormalTraces(view, abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.
   const histogramKeys: number[] = [];
   for (const r of byOperation) if (r.originTraces > 0) histogramKeys.push(mostFrequent(opNodeKeys.get(r.node)!));

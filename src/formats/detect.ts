@@ -11,6 +11,7 @@
  *   `{traceID, spans, processes}`, or an array of Traces;
  * - OTLP JSON: ExportTraceServiceRequest / TracesData `{"resourceSpans": […]}`, or an array of them.
  */
+import { isJsonObject } from './json-values.js';
 
 export type TraceFileLayout = 'document' | 'ndjson';
 
@@ -54,7 +55,7 @@ export function traceItemsOf(value: unknown): TraceItem[] {
     value.forEach((element, i) => items.push(classifyTraceObject(element, `[${i}]`, true)));
     return items;
   }
-  if (isObject(value) && 'data' in value && !('spans' in value) && !('resourceSpans' in value)) {
+  if (isJsonObject(value) && 'data' in value && !('spans' in value) && !('resourceSpans' in value)) {
     const data = value.data;
     if (Array.isArray(data)) {
       data.forEach((element, i) => items.push(classifyTraceObject(element, `data[${i}]`, false)));
@@ -70,7 +71,7 @@ export function traceItemsOf(value: unknown): TraceItem[] {
 
 /** One would-be trace object at `path`: a UI trace, or (when allowed) an OTLP object. */
 export function classifyTraceObject(value: unknown, path: string, otlpAllowed: boolean): TraceItem {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     return { kind: 'invalid', path, reason: `expected a trace object, found ${describeJson(value)}`, unrecognised: true };
   }
   if ('resourceSpans' in value) {
@@ -87,7 +88,7 @@ export function classifyTraceObject(value: unknown, path: string, otlpAllowed: b
       return { kind: 'invalid', path: join(path, 'spans'), reason: `expected an array, found ${describeJson(value.spans)}`, unrecognised: false };
     }
     const first: unknown = value.spans[0];
-    if (isObject(first) && 'traceId' in first && !('traceID' in first)) {
+    if (isJsonObject(first) && 'traceId' in first && !('traceID' in first)) {
       return {
         kind: 'invalid',
         path,
@@ -108,10 +109,6 @@ export function classifyTraceObject(value: unknown, path: string, otlpAllowed: b
       `or OTLP {"resourceSpans": …}; found ${keys.length ? `keys ${keys.join(', ')}` : 'an empty object'}`,
     unrecognised: true,
   };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function join(path: string, key: string): string {

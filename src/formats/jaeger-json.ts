@@ -1,5 +1,6 @@
 import type { KeyValue, Process, Span, SpanRef, Trace } from '../model/index.js';
 import { InputFormatError, parseSpanId, parseTraceId, traceIdToShortHex } from '../model/index.js';
+import { isJsonObject, jsonList, jsonObject } from './json-values.js';
 
 /**
  * Jaeger UI / query-service trace JSON (jaeger `internal/uimodel`) ⇄ domain traces.
@@ -36,11 +37,11 @@ export interface JaegerJsonTrace {
 
 /** A domain trace from one UI trace object; `where` names the file and entry for errors. */
 export function traceFromJaegerJson(value: unknown, where: string): Trace {
-  const t = object(value, where);
+  const t = jsonObject(value, where);
   if (!Array.isArray(t.spans)) throw new InputFormatError(where, 'expected a trace object with a "spans" array');
   const processes = new Map<string, Process>();
   if (t.processes !== undefined && t.processes !== null) {
-    for (const [id, p] of Object.entries(object(t.processes, `${where}.processes`))) {
+    for (const [id, p] of Object.entries(jsonObject(t.processes, `${where}.processes`))) {
       processes.set(id, processFromJson(p, `${where}.processes.${id}`));
     }
   }
@@ -48,10 +49,10 @@ export function traceFromJaegerJson(value: unknown, where: string): Trace {
 }
 
 function spanFromJson(value: unknown, processes: Map<string, Process>, at: string): Span {
-  const s = object(value, at);
+  const s = jsonObject(value, at);
   const traceId = field(at, 'traceID', () => parseTraceId(string(s.traceID, `${at}.traceID`)));
   let process: Process | undefined;
-  if (isObject(s.process)) process = processFromJson(s.process, `${at}.process`);
+  if (isJsonObject(s.process)) process = processFromJson(s.process, `${at}.process`);
   else if (typeof s.processID === 'string') {
     process = processes.get(s.processID);
     if (!process) throw new InputFormatError(at, `processID "${s.processID}" is not in the trace's processes`);
@@ -63,9 +64,9 @@ function spanFromJson(value: unknown, processes: Map<string, Process>, at: strin
     traceId,
     spanId: field(at, 'spanID', () => parseSpanId(string(s.spanID, `${at}.spanID`))),
     operationName: s.operationName === undefined ? '' : string(s.operationName, `${at}.operationName`),
-    references: list(s.references, `${at}.references`).map((r, i): SpanRef => {
+    references: jsonList(s.references, `${at}.references`).map((r, i): SpanRef => {
       const rat = `${at}.references[${i}]`;
-      const ref = object(r, rat);
+      const ref = jsonObject(r, rat);
       const refType = ref.refType === undefined ? 'CHILD_OF' : ref.refType;
       if (refType !== 'CHILD_OF' && refType !== 'FOLLOWS_FROM') throw new InputFormatError(`${rat}.refType`, `unknown reference type ${JSON.stringify(refType)}`);
       return {
@@ -78,27 +79,27 @@ function spanFromJson(value: unknown, processes: Map<string, Process>, at: strin
     startTime: integer(s.startTime, `${at}.startTime`),
     duration,
     tags: keyValues(s.tags, `${at}.tags`),
-    logs: list(s.logs, `${at}.logs`).map((l, i) => {
+    logs: jsonList(s.logs, `${at}.logs`).map((l, i) => {
       const lat = `${at}.logs[${i}]`;
-      const log = object(l, lat);
+      const log = jsonObject(l, lat);
       return { timestamp: integer(log.timestamp, `${lat}.timestamp`), fields: keyValues(log.fields, `${lat}.fields`) };
     }),
     process,
-    warnings: list(s.warnings, `${at}.warnings`).map((w, i) => string(w, `${at}.warnings[${i}]`)),
+    warnings: jsonList(s.warnings, `${at}.warnings`).map((w, i) => string(w, `${at}.warnings[${i}]`)),
   };
 }
 
 function processFromJson(value: unknown, at: string): Process {
-  const p = object(value, at);
+  const p = jsonObject(value, at);
   return { serviceName: string(p.serviceName ?? '', `${at}.serviceName`), tags: keyValues(p.tags, `${at}.tags`) };
 }
 
 function keyValues(value: unknown, at: string): KeyValue[] {
-  return list(value, at).map((kv, i) => keyValue(kv, `${at}[${i}]`));
+  return jsonList(value, at).map((kv, i) => keyValue(kv, `${at}[${i}]`));
 }
 
 function keyValue(value: unknown, at: string): KeyValue {
-  const o = object(value, at);
+  const o = jsonObject(value, at);
   const key = string(o.key, `${at}.key`);
   const type = typeof o.type === 'string' ? o.type.toLowerCase() : 'string';
   const v = o.value;
@@ -173,21 +174,6 @@ function keyValueToJson(kv: KeyValue): JaegerJsonKeyValue {
   }
 }
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function object(v: unknown, at: string): Json {
-  if (!isObject(v)) throw new InputFormatError(at, 'expected an object');
-  return v;
-}
-
-function list(v: unknown, at: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputFormatError(at, 'expected an array');
-  return v;
-}
-
 function string(v: unknown, at: string): string {
   if (typeof v !== 'string') throw new InputFormatError(at, `expected a string, got ${JSON.stringify(v)?.slice(0, 40)}`);
   return v;
@@ -213,7 +199,7 @@ function field<T>(at: string, name: string, parse: () => T): T {
  * an array of traces, or one trace. `where` names the file for errors.
  */
 export function tracesFromJaegerJson(doc: unknown, where: string): Trace[] {
-  if (isObject(doc) && 'data' in doc) {
+  if (isJsonObject(doc) && 'data' in doc) {
     const data = doc.data;
     if (Array.isArray(data)) return data.map((t, i) => traceFromJaegerJson(t, `${where}: data[${i}]`));
     return [traceFromJaegerJson(data, `${where}: data`)];

@@ -1,5 +1,6 @@
 import { InputFormatError } from '../model/index.js';
 import { SPAN_KINDS } from './otlp.js';
+import { isJsonObject, jsonList, jsonObject } from './json-values.js';
 import type {
   OtlpAnyValue,
   OtlpEvent,
@@ -20,7 +21,7 @@ type Json = Record<string, unknown>;
 
 /** True when the value looks like an OTLP/JSON traces document. */
 function isOtlpJson(value: unknown): boolean {
-  return isObject(value) && Array.isArray((value as Json).resourceSpans);
+  return isJsonObject(value) && Array.isArray((value as Json).resourceSpans);
 }
 
 /** The resource spans of an OTLP/JSON document; `where` names the file and entry for errors. */
@@ -28,19 +29,19 @@ export function otlpJsonToTree(doc: unknown, where: string): OtlpResourceSpans[]
   if (!isOtlpJson(doc)) throw new InputFormatError(where, 'expected an OTLP object with "resourceSpans"');
   return ((doc as Json).resourceSpans as unknown[]).map((rs, ri) => {
     const at = `${where}: resourceSpans[${ri}]`;
-    const r = object(rs, at);
+    const r = jsonObject(rs, at);
     const scopes = (r.scopeSpans ?? r.instrumentationLibrarySpans ?? []) as unknown[];
     if (!Array.isArray(scopes)) throw new InputFormatError(at, 'scopeSpans must be an array');
     return {
       resource: (() => {
-        const res = object(r.resource ?? {}, `${at}.resource`);
+        const res = jsonObject(r.resource ?? {}, `${at}.resource`);
         return { attributes: attributes(res.attributes, `${at}.resource.attributes`), droppedAttributesCount: uint32(res.droppedAttributesCount, `${at}.resource.droppedAttributesCount`) };
       })(),
       schemaUrl: typeof r.schemaUrl === 'string' ? r.schemaUrl : '',
       scopeSpans: scopes.map((ss, si): OtlpScopeSpans => {
         const sat = `${at}.scopeSpans[${si}]`;
-        const s = object(ss, sat);
-        const scope = object(s.scope ?? s.instrumentationLibrary ?? {}, `${sat}.scope`);
+        const s = jsonObject(ss, sat);
+        const scope = jsonObject(s.scope ?? s.instrumentationLibrary ?? {}, `${sat}.scope`);
         const spans = s.spans ?? [];
         if (!Array.isArray(spans)) throw new InputFormatError(sat, 'spans must be an array');
         return {
@@ -59,7 +60,7 @@ export function otlpJsonToTree(doc: unknown, where: string): OtlpResourceSpans[]
 }
 
 function span(value: unknown, at: string): OtlpSpan {
-  const s = object(value, at);
+  const s = jsonObject(value, at);
   return {
     traceId: hexBytes(s.traceId, 16, `${at}.traceId`),
     spanId: hexBytes(s.spanId, 8, `${at}.spanId`),
@@ -73,9 +74,9 @@ function span(value: unknown, at: string): OtlpSpan {
     droppedAttributesCount: uint32(s.droppedAttributesCount, `${at}.droppedAttributesCount`),
     droppedEventsCount: uint32(s.droppedEventsCount, `${at}.droppedEventsCount`),
     droppedLinksCount: uint32(s.droppedLinksCount, `${at}.droppedLinksCount`),
-    events: list(s.events, `${at}.events`).map((e, i): OtlpEvent => {
+    events: jsonList(s.events, `${at}.events`).map((e, i): OtlpEvent => {
       const eat = `${at}.events[${i}]`;
-      const ev = object(e, eat);
+      const ev = jsonObject(e, eat);
       return {
         timeUnixNano: uint64(ev.timeUnixNano, `${eat}.timeUnixNano`),
         name: optString(ev.name, `${eat}.name`),
@@ -83,9 +84,9 @@ function span(value: unknown, at: string): OtlpSpan {
         droppedAttributesCount: uint32(ev.droppedAttributesCount, `${eat}.droppedAttributesCount`),
       };
     }),
-    links: list(s.links, `${at}.links`).map((l, i): OtlpLink => {
+    links: jsonList(s.links, `${at}.links`).map((l, i): OtlpLink => {
       const lat = `${at}.links[${i}]`;
-      const link = object(l, lat);
+      const link = jsonObject(l, lat);
       return {
         traceId: hexBytes(link.traceId, 16, `${lat}.traceId`),
         spanId: hexBytes(link.spanId, 8, `${lat}.spanId`),
@@ -96,7 +97,7 @@ function span(value: unknown, at: string): OtlpSpan {
       };
     }),
     status: (() => {
-      const st = object(s.status ?? {}, `${at}.status`);
+      const st = jsonObject(s.status ?? {}, `${at}.status`);
       return { code: statusCode(st.code, `${at}.status.code`), message: optString(st.message, `${at}.status.message`) };
     })(),
     flags: uint32(s.flags, `${at}.flags`),
@@ -104,16 +105,16 @@ function span(value: unknown, at: string): OtlpSpan {
 }
 
 function attributes(value: unknown, at: string): OtlpKeyValue[] {
-  return list(value, at).map((kv, i) => {
+  return jsonList(value, at).map((kv, i) => {
     const kat = `${at}[${i}]`;
-    const o = object(kv, kat);
+    const o = jsonObject(kv, kat);
     if (typeof o.key !== 'string') throw new InputFormatError(kat, 'attribute without a string "key"');
     return { key: o.key, value: anyValue(o.value ?? {}, `${kat}.value`) };
   });
 }
 
 function anyValue(value: unknown, at: string): OtlpAnyValue {
-  const v = object(value, at);
+  const v = jsonObject(value, at);
   if (v.stringValue !== undefined) return { stringValue: String(v.stringValue) };
   if (v.boolValue !== undefined) return { boolValue: v.boolValue === true || v.boolValue === 'true' };
   if (v.intValue !== undefined) {
@@ -131,10 +132,10 @@ function anyValue(value: unknown, at: string): OtlpAnyValue {
     return { bytesValue: Buffer.from(v.bytesValue, 'base64') };
   }
   if (v.arrayValue !== undefined) {
-    return { arrayValue: { values: list(object(v.arrayValue, at).values, `${at}.arrayValue.values`).map((x, i) => anyValue(x, `${at}.arrayValue.values[${i}]`)) } };
+    return { arrayValue: { values: jsonList(jsonObject(v.arrayValue, at).values, `${at}.arrayValue.values`).map((x, i) => anyValue(x, `${at}.arrayValue.values[${i}]`)) } };
   }
   if (v.kvlistValue !== undefined) {
-    return { kvlistValue: { values: attributes(object(v.kvlistValue, at).values, `${at}.kvlistValue.values`) } };
+    return { kvlistValue: { values: attributes(jsonObject(v.kvlistValue, at).values, `${at}.kvlistValue.values`) } };
   }
   return {};
 }
@@ -217,7 +218,7 @@ function dropEmpty(o: Json): Json {
   const out: Json = {};
   for (const [k, v] of Object.entries(o)) {
     if (v === undefined || v === '' || (Array.isArray(v) && v.length === 0)) continue;
-    if (isObject(v) && !Array.isArray(v) && Object.keys(v).length === 0 && k !== 'scope' && k !== 'status') continue;
+    if (isJsonObject(v) && Object.keys(v).length === 0 && k !== 'scope' && k !== 'status') continue;
     out[k] = v;
   }
   return out;
@@ -225,21 +226,6 @@ function dropEmpty(o: Json): Json {
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
-}
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null;
-}
-
-function object(v: unknown, at: string): Json {
-  if (!isObject(v) || Array.isArray(v)) throw new InputFormatError(at, 'expected an object');
-  return v;
-}
-
-function list(v: unknown, at: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw new InputFormatError(at, 'expected an array');
-  return v;
 }
 
 function optString(v: unknown, at: string): string {

@@ -21,10 +21,12 @@ import { traceFromJaegerJson } from './jaeger-json.js';
 import { spansFromOtlp } from './otlp.js';
 import type { OtlpResourceSpans } from './otlp.js';
 import { otlpJsonToTree } from './otlp-json.js';
-import { streamJsonDocument, ValueTooLargeError } from './json-document-stream.js';
-import type { StreamPosition } from './json-document-stream.js';
+import { streamJsonDocument } from './json-document-stream.js';
+import { ValueTooLargeError } from './json-tokenizer.js';
+import type { JsonPosition } from './json-tokenizer.js';
 import { findJsonSyntaxError, positionOf } from './json-syntax.js';
 import { maybeGunzip } from './gzip.js';
+import { isJsonObject } from './json-values.js';
 
 /** The flavour an entry was read as. */
 export type TraceFormat = 'jaeger' | 'otlp';
@@ -228,7 +230,7 @@ async function* documentValues(name: string, consumed: readonly Line[], lines: L
 const NEWLINE = Buffer.from('\n');
 
 /** JSON.parse of a value that starts at `start` in the file; a syntax error names its file position. */
-function parseValue(name: string, text: string, start: StreamPosition): { value: unknown } | { error: InputFormatError; unrecognised: false } {
+function parseValue(name: string, text: string, start: JsonPosition): { value: unknown } | { error: InputFormatError; unrecognised: false } {
   try {
     return { value: JSON.parse(text) };
   } catch (err) {
@@ -320,7 +322,7 @@ const OTLP_DECODER: ItemDecoder = {
     for (let i = 0; i < resourceSpans.length; i++) {
       const ri = i + offset;
       const rs = resourceSpans[i] as Record<string, unknown>;
-      const scopes = isRecord(rs) ? (rs.scopeSpans ?? rs.instrumentationLibrarySpans) : undefined;
+      const scopes = isJsonObject(rs) ? (rs.scopeSpans ?? rs.instrumentationLibrarySpans) : undefined;
       const decodeOne = (mini: Record<string, unknown>, from: string, to: string): Isolated => {
         try {
           return { ok: true, spans: this.decode({ resourceSpans: [mini] }, at, 0) };
@@ -335,7 +337,7 @@ const OTLP_DECODER: ItemDecoder = {
       }
       for (let si = 0; si < scopes.length; si++) {
         const ss = scopes[si] as Record<string, unknown>;
-        const spans = isRecord(ss) ? ss.spans : undefined;
+        const spans = isJsonObject(ss) ? ss.spans : undefined;
         const scopeAt = `${at}: resourceSpans[${ri}].scopeSpans[${si}]`;
         if (!Array.isArray(spans)) {
           yield decodeOne({ ...rs, scopeSpans: [ss] }, `${at}: resourceSpans[0].scopeSpans[0]`, scopeAt);
@@ -366,10 +368,6 @@ function otlpSpanPath(tree: readonly OtlpResourceSpans[], index: number, at: str
 /** The error with the prefix `from` of its position replaced by `to`. */
 function relocate(err: InputFormatError, from: string, to: string): InputFormatError {
   return err.where.startsWith(from) ? new InputFormatError(to + err.where.slice(from.length), err.reason) : err;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function asInputError(at: string, err: unknown): InputFormatError {

@@ -47,12 +47,16 @@ export const SERVICE_NAMES = {
 
 export type ServiceKey = keyof typeof SERVICE_NAMES;
 
-let loaded: protoLoader.PackageDefinition | undefined;
+/**
+ * Parsed when this module is first imported: only `serve` (plugin/) and `grpc://` stores import it
+ * (open-store.ts imports each backend when its URI is opened), so other commands never pay for it.
+ * A constant, never written after loading.
+ */
+const PACKAGE_DEFINITION = protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
 
-/** The parsed package definition of every proto jaeger-sls speaks (loaded once). */
+/** The parsed package definition of every proto jaeger-sls speaks. */
 export function packageDefinition(): protoLoader.PackageDefinition {
-  loaded ??= protoLoader.loadSync(PROTO_FILES, PROTO_LOADER_OPTIONS);
-  return loaded;
+  return PACKAGE_DEFINITION;
 }
 
 /** The service definition of one service, for `server.addService` or `makeGenericClientConstructor`. */

@@ -30,18 +30,18 @@ export class JsonObject {
   }
 }
 
-const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const WHITESPACE = /[ \t\n\r]*/y;
-
 export function parseExactJson(text: string): ExactJson {
+  // Sticky expressions keep their position (lastIndex): one pair per parse, never shared.
+  const numberAt = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
+  const spaceAt = /[ \t\n\r]*/y;
   let i = 0;
   const fail = (what: string): never => {
     throw new SyntaxError(`${what} at offset ${i}`);
   };
   const skip = (): void => {
-    WHITESPACE.lastIndex = i;
-    WHITESPACE.exec(text);
-    i = WHITESPACE.lastIndex;
+    spaceAt.lastIndex = i;
+    spaceAt.exec(text);
+    i = spaceAt.lastIndex;
   };
   const string = (): string => {
     // The closing quote of a string without escapes is found directly; others go through JSON.parse.
@@ -120,10 +120,10 @@ export function parseExactJson(text: string): ExactJson {
       i += 4;
       return null;
     }
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
+    numberAt.lastIndex = i;
+    const m = numberAt.exec(text);
     if (!m) return fail('unexpected character');
-    i = NUMBER.lastIndex;
+    i = numberAt.lastIndex;
     return new JsonNumber(m[0]);
   };
   const result = value(0);

@@ -154,21 +154,9 @@ function hostOf(tags: readonly KeyValue[]): string {
 
 const ARRAY_INDEX = /^(0|[1-9][0-9]*)$/;
 
-interface KeyInfo {
-  /** `"key":` */
-  prefix: string;
-  /** Inference keeps this key as is (not an array index, which JS objects reorder, nor __proto__). */
-  plain: boolean;
-}
-const keyInfos = new Map<string, KeyInfo>();
-
-function keyInfo(key: string): KeyInfo {
-  let info = keyInfos.get(key);
-  if (!info) {
-    info = { prefix: `${JSON.stringify(key)}:`, plain: key !== '__proto__' && !(ARRAY_INDEX.test(key) && Number(key) < 4294967295) };
-    if (keyInfos.size < 10_000) keyInfos.set(key, info);
-  }
-  return info;
+/** Whether inference reads `key` back as written (not an array index, which JS objects reorder, nor __proto__). */
+function plainKey(key: string): boolean {
+  return key !== '__proto__' && !(ARRAY_INDEX.test(key) && Number(key) < 4294967295);
 }
 
 /** The JSON object of typed tags, and whether reading it back by inference gives the same list. */
@@ -178,12 +166,9 @@ export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: bo
   let json = '{';
   for (let i = 0; i < tags.length; i++) {
     const t = tags[i];
-    const info = keyInfo(t.key);
-    if (!info.plain) exact = false;
+    if (!plainKey(t.key) || !valueInferable(t)) exact = false;
     else if (exact) for (let j = 0; j < i; j++) if (tags[j].key === t.key) exact = false;
-    const text = jsonValue(t);
-    if (!valueInferable) exact = false;
-    json += (i === 0 ? '' : ',') + info.prefix + text;
+    json += `${i === 0 ? '' : ','}${JSON.stringify(t.key)}:${jsonValue(t)}`;
   }
   return { json: json + '}', exact };
 }
@@ -191,35 +176,38 @@ export function tagsToJson(tags: readonly KeyValue[]): { json: string; exact: bo
 const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
-/** Whether the value jsonValue last returned reads back with its type by inference (a flag, not a result object: this runs for every tag). */
-let valueInferable = true;
+/** Whether the JSON text jsonValue gives reads back with its type by inference. */
+function valueInferable(kv: KeyValue): boolean {
+  switch (kv.type) {
+    case 'string':
+    case 'bool':
+      return true;
+    case 'int64':
+      return kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT;
+    case 'float64':
+      return Number.isFinite(kv.value) && !Number.isInteger(kv.value);
+    case 'binary':
+      return false;
+  }
+}
 
-/** The JSON text of a tag value, readable by SLS and its console; sets valueInferable. */
+/** The JSON text of a tag value, readable by SLS and its console. */
 function jsonValue(kv: KeyValue): string {
-  valueInferable = true;
   switch (kv.type) {
     case 'string':
       return JSON.stringify(kv.value);
     case 'bool':
       return kv.value ? 'true' : 'false';
-    case 'int64': {
-      if (kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT) return kv.value.toString();
-      valueInferable = false;
-      return `"${kv.value.toString()}"`;
-    }
+    case 'int64':
+      return kv.value >= MIN_SAFE_BIGINT && kv.value <= MAX_SAFE_BIGINT ? kv.value.toString() : `"${kv.value.toString()}"`;
     case 'float64': {
       const v = kv.value;
-      if (!Number.isFinite(v)) {
-        valueInferable = false;
-        return `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`;
-      }
+      if (!Number.isFinite(v)) return `"${Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf'}"`;
       // Jaeger's string form (Go %g, e.g. 1e-07) when it is exact, so SQL tag matches see AsString.
       const asString = tagValueAsString(kv);
-      valueInferable = !Number.isInteger(v);
       return Number(asString) === v && !Object.is(v, -0) ? asString : JSON.stringify(v);
     }
     case 'binary':
-      valueInferable = false;
       return `"${Buffer.from(kv.value).toString('hex')}"`;
   }
 }

@@ -47,22 +47,6 @@ function writePair(buf: Buffer, pos: number, fieldTag: number, key: string, keyL
   return pos;
 }
 
-let scratch = Buffer.allocUnsafe(1 << 16);
-/** `0x0a <len> key` per content key; keys repeat (span columns), values do not. */
-const keyHeaders = new Map<string, Buffer>();
-
-function keyHeader(key: string): Buffer {
-  let h = keyHeaders.get(key);
-  if (!h) {
-    const kl = Buffer.byteLength(key, 'utf8');
-    h = Buffer.allocUnsafe(1 + varintSize(kl) + kl);
-    h[0] = 0x0a;
-    h.write(key, writeVarint(h, 1, kl), 'utf8');
-    if (keyHeaders.size < 4096) keyHeaders.set(key, h);
-  }
-  return h;
-}
-
 /** Short ASCII by hand (a native call costs more than the copy), anything else natively. */
 function writeUtf8(buf: Buffer, pos: number, text: string): number {
   const n = text.length;
@@ -78,77 +62,102 @@ function writeUtf8(buf: Buffer, pos: number, text: string): number {
   return buf.write(text, pos, 'utf8');
 }
 
-function ensureScratch(needed: number): void {
-  if (needed > scratch.length) scratch = Buffer.allocUnsafe(Math.max(needed, scratch.length * 2));
-}
-
 /**
- * Encodes one Log message body (without its LogGroup field tag). Values are written in one pass
- * into a scratch buffer at the position a 1-byte length prefix implies, and moved when the
- * prefix turns out longer.
+ * Encodes Logs through scratch buffers it keeps from one Log to the next (a store keeps one). Logs
+ * are written in one pass into the scratch at the position a 1-byte length prefix implies, and
+ * moved when the prefix turns out longer. Synchronous use only; every result is copied out.
  */
-export function encodeLog(log: SlsLog): Buffer {
-  const flat: string[] = [];
-  for (const [k, v] of log.contents) flat.push(k, v);
-  return encodeLogColumns(log.time, log.timeNs, flat);
-}
+export class LogEncoder {
+  private scratch = Buffer.allocUnsafe(1 << 16);
+  /** `0x0a <len> key` per content key; keys repeat (span columns), values do not. */
+  private readonly keyHeaders = new Map<string, Buffer>();
+  /** The entries of the LogEntriesBuilder being filled (one at a time). */
+  entries = Buffer.allocUnsafe(1 << 16);
 
-/** encodeLog with contents as a flat [key0, value0, key1, value1, …] list. */
-export function encodeLogColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
-  const length = encodeIntoScratch(time, timeNs, columns);
-  const out = Buffer.allocUnsafe(length);
-  scratch.copy(out, 0, 0, length);
-  return out;
-}
+  /** One Log message body (without its LogGroup field tag). */
+  encode(log: SlsLog): Buffer {
+    const flat: string[] = [];
+    for (const [k, v] of log.contents) flat.push(k, v);
+    return this.encodeColumns(log.time, log.timeNs, flat);
+  }
 
-/** Encodes one Log body into `scratch` from offset 0; returns its length. */
-function encodeIntoScratch(time: number, timeNs: number | undefined, columns: readonly string[]): number {
-  if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
-  // Worst case per pair: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
-  let worst = 16;
-  for (let c = 0; c < columns.length; c += 2) worst += 18 + columns[c].length * 3 + columns[c + 1].length * 3;
-  ensureScratch(worst);
-  const buf = scratch;
-  let pos = 0;
-  buf[pos++] = 0x08;
-  pos = writeVarint(buf, pos, time);
-  for (let c = 0; c < columns.length; c += 2) {
-    const kh = keyHeader(columns[c]);
-    const v = columns[c + 1];
-    const khl = kh.length;
-    const pairStart = pos + 2; // optimistic: 1-byte pair length
-    for (let i = 0; i < khl; i++) buf[pairStart + i] = kh[i];
-    const valueTag = pairStart + khl;
-    buf[valueTag] = 0x12;
-    const valueStart = valueTag + 2; // optimistic: 1-byte value length
-    const vl = writeUtf8(buf, valueStart, v);
-    let pairLen: number;
-    if (vl < 0x80) {
-      buf[valueTag + 1] = vl;
-      pairLen = khl + 2 + vl;
-    } else {
-      const vls = varintSize(vl);
-      buf.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
-      writeVarint(buf, valueTag + 1, vl);
-      pairLen = khl + 1 + vls + vl;
-    }
-    buf[pos] = 0x12;
-    if (pairLen < 0x80) {
-      buf[pos + 1] = pairLen;
-      pos += 2 + pairLen;
-    } else {
-      const pls = varintSize(pairLen);
-      buf.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
-      writeVarint(buf, pos + 1, pairLen);
-      pos += 1 + pls + pairLen;
-    }
+  /** encode with contents as a flat [key0, value0, key1, value1, …] list. */
+  encodeColumns(time: number, timeNs: number | undefined, columns: readonly string[]): Buffer {
+    const length = this.encodeIntoScratch(time, timeNs, columns);
+    const out = Buffer.allocUnsafe(length);
+    this.scratch.copy(out, 0, 0, length);
+    return out;
   }
-  if (timeNs !== undefined) {
-    buf[pos++] = 0x25;
-    buf.writeUInt32LE(timeNs >>> 0, pos);
-    pos += 4;
+
+  /** Encodes one Log body as a LogGroup entry into `entries`, where `reserve(size)` makes room. */
+  encodeEntry(time: number, timeNs: number | undefined, columns: readonly string[], reserve: (size: number) => number): void {
+    const length = this.encodeIntoScratch(time, timeNs, columns);
+    const at = reserve(1 + varintSize(length) + length);
+    this.entries[at] = 0x0a;
+    this.scratch.copy(this.entries, writeVarint(this.entries, at + 1, length), 0, length);
   }
-  return pos;
+
+  private keyHeader(key: string): Buffer {
+    let h = this.keyHeaders.get(key);
+    if (!h) {
+      const kl = Buffer.byteLength(key, 'utf8');
+      h = Buffer.allocUnsafe(1 + varintSize(kl) + kl);
+      h[0] = 0x0a;
+      h.write(key, writeVarint(h, 1, kl), 'utf8');
+      if (this.keyHeaders.size < 4096) this.keyHeaders.set(key, h);
+    }
+    return h;
+  }
+
+  /** Encodes one Log body into `scratch` from offset 0; returns its length. */
+  private encodeIntoScratch(time: number, timeNs: number | undefined, columns: readonly string[]): number {
+    if (!Number.isInteger(time) || time < 0 || time > 0xffffffff) throw new RangeError(`invalid log time ${time}`);
+    // Worst case per pair: tag + 5-byte pair length + key header + tag + 5-byte value length + 3 bytes/char.
+    let worst = 16;
+    for (let c = 0; c < columns.length; c += 2) worst += 18 + columns[c].length * 3 + columns[c + 1].length * 3;
+    if (worst > this.scratch.length) this.scratch = Buffer.allocUnsafe(Math.max(worst, this.scratch.length * 2));
+    const buf = this.scratch;
+    let pos = 0;
+    buf[pos++] = 0x08;
+    pos = writeVarint(buf, pos, time);
+    for (let c = 0; c < columns.length; c += 2) {
+      const kh = this.keyHeader(columns[c]);
+      const v = columns[c + 1];
+      const khl = kh.length;
+      const pairStart = pos + 2; // optimistic: 1-byte pair length
+      for (let i = 0; i < khl; i++) buf[pairStart + i] = kh[i];
+      const valueTag = pairStart + khl;
+      buf[valueTag] = 0x12;
+      const valueStart = valueTag + 2; // optimistic: 1-byte value length
+      const vl = writeUtf8(buf, valueStart, v);
+      let pairLen: number;
+      if (vl < 0x80) {
+        buf[valueTag + 1] = vl;
+        pairLen = khl + 2 + vl;
+      } else {
+        const vls = varintSize(vl);
+        buf.copyWithin(valueStart + vls - 1, valueStart, valueStart + vl);
+        writeVarint(buf, valueTag + 1, vl);
+        pairLen = khl + 1 + vls + vl;
+      }
+      buf[pos] = 0x12;
+      if (pairLen < 0x80) {
+        buf[pos + 1] = pairLen;
+        pos += 2 + pairLen;
+      } else {
+        const pls = varintSize(pairLen);
+        buf.copyWithin(pairStart + pls - 1, pairStart, pairStart + pairLen);
+        writeVarint(buf, pos + 1, pairLen);
+        pos += 1 + pls + pairLen;
+      }
+    }
+    if (timeNs !== undefined) {
+      buf[pos++] = 0x25;
+      buf.writeUInt32LE(timeNs >>> 0, pos);
+      pos += 4;
+    }
+    return pos;
+  }
 }
 
 /**
@@ -161,46 +170,45 @@ export interface LogEntries {
   readonly ends: readonly number[];
 }
 
-let entriesScratch = Buffer.allocUnsafe(1 << 16);
-
 /**
- * Builds LogEntries. Synchronous use only: one builder at a time shares a module scratch buffer,
- * and `finish` copies the entries out at their exact size.
+ * Builds LogEntries in its encoder's entries buffer: one builder at a time per encoder,
+ * synchronously; `finish` copies the entries out at their exact size.
  */
 export class LogEntriesBuilder {
   private pos = 0;
   private readonly ends: number[] = [];
 
+  constructor(private readonly encoder = new LogEncoder()) {}
+
   /** Appends one Log given as a flat [key0, value0, …] column list. */
   addColumns(time: number, timeNs: number | undefined, columns: readonly string[]): void {
-    const length = encodeIntoScratch(time, timeNs, columns);
-    const at = this.reserve(1 + varintSize(length) + length);
-    entriesScratch[at] = 0x0a;
-    scratch.copy(entriesScratch, writeVarint(entriesScratch, at + 1, length), 0, length);
+    this.encoder.encodeEntry(time, timeNs, columns, (size) => this.reserve(size));
     this.ends.push(this.pos);
   }
 
-  /** Appends one already encoded Log (see encodeLog). */
+  /** Appends one already encoded Log (see LogEncoder.encode). */
   add(log: Buffer): void {
     const at = this.reserve(1 + varintSize(log.length) + log.length);
-    entriesScratch[at] = 0x0a;
-    log.copy(entriesScratch, writeVarint(entriesScratch, at + 1, log.length));
+    const entries = this.encoder.entries;
+    entries[at] = 0x0a;
+    log.copy(entries, writeVarint(entries, at + 1, log.length));
     this.ends.push(this.pos);
   }
 
   finish(): LogEntries {
     const data = Buffer.allocUnsafe(this.pos);
-    entriesScratch.copy(data, 0, 0, this.pos);
+    this.encoder.entries.copy(data, 0, 0, this.pos);
     return { data, ends: this.ends };
   }
 
   /** Makes room for `size` more bytes; returns where they start. */
   private reserve(size: number): number {
     const at = this.pos;
-    if (at + size > entriesScratch.length) {
-      const grown = Buffer.allocUnsafe(Math.max(at + size, entriesScratch.length * 2));
-      entriesScratch.copy(grown, 0, 0, at);
-      entriesScratch = grown;
+    const entries = this.encoder.entries;
+    if (at + size > entries.length) {
+      const grown = Buffer.allocUnsafe(Math.max(at + size, entries.length * 2));
+      entries.copy(grown, 0, 0, at);
+      this.encoder.entries = grown;
     }
     this.pos = at + size;
     return at;

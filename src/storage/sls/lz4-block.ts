@@ -12,10 +12,13 @@ const HASH_LOG = 16;
 const MAX_OFFSET = 65535;
 const SKIP_TRIGGER = 6;
 
-const hashTable = new Int32Array(1 << HASH_LOG);
-
 function hash(v: number): number {
   return Math.imul(v, 2654435761) >>> (32 - HASH_LOG);
+}
+
+/** Scratch for lz4CompressBlock. */
+export function newLz4HashTable(): Int32Array {
+  return new Int32Array(1 << HASH_LOG);
 }
 
 /** Worst-case compressed size of `n` input bytes. */
@@ -23,8 +26,12 @@ export function lz4CompressBound(n: number): number {
   return n + Math.floor(n / 255) + 16;
 }
 
-/** Compresses `src` into one LZ4 block. Greedy single-probe hash matcher. */
-export function lz4CompressBlock(src: Uint8Array): Buffer {
+/**
+ * Compresses `src` into one LZ4 block. Greedy single-probe hash matcher. `hashTable` is its scratch
+ * (position of the last 4-byte sequence per hash, 256 KiB): a caller that compresses often passes
+ * one of its own, reused call after call (see newLz4HashTable).
+ */
+export function lz4CompressBlock(src: Uint8Array, hashTable: Int32Array = newLz4HashTable()): Buffer {
   const n = src.length;
   const dst = Buffer.allocUnsafe(lz4CompressBound(n));
   let op = 0;

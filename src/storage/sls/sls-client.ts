@@ -6,7 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { deflate } from 'node:zlib';
 import { promisify } from 'node:util';
 import Client from '@alicloud/log';
-import { lz4CompressBlock } from './lz4-block.js';
+import { lz4CompressBlock, newLz4HashTable } from './lz4-block.js';
 
 /**
  * The SLS SDK (`@alicloud/log`) extended through its own hooks, not rewritten:
@@ -150,6 +150,8 @@ export function splitEndpoint(endpoint: string): { scheme: 'http' | 'https'; hos
 export class SlsClient extends Client {
   private readonly agent: http.Agent;
   private readonly timeoutMs: number;
+  /** lz4CompressBlock's scratch, reused: compression is synchronous, so calls never share it at once. */
+  private readonly lz4HashTable = newLz4HashTable();
 
   constructor(options: SlsClientOptions) {
     const { scheme, host, port } = splitEndpoint(options.endpoint);
@@ -189,7 +191,7 @@ export class SlsClient extends Client {
 
   /** PutLogs of one encoded LogGroup, compressed as asked; load-balanced shard. */
   async putLogGroup(project: string, logstore: string, logGroup: Buffer, compress: CompressType, timeoutMs?: number): Promise<{ bytesSent: number }> {
-    const body = compress === 'lz4' ? lz4CompressBlock(logGroup) : compress === 'deflate' ? await deflateAsync(logGroup, { level: 1, chunkSize: deflateChunkSize(logGroup.length) }) : logGroup;
+    const body = compress === 'lz4' ? lz4CompressBlock(logGroup, this.lz4HashTable) : compress === 'deflate' ? await deflateAsync(logGroup, { level: 1, chunkSize: deflateChunkSize(logGroup.length) }) : logGroup;
     const headers: Client.Headers = { 'x-log-bodyrawsize': logGroup.length, 'content-type': 'application/x-protobuf' };
     if (compress !== 'none') headers['x-log-compresstype'] = compress;
     await this.call((o) => this._request('POST', project, `/logstores/${logstore}/shards/lb`, {}, body, headers, o), timeoutMs);

@@ -16,7 +16,7 @@ import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
-import { LogEntriesBuilder } from './log-group.js';
+import { LogEncoder, LogEntriesBuilder } from './log-group.js';
 import { rowToSpan, slsLogTime, spanColumns, timeUnitDivisor, toMicros } from './log-mapping.js';
 import type { SlsRow } from './log-mapping.js';
 import type { ProducerOptions, ProducerStats } from './producer.js';
@@ -69,6 +69,8 @@ export class SlsStore implements Store {
   private depsLogstore?: Promise<boolean>;
   private readonly indexedColumnsOf = new Map<string, Promise<IndexedColumns>>();
   private closed?: Promise<void>;
+  /** Encodes every write's logs, one write at a time (synchronously), reusing its buffers. */
+  readonly logEncoder = new LogEncoder();
   readonly log: (line: string) => void;
   readonly nowMs: () => number;
 
@@ -309,7 +311,7 @@ class SlsTenantView implements TraceStore {
 
   private enqueue(logstore: string, spans: readonly Span[]): Promise<void> {
     const nowSec = Math.floor(this.store.nowMs() / 1000);
-    const logs = new LogEntriesBuilder();
+    const logs = new LogEntriesBuilder(this.store.logEncoder);
     for (const s of spans) {
       const { time, timeNs } = slsLogTime(s, nowSec);
       logs.addColumns(time, timeNs, spanColumns(s));

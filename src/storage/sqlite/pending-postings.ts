@@ -86,11 +86,26 @@ export class ChunkKeys {
   }
 }
 
+/**
+ * The entries, key by key, as one append-only log in typed arrays: an entry is ENTRY_FIELDS
+ * float64 in `log` and the index of its key's next entry in `next`, each key's entries a chain
+ * from its first to its last in chunk order. Appending costs a store into preallocated memory,
+ * and the garbage collector never copies the entries (typed-array memory lies outside its heap),
+ * where per-key arrays of numbers grew, were copied and promoted entry by entry.
+ */
 export class PendingPostings {
   /** The `indexed_upto` mark these entries extend: every chunk id ≤ mark is in `postings`. */
   mark = 0;
-  /** key → flat entries, chunk ids ascending within a list. */
-  private entries = new Map<number, number[]>();
+  /** key → its chain: index into heads, tails and lengths. */
+  private chains = new Map<number, number>();
+  private heads = new Int32Array(1024);
+  private tails = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private log = new Float64Array(4096 * ENTRY_FIELDS);
+  private next = new Int32Array(4096);
+  /** Entry → its chain. */
+  private chainOf = new Int32Array(4096);
+  private entryCount = 0;
   /** Chunk id → span count, for the chunks whose entries are here. */
   private readonly chunks = new Map<number, number>();
   private spans = 0;
@@ -121,11 +136,55 @@ export class PendingPostings {
     this.chunks.set(chunk, spanCount);
     this.spans += spanCount;
     if (chunk > this.maxChunk) this.maxChunk = chunk;
-    for (let i = from; i < to; i += 2) {
-      const list = this.entries.get(pairs[i]);
-      if (list) list.push(chunk, startMin, startMax, pairs[i + 1]);
-      else this.entries.set(pairs[i], [chunk, startMin, startMax, pairs[i + 1]]);
+    for (let i = from; i < to; i += 2) this.append(pairs[i], chunk, startMin, startMax, pairs[i + 1]);
+  }
+
+  private append(key: number, chunk: number, startMin: number, startMax: number, mask: number): void {
+    const e = this.entryCount++;
+    if (e === this.next.length) this.growLog();
+    const at = e * ENTRY_FIELDS;
+    const log = this.log;
+    log[at] = chunk;
+    log[at + 1] = startMin;
+    log[at + 2] = startMax;
+    log[at + 3] = mask;
+    this.next[e] = -1;
+    let chain = this.chains.get(key);
+    if (chain === undefined) {
+      chain = this.chains.size;
+      if (chain === this.heads.length) this.growChains();
+      this.chains.set(key, chain);
+      this.heads[chain] = this.tails[chain] = e;
+      this.lengths[chain] = 1;
+    } else {
+      this.next[this.tails[chain]] = e;
+      this.tails[chain] = e;
+      this.lengths[chain]++;
     }
+    this.chainOf[e] = chain;
+  }
+
+  private growLog(): void {
+    const log = new Float64Array(this.log.length * 2);
+    log.set(this.log);
+    this.log = log;
+    const next = new Int32Array(this.next.length * 2);
+    next.set(this.next);
+    this.next = next;
+    const chainOf = new Int32Array(this.chainOf.length * 2);
+    chainOf.set(this.chainOf);
+    this.chainOf = chainOf;
+  }
+
+  private growChains(): void {
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.heads = grow(this.heads);
+    this.tails = grow(this.tails);
+    this.lengths = grow(this.lengths);
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */
@@ -139,44 +198,67 @@ export class PendingPostings {
         this.spans -= spans;
       }
     }
-    for (const [key, list] of this.entries) {
-      const kept: number[] = [];
-      for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
-        if (list[i] > mark) kept.push(list[i], list[i + 1], list[i + 2], list[i + 3]);
-      }
-      if (kept.length) this.entries.set(key, kept);
-      else this.entries.delete(key);
+    const kept = [...this.keys()];
+    this.clearEntries();
+    for (const [key, list] of kept) {
+      for (let i = 0; i < list.length; i += ENTRY_FIELDS) if (list[i] > mark) this.append(key, list[i], list[i + 1], list[i + 2], list[i + 3]);
     }
   }
 
   clear(mark: number): void {
     this.mark = mark;
-    this.entries = new Map();
+    this.clearEntries();
     this.chunks.clear();
     this.spans = 0;
     this.maxChunk = 0;
   }
 
+  private clearEntries(): void {
+    this.chains = new Map();
+    this.entryCount = 0;
+  }
+
   /** Entries of `key` overlapping [tMin, tMax] whose service mask meets `serviceMask`. */
   *matching(key: number, tMin: number, tMax: number, serviceMask: number): Generator<{ chunk: number; earliestStart: number }> {
-    const list = this.entries.get(key);
-    if (!list) return;
-    for (let i = 0; i < list.length; i += ENTRY_FIELDS) {
-      if (list[i + 2] >= tMin && list[i + 1] <= tMax && (list[i + 3] & serviceMask) !== 0) yield { chunk: list[i], earliestStart: list[i + 1] };
+    const chain = this.chains.get(key);
+    if (chain === undefined) return;
+    for (let e = this.heads[chain]; e >= 0; e = this.next[e]) {
+      const at = e * ENTRY_FIELDS;
+      const log = this.log;
+      if (log[at + 2] >= tMin && log[at + 1] <= tMax && (log[at + 3] & serviceMask) !== 0) yield { chunk: log[at], earliestStart: log[at + 1] };
     }
   }
 
   /** Number of entries of `key` overlapping [tMin, tMax]. */
   count(key: number, tMin: number, tMax: number): number {
-    const list = this.entries.get(key);
-    if (!list) return 0;
+    const chain = this.chains.get(key);
+    if (chain === undefined) return 0;
     let n = 0;
-    for (let i = 0; i < list.length; i += ENTRY_FIELDS) if (list[i + 2] >= tMin && list[i + 1] <= tMax) n++;
+    const log = this.log;
+    for (let e = this.heads[chain]; e >= 0; e = this.next[e]) if (log[e * ENTRY_FIELDS + 2] >= tMin && log[e * ENTRY_FIELDS + 1] <= tMax) n++;
     return n;
   }
 
-  /** Every key with its entries, for writing postings rows. */
-  keys(): IterableIterator<[number, number[]]> {
-    return this.entries.entries();
+  /**
+   * Every key with its entries in chunk order (views of one fresh array), for writing postings
+   * rows: the log is read once in order and each entry placed at its key's next slot.
+   */
+  *keys(): Generator<[number, Float64Array]> {
+    const chainCount = this.chains.size;
+    const starts = new Int32Array(chainCount + 1);
+    for (let c = 0; c < chainCount; c++) starts[c + 1] = starts[c] + this.lengths[c] * ENTRY_FIELDS;
+    const fill = starts.slice(0, chainCount);
+    const all = new Float64Array(this.entryCount * ENTRY_FIELDS);
+    const log = this.log;
+    const chainOf = this.chainOf;
+    for (let e = 0, at = 0; e < this.entryCount; e++, at += ENTRY_FIELDS) {
+      const to = fill[chainOf[e]];
+      fill[chainOf[e]] = to + ENTRY_FIELDS;
+      all[to] = log[at];
+      all[to + 1] = log[at + 1];
+      all[to + 2] = log[at + 2];
+      all[to + 3] = log[at + 3];
+    }
+    for (const [key, chain] of this.chains) yield [key, all.subarray(starts[chain], starts[chain + 1])];
   }
 }

@@ -160,19 +160,17 @@ export class PostingsIndex {
   }
 }
 
-/** Splits one key's entries into postings rows of at most POSTINGS_ROW_ENTRIES, in the order held. */
-function postingRows(key: number, list: readonly number[], rows: [number, number, number, number, Float64Array][]): void {
+/** Splits one key's entries into postings rows of at most POSTINGS_ROW_ENTRIES (views of `list`), in the order held. */
+function postingRows(key: number, list: Float64Array, rows: [number, number, number, number, Float64Array][]): void {
   const rowFields = POSTINGS_ROW_ENTRIES * ENTRY_FIELDS;
   for (let from = 0; from < list.length; from += rowFields) {
     const to = Math.min(list.length, from + rowFields);
-    const entries = new Float64Array(to - from);
     let min = MAX_TIME;
     let max = MIN_TIME;
     for (let i = from; i < to; i += ENTRY_FIELDS) {
       if (list[i + 1] < min) min = list[i + 1];
       if (list[i + 2] > max) max = list[i + 2];
     }
-    for (let i = from; i < to; i++) entries[i - from] = list[i];
-    rows.push([key, min, max, (to - from) / ENTRY_FIELDS, entries]);
+    rows.push([key, min, max, (to - from) / ENTRY_FIELDS, list.subarray(from, to)]);
   }
 }

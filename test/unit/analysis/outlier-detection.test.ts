@@ -77,3 +77,26 @@ describe('analysis/outlier-detection detectOutliers', () => {
     expect(() => detectOutliers(window, { start: 5, end: 1 }, baselines, keys, DEFAULTS)).toThrow(/^analysis\/outlier-detection: window end/);
   });
 });
+
+describe('analysis/outlier-detection tail quantile', () => {
+  it('does not flag values inside an operation\'s own heavy tail, but does beyond it', () => {
+    // Baseline: a narrow body (~2 ms database calls) with a 3 % tail at 9–11 ms (pauses, waits).
+    const baseline = normalTraces(400, 0, 1);
+    for (let i = 0; i < 12; i++) baseline[i * 33] = threeTier(traceIdOf(50_000 + i), i * 33_000_000, { front: 15_000, mid: 13_000, db: 9000 + 200 * i });
+    const W0 = WINDOW.start;
+    // Window: 12 % of the calls at 10 ms (inside the tail), and another 6 % at 40 ms (beyond it).
+    const within = normalTraces(200, W0, 7000);
+    for (let i = 0; i < 24; i++) within[i * 8] = threeTier(traceIdOf(60_000 + i), W0 + i * 8_000_000, { front: 16_000, mid: 14_000, db: 10_000 });
+    const beyond = within.slice();
+    for (let i = 0; i < 12; i++) beyond[i * 16 + 3] = threeTier(traceIdOf(70_000 + i), W0 + (i * 16 + 3) * 1_000_000, { front: 46_000, mid: 44_000, db: 40_000 });
+    const slowDb = (w: typeof within, tailQuantile: number) => {
+      const { keys, baselines, window } = prepare(baseline, w);
+      return detectOutliers(window, WINDOW, baselines, keys, { ...DEFAULTS, tailQuantile }).operations.find((o) => o.operation === 'SELECT')!;
+    };
+    // Without the floor the robust z (body σ) calls the tail values outliers and selects the operation.
+    expect(slowDb(within, 0).abnormalSpans.latency).toBe(24);
+    expect(slowDb(within, 0.99).signals).toEqual([]);
+    expect(slowDb(beyond, 0.99).abnormalSpans.latency).toBe(12);
+    expect(() => resolveThresholds({ tailQuantile: 1.5 })).toThrow(/tailQuantile must be in \[0, 1\]/);
+  });
+});

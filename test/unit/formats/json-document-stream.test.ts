@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { streamJsonDocument } from '../../../src/formats/json-document-stream.js';
 import type { DocumentEvent } from '../../../src/formats/json-document-stream.js';
+import { findJsonSyntaxError, positionOf } from '../../../src/formats/json-syntax.js';
 
 async function* chunked(text: string, size: number): AsyncGenerator<Uint8Array> {
   const bytes = Buffer.from(text, 'utf8');
@@ -107,11 +108,21 @@ describe('streamJsonDocument', () => {
       [0, { line: 2, column: 3, byte: 13 }],
       [1, { line: 3, column: 3, byte: 25 }],
     ]);
-    expect(evs.at(-1)).toEqual({ kind: 'error', at: { line: 3, column: 12, byte: 34 }, reason: `unexpected character "x" where ',' or ']' was expected` });
+    expect(evs.at(-1)).toEqual({ kind: 'error', at: { line: 3, column: 12, byte: 34 }, reason: `unexpected token "x" where ',' or ']' was expected` });
   });
 
   it('refuses one value larger than the limit, naming where it starts', async () => {
     const text = JSON.stringify({ data: [{ small: 1 }, { big: 'x'.repeat(500) }] });
     await expect(events(text, 64, 100)).rejects.toThrow('1:22 (byte 21)');
+  });
+
+  it('names a structural error as findJsonSyntaxError does (one tokenizer, one vocabulary)', async () => {
+    for (const text of ['{"data": [1] x}', '{"data" 1}', '[1,]', '{"a": 1,}', '[1 2]', '{"data": [1, 2', '{"data": [{"a": 1}]}\n"x"', '[1]\n]', '{"é": 1 €}', '', '  ']) {
+      const error = (await events(text, 3)).find((e) => e.kind === 'error');
+      const found = findJsonSyntaxError(text)!;
+      const { line, byte } = positionOf(text, found.offset);
+      // Columns differ past non-ASCII text: bytes in a stream, characters in a text.
+      expect(error, text).toMatchObject({ kind: 'error', at: { line, byte }, reason: found.reason });
+    }
   });
 });
