@@ -4,7 +4,7 @@
  * `jaeger-sls serve` from bin/, and the figures read off /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -69,4 +69,31 @@ export function fmt(n: number): string {
 
 export function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(0)} MB`;
+}
+
+/**
+ * CPU time (user + system) of each thread of a process, seconds, by thread id with its name
+ * (Linux /proc/PID/task/TID/stat; its tick unit, USER_HZ, is 100 in the /proc ABI).
+ */
+export function threadCpuSeconds(pid: number): Map<number, { name: string; seconds: number }> {
+  const out = new Map<number, { name: string; seconds: number }>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the name: state is field 3, utime field 14, stime field 15.
+      out.set(Number(tid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / 100 });
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return out;
+}
+
+/** CPU time (user + system) of a whole process, seconds (threads that ended included). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

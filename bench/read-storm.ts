@@ -8,7 +8,8 @@
  *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
  *      GetTraces), counting its spans straight from the wire bytes.
  * Throughout, health Check("") is called every 50 ms (5 s deadline). Clients run in their own
- * processes (ingest; readers) so their CPU is not the orchestrator's.
+ * processes and sessions (ingest; readers) so their CPU is neither the orchestrator's nor serve's;
+ * the CPU of serve's threads and of each client is printed per phase.
  * Prints health latency p50/p99/max per phase, ingest spans/s loaded vs unloaded (same run),
  * serve's peak RSS (VmHWM) and RSS sampled during the loaded phase, the span count of every full
  * read, and serve's read counters from --metrics-listen (cancelled reads, time to stop their work).
@@ -25,7 +26,7 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
-import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, waitForLog } from './byte-client.js';
+import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -56,14 +57,19 @@ async function main(): Promise<void> {
     console.log(`stored trace ${traceId}: peak RSS so far ${mb(peakRssBytes(serve.child.pid!))}`);
     await Promise.all([ingest.ready, readers.ready]);
 
+    const pids = { serve: serve.child.pid!, ingest: ingest.child.pid!, readers: readers.child.pid! };
     const health1 = healthProbe(serve.address);
+    const cpu1 = cpuMeter(pids);
     const unloaded = (await ingest.run({ seconds: phaseSeconds, address: serve.address })) as { rate: number };
+    const unloadedCpu = cpu1.stop();
     const h1 = health1.stop();
 
     const rss = rssSampler(serve.child.pid!);
     const health2 = healthProbe(serve.address);
+    const cpu2 = cpuMeter(pids);
+    let loadedCpu!: CpuFigures;
     const [loaded, reads] = (await Promise.all([
-      ingest.run({ seconds: phaseSeconds, address: serve.address }),
+      ingest.run({ seconds: phaseSeconds, address: serve.address }).then((r) => ((loadedCpu = cpu2.stop()), r)),
       readers.run({ seconds: phaseSeconds, address: serve.address, traceId, traceSpans }),
     ])) as [{ rate: number }, ReaderReport];
     const h2 = health2.stop();
@@ -73,11 +79,14 @@ async function main(): Promise<void> {
     console.log(`\nhealth Check("") latency   p50        p99        max       failed`);
     for (const [label, h] of [['unloaded', h1], ['loaded  ', h2]] as const) console.log(`  ${label}                ${ms(h.p50)}   ${ms(h.p99)}   ${ms(h.max)}   ${h.failed}/${h.count}`);
     console.log(`ingest (OTLP Export, ${INGEST_CONNECTIONS} clients): unloaded ${fmt(unloaded.rate)} spans/s, loaded ${fmt(loaded.rate)} spans/s, ratio ${(loaded.rate / unloaded.rate).toFixed(2)}`);
+    console.log(`CPU while ingest ran, seconds per second of wall time (2 = both cores):`);
+    console.log(`  ${CPU_PARTS.map(([, label]) => label.padStart(12)).join(' ')}`);
+    for (const [label, c] of [['unloaded', unloadedCpu], ['loaded  ', loadedCpu]] as const) console.log(`  ${CPU_PARTS.map(([key]) => c[key].toFixed(2).padStart(12)).join(' ')}   ${label}`);
     console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRssBytes(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
     console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
     console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
     console.log(
-      `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
+      `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, within 50 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.05"}']} (within 100 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.1"}']}), rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
     );
     console.log(`targets: health p99 ≤ 100 ms; ingest ≥ 0.70 of unloaded; RSS ≤ 500 MB; every full read ${fmt(traceSpans)} spans`);
     console.log(`load average after ${loadAverage()}`);
@@ -113,6 +122,48 @@ async function storeLargeTrace(address: string, n: number): Promise<string> {
 }
 
 // ---- orchestrator-side probes ----------------------------------------------------------------
+
+type CpuFigures = Record<(typeof CPU_PARTS)[number][0], number>;
+/** Who used the CPU: serve's threads (read workers name themselves jsls-read), and the bench's own processes. */
+const CPU_PARTS = [
+  ['serveMain', 'serve main'],
+  ['serveReads', 'read workers'],
+  ['serveOther', 'serve other'],
+  ['ingest', 'ingest client'],
+  ['readers', 'read clients'],
+  ['bench', 'orchestrator'],
+] as const;
+
+/** CPU seconds per wall second of each part from now until stop(). */
+function cpuMeter(pids: { serve: number; ingest: number; readers: number }): { stop(): CpuFigures } {
+  const snapshot = () => ({
+    at: performance.now(),
+    threads: threadCpuSeconds(pids.serve),
+    ingest: processCpuSeconds(pids.ingest),
+    readers: processCpuSeconds(pids.readers),
+    bench: process.cpuUsage(),
+  });
+  const before = snapshot();
+  return {
+    stop() {
+      const after = snapshot();
+      const wall = (after.at - before.at) / 1000;
+      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
+      for (const [tid, t] of after.threads) {
+        const used = t.seconds - (before.threads.get(tid)?.seconds ?? 0);
+        if (tid === pids.serve) out.serveMain += used;
+        else if (t.name === 'jsls-read') out.serveReads += used;
+        else out.serveOther += used;
+      }
+      out.ingest = after.ingest - before.ingest;
+      out.readers = after.readers - before.readers;
+      const bench = process.cpuUsage(before.bench);
+      out.bench = (bench.user + bench.system) / 1e6;
+      for (const key of Object.keys(out) as (keyof CpuFigures)[]) out[key] /= wall;
+      return out;
+    },
+  };
+}
 
 function healthProbe(address: string): { stop(): { p50: number; p99: number; max: number; failed: number; count: number } } {
   const def = serviceDefinition('health').Check;
@@ -164,7 +215,7 @@ async function scrape(address: string): Promise<Record<string, number>> {
   const text = await (await fetch(`http://${address}/metrics`)).text();
   const out: Record<string, number> = {};
   for (const line of text.split('\n')) {
-    const m = /^(\w+) ([0-9.e+-]+)$/.exec(line);
+    const m = /^(\w+(?:\{le="[^"]+"\})?) ([0-9.e+-]+)$/.exec(line);
     if (m) out[m[1]] = Number(m[2]);
   }
   return out;
@@ -173,7 +224,10 @@ async function scrape(address: string): Promise<Record<string, number>> {
 // ---- client processes --------------------------------------------------------------------------
 
 function forkRole(role: string): { child: ChildProcess; ready: Promise<void>; run(job: object): Promise<unknown> } {
-  const child = fork(fileURLToPath(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // Each client process runs in its own session (detached: setsid). Linux schedules sessions as
+  // groups (autogroup) of equal weight when the CPU is contended, so the clients' CPU comes from
+  // their own share, as it would from clients on other hosts, not from serve's.
+  const child = fork(fileURLToPath(import.meta.url), [role], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], detached: true });
   const ready = new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`${role} exited with ${code}`)));
@@ -189,14 +243,16 @@ function forkRole(role: string): { child: ChildProcess; ready: Promise<void>; ru
   };
 }
 
-function serveRole(work: (job: never) => Promise<object>): void {
-  process.on('message', (job: never) => {
-    work(job).then(
+function serveRole<Job>(work: (job: Job) => Promise<object>): void {
+  process.on('message', (job: unknown) => {
+    work(job as Job).then(
       (result) => process.send!(result),
       (err: unknown) => process.send!({ error: err instanceof Error ? err.message : String(err) }),
     );
   });
   process.on('SIGTERM', () => process.exit(0));
+  // Detached: no terminal signal reaches it, so it ends when the orchestrator goes.
+  process.on('disconnect', () => process.exit(0));
   process.send!({ ready: true });
 }
 

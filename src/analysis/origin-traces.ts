@@ -19,19 +19,20 @@ export interface TraceAbnormality {
 }
 
 /**
- * Per trace (rows `traceOffset[t]` … `traceOffset[t + 1] − 1`), 1 when any row has an origin bit.
- * `origins` holds the origin signal bits per span row.
+ * Per trace (rows `traceOffset[t]` … `traceOffset[t + 1] − 1`), 1 when any row has a bit set in
+ * `rowBits`: with origin bits (origin-evidence.ts) the traces this file calls abnormal; with outlier
+ * bits (outlier-detection.ts) the traces holding any outlier span.
  */
-export function originTraces(traceOffset: ArrayLike<number>, origins: Uint8Array): TraceAbnormality {
+export function tracesWithFlaggedRows(traceOffset: ArrayLike<number>, rowBits: Uint8Array): TraceAbnormality {
   const traces = traceOffset.length - 1;
-  if (traces < 0 || traceOffset[traces] !== origins.length) {
-    throw new AnalysisInputError(`analysis/origin-traces: trace offsets end at ${traces < 0 ? 'nothing' : traceOffset[traces]}, but ${origins.length} span rows`);
+  if (traces < 0 || traceOffset[traces] !== rowBits.length) {
+    throw new AnalysisInputError(`analysis/origin-traces: trace offsets end at ${traces < 0 ? 'nothing' : traceOffset[traces]}, but ${rowBits.length} span rows`);
   }
   const abnormalTrace = new Uint8Array(traces);
   let abnormalTraceCount = 0;
   for (let t = 0; t < traces; t++) {
     for (let i = traceOffset[t]; i < traceOffset[t + 1]; i++) {
-      if (origins[i]) {
+      if (rowBits[i]) {
         abnormalTrace[t] = 1;
         abnormalTraceCount++;
         break;

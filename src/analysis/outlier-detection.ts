@@ -28,6 +28,7 @@ import type { AnomalySignal, DetectionThresholds, OperationStats, OperationSumma
 import { ANOMALY_SIGNALS } from './anomaly-report.js';
 import type { Baselines, OperationBaseline, SignalBaseline } from './baselines.js';
 import { loadExpectedRate } from './load-expectation.js';
+import { tracesWithFlaggedRows } from './origin-traces.js';
 import type { OperationKeys } from './operation-keys.js';
 import { quantileSorted } from './robust-stats.js';
 import type { TraceColumnsView } from './trace-columns.js';
@@ -185,17 +186,7 @@ export function detectOutliers(
       if (bits & 8) c.error++;
     }
   }
-  const abnormalTrace = new Uint8Array(window.traceCount);
-  let abnormalTraceCount = 0;
-  for (let t = 0; t < window.traceCount; t++) {
-    for (let i = window.traceOffset[t]; i < window.traceOffset[t + 1]; i++) {
-      if (spanSignals[i]) {
-        abnormalTrace[t] = 1;
-        abnormalTraceCount++;
-        break;
-      }
-    }
-  }
+  const { abnormalTrace, abnormalTraceCount } = tracesWithFlaggedRows(window.traceOffset, spanSignals);
 
   const operations = summarizeOperations(window, windowRange, baselines, keys, selected, abnormalSpans);
   return { spanSignals, abnormalTrace, abnormalTraceCount, operations, selected };

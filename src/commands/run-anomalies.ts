@@ -22,7 +22,7 @@ import { criticalPathTimes } from '../analysis/critical-path.js';
 import { latencyHistogram } from '../analysis/latency-histogram.js';
 import { OperationKeys } from '../analysis/operation-keys.js';
 import { originSignals } from '../analysis/origin-evidence.js';
-import { originTraces } from '../analysis/origin-traces.js';
+import { tracesWithFlaggedRows } from '../analysis/origin-traces.js';
 import { loadExpectedRate, loadRatio } from '../analysis/load-expectation.js';
 import { detectOutliers, resolveThresholds, SIGNAL_BIT, signalThreshold } from '../analysis/outlier-detection.js';
 import { attributeGaps } from '../analysis/gap-attribution.js';
@@ -162,7 +162,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   }
   const origins = originSignals(view.parent, detection.spanSignals, !without.has('leaf-latency'));
   // The traces the ranking and the report call abnormal.
-  const { abnormalTrace, abnormalTraceCount } = without.has('origin-traces') ? detection : originTraces(view.traceOffset, origins);
+  const { abnormalTrace, abnormalTraceCount } = without.has('origin-traces') ? detection : tracesWithFlaggedRows(view.traceOffset, origins);
   if (abnormalTraceCount !== detection.abnormalTraceCount) {
     report.window.abnormalTraces = abnormalTraceCount;
     if (abnormalTraceCount === 0) {

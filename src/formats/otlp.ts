@@ -131,7 +131,7 @@ export function spansFromOtlp(resourceSpans: readonly OtlpResourceSpans[], where
  * Where in the input an error is: a string, or a function building it only when an error needs it
  * (the ingest path converts millions of spans and attributes that have none).
  */
-type At = string | (() => string);
+export type At = string | (() => string);
 
 function atText(at: At): string {
   return typeof at === 'string' ? at : at();
@@ -140,41 +140,23 @@ function atText(at: At): string {
 function spanFromOtlp(s: OtlpSpan, resource: OtelResource, scope: OtelScope, process: Process, scopeTags: KeyValue[], at: At): Span {
   const traceId = traceIdField(at, 'traceId', s.traceId);
   const spanId = spanIdField(at, 'spanId', s.spanId, true);
-  let startTime: number;
-  let duration: number;
-  let startNanos: number;
-  let durationNanos: number;
   const startUs = decimalMicros(s.startTimeUnixNano);
-  const startRest = microsRest;
   const endUs = decimalMicros(s.endTimeUnixNano);
-  const endRest = microsRest;
-  if (startUs >= 0 && endUs >= 0) {
-    // Both plain decimal strings (the gRPC decoders' form): the BigInt arithmetic below, in doubles.
-    if (endUs < startUs || (endUs === startUs && endRest < startRest)) throw negativeDuration(at);
-    startTime = startUs;
-    startNanos = startRest;
-    const borrow = endRest < startRest ? 1 : 0;
-    duration = endUs - startUs - borrow;
-    durationNanos = endRest + borrow * 1000 - startRest;
-  } else {
-    const startNs = nanos(s.startTimeUnixNano, at, 'startTimeUnixNano');
-    const endNs = nanos(s.endTimeUnixNano, at, 'endTimeUnixNano');
-    if (endNs < startNs) throw negativeDuration(at);
-    startTime = Number(startNs / 1000n);
-    startNanos = Number(startNs % 1000n);
-    duration = Number((endNs - startNs) / 1000n);
-    durationNanos = Number((endNs - startNs) % 1000n);
-  }
-  if (s.kind !== undefined && (SPAN_KINDS[s.kind] === undefined)) throw new InputFormatError(atText(at), `unknown span kind ${s.kind}`);
+  const times =
+    startUs >= 0 && endUs >= 0
+      ? // Both plain decimal strings (the gRPC decoders' form): no BigInt needed.
+        spanTimesFromMicros(startUs, nsBelowMicros(s.startTimeUnixNano as string), endUs, nsBelowMicros(s.endTimeUnixNano as string), at)
+      : spanTimesFromNanos(nanos(s.startTimeUnixNano, at, 'startTimeUnixNano'), nanos(s.endTimeUnixNano, at, 'endTimeUnixNano'), at);
+  const kind = s.kind === undefined ? 0 : spanKindField(s.kind, at);
 
   const otel: OtelSpanFields = {
     resource,
     scope,
     traceState: s.traceState ?? '',
     parentSpanId: s.parentSpanId && s.parentSpanId.length > 0 ? spanIdField(at, 'parentSpanId', s.parentSpanId, false) : '',
-    kind: s.kind ?? 0,
-    startNanos,
-    durationNanos,
+    kind,
+    startNanos: times.startNanos,
+    durationNanos: times.durationNanos,
     attributes: attributesFromOtlp(s.attributes, at),
     droppedAttributesCount: s.droppedAttributesCount ?? 0,
     events: (s.events ?? []).map((e, ei) => {
@@ -202,7 +184,43 @@ function spanFromOtlp(s: OtlpSpan, resource: OtelResource, scope: OtelScope, pro
     statusCode: s.status?.code ?? 0,
     statusMessage: s.status?.message ?? '',
   };
-  return spanFromOtel({ traceId, spanId, operationName: s.name ?? '', flags: s.flags ?? 0, startTime, duration }, otel, process, scopeTags);
+  const core = { traceId, spanId, operationName: s.name ?? '', flags: s.flags ?? 0, startTime: times.startTime, duration: times.duration };
+  return spanFromOtel(core, otel, process, scopeTags);
+}
+
+/** An OTLP span's times in the domain's units: whole µs of start and duration, and the ns below each (0–999). */
+export interface SpanTimes {
+  startTime: number;
+  startNanos: number;
+  duration: number;
+  durationNanos: number;
+}
+
+/**
+ * The times of a span whose start and end ns are given as ⌊ns / 1000⌋ (safe integers) and
+ * ns mod 1000; InputFormatError at `at` when the end is before the start.
+ */
+export function spanTimesFromMicros(startUs: number, startRest: number, endUs: number, endRest: number, at: At): SpanTimes {
+  if (endUs < startUs || (endUs === startUs && endRest < startRest)) throw negativeDuration(at);
+  const borrow = endRest < startRest ? 1 : 0;
+  return { startTime: startUs, startNanos: startRest, duration: endUs - startUs - borrow, durationNanos: endRest + borrow * 1000 - startRest };
+}
+
+/** spanTimesFromMicros for ns as bigints (any size; µs beyond 2^53 become inexact numbers, which validation refuses). */
+export function spanTimesFromNanos(startNs: bigint, endNs: bigint, at: At): SpanTimes {
+  if (endNs < startNs) throw negativeDuration(at);
+  return {
+    startTime: Number(startNs / 1000n),
+    startNanos: Number(startNs % 1000n),
+    duration: Number((endNs - startNs) / 1000n),
+    durationNanos: Number((endNs - startNs) % 1000n),
+  };
+}
+
+/** An OTLP SpanKind number, or InputFormatError at `at` for one OTLP does not define. */
+export function spanKindField(kind: number, at: At): number {
+  if (SPAN_KINDS[kind] === undefined) throw new InputFormatError(atText(at), `unknown span kind ${kind}`);
+  return kind;
 }
 
 function attributesFromOtlp(list: readonly OtlpKeyValue[] | undefined, at: At): Attribute[] {
@@ -368,28 +386,28 @@ function negativeDuration(at: At): InputFormatError {
   return new InputFormatError(atText(at), 'endTimeUnixNano is before startTimeUnixNano (negative duration)');
 }
 
-/** The ns below the µs of the last decimalMicros call, 0–999. */
-let microsRest = 0;
-
 /**
- * ⌊value / 1000⌋ of a ns time given as 1–19 plain decimal digits whose µs are a safe integer,
- * with the remainder in microsRest; −1 for any other value (which nanos() then judges).
+ * ⌊value / 1000⌋ of a ns time given as 1–19 plain decimal digits whose µs are a safe integer;
+ * −1 for any other value (which nanos() then judges). nsBelowMicros gives the remainder.
  */
 function decimalMicros(value: string | number | undefined): number {
   if (typeof value !== 'string' || value.length === 0 || value.length > 19) return -1;
   const cut = value.length - 3;
   let us = 0;
-  let rest = 0;
   for (let i = 0; i < value.length; i++) {
     const d = value.charCodeAt(i) - 0x30;
     if (d < 0 || d > 9) return -1;
     // Exact while below 2^53: 16 digits at most, and any µs beyond MAX_SAFE_INTEGER is refused below.
     if (i < cut) us = us * 10 + d;
-    else rest = rest * 10 + d;
   }
-  if (us > Number.MAX_SAFE_INTEGER) return -1;
-  microsRest = rest;
-  return us;
+  return us > Number.MAX_SAFE_INTEGER ? -1 : us;
+}
+
+/** value mod 1000 of a ns time that decimalMicros accepted: its last three digits. */
+function nsBelowMicros(value: string): number {
+  let rest = 0;
+  for (let i = Math.max(0, value.length - 3); i < value.length; i++) rest = rest * 10 + value.charCodeAt(i) - 0x30;
+  return rest;
 }
 
 function nanos(value: string | number | undefined, at: At, field: string): bigint {
@@ -409,7 +427,7 @@ function fieldError(at: At, field: string, err: unknown): InputFormatError {
 }
 
 /** The trace id field, or InputFormatError naming it. */
-function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): string {
+export function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): string {
   try {
     return traceIdFromBytes(nonEmpty(bytes, 16));
   } catch (err) {
@@ -418,7 +436,7 @@ function traceIdField(at: At, field: string, bytes: Uint8Array | undefined): str
 }
 
 /** A span id field (`required`: present and not all zero), or InputFormatError naming it. */
-function spanIdField(at: At, field: string, bytes: Uint8Array | undefined, required: boolean): string {
+export function spanIdField(at: At, field: string, bytes: Uint8Array | undefined, required: boolean): string {
   try {
     return spanIdFromBytes(required ? nonEmpty(bytes, 8) : bytes!);
   } catch (err) {

@@ -2,14 +2,14 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { InvalidArgumentError } from '../model/index.js';
+import { InvalidArgumentError, ResourceExhaustedError } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { IngestRequest } from './ingest.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics.js';
 import type { ReadGate } from './read-gate.js';
-import type { ReadJob, ReadLimits } from './read-stream.js';
-import { readMessages, readSourceOf } from './read-stream.js';
+import type { ReadJob, ReadLimits, UnaryAnswer, UnaryRead } from './read-stream.js';
+import { answerRead, isCostlyRead, readMessages, readSourceOf } from './read-stream.js';
 import { statusCodeFor, toServiceError } from '../storage/grpc/status.js';
 
 /** What every handler needs: the store of the calling tenant, counters, a logger, stream limits. */
@@ -46,9 +46,12 @@ export type SendMessage = (message: object | EncodedMessage, spans: number) => P
 export interface ReadRunner {
   /**
    * Produces the job's messages for `tenant` and sends each; resolves when done or, once `abandoned`
-   * resolved (the call was cancelled), as soon as the work has stopped.
+   * resolved (the call was cancelled), as soon as the work has stopped — with when it stopped
+   * (epoch ms, performance.timeOrigin + now) when that was earlier than this thread learns.
    */
-  run(job: ReadJob, tenant: string, store: TraceStore, send: SendMessage, abandoned: Promise<void>): Promise<void>;
+  run(job: ReadJob, tenant: string, store: TraceStore, send: SendMessage, abandoned: Promise<void>): Promise<number | void>;
+  /** Answers a unary read for `tenant`; once `abandoned` resolved, stops at its next step. */
+  answer<R extends UnaryRead>(read: R, tenant: string, store: TraceStore, abandoned: Promise<void>): Promise<UnaryAnswer<R>>;
 }
 
 export interface TraceReads {
@@ -57,15 +60,32 @@ export interface TraceReads {
   readonly runner: ReadRunner;
 }
 
-/** Runs reads on the serving thread, one message per event-loop turn so other calls interleave. */
+/**
+ * Runs reads on the serving thread, one step (a stored part read, or SPANS_PER_STEP spans encoded)
+ * per event-loop turn, so other calls interleave and a cancelled read stops at its next step.
+ */
 export function inProcessReads(metrics: ServerMetrics, limits: ReadLimits): ReadRunner {
+  const stepping = (abandoned: Promise<void>) => {
+    let gone = false;
+    void abandoned.then(() => (gone = true));
+    return async () => {
+      await nextTurn();
+      return gone;
+    };
+  };
   return {
-    async run(job, _tenant, store, send) {
-      for await (const m of readMessages(readSourceOf(store), job, limits)) {
+    async run(job, _tenant, store, send, abandoned) {
+      for await (const m of readMessages(readSourceOf(store), job, limits, stepping(abandoned))) {
         metrics.readSpansProduced += m.spans;
-        await send(m.message, m.spans);
-        await nextTurn();
+        await send(new EncodedMessage(m.bytes), m.spans);
       }
+    },
+    async answer(read, _tenant, store, abandoned) {
+      if (read.kind !== 'traceIds') return answerRead(store, read, limits, stepping(abandoned));
+      // Remote stores (SLS, grpc://) find ids by their own query, cheaper than reading whole traces.
+      const found = await store.findTraceIds(read.query);
+      if (found.length > limits.maxTraceIds) throw new ResourceExhaustedError(`${found.length} traces match, more ids than one answer holds (${limits.maxTraceIds}): narrow the query or set a lower limit`);
+      return found as UnaryAnswer<typeof read>;
     },
   };
 }
@@ -137,6 +157,47 @@ export function unaryCall<Req, Res>(
 
 class CallCancelled extends Error {}
 
+/** Now as epoch ms with sub-ms resolution, comparable across threads. */
+const epochMs = () => performance.timeOrigin + performance.now();
+
+/**
+ * A unary read (GetServices, GetOperations, FindTraceIDs, GetDependencies): run by the context's
+ * read runner (a read worker for SQLite), the costly ones (isCostlyRead) after the read gate
+ * admitted them; `toResponse` maps the domain answer to the method's response.
+ */
+export function unaryReadCall<Req, R extends UnaryRead, Res>(
+  ctx: CallContext,
+  method: string,
+  toRead: (request: Req) => R,
+  toResponse: (answer: UnaryAnswer<R>) => Res,
+): grpc.handleUnaryCall<Req | MalformedRequest, Res> {
+  return (call, callback) => {
+    const started = performance.now();
+    const abandoned = new Promise<void>((resolve) => call.once('cancelled', () => resolve()));
+    (async () => {
+      const read = toRead(decoded(call.request));
+      const tenant = ctx.tenantFor(call.metadata);
+      const store = ctx.storeFor(call.metadata);
+      const release = isCostlyRead(read) ? await ctx.reads.gate.acquire(abandoned) : () => undefined;
+      try {
+        return toResponse(await ctx.reads.runner.answer(read, tenant, store, abandoned));
+      } finally {
+        release();
+      }
+    })().then(
+      (response) => {
+        finishCall(ctx, method, started);
+        callback(null, response);
+      },
+      (err: unknown) => {
+        if (statusCodeFor(err) === grpc.status.RESOURCE_EXHAUSTED) ctx.metrics.readsRejected++;
+        finishCall(ctx, method, started, err);
+        callback(toServiceError(err));
+      },
+    );
+  };
+}
+
 /**
  * A streamed trace read (GetTrace, FindTraces, GetTraces): admitted by the read gate (waiting or
  * RESOURCE_EXHAUSTED), run by the context's runner with flow control, stopped when the client
@@ -145,10 +206,11 @@ class CallCancelled extends Error {}
 export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (request: Req) => ReadJob): grpc.handleServerStreamingCall<Req | MalformedRequest, unknown> {
   return (call) => {
     const started = performance.now();
+    /** When the call was cancelled, epoch ms (performance.timeOrigin + now). */
     let cancelledAt: number | undefined;
     const abandoned = new Promise<void>((resolve) =>
       call.once('cancelled', () => {
-        cancelledAt = performance.now();
+        cancelledAt = epochMs();
         resolve();
       }),
     );
@@ -167,13 +229,13 @@ export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (re
       const store = ctx.storeFor(call.metadata);
       const release = await gate.acquire(abandoned);
       try {
-        await runner.run(job, tenant, store, send, abandoned);
+        return await runner.run(job, tenant, store, send, abandoned);
       } finally {
         release();
       }
     })().then(
-      () => {
-        if (cancelledAt !== undefined) return stopped();
+      (stoppedAt) => {
+        if (cancelledAt !== undefined) return stopped(stoppedAt ?? undefined);
         finishCall(ctx, method, started);
         call.end();
       },
@@ -184,8 +246,8 @@ export function readStreamCall<Req>(ctx: CallContext, method: string, toJob: (re
         call.emit('error', toServiceError(err));
       },
     );
-    const stopped = () => {
-      ctx.metrics.readCancelled((performance.now() - cancelledAt!) / 1000);
+    const stopped = (stoppedAt = epochMs()) => {
+      ctx.metrics.readCancelled(Math.max(0, stoppedAt - cancelledAt!) / 1000);
       finishCall(ctx, method, started);
     };
   };

@@ -6,6 +6,9 @@ interface MethodStats {
   seconds: number;
 }
 
+/** Upper bounds (seconds) of the cancelled-read stop time histogram: Prometheus' default buckets. */
+const CANCEL_STOP_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
 /** Counters of one server: spans written and read, calls, errors and latency per gRPC method. */
 export class ServerMetrics {
   spansWritten = 0;
@@ -19,8 +22,15 @@ export class ServerMetrics {
   /** Seconds from a read's cancellation to its work stopping: sum and largest. */
   private cancelStopSeconds = 0;
   private cancelStopSecondsMax = 0;
+  /** Cancelled reads by stop time: counts per CANCEL_STOP_BUCKETS bound (not cumulative). */
+  private readonly cancelStops = new Array<number>(CANCEL_STOP_BUCKETS.length).fill(0);
   /** Current reads running and waiting, when a read gate reports them. */
   readGauges?: { runningNow: number; waitingNow: number };
+  /**
+   * Write requests received and not yet answered, in memory other threads read (read workers
+   * yield to writes while it is above zero): element 0 of an Int32Array, updated with Atomics.
+   */
+  readonly writesInFlight = new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
   private readonly methods = new Map<string, MethodStats>();
 
   /** Records a cancelled read whose work stopped `stopSeconds` after the cancellation. */
@@ -28,6 +38,17 @@ export class ServerMetrics {
     this.readsCancelled++;
     this.cancelStopSeconds += stopSeconds;
     if (stopSeconds > this.cancelStopSecondsMax) this.cancelStopSecondsMax = stopSeconds;
+    const bucket = CANCEL_STOP_BUCKETS.findIndex((le) => stopSeconds <= le);
+    if (bucket >= 0) this.cancelStops[bucket]++;
+  }
+
+  /** A write request was received; pair with writeEnded. */
+  writeStarted(): void {
+    Atomics.add(this.writesInFlight, 0, 1);
+  }
+
+  writeEnded(): void {
+    Atomics.sub(this.writesInFlight, 0, 1);
   }
 
   /** Records one finished call; `seconds` is its wall time. */
@@ -54,8 +75,13 @@ export class ServerMetrics {
     metric('jaeger_sls_read_spans_produced_total', 'Spans read from the store and encoded for a response, sent or not.', 'counter', this.readSpansProduced);
     metric('jaeger_sls_reads_rejected_total', 'Trace reads refused with RESOURCE_EXHAUSTED (--max-concurrent-reads).', 'counter', this.readsRejected);
     metric('jaeger_sls_reads_cancelled_total', 'Trace reads cancelled by the client or its deadline, counted when their work stopped.', 'counter', this.readsCancelled);
-    metric('jaeger_sls_read_cancel_stop_seconds_sum', 'Total time from read cancellations to their work stopping.', 'counter', this.cancelStopSeconds.toFixed(6));
     metric('jaeger_sls_read_cancel_stop_seconds_max', 'Longest time from a read cancellation to its work stopping.', 'gauge', this.cancelStopSecondsMax.toFixed(6));
+    const stops = 'jaeger_sls_read_cancel_stop_seconds';
+    lines.push(`# HELP ${stops} Time from read cancellations to their work stopping.`, `# TYPE ${stops} histogram`);
+    let cumulative = 0;
+    CANCEL_STOP_BUCKETS.forEach((le, i) => lines.push(`${stops}_bucket{le="${le}"} ${(cumulative += this.cancelStops[i])}`));
+    lines.push(`${stops}_bucket{le="+Inf"} ${this.readsCancelled}`, `${stops}_sum ${this.cancelStopSeconds.toFixed(6)}`, `${stops}_count ${this.readsCancelled}`);
+    metric('jaeger_sls_writes_in_flight', 'Write requests received and not yet answered.', 'gauge', Atomics.load(this.writesInFlight, 0));
     if (this.readGauges) {
       metric('jaeger_sls_reads_running', 'Trace reads running now.', 'gauge', this.readGauges.runningNow);
       metric('jaeger_sls_reads_waiting', 'Trace reads waiting for a slot now.', 'gauge', this.readGauges.waitingNow);

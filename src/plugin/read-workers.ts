@@ -6,7 +6,7 @@ import { EncodedMessage } from './calls.js';
 import { errorFromData } from './ingest.js';
 import type { Logger } from './log.js';
 import type { ServerMetrics } from './metrics.js';
-import type { ReadJob, ReadLimits } from './read-stream.js';
+import type { ReadJob, ReadLimits, UnaryAnswer, UnaryRead } from './read-stream.js';
 import type { FromWorker, ReadWorkerData, ToWorker } from './read-worker.js';
 
 /**
@@ -22,8 +22,9 @@ export function defaultReadWorkers(): number {
 }
 
 interface Job {
-  send: SendMessage;
-  resolve(): void;
+  /** Streamed reads only: hands a message to the call. */
+  send?: SendMessage;
+  resolve(outcome: { answer?: unknown; stoppedAt?: number }): void;
   reject(error: unknown): void;
 }
 
@@ -55,13 +56,22 @@ export class ReadWorkers implements ReadRunner {
     await Promise.all(this.slots.map((s) => s.ready));
   }
 
-  run(job: ReadJob, tenant: string, _store: unknown, send: SendMessage, abandoned: Promise<void>): Promise<void> {
+  async run(job: ReadJob, tenant: string, _store: unknown, send: SendMessage, abandoned: Promise<void>): Promise<number | undefined> {
+    return ((await this.start((id) => ({ type: 'run', id, job, tenant }), abandoned, send)) as { stoppedAt?: number }).stoppedAt;
+  }
+
+  async answer<R extends UnaryRead>(read: R, tenant: string, _store: unknown, abandoned: Promise<void>): Promise<UnaryAnswer<R>> {
+    return ((await this.start((id) => ({ type: 'answer', id, read, tenant }), abandoned)) as { answer: UnaryAnswer<R> }).answer;
+  }
+
+  /** Posts a job to the worker with the fewest; resolves with its outcome (answer, stoppedAt) once the worker is done with it. */
+  private start(message: (id: number) => ToWorker, abandoned: Promise<void>, send?: SendMessage): Promise<unknown> {
     if (this.closing) return Promise.reject(new StorageUnavailableError('server is shutting down'));
     const slot = this.slots.reduce((a, b) => (b.jobs.size < a.jobs.size ? b : a));
     const id = this.nextId++;
-    return new Promise<void>((resolve, reject) => {
-      slot.jobs.set(id, { send, resolve, reject });
-      post(slot, { type: 'run', id, job, tenant });
+    return new Promise<unknown>((resolve, reject) => {
+      slot.jobs.set(id, { ...(send ? { send } : {}), resolve, reject });
+      post(slot, message(id));
       void abandoned.then(() => post(slot, { type: 'cancel', id }));
     });
   }
@@ -73,7 +83,7 @@ export class ReadWorkers implements ReadRunner {
   }
 
   private spawn(): Slot {
-    const data: ReadWorkerData = { storeUri: this.options.storeUri, limits: this.options.limits };
+    const data: ReadWorkerData = { storeUri: this.options.storeUri, limits: this.options.limits, writesInFlight: this.options.metrics.writesInFlight };
     const worker = new Worker(new URL('./read-worker.js', import.meta.url), {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MIB },
@@ -93,10 +103,12 @@ export class ReadWorkers implements ReadRunner {
       if (!job) return;
       if (message.type === 'done') {
         jobs.delete(message.id);
-        if (message.error) job.reject(errorFromData(message.error));
-        else job.resolve();
+        // errorFromData knows the write path's errors; a read may also be refused for its size.
+        if (message.error) job.reject(message.error.name === 'ResourceExhaustedError' ? new ResourceExhaustedError(message.error.message) : errorFromData(message.error));
+        else job.resolve({ answer: message.answer, stoppedAt: message.stoppedAt });
         return;
       }
+      if (!job.send) return;
       this.options.metrics.readSpansProduced += message.spans;
       const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
       job.send(new EncodedMessage(bytes), message.spans).then(

@@ -100,11 +100,21 @@ const MAX_CHUNK_BYTES = 2 * 1024 * 1024;
 const READS_WAITING_PER_SLOT = 8;
 const READ_MAX_WAIT_MS = 10_000;
 
-/** Limits of each streamed read message: Jaeger's batch size, and half the message limit in bytes (at most 2 MiB). */
+/**
+ * Bytes one found trace id takes in a FindTraceIDs answer, at most: v2's FoundTraceID is the id
+ * (18) and two Timestamps (≤ 19 each) with its own framing (≤ 3), v1's only the id.
+ */
+const FOUND_TRACE_ID_BYTES = 64;
+
+/**
+ * Limits of each read answer: streamed messages of Jaeger's batch size and half the message limit
+ * in bytes (at most 2 MiB); as many FindTraceIDs ids as one message of the limit holds.
+ */
 export function readLimitsFor(maxMessageSize: number, maxTraceSpans: number | undefined): ReadLimits {
   return {
     maxSpansPerMessage: MAX_SPANS_PER_CHUNK,
     maxBytesPerMessage: Math.min(MAX_CHUNK_BYTES, Math.floor(maxMessageSize / 2)),
+    maxTraceIds: Math.floor(maxMessageSize / FOUND_TRACE_ID_BYTES),
     ...(maxTraceSpans !== undefined ? { maxTraceSpans } : {}),
   };
 }
@@ -138,9 +148,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxChunkBytes: limits.maxBytesPerMessage,
     // Not refused while closing: calls already running (streams) finish their writes within the grace period.
     async ingest(metadata, request) {
-      const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
-      metrics.spansWritten += outcome.written;
-      if (outcome.error !== undefined) throw outcome.error;
+      metrics.writeStarted();
+      try {
+        const outcome = await ingest.write({ ...request, tenant: tenantFor(metadata) });
+        metrics.spansWritten += outcome.written;
+        if (outcome.error !== undefined) throw outcome.error;
+      } finally {
+        metrics.writeEnded();
+      }
     },
   };
 

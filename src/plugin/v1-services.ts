@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { traceIdToBytes } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { readStreamCall, unaryCall } from './calls.js';
+import { readStreamCall, unaryCall, unaryReadCall } from './calls.js';
 import type { ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
@@ -55,16 +55,20 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
     streamingSpanWriter: { WriteSpanStream: writeSpanStream(ctx) },
     spanReader: {
       GetTrace: readStreamCall(ctx, 'v1.GetTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: false })),
-      GetServices: unaryCall(ctx, 'v1.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
-      GetOperations: unaryCall(ctx, 'v1.GetOperations', async (req: { service: string; spanKind: string }, store) => {
-        const operations = await store.getOperations(protoToOperationQuery(req));
-        return { operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) };
-      }),
+      GetServices: unaryReadCall(ctx, 'v1.GetServices', () => ({ kind: 'services' }), (services) => ({ services })),
+      GetOperations: unaryReadCall(
+        ctx,
+        'v1.GetOperations',
+        (req: { service: string; spanKind: string }) => ({ kind: 'operations', query: protoToOperationQuery(req) }),
+        (operations) => ({ operationNames: [...new Set(operations.map((o) => o.name))], operations: operations.map(operationToProto) }),
+      ),
       FindTraces: readStreamCall(ctx, 'v1.FindTraces', (req: FindTracesRequest) => ({ kind: 'v1.FindTraces', query: protoToTraceQueryV1(req.query) })),
-      FindTraceIDs: unaryCall(ctx, 'v1.FindTraceIDs', async (req: FindTracesRequest, store) => {
-        const found = await store.findTraceIds(protoToTraceQueryV1(req.query));
-        return { traceIds: found.map((f) => traceIdToBytes(f.traceId)) };
-      }),
+      FindTraceIDs: unaryReadCall(
+        ctx,
+        'v1.FindTraceIDs',
+        (req: FindTracesRequest) => ({ kind: 'traceIds', query: protoToTraceQueryV1(req.query) }),
+        (found) => ({ traceIds: found.map((f) => traceIdToBytes(f.traceId)) }),
+      ),
     },
     archiveSpanWriter: {
       WriteArchiveSpan: writeOne('v1.WriteArchiveSpan', true),
@@ -73,10 +77,12 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
       GetArchiveTrace: readStreamCall(ctx, 'v1.GetArchiveTrace', (req: GetTraceRequest) => ({ kind: 'v1.GetTrace', query: protoToGetTraceQuery(req), archive: true })),
     },
     dependenciesReader: {
-      GetDependencies: unaryCall(ctx, 'v1.GetDependencies', async (req: GetDependenciesRequest, store) => {
-        const { endTime, lookback } = protoToDependencyWindow(req);
-        return { dependencies: (await store.getDependencies(endTime, lookback)).map(dependencyLinkToProto) };
-      }),
+      GetDependencies: unaryReadCall(
+        ctx,
+        'v1.GetDependencies',
+        (req: GetDependenciesRequest) => ({ kind: 'dependencies', ...protoToDependencyWindow(req) }),
+        (links) => ({ dependencies: links.map(dependencyLinkToProto) }),
+      ),
     },
     pluginCapabilities: {
       // Answered without a tenant: Jaeger asks once at start-up, outside any request context.

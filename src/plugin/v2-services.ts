@@ -1,7 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import { summarizeTrace } from '../model/index.js';
 import type { CallContext } from './calls.js';
-import { readStreamCall, serverStreamCall, unaryCall } from './calls.js';
+import { readStreamCall, serverStreamCall, unaryCall, unaryReadCall } from './calls.js';
 import type { ProtoTimestamp, ProtoTraceQueryV2, ProtoTraceSummary } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
@@ -27,14 +27,20 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
   return {
     traceReader: {
       GetTraces: readStreamCall(ctx, 'v2.GetTraces', (req: GetTracesRequest) => ({ kind: 'v2.GetTraces', queries: req.query.map(protoToGetTraceQuery) })),
-      GetServices: unaryCall(ctx, 'v2.GetServices', async (_req: object, store) => ({ services: await store.getServices() })),
-      GetOperations: unaryCall(ctx, 'v2.GetOperations', async (req: { service: string; spanKind: string }, store) => ({
-        operations: (await store.getOperations(protoToOperationQuery(req))).map(operationToProto),
-      })),
+      GetServices: unaryReadCall(ctx, 'v2.GetServices', () => ({ kind: 'services' }), (services) => ({ services })),
+      GetOperations: unaryReadCall(
+        ctx,
+        'v2.GetOperations',
+        (req: { service: string; spanKind: string }) => ({ kind: 'operations', query: protoToOperationQuery(req) }),
+        (operations) => ({ operations: operations.map(operationToProto) }),
+      ),
       FindTraces: readStreamCall(ctx, 'v2.FindTraces', (req: FindTracesRequest) => ({ kind: 'v2.FindTraces', query: protoToTraceQueryV2(req.query) })),
-      FindTraceIDs: unaryCall(ctx, 'v2.FindTraceIDs', async (req: FindTracesRequest, store) => ({
-        traceIds: (await store.findTraceIds(protoToTraceQueryV2(req.query))).map(foundTraceIdToProto),
-      })),
+      FindTraceIDs: unaryReadCall(
+        ctx,
+        'v2.FindTraceIDs',
+        (req: FindTracesRequest) => ({ kind: 'traceIds', query: protoToTraceQueryV2(req.query) }),
+        (found) => ({ traceIds: found.map(foundTraceIdToProto) }),
+      ),
       FindTraceSummaries: serverStreamCall(ctx, 'v2.FindTraceSummaries', async (req: FindTracesRequest, store, send: (data: { summaries: ProtoTraceSummary[] }) => Promise<void>) => {
         // One message per trace, as Jaeger's query service yields them: each is small and final.
         for await (const trace of store.findTraces(protoToTraceQueryV2(req.query))) {
@@ -43,10 +49,12 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
       }),
     },
     dependencyReader: {
-      GetDependencies: unaryCall(ctx, 'v2.GetDependencies', async (req: { startTime: ProtoTimestamp | null; endTime: ProtoTimestamp | null }, store) => {
-        const { endTime, lookback } = protoToDependencyWindow(req);
-        return { dependencies: (await store.getDependencies(endTime, lookback)).map(dependencyLinkToProto) };
-      }),
+      GetDependencies: unaryReadCall(
+        ctx,
+        'v2.GetDependencies',
+        (req: { startTime: ProtoTimestamp | null; endTime: ProtoTimestamp | null }) => ({ kind: 'dependencies', ...protoToDependencyWindow(req) }),
+        (links) => ({ dependencies: links.map(dependencyLinkToProto) }),
+      ),
     },
     capabilities: {
       GetCapabilities: (_call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) =>

@@ -18,18 +18,24 @@ export interface WriteWorkerData {
   storeUri: string;
 }
 
+/** A request as it crosses to the worker: its messages are bytes [start, ends[0]), [ends[0], ends[1]), … of the batch's buffer. */
+export interface PackedRequest extends Omit<IngestRequest, 'messages'> {
+  id: number;
+  start: number;
+  ends: number[];
+}
+
 /**
- * Main → worker: a request's messages packed into one buffer that is transferred, not copied
- * (message i is bytes [ends[i − 1], ends[i])). Posting the messages themselves would clone each
- * one's whole backing buffer — grpc-js hands over views into larger network buffers.
+ * Main → worker: the requests handed over in one event-loop turn, their messages packed into one
+ * buffer that is transferred, not copied (posting the messages themselves would clone each one's
+ * whole backing buffer — grpc-js hands over views into larger network buffers). One message per
+ * turn rather than per request: each crossing costs a wake-up of the other thread.
  */
-export type ToWorker = { id: number; request: Omit<IngestRequest, 'messages'>; packed: ArrayBuffer; ends: number[] } | { close: true };
-/** Worker → main: the store is open (or could not be), a request's outcome, or closed. */
-export type FromWorker =
-  | { ready: true }
-  | { failed: ErrorData }
-  | { id: number; written: number; error?: ErrorData }
-  | { closed: true };
+export type ToWorker = { requests: PackedRequest[]; packed: ArrayBuffer } | { close: true };
+/** An outcome as it crosses back: [request id, spans written, why it was refused]. */
+export type Outcome = [id: number, written: number, error?: ErrorData];
+/** Worker → main: the store is open (or could not be), the outcomes settled in one turn, or closed. */
+export type FromWorker = { ready: true } | { failed: ErrorData } | { done: Outcome[] } | { closed: true };
 
 interface Waiting {
   resolve(outcome: IngestOutcome): void;
@@ -62,30 +68,46 @@ export async function startWriteWorker(storeUri: string, onFailure: (error: Erro
   worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
   await opened;
 
+  const settle = (id: number, outcome: IngestOutcome) => {
+    const w = waiting.get(id);
+    waiting.delete(id);
+    w?.resolve(outcome);
+  };
   let closed!: () => void;
   const closedMessage = new Promise<void>((resolve) => (closed = resolve));
   worker.on('message', (m: FromWorker) => {
     if ('closed' in m) return closed();
-    if (!('id' in m)) return;
-    const w = waiting.get(m.id);
-    waiting.delete(m.id);
-    w?.resolve(m.error === undefined ? { written: m.written } : { written: m.written, error: errorFromData(m.error) });
+    if (!('done' in m)) return;
+    for (const [id, written, error] of m.done) settle(id, error === undefined ? { written } : { written, error: errorFromData(error) });
   });
+
+  // The requests of this turn, handed over together at its end.
+  let batch: IngestRequest[] = [];
+  let batchIds: number[] = [];
+  const handOver = () => {
+    if (batch.length === 0) return;
+    const requests = batch;
+    const ids = batchIds;
+    batch = [];
+    batchIds = [];
+    if (dead) return; // already answered by fail()
+    const { packed, packedRequests } = pack(requests, ids);
+    worker.postMessage({ requests: packedRequests, packed } satisfies ToWorker, [packed]);
+  };
 
   return {
     write(request) {
       if (dead) return Promise.resolve({ written: 0, error: dead });
       const id = nextId++;
-      const { messages, ...rest } = request;
-      const { packed, ends } = pack(messages);
-      return new Promise<IngestOutcome>((resolve) => {
-        waiting.set(id, { resolve });
-        worker.postMessage({ id, request: rest, packed, ends } satisfies ToWorker, [packed]);
-      });
+      if (batch.length === 0) setImmediate(handOver);
+      batch.push(request);
+      batchIds.push(id);
+      return new Promise<IngestOutcome>((resolve) => waiting.set(id, { resolve }));
     },
     close() {
       closing ??= (async () => {
         if (dead) return;
+        handOver();
         worker.postMessage({ close: true } satisfies ToWorker);
         await closedMessage;
         await worker.terminate();
@@ -95,26 +117,31 @@ export async function startWriteWorker(storeUri: string, onFailure: (error: Erro
   };
 }
 
-/** The messages copied end to end into one fresh buffer of their own. */
-function pack(messages: readonly Uint8Array[]): { packed: ArrayBuffer; ends: number[] } {
+/** The requests' messages copied end to end into one fresh buffer of their own. */
+function pack(requests: readonly IngestRequest[], ids: readonly number[]): { packed: ArrayBuffer; packedRequests: PackedRequest[] } {
   let total = 0;
-  for (const m of messages) total += m.byteLength;
+  for (const r of requests) for (const m of r.messages) total += m.byteLength;
   const packed = new Uint8Array(new ArrayBuffer(total));
-  const ends: number[] = [];
+  const packedRequests: PackedRequest[] = [];
   let at = 0;
-  for (const m of messages) {
-    packed.set(m, at);
-    at += m.byteLength;
-    ends.push(at);
-  }
-  return { packed: packed.buffer, ends };
+  requests.forEach(({ messages, ...request }, i) => {
+    const start = at;
+    const ends: number[] = [];
+    for (const m of messages) {
+      packed.set(m, at);
+      at += m.byteLength;
+      ends.push(at);
+    }
+    packedRequests.push({ ...request, id: ids[i], start, ends });
+  });
+  return { packed: packed.buffer, packedRequests };
 }
 
 /** The messages of a packed request (views, no copy). */
-export function unpack(packed: ArrayBuffer, ends: readonly number[]): Uint8Array[] {
+export function unpack(packed: ArrayBuffer, request: PackedRequest): Uint8Array[] {
   const messages: Uint8Array[] = [];
-  let start = 0;
-  for (const end of ends) {
+  let start = request.start;
+  for (const end of request.ends) {
     messages.push(new Uint8Array(packed, start, end - start));
     start = end;
   }

@@ -93,6 +93,8 @@ class GroupCommitView implements TraceStore {
   readonly forEachDependencySpans?: TraceStore['forEachDependencySpans'];
   /** The backend's streamed read, when it has one: without it a large trace is read whole. */
   readonly getTraceParts?: TraceStore['getTraceParts'];
+  /** The backend's lazy search, when it has one: without it a found trace is read whole. */
+  readonly findTraceIdsLazily?: TraceStore['findTraceIdsLazily'];
   private readonly writer: GroupCommitter;
 
   constructor(
@@ -115,6 +117,8 @@ class GroupCommitView implements TraceStore {
     }
     const parts = inner.getTraceParts;
     if (parts) this.getTraceParts = (q) => parts.call(inner, q);
+    const lazyIds = inner.findTraceIdsLazily;
+    if (lazyIds) this.findTraceIdsLazily = (q) => lazyIds.call(inner, q);
     const forEach = inner.forEachDependencySpans;
     if (forEach) this.forEachDependencySpans = (window, visit) => forEach.call(inner, window, visit);
   }

@@ -49,6 +49,12 @@ export interface SpanReader {
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
   /**
+   * Optional, with getTraceParts: the ids of the traces findTraces would yield, in its order,
+   * found lazily without holding a trace whole (each matched part by part), so a caller streams
+   * every found trace by getTraceParts in bounded memory.
+   */
+  findTraceIdsLazily?(query: TraceQuery): AsyncIterable<string>;
+  /**
    * Optional: calls `visit` with the dependency facts (facts/dependency-spans.ts) of every trace
    * findTraces yields for the same time window, for stores that keep them beside the spans; readers
    * without it get the same from findTraces (storage/dependency-spans-source.ts). `visit` runs

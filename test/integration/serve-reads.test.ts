@@ -11,6 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otlpFromSpans } from '../../src/formats/otlp.js';
 import type { Span } from '../../src/model/index.js';
+import { microsToTimestamp } from '../../src/formats/proto-mapping.js';
 import { serviceDefinition } from '../../src/storage/grpc/protos.js';
 import { startServe, unary, grpcClient, closeClient, type ServeProcess } from '../support/serve-harness.js';
 
@@ -172,6 +173,21 @@ describe('serve: streamed, bounded reads of a large trace (sqlite, read workers)
     const stopSeconds = await metric(metrics, 'jaeger_sls_read_cancel_stop_seconds_max');
     expect(stopSeconds).toBeGreaterThan(0);
     expect(Number.isFinite(stopSeconds)).toBe(true);
+    // Counted only once the worker reported the job over: its read slot is free again.
+    expect(await metric(metrics, 'jaeger_sls_reads_running')).toBe(0);
+  });
+
+  it('a GetTrace whose deadline passes while its client reads nothing stops its work too', async () => {
+    const cancelledBefore = await metric(metrics, 'jaeger_sls_reads_cancelled_total');
+    const producedBefore = await metric(metrics, 'jaeger_sls_read_spans_produced_total');
+    const call = client.makeServerStreamRequest(v1Path, passThrough, passThrough, v1Request(), new grpc.Metadata(), { deadline: Date.now() + 1000 });
+    // Nothing is read: flow control holds the read after its first messages until the deadline.
+    call.pause();
+    const status = await new Promise<number>((resolve) => call.on('error', (err: grpc.ServiceError) => resolve(err.code)));
+    expect(status).toBe(grpc.status.DEADLINE_EXCEEDED);
+    await metricUntil(metrics, 'jaeger_sls_reads_cancelled_total', (v) => v > cancelledBefore);
+    expect((await metric(metrics, 'jaeger_sls_read_spans_produced_total')) - producedBefore).toBeLessThan(SPANS);
+    expect(await metric(metrics, 'jaeger_sls_reads_running')).toBe(0);
   });
 });
 
@@ -198,6 +214,39 @@ describe('serve --max-concurrent-reads', () => {
       await Promise.allSettled([first.done, ...queued.map((q) => q.done)]);
     } finally {
       client.close();
+    }
+  });
+});
+
+describe('serve: unary reads are bounded (sqlite, read workers)', () => {
+  it('FindTraceIDs holds at most the ids one message of --max-message-size carries: beyond that RESOURCE_EXHAUSTED, under it (a limit) answered, v1 and v2', async () => {
+    // 64 KiB / 64 bytes per id: at most 1,024 ids per answer; 1,100 traces match.
+    const serve = await startServe(['--listen', '127.0.0.1:0', '--store', `sqlite:${path.join(dir, 'ids.db')}`, '--max-message-size', '64KiB']);
+    servers.push(serve);
+    const traces = 1100;
+    const start = Date.now() * 1000 - 60_000_000;
+    const exporter = grpcClient('traceService', serve.address);
+    for (let from = 0; from < traces; from += 50) {
+      const spans = bigTrace()
+        .slice(0, 50)
+        .map((s, i) => ({ ...s, traceId: (0xa0000 + from + i).toString(16).padStart(32, '0'), references: [], tags: [], startTime: start + from + i, process: { serviceName: 'many', tags: [] } }));
+      await unary(exporter, 'Export', { resourceSpans: otlpFromSpans(spans) });
+    }
+    closeClient(exporter);
+    const window = { serviceName: 'many', startTimeMin: microsToTimestamp(start - 1_000_000), startTimeMax: microsToTimestamp(start + 1_000_000) };
+    const v1 = grpcClient('spanReader', serve.address);
+    const v2 = grpcClient('traceReader', serve.address);
+    try {
+      await expect(unary(v1, 'FindTraceIDs', { query: { ...window, numTraces: 0 } })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      await expect(unary(v2, 'FindTraceIDs', { query: { ...window, searchDepth: 0 } })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+      expect((await unary(v1, 'FindTraceIDs', { query: { ...window, numTraces: 1000 } })).traceIds).toHaveLength(1000);
+      expect((await unary(v2, 'FindTraceIDs', { query: { ...window, searchDepth: 1000 } })).traceIds).toHaveLength(1000);
+      // The other unary reads answer from the read worker as before.
+      expect((await unary(v1, 'GetServices', {})).services).toEqual(['many']);
+      expect((await unary(v2, 'GetOperations', { service: 'many', spanKind: '' })).operations.length).toBeGreaterThan(0);
+    } finally {
+      closeClient(v1);
+      closeClient(v2);
     }
   });
 });

@@ -183,6 +183,12 @@ export function describeStorageConformance(
               () => store.findTraceIds(c.query),
               (found) => expect([...found].sort((a, b) => cmp(a.traceId, b.traceId))).toEqual(expected),
             );
+            // A store that also finds ids lazily (to stream found traces by parts) finds the same.
+            if (store.findTraceIdsLazily) {
+              const lazily: string[] = [];
+              for await (const id of store.findTraceIdsLazily(c.query)) lazily.push(id);
+              expect(lazily.sort(cmp)).toEqual(expected.map((e) => e.traceId));
+            }
           });
         }
       });
@@ -209,6 +215,11 @@ export function describeStorageConformance(
       compareTraceLists(written.slice(3), found);
       const ids = await store.findTraceIds(query);
       expect(ids.map((i) => i.traceId).sort()).toEqual(written.slice(3).map((t) => t.spans[0].traceId));
+      if (store.findTraceIdsLazily) {
+        const lazily: string[] = [];
+        for await (const id of store.findTraceIdsLazily(query)) lazily.push(id);
+        expect(lazily).toEqual(found.map((t) => t.spans[0].traceId));
+      }
       expect(await collect(store.findTraces({ ...query, limit: 0 }))).toHaveLength(5);
       expect(await collect(store.findTraces({ serviceName: 'no-such-service' }))).toEqual([]);
     });

@@ -127,17 +127,22 @@ export function lz4DecompressBlock(src: Uint8Array, rawSize: number): Buffer {
   const fail = (why: string): never => {
     throw new Error(`invalid lz4 block: ${why}`);
   };
-  while (ip < src.length) {
-    const token = src[ip++];
-    let litLen = token >>> 4;
-    if (litLen === 15) {
+  /** A length from its 4-bit token field, extended by the bytes that follow while 15 and 255 (see writeLength). */
+  const readLength = (field: number, what: string): number => {
+    let length = field;
+    if (length === 15) {
       let b: number;
       do {
-        if (ip >= src.length) fail('truncated literal length');
+        if (ip >= src.length) fail(`truncated ${what} length`);
         b = src[ip++];
-        litLen += b;
+        length += b;
       } while (b === 255);
     }
+    return length;
+  };
+  while (ip < src.length) {
+    const token = src[ip++];
+    const litLen = readLength(token >>> 4, 'literal');
     if (ip + litLen > src.length || op + litLen > rawSize) fail('literals overflow');
     dst.set(src.subarray(ip, ip + litLen), op);
     ip += litLen;
@@ -147,16 +152,7 @@ export function lz4DecompressBlock(src: Uint8Array, rawSize: number): Buffer {
     const offset = src[ip] | (src[ip + 1] << 8);
     ip += 2;
     if (offset === 0 || offset > op) fail('bad offset');
-    let matchLen = token & 15;
-    if (matchLen === 15) {
-      let b: number;
-      do {
-        if (ip >= src.length) fail('truncated match length');
-        b = src[ip++];
-        matchLen += b;
-      } while (b === 255);
-    }
-    matchLen += MIN_MATCH;
+    const matchLen = readLength(token & 15, 'match') + MIN_MATCH;
     if (op + matchLen > rawSize) fail('match overflow');
     let m = op - offset;
     for (let i = 0; i < matchLen; i++) dst[op++] = dst[m++];

@@ -76,6 +76,10 @@ export class SqliteDatabase {
     return this.search.matchingTraces(tenantName, q);
   }
 
+  matchingTraceIds(tenantName: string, q: TraceQuery): Generator<string> {
+    return this.search.matchingTraceIds(tenantName, q);
+  }
+
   dependencySpansInWindow(tenantName: string, tMin: number, tMax: number, into: DependencySpansBuffer, visit: (spans: DependencySpans) => void): void {
     this.dependencyScan.dependencySpansInWindow(tenantName, tMin, tMax, into, visit);
   }

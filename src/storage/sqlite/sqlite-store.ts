@@ -151,6 +151,11 @@ class SqliteTenant implements TraceStore {
     for (const spans of this.database.matchingTraces(this.tenant, q)) yield { spans };
   }
 
+  async *findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+    checkQuery(q);
+    yield* this.database.matchingTraceIds(this.tenant, q);
+  }
+
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
     checkQuery(q);
     const out: FoundTraceId[] = [];

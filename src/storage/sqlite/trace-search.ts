@@ -2,8 +2,9 @@
  * The FindTraces planner: picks the most selective index key of the query (service,
  * service+operation, or a tag), walks its postings and pending entries newest first, and checks
  * each candidate trace with the exact memstore rule (trace-matching.ts) before yielding it whole.
- * Queries with no usable key walk the chunks by time; a query with only a time window and no limit
- * goes to the window scan. Results stream; nothing holds every match.
+ * Queries with no usable key walk the chunks by time; for whole traces, a query with only a time
+ * window and no limit goes to the window scan. Results stream; nothing holds every match, and
+ * matchingTraceIds holds no trace whole either.
  */
 import type { Span, TraceQuery } from '../../model/index.js';
 import { spanMatchesQuery } from '../trace-matching.js';
@@ -61,11 +62,35 @@ export class TraceSearch {
     const tMin = q.startTimeMin ?? MIN_TIME;
     const tMax = q.startTimeMax ?? MAX_TIME;
     if (tMin > tMax) return;
-    const limit = q.limit && q.limit > 0 ? q.limit : Number.POSITIVE_INFINITY;
-    if (limit === Number.POSITIVE_INFINITY && isTimeWindowOnly(q)) {
+    if (!(q.limit && q.limit > 0) && isTimeWindowOnly(q)) {
       yield* this.windowScan.tracesInWindow(tenant, tMin, tMax);
       return;
     }
+    yield* this.walk(tenant, q, tMin, tMax, (traceId) => {
+      const spans = this.conn.use(() => this.reads.readTrace(tenantName, traceId, false));
+      return spans && spans.some((s) => spanMatchesQuery(s, q)) ? spans : undefined;
+    });
+  }
+
+  /**
+   * The ids of the traces matchingTraces yields, in its order, each trace checked chunk by chunk
+   * (a match stops the check) and never held whole: the caller reads a found trace in its parts.
+   */
+  *matchingTraceIds(tenantName: string, q: TraceQuery): Generator<string> {
+    const tenant = this.conn.use(() => this.conn.tenantId(tenantName, false));
+    if (tenant === undefined) return;
+    const tMin = q.startTimeMin ?? MIN_TIME;
+    const tMax = q.startTimeMax ?? MAX_TIME;
+    if (tMin > tMax) return;
+    yield* this.walk(tenant, q, tMin, tMax, (traceId) => {
+      for (const spans of this.reads.traceParts(tenantName, traceId, false)) if (spans.some((s) => spanMatchesQuery(s, q))) return traceId;
+      return undefined;
+    });
+  }
+
+  /** The candidate traces of the query newest first, each once, passed to `accept`; yields what it accepts, at most `limit`. */
+  private *walk<T>(tenant: number, q: TraceQuery, tMin: number, tMax: number, accept: (traceId: string) => T | undefined): Generator<T> {
+    const limit = q.limit && q.limit > 0 ? q.limit : Number.POSITIVE_INFINITY;
     const driver = this.conn.use(() => {
       this.postings.refresh();
       return this.mostSelectiveKey(queryKeys(tenant, q), tMin, tMax);
@@ -98,22 +123,24 @@ export class TraceSearch {
       // Rows still unread have start_max ≤ pageMax, so pending candidates above it are next in order.
       while (pending.length > 0 && found < limit && (exhausted || pending[pending.length - 1].key > pageMax)) {
         const candidate = pending.pop()!;
-        const spans = this.conn.use(() => this.candidateTrace(tenantName, candidate.chunk, seen));
-        if (spans && spans.some((s) => spanMatchesQuery(s, q))) {
+        const traceId = this.conn.use(() => this.candidateTraceId(candidate.chunk, seen));
+        const accepted = traceId === undefined ? undefined : accept(traceId);
+        if (accepted !== undefined) {
           found++;
-          yield spans;
+          yield accepted;
         }
       }
     }
   }
 
-  private candidateTrace(tenantName: string, chunk: number, seen: Set<string>): Span[] | undefined {
+  /** The trace of a candidate chunk, unless already seen. */
+  private candidateTraceId(chunk: number, seen: Set<string>): string | undefined {
     const row = this.stmt.chunkTrace.get(chunk);
     if (!row) return undefined;
     const traceId = row.trace_id.toString('hex');
     if (seen.has(traceId)) return undefined;
     seen.add(traceId);
-    return this.reads.readTrace(tenantName, traceId, false);
+    return traceId;
   }
 
   private mostSelectiveKey(keys: number[], tMin: number, tMax: number): number | undefined {

@@ -1,36 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { KeyValue, Span } from '../../../src/model/index.js';
 import { protoToSpan, spanToProto } from '../../../src/formats/proto-mapping.js';
 import { InvalidArgumentError } from '../../../src/model/index.js';
 import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
-import { otlpFromSpans } from '../../../src/formats/otlp.js';
-import { decodeExportTraceServiceRequest, decodeWriteSpanRequestSpan } from '../../../src/plugin/wire-decoder.js';
+import { decodeWriteSpanRequestSpan } from '../../../src/plugin/wire-decoder.js';
+import { jaegerSpan as span } from '../../support/jaeger-span-arbitrary.js';
 
 const method = serviceDefinition('spanWriter').WriteSpan;
-const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map((b) => Buffer.from(b).toString('hex'));
-const keyValue: fc.Arbitrary<KeyValue> = fc.oneof(
-  fc.record({ key: fc.string(), type: fc.constant('string' as const), value: fc.string({ unit: 'grapheme', maxLength: 50 }) }),
-  fc.record({ key: fc.string(), type: fc.constant('bool' as const), value: fc.boolean() }),
-  fc.record({ key: fc.string(), type: fc.constant('int64' as const), value: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }) }),
-  fc.record({ key: fc.string(), type: fc.constant('float64' as const), value: fc.double({ noNaN: true }) }),
-  fc.record({ key: fc.string(), type: fc.constant('binary' as const), value: fc.uint8Array({ maxLength: 20 }) }),
-);
-const micros = fc.integer({ min: -1e15, max: 4e15 });
-const span: fc.Arbitrary<Span> = fc.record({
-  traceId: hex(16),
-  spanId: hex(8),
-  operationName: fc.string(),
-  references: fc.array(fc.record({ refType: fc.constantFrom('CHILD_OF' as const, 'FOLLOWS_FROM' as const), traceId: hex(16), spanId: hex(8) }), { maxLength: 3 }),
-  flags: fc.nat({ max: 2 ** 32 - 1 }),
-  startTime: micros,
-  duration: fc.nat({ max: 1e12 }),
-  tags: fc.array(keyValue, { maxLength: 5 }),
-  logs: fc.array(fc.record({ timestamp: micros, fields: fc.array(keyValue, { maxLength: 3 }) }), { maxLength: 2 }),
-  process: fc.record({ serviceName: fc.string(), tags: fc.array(keyValue, { maxLength: 3 }) }),
-  warnings: fc.array(fc.string(), { maxLength: 2 }),
-});
-
 describe('plugin/wire-decoder', () => {
   /** proto-loader's decoding mapped by protoToSpan: the reference the direct decoder must equal. */
   const viaProtoLoader = (bytes: Buffer) => {
@@ -72,70 +48,5 @@ describe('plugin/wire-decoder', () => {
       }),
       { numRuns: 2000 },
     );
-  });
-
-  const exportMethod = serviceDefinition('traceService').Export;
-  const { anyValue } = fc.letrec((tie) => ({
-    anyValue: fc.oneof(
-      { depthSize: 'small', withCrossShrink: true },
-      fc.constant({}),
-      fc.record({ stringValue: fc.string() }),
-      fc.record({ boolValue: fc.boolean() }),
-      fc.record({ intValue: fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String) }),
-      fc.record({ doubleValue: fc.double({ noNaN: true }) }),
-      fc.record({ bytesValue: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)) }),
-      fc.record({ arrayValue: fc.record({ values: fc.array(tie('anyValue'), { maxLength: 3 }) }) }),
-      fc.record({ kvlistValue: fc.record({ values: fc.array(fc.record({ key: fc.string(), value: tie('anyValue') }), { maxLength: 3 }) }) }),
-    ),
-  }));
-  const attrs = fc.array(fc.record({ key: fc.string(), value: anyValue }), { maxLength: 4 });
-  const nanos = fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String);
-  const otlpSpan = fc.record({
-    traceId: fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)),
-    spanId: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
-    traceState: fc.string(),
-    parentSpanId: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)),
-    flags: fc.nat({ max: 2 ** 32 - 1 }),
-    name: fc.string(),
-    kind: fc.integer({ min: -1, max: 6 }),
-    startTimeUnixNano: nanos,
-    endTimeUnixNano: nanos,
-    attributes: attrs,
-    droppedAttributesCount: fc.nat({ max: 2 ** 32 - 1 }),
-    events: fc.array(fc.record({ timeUnixNano: nanos, name: fc.string(), attributes: attrs, droppedAttributesCount: fc.nat() }), { maxLength: 2 }),
-    links: fc.array(fc.record({ traceId: fc.uint8Array({ maxLength: 16 }).map((b) => Buffer.from(b)), spanId: fc.uint8Array({ maxLength: 8 }).map((b) => Buffer.from(b)), traceState: fc.string(), attributes: attrs, flags: fc.nat() }), { maxLength: 2 }),
-    status: fc.option(fc.record({ message: fc.string(), code: fc.integer({ min: 0, max: 2 }) })),
-  });
-  const request = fc.record({
-    resourceSpans: fc.array(
-      fc.record({
-        resource: fc.option(fc.record({ attributes: attrs, droppedAttributesCount: fc.nat() })),
-        scopeSpans: fc.array(fc.record({ scope: fc.option(fc.record({ name: fc.string(), version: fc.string(), attributes: attrs })), spans: fc.array(otlpSpan, { maxLength: 3 }), schemaUrl: fc.string() }), { maxLength: 2 }),
-        schemaUrl: fc.string(),
-      }),
-      { maxLength: 2 },
-    ),
-  });
-
-  it('decodes ExportTraceServiceRequest exactly as proto-loader does', () => {
-    fc.assert(
-      fc.property(request, (req) => {
-        const bytes = exportMethod.requestSerialize(req);
-        expect(decodeExportTraceServiceRequest(bytes)).toEqual(exportMethod.requestDeserialize(bytes));
-      }),
-      { numRuns: 300 },
-    );
-    fc.assert(
-      fc.property(fc.array(span, { maxLength: 5 }), (spans) => {
-        const bytes = exportMethod.requestSerialize({ resourceSpans: otlpFromSpans(spans) });
-        expect(decodeExportTraceServiceRequest(bytes)).toEqual(exportMethod.requestDeserialize(bytes));
-      }),
-      { numRuns: 100 },
-    );
-  });
-
-  it('rejects truncated Export requests', () => {
-    const bytes = exportMethod.requestSerialize({ resourceSpans: otlpFromSpans([{ traceId: 'a'.repeat(32), spanId: 'b'.repeat(16), operationName: 'op', references: [], flags: 0, startTime: 1, duration: 1, tags: [{ key: 'k', type: 'float64', value: 1.5 }], logs: [], process: { serviceName: 's', tags: [] }, warnings: [] }]) });
-    for (let cut = 1; cut < bytes.length; cut++) expect(() => decodeExportTraceServiceRequest(bytes.subarray(0, cut))).toThrow(/invalid protobuf/);
   });
 });
