@@ -29,10 +29,12 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
  * baseline, span-severity.ts; off: the origin share weights the spectrum instead), `spectrum`
  * (Ochiai over abnormal vs normal traces, spectrum-scoring.ts), `instance-evidence` (one instance
  * slower than its sibling instances beyond its baseline difference, instance-evidence.ts),
- * `operation-level` (a service scores at least its best operation's score, root-cause-ranking.ts).
+ * `operation-level` (a service scores at least its best operation's score, root-cause-ranking.ts),
+ * `edge-rank-test` (gap-attribution.ts also calls a call edge shifted by a rank test of its gaps
+ * against the baseline; off: by its outlier count alone).
  */
-export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level';
-export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level'];
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level' | 'edge-rank-test';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level', 'edge-rank-test'];
 
 /**
  * The parts of the detection that can be switched off, for ablation: `tail-quantile` (a span

@@ -26,6 +26,8 @@ import type { DetectionThresholds } from './anomaly-report.js';
 import { AnalysisInputError } from '../model/index.js';
 import { isShifted, SIGNAL_BIT } from './outlier-detection.js';
 import { dominance, mannWhitneyZ } from './rank-tests.js';
+import { quantileSorted, StrideSample } from './robust-stats.js';
+import { DEFAULTS as BASELINE_DEFAULTS } from './baselines.js';
 
 export const DEFAULTS = {};
 
@@ -78,7 +80,7 @@ export function attributeGaps(input: GapAttributionInput, thresholds: DetectionT
     const m = calls.get(e)!;
     if (isShifted(k, m, expected.get(e)! / m, thresholds)) shifted.add(e);
   }
-  if (input.key && input.baselineGaps) for (const e of rankShiftedEdges(input, edgeOf, thresholds)) shifted.add(e);
+  if (input.key && input.baselineGaps) for (const e of rankShiftedEdges(input, edgeOf, shifted, thresholds)) shifted.add(e);
   const shiftedOut = new Int32Array(S);
   const shiftedIn = new Int32Array(S);
   for (const e of shifted) {
@@ -100,33 +102,40 @@ export function attributeGaps(input: GapAttributionInput, thresholds: DetectionT
   return blame;
 }
 
-/** Edges whose window gaps to one callee operation are stochastically above its baseline gaps (see the header). */
-function rankShiftedEdges(input: GapAttributionInput, edgeOf: (row: number) => number, t: DetectionThresholds): Set<number> {
-  const key = input.key!;
-  const nKeys = key.reduce((m, k) => Math.max(m, k + 1), 0);
-  const groups = new Map<number, number[]>(); // edge · nKeys + callee key → log gaps
-  for (let i = 0; i < input.gap.length; i++) {
-    const e = edgeOf(i);
-    if (e < 0) continue;
-    const g = e * nKeys + key[i];
-    let list = groups.get(g);
-    if (!list) groups.set(g, (list = []));
-    list.push(Math.log1p(input.gap[i]));
+/**
+ * Edges whose window gaps to one callee operation are stochastically above its baseline gaps (see
+ * the header). Only edges that can change a decision are tested — those out of a caller or into a
+ * callee of a gap outlier, not already shifted by their outlier count — on bounded samples of
+ * their gaps (as many as a baseline keeps per operation), so the cost does not grow with the window.
+ */
+function rankShiftedEdges(input: GapAttributionInput, edgeOf: (row: number) => number, shifted: ReadonlySet<number>, t: DetectionThresholds): Set<number> {
+  const { key, parent, service, spanSignals } = input;
+  const callers = new Set<number>();
+  const callees = new Set<number>();
+  for (let i = 0; i < spanSignals.length; i++) {
+    if (!(spanSignals[i] & SIGNAL_BIT.gap) || edgeOf(i) < 0) continue;
+    callers.add(service[parent[i]]);
+    callees.add(service[i]);
   }
   const out = new Set<number>();
-  for (const [g, list] of groups) {
-    const e = Math.floor(g / nKeys);
-    if (out.has(e)) continue;
-    const base = input.baselineGaps!(g % nKeys);
+  if (callers.size === 0) return out;
+  const groups = new Map<string, { edge: number; key: number; sample: StrideSample }>();
+  for (let i = 0; i < input.gap.length; i++) {
+    const e = edgeOf(i);
+    if (e < 0 || shifted.has(e) || !(callers.has(service[parent[i]]) || callees.has(service[i]))) continue;
+    const id = `${e}:${key![i]}`;
+    let g = groups.get(id);
+    if (!g) groups.set(id, (g = { edge: e, key: key![i], sample: new StrideSample(BASELINE_DEFAULTS.sampleSize) }));
+    g.sample.add(Math.log1p(input.gap[i]));
+  }
+  for (const g of groups.values()) {
+    if (out.has(g.edge)) continue;
+    const base = input.baselineGaps!(g.key);
     if (!base || base.length === 0) continue;
-    const window = Float64Array.from(list).sort();
+    const window = g.sample.sorted();
     const z = mannWhitneyZ(dominance(window, base), window.length, base.length);
-    if (z > t.selectionZ && Math.expm1(median(window)) - Math.expm1(median(base)) >= t.minShiftUs) out.add(e);
+    if (z > t.selectionZ && Math.expm1(quantileSorted(window, 0.5)) - Math.expm1(quantileSorted(base, 0.5)) >= t.minShiftUs) out.add(g.edge);
   }
   return out;
 }
 
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
-}

@@ -17,6 +17,8 @@
  *   the way back, its accept queue);
  * - `callerGap` of calls out of the instance (the gap of the server spans its client spans called,
  *   grouped by the client operation: the pod's network on the way out).
+ * Values are kept as bounded stride samples per (operation, signal, instance) on both sides
+ * (baselines.ts keeps the same size per operation), so the cost does not grow with the window.
  * Significance: one-sided Mann–Whitney U of the instance against its pooled siblings in the window
  * (normal approximation, without the tie correction, which only lowers z), at the detection's
  * `selectionZ` made family-wise over all the instance tests of the run (Bonferroni: each test at
@@ -33,13 +35,14 @@
  */
 import { AnalysisInputError } from '../model/index.js';
 import { dominance, familyWiseZ, mannWhitneyZ } from './rank-tests.js';
-import { StrideSample } from './robust-stats.js';
+import { quantileSorted, StrideSample } from './robust-stats.js';
+import { DEFAULTS as BASELINE_DEFAULTS } from './baselines.js';
 import type { TraceSummary } from './span-tree.js';
 import type { TraceColumnsView } from './trace-columns.js';
 
 export const DEFAULTS = {
-  /** Baseline values kept per (operation, signal, instance); as baselines.ts per (operation, signal). */
-  sampleSize: 2048,
+  /** Values kept per (operation, signal, instance); as baselines.ts per (operation, signal). */
+  sampleSize: BASELINE_DEFAULTS.sampleSize,
 };
 
 export type InstanceSignal = 'selfTime' | 'gap' | 'callerGap';
@@ -55,7 +58,7 @@ export interface InstanceFinding {
   signal: InstanceSignal;
   /** Instance name id (OperationKeys.name). */
   instance: number;
-  /** The instance's values in the window, and its siblings'. */
+  /** The instance's values in the window's sample, and its siblings'. */
   n: number;
   siblings: number;
   /** Mann–Whitney z in the window. */
@@ -88,87 +91,81 @@ function forEachValue(
   }
 }
 
+/**
+ * Bounded per-instance samples: per test group (operation key · 3 + signal) a short list of
+ * (instance, stride sample) — an operation has few instances, so a linear lookup beats hashing.
+ */
+class InstanceSampler {
+  private readonly groups: Array<Array<{ instance: number; sample: StrideSample }> | undefined> = [];
+  readonly emit = (group: number, instance: number, v: number): void => {
+    let list = this.groups[group];
+    if (!list) this.groups[group] = list = [];
+    let entry = list[0];
+    if (!entry || entry.instance !== instance) {
+      entry = list.find((e) => e.instance === instance)!;
+      if (!entry) list.push((entry = { instance, sample: new StrideSample(this.sampleSize) }));
+    }
+    entry.sample.add(v);
+  };
+
+  constructor(private readonly sampleSize: number) {
+    if (!Number.isInteger(sampleSize) || sampleSize < 2) throw new AnalysisInputError(`analysis/instance-evidence: sampleSize must be an integer ≥ 2, got ${sampleSize}`);
+  }
+
+  /** Groups with ≥ 2 instances: per instance id, the ascending sample. */
+  finish(): InstanceBaselines {
+    const out = new Map<number, Map<number, Float64Array>>();
+    this.groups.forEach((list, group) => {
+      if (!list || list.length < 2) return;
+      out.set(group, new Map(list.map((e) => [e.instance, e.sample.sorted()])));
+    });
+    return out;
+  }
+}
+
 /** Bounded per-instance samples of the baseline window (summaries need their instances). */
 export class InstanceBaselineBuilder {
-  private readonly samples = new Map<number, Map<number, StrideSample>>();
-  private readonly sampleSize: number;
+  private readonly sampler: InstanceSampler;
 
   constructor(options: { sampleSize?: number } = {}) {
-    this.sampleSize = options.sampleSize ?? DEFAULTS.sampleSize;
-    if (!Number.isInteger(this.sampleSize) || this.sampleSize < 2) throw new AnalysisInputError(`analysis/instance-evidence: sampleSize must be an integer ≥ 2, got ${options.sampleSize}`);
+    this.sampler = new InstanceSampler(options.sampleSize ?? DEFAULTS.sampleSize);
   }
 
   add(t: TraceSummary): void {
-    forEachValue(t.key.length, t.key, t.parent, t.selfTime, t.gap, t.instance, (group, inst, v) => {
-      let byInstance = this.samples.get(group);
-      if (!byInstance) this.samples.set(group, (byInstance = new Map()));
-      let s = byInstance.get(inst);
-      if (!s) byInstance.set(inst, (s = new StrideSample(this.sampleSize)));
-      s.add(v);
-    });
+    forEachValue(t.key.length, t.key, t.parent, t.selfTime, t.gap, t.instance, this.sampler.emit);
   }
 
   finish(): InstanceBaselines {
-    const out = new Map<number, Map<number, Float64Array>>();
-    for (const [group, byInstance] of this.samples) {
-      if (byInstance.size < 2) continue;
-      const m = new Map<number, Float64Array>();
-      for (const [inst, s] of byInstance) m.set(inst, s.sorted());
-      out.set(group, m);
-    }
-    return out;
+    return this.sampler.finish();
   }
 }
 
 /**
  * Instances slower than their siblings (see the header), best score first. `selectionZ`: the
- * one-test z the family of tests is held to.
+ * one-test z the family of tests is held to. The window's values are sampled as the baseline's
+ * (`sampleSize` per operation, signal and instance, spread evenly over the window), which bounds
+ * the cost; the tests use the sample sizes, so a capped sample only makes z more conservative.
  */
-export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBaselines, selectionZ: number): InstanceFinding[] {
+export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBaselines, selectionZ: number, sampleSize: number = DEFAULTS.sampleSize): InstanceFinding[] {
   if (!(selectionZ >= 0)) throw new AnalysisInputError(`analysis/instance-evidence: selectionZ must be ≥ 0, got ${selectionZ}`);
-  // Entries (group, instance, value), grouped by group with a counting sort.
-  const groupIndex = new Map<number, number>();
-  const groupIds: number[] = [];
-  const counts: number[] = [];
-  let total = 0;
-  forEachValue(view.spanCount, view.key, view.parent, view.selfTime, view.gap, view.instance, (group) => {
-    let g = groupIndex.get(group);
-    if (g === undefined) {
-      groupIndex.set(group, (g = groupIds.length));
-      groupIds.push(group);
-      counts.push(0);
-    }
-    counts[g]++;
-    total++;
-  });
-  const start = new Int32Array(groupIds.length + 1);
-  for (let g = 0; g < groupIds.length; g++) start[g + 1] = start[g] + counts[g];
-  const fill = start.slice(0, groupIds.length);
-  const inst = new Int32Array(total);
-  const value = new Float64Array(total);
-  forEachValue(view.spanCount, view.key, view.parent, view.selfTime, view.gap, view.instance, (group, instance, v) => {
-    const p = fill[groupIndex.get(group)!]++;
-    inst[p] = instance;
-    value[p] = v;
-  });
+  const sampler = new InstanceSampler(sampleSize);
+  forEachValue(view.spanCount, view.key, view.parent, view.selfTime, view.gap, view.instance, sampler.emit);
+  const windowSamples = sampler.finish();
 
   const candidates: Array<{ group: number; instance: number; mine: Float64Array; others: Float64Array[]; n: number; siblings: number; u: number; z: number }> = [];
   let tests = 0;
-  for (let g = 0; g < groupIds.length; g++) {
-    const a = start[g];
-    const b = start[g + 1];
-    const byInstance = splitByInstance(inst, value, a, b);
-    if (byInstance.size < 2) continue;
+  for (const [group, byInstance] of windowSamples) {
     const lists = [...byInstance];
+    const total = lists.reduce((t, [, v]) => t + v.length, 0);
     for (const [instance, mine] of lists) {
       const others = lists.filter(([i]) => i !== instance).map(([, v]) => v);
       const n = mine.length;
-      const siblings = b - a - n;
+      const siblings = total - n;
       let u = 0;
       for (const o of others) u += dominance(mine, o);
       tests++;
       const z = mannWhitneyZ(u, n, siblings);
-      if (z > selectionZ) candidates.push({ group: groupIds[g], instance, mine, others, n, siblings, u, z });
+      if (z > selectionZ) candidates.push({ group, instance, mine, others, n, siblings, u, z });
     }
   }
   const zCritical = familyWiseZ(selectionZ, tests);
@@ -176,7 +173,7 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
   for (const c of candidates) {
     if (!(c.z > zCritical)) continue;
     const deltaWindow = (2 * c.u) / (c.n * c.siblings) - 1;
-    const shiftWindow = median(c.mine) - median(merged(c.others));
+    const shiftWindow = quantileSorted(c.mine, 0.5) - quantileSorted(merged(c.others), 0.5);
     let deltaBase = 0;
     let shiftBase = 0;
     const base = baselines.get(c.group);
@@ -188,7 +185,7 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
         let ub = 0;
         for (const o of othersBase) ub += dominance(mineBase, o);
         deltaBase = (2 * ub) / (mineBase.length * nb) - 1;
-        shiftBase = median(mineBase) - median(merged(othersBase));
+        shiftBase = quantileSorted(mineBase, 0.5) - quantileSorted(merged(othersBase), 0.5);
       }
     }
     const delta = Math.min(1, Math.max(0, deltaWindow - deltaBase));
@@ -199,26 +196,6 @@ export function instanceEvidence(view: TraceColumnsView, baselines: InstanceBase
   return out.sort((x, y) => y.score - x.score || x.key - y.key || x.instance - y.instance);
 }
 
-/** Per instance id, its values in [a, b), ascending. */
-function splitByInstance(inst: Int32Array, value: Float64Array, a: number, b: number): Map<number, Float64Array> {
-  const count = new Map<number, number>();
-  for (let i = a; i < b; i++) count.set(inst[i], (count.get(inst[i]) ?? 0) + 1);
-  const out = new Map<number, Float64Array>();
-  if (count.size < 2) return out;
-  const pos = new Map<number, number>();
-  for (const [id, c] of count) {
-    out.set(id, new Float64Array(c));
-    pos.set(id, 0);
-  }
-  for (let i = a; i < b; i++) {
-    const p = pos.get(inst[i])!;
-    out.get(inst[i])![p] = value[i];
-    pos.set(inst[i], p + 1);
-  }
-  for (const v of out.values()) v.sort();
-  return out;
-}
-
 function merged(lists: Float64Array[]): Float64Array {
   const out = new Float64Array(lists.reduce((s, v) => s + v.length, 0));
   let p = 0;
@@ -227,9 +204,4 @@ function merged(lists: Float64Array[]): Float64Array {
     p += v.length;
   }
   return out.sort();
-}
-
-function median(sorted: Float64Array): number {
-  const n = sorted.length;
-  return n % 2 ? sorted[(n - 1) / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }

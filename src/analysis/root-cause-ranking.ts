@@ -13,7 +13,9 @@
  *   the share of abnormal traces in which the node holds an origin span (origin-evidence.ts).
  *
  * Nodes that only relay an anomaly keep little or no weight, so a pure relay never outranks the
- * origin it relays.
+ * origin it relays. With instance evidence (instance-evidence.ts), a node scores the larger of this
+ * and its instance score (Cliff's δ × median log shift, the same association × log-ratio shape);
+ * liftToOperations then lets a service score at least its best operation.
  *
  * Weighted counts (PageRank on): ef′ = ef × w_abnormal(node), ep′ = ep × w_normal(node), weights of
  * mean 1 from traceNodePageRank over the abnormal and the normal traces; nf and np stay counts.

@@ -211,14 +211,13 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
         }
         return r;
       },
-      key: view.key,
-      baselineGaps: (k) => baselines.byKey[k]?.gap?.sortedLog ?? null,
+      ...(without.has('edge-rank-test') ? {} : { key: view.key, baselineGaps: (k: number) => baselines.byKey[k]?.gap?.sortedLog ?? null }),
     },
     thresholds,
   );
   const severity = without.has('severity') ? undefined : { ...spanSeverity(view, origins, baselines), gapRow };
   // Instance findings: each to its instance's own service (not a peer it calls) and operation.
-  const findings = instanceBuilder ? instanceEvidence(view, instanceBuilder.finish(), thresholds.selectionZ) : [];
+  const findings = instanceBuilder ? instanceEvidence(view, instanceBuilder.finish(), thresholds.selectionZ, opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize) : [];
   const findingOfService = new Map<number, InstanceFinding>();
   const findingOfOperation = new Map<number, InstanceFinding>();
   for (const f of findings) {

@@ -1,3 +1,4 @@
+// Over 400 lines: one grammar and its three ways to take a value (enter, capture, check) share the position and error state; split, each part would re-state them.
 /**
  * The one JSON tokenizer (RFC 8259) of the trace file readers: a scan of UTF-8 bytes, fed chunk by
  * chunk, that checks the structure (brackets, commas, colons, what may follow the root) and stops

@@ -66,10 +66,15 @@ export function originText(rc: RootCause): string {
   return `${formatPercent(rc.evidence.originShare)} (${formatCount(rc.evidence.originTraces)} traces)`;
 }
 
+/** The instance slower than its siblings when there is one (instance-evidence.ts), else the most frequent among origin spans. */
 export function instanceText(rc: RootCause): string {
+  const s = rc.evidence.instanceShift;
+  if (s) return `${s.instance} (${SHIFT_SIGNAL_TEXT[s.signal]} ×${formatRatio(Math.exp(s.shift))} its siblings')`;
   const t = rc.evidence.topInstance;
   return t ? `${t.name} (${formatPercent(t.share)})` : '-';
 }
+
+const SHIFT_SIGNAL_TEXT = { selfTime: 'self-time', gap: 'network in', callerGap: 'network out' } as const;
 
 /** "median 2.00ms → 305ms (×152), p99 312ms → 345ms (×1.11); errors 0% → 0%; throughput ×1.00" */
 export function shiftText(o: OperationSummary): string {

@@ -93,14 +93,12 @@ describe('eval --cases on the shared real development sets', () => {
     expect(report.overall.ac1).toBeGreaterThanOrEqual(0.6);
     expect(report.overall.ac3).toBeGreaterThanOrEqual(0.85);
   });
-  it.skipIf(!tt)('shapleyiq-tt (TrainTicket): at most one of 39 single causes not first (target: none); both causes in the top 3 in ≥ 19 of 21 two-cause cases', { timeout: 600_000 }, async () => {
+  it.skipIf(!tt)('shapleyiq-tt (TrainTicket): every one of the 39 single causes first; both causes in the top 3 in ≥ 19 of 21 two-cause cases', { timeout: 600_000 }, async () => {
     const report = await runRealEval({ folder: tt! });
     const single = report.cases.filter((c) => c.rootCauses.length === 1);
     const double = report.cases.filter((c) => c.rootCauses.length === 2);
     expect([single.length, double.length]).toEqual([39, 21]);
-    // Target: all 39. Known miss: tt-food-delay100ms-0412T1744 (the food → station edge is not
-    // shifted, so food's delayed client calls are blamed on its callees; docs/anomalies.md).
-    expect(single.filter((c) => c.firstHitRank !== 1).length).toBeLessThanOrEqual(1);
+    expect(single.filter((c) => c.firstHitRank !== 1).length).toBe(0);
     expect(double.filter((c) => c.allHitRank !== null && c.allHitRank <= 3).length).toBeGreaterThanOrEqual(19);
   });
 });

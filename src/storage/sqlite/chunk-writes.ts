@@ -64,20 +64,11 @@ export interface SummaryRow {
 }
 
 export interface ChunkWriteRequest {
-  /**
-   * Pulled one row at a time inside the transaction, so a producer can encode each chunk just
-   * before it is inserted: a batch's bodies are then never all alive at once (they die young
-   * instead of being copied by the garbage collector), and the spans are still in cache. A throw
-   * from the producer rolls the whole request back.
-   */
-  chunks: Iterable<ChunkRow>;
-  /**
-   * Read after the last chunk was pulled (a producer may fill it meanwhile). Chunk offsets in a
-   * summary count from its first chunk's row id: their ids must be consecutive.
-   */
+  chunks: ChunkRow[];
+  /** Chunk offsets in a summary count from its first chunk's row id: their ids must be consecutive. */
   summaries: SummaryRow[];
   archive: ArchiveRow[];
-  /** [tenant, service, operation, span kind] not yet in `operations`; read after the last chunk, as summaries. */
+  /** [tenant, service, operation, span kind] not yet in `operations`. */
   operations: [number, string, string, string][];
 }
 
@@ -127,16 +118,15 @@ export class ChunkWrites {
 
   /** Commits the request; returns the row id of each chunk, in request order. */
   write(request: ChunkWriteRequest): number[] {
-    let bytes = 0;
     const ids = this.db
       .transaction(() => {
         for (const a of request.archive) this.stmt.insertArchive.run(a.tenant, Buffer.from(a.traceId, 'hex'), a.body);
-        const ids: number[] = [];
-        for (const c of request.chunks) {
+        const ids: number[] = new Array(request.chunks.length);
+        for (let i = 0; i < request.chunks.length; i++) {
+          const c = request.chunks[i];
           const row = this.stmt.insertChunk.get(c.tenant, c.traceKey, c.startMin, c.startMax, c.spanCount, c.body, c.traceKey, c.tenant)!;
           if (row.shared) this.stmt.markShared.run(c.traceKey, c.tenant);
-          ids.push(row.id);
-          bytes += c.body.length;
+          ids[i] = row.id;
         }
         for (const r of request.summaries) {
           const first = ids[r.first];
@@ -148,6 +138,8 @@ export class ChunkWrites {
         return ids;
       })
       .immediate();
+    let bytes = 0;
+    for (const c of request.chunks) bytes += c.body.length;
     for (const a of request.archive) bytes += a.body.length;
     for (const r of request.summaries) bytes += r.summary.byteLength;
     this.checkpointer?.committed(bytes);

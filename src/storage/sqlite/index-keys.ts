@@ -71,6 +71,12 @@ const MAX_REMEMBERED = 1 << 16;
 export interface SpanKeySink {
   span(serviceBit: number): void;
   readonly add: (key: number) => void;
+  /**
+   * False when the sink already holds the keys of `shared` (a Process, OTLP resource or scope
+   * object, which spans of one batch share) under the current service bit: adding them again
+   * would change nothing.
+   */
+  firstSight(shared: object): boolean;
 }
 
 interface ServiceKeys {
@@ -106,14 +112,15 @@ export class SpanKeys {
     }
     add(operation);
     this.addTags(span.tags, add);
-    this.addTags(span.process.tags, add);
+    // Spans received as OTLP share their resource's process, tags and all.
+    if (sink.firstSight(span.process)) this.addTags(span.process.tags, add);
     for (const log of span.logs) this.addTags(log.fields, add);
     const otel = span.otel;
     if (otel) {
-      this.addOtelTexts(otel.resource.attributes, add, false);
+      if (sink.firstSight(otel.resource)) this.addOtelTexts(otel.resource.attributes, add, false);
       this.addOtelTexts(otel.attributes, add, false);
       for (const e of otel.events) this.addOtelTexts(e.attributes, add, false);
-      this.addOtelTexts(otel.scope.attributes, add, true);
+      if (sink.firstSight(otel.scope)) this.addOtelTexts(otel.scope.attributes, add, true);
       for (const l of otel.links) this.addOtelTexts(l.attributes, add, true);
     }
   }

@@ -12,6 +12,8 @@
 
 /** Numbers per entry: chunk id, earliest start, latest start, service mask. */
 export const ENTRY_FIELDS = 4;
+/** Shared objects a ChunkKeys remembers per chunk: a linear scan of these costs less than merging a few keys again. */
+const SEEN_LIMIT = 8;
 
 /**
  * Gathers the distinct index keys of one chunk's spans with the service mask of each (its spans
@@ -27,12 +29,30 @@ export class ChunkKeys {
   private used = new Int32Array(128);
   private usedCount = 0;
 
+  /**
+   * Shared objects whose keys were added in the current chunk, with the service bit they were
+   * added under (firstSight): a chunk's spans come from a few resources and scopes.
+   */
+  private readonly seen: object[] = [];
+  private readonly seenBits: number[] = [];
+
   /** The service bit (index-keys.ts serviceBit) of the span whose keys follow. */
   span(serviceBit: number): void {
     this.bit = serviceBit;
   }
 
   readonly add = (key: number): void => this.merge(key, this.bit);
+
+  firstSight(shared: object): boolean {
+    const seen = this.seen;
+    for (let i = 0; i < seen.length; i++) if (seen[i] === shared && this.seenBits[i] === this.bit) return false;
+    // Few per chunk; past SEEN_LIMIT the keys are simply merged again.
+    if (seen.length < SEEN_LIMIT) {
+      seen.push(shared);
+      this.seenBits.push(this.bit);
+    }
+    return true;
+  }
 
   /** Appends the keys gathered so far to `pairs` as (key, service mask) pairs, first seen first, and starts afresh. */
   moveTo(pairs: number[]): void {
@@ -44,6 +64,8 @@ export class ChunkKeys {
   clear(): void {
     for (let u = 0; u < this.usedCount; u++) this.slotKeys[this.used[u]] = 0;
     this.usedCount = 0;
+    this.seen.length = 0;
+    this.seenBits.length = 0;
   }
 
   private merge(key: number, bit: number): void {

@@ -8,7 +8,7 @@
  */
 import type { Span } from '../../model/index.js';
 import { StorageUnavailableError, spanKind } from '../../model/index.js';
-import type { ChunkRow, ChunkWriteRequest, ChunkWrites } from './chunk-writes.js';
+import type { ChunkWriteRequest, ChunkWrites } from './chunk-writes.js';
 import { chunksOf, MAX_TIME, MIN_TIME, startRange, validateChunk } from './chunk-spans.js';
 import type { SqliteConnection } from './connection.js';
 import { DependencySummaryWriter } from './dependency-summary.js';
@@ -59,10 +59,8 @@ export class SpanCommits {
 
   private commit(tenantName: string, spans: readonly Span[], archive: boolean): void {
     const request: ChunkWriteRequest = { chunks: [], summaries: [], archive: [], operations: [] };
-    /** The index keys of the i-th chunk: pairs[ends[i − 1] … ends[i] − 1] (ChunkKeys.moveTo). */
+    /** The index keys of request.chunks[i]: pairs[ends[i − 1] … ends[i] − 1] (ChunkKeys.moveTo). */
     const chunkKeys: CommitKeys = { pairs: [], ends: [] };
-    /** Per chunk: span count, earliest and latest span start (µs). */
-    const facts: number[] = [];
     let ids: number[];
     try {
       const tenant = this.conn.use(() => this.conn.tenantId(tenantName, true)!);
@@ -71,7 +69,7 @@ export class SpanCommits {
           validateChunk(chunk);
           request.archive.push({ tenant, traceId: chunk[0].traceId, body: encodeChunk(chunk, this.encoderScratch) });
         }
-      } else request.chunks = this.encodedChunks(tenant, spans, request, chunkKeys, facts);
+      } else this.prepareChunks(tenant, spans, request, chunkKeys);
       ids = this.conn.use(() => this.writes.write(request));
     } catch (error) {
       // Operations noted for this batch were not stored.
@@ -79,21 +77,20 @@ export class SpanCommits {
       throw error;
     }
     for (let i = 0; i < ids.length; i++) {
-      this.postings.pending.addChunk(ids[i], facts[3 * i], facts[3 * i + 1], facts[3 * i + 2], chunkKeys.pairs, i === 0 ? 0 : chunkKeys.ends[i - 1], chunkKeys.ends[i]);
+      const c = request.chunks[i];
+      this.postings.pending.addChunk(ids[i], c.spanCount, c.startMin, c.startMax, chunkKeys.pairs, i === 0 ? 0 : chunkKeys.ends[i - 1], chunkKeys.ends[i]);
     }
   }
 
   /**
-   * The batch's chunk rows, each validated and encoded as it is pulled (inside the transaction,
-   * chunk-writes.ts), its index keys into `chunkKeys`, its span count and start range into `facts`;
-   * every step of a chunk while its spans are in cache. After the last chunk: the batch's summary
-   * and new operations into `request`.
+   * Encodes one batch's chunks into `request`, their index keys into `chunkKeys`, and notes new
+   * operations: every step of a chunk while its spans are in cache.
    */
-  private *encodedChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkKeys: CommitKeys, facts: number[]): Generator<ChunkRow> {
+  private prepareChunks(tenant: number, spans: readonly Span[], request: ChunkWriteRequest, chunkKeys: CommitKeys): void {
     let known = this.knownOperations.get(tenant);
     if (!known) this.knownOperations.set(tenant, (known = new KnownOperations()));
     const keys = this.postings.spanKeysOf(tenant);
-    let count = 0;
+    const first = request.chunks.length;
     let batchMin = MAX_TIME;
     let batchMax = MIN_TIME;
     this.summary.start();
@@ -108,14 +105,14 @@ export class SpanCommits {
       this.chunkKeys.moveTo(chunkKeys.pairs);
       chunkKeys.ends.push(chunkKeys.pairs.length);
       const traceKey = Buffer.from(group[0].traceId, 'hex');
-      this.summary.chunk({ offset: count++, traceKey, startMin, startMax, spans: group });
-      facts.push(group.length, startMin, startMax);
+      this.summary.chunk({ offset: request.chunks.length - first, traceKey, startMin, startMax, spans: group });
+      request.chunks.push({ tenant, traceKey, startMin, startMax, spanCount: group.length, body: encodeChunk(group, this.encoderScratch) });
       if (startMin < batchMin) batchMin = startMin;
       if (startMax > batchMax) batchMax = startMax;
-      yield { tenant, traceKey, startMin, startMax, spanCount: group.length, body: encodeChunk(group, this.encoderScratch) };
     }
+    const count = request.chunks.length - first;
     // A copy: the summary is a view of the writer's buffer.
-    if (count > 0) request.summaries.push({ tenant, first: 0, count, startMin: batchMin, startMax: batchMax, summary: new Uint8Array(this.summary.finish()) });
+    if (count > 0) request.summaries.push({ tenant, first, count, startMin: batchMin, startMax: batchMax, summary: new Uint8Array(this.summary.finish()) });
     for (const [service, name, kind] of known.takeNew()) request.operations.push([tenant, service, name, kind]);
   }
 }

@@ -100,3 +100,14 @@ describe('anomalies renderers', () => {
     expect(JSON.parse(renderAnomalies(empty, 'json')).message).toMatch(/no traces in the window/);
   });
 });
+
+describe('anomalies text: the instance column', () => {
+  it('names the instance slower than its siblings, with what moved, before the most frequent origin instance', async () => {
+    const { instanceText } = await import('../../../src/render/anomalies-text.js');
+    const evidence = { ef: 1, ep: 0, nf: 0, np: 0, spectrum: 1, originTraces: 1, originShare: 1, signals: { latency: 0, selfTime: 1, gap: 0, error: 0 }, criticalPathShare: 0, exampleTraceIds: [], topInstance: { name: 'mid-1', share: 0.5 } };
+    const rc = { rank: 1, service: 'mid', operation: 'op', score: 1, evidence };
+    expect(instanceText(rc)).toMatch(/^mid-1 \(50(\.0)?%\)$/);
+    const shifted = { ...rc, evidence: { ...evidence, instanceShift: { instance: 'mid-2', operation: 'op', signal: 'selfTime' as const, z: 6, delta: 0.8, shift: Math.log(2), score: 0.55 } } };
+    expect(instanceText(shifted)).toMatch(/^mid-2 \(self-time ×2(\.0+)? its siblings'\)$/);
+  });
+});
