@@ -22,20 +22,22 @@ export async function* wholeTraceParts(reader: { getTrace(query: GetTraceQuery):
 }
 
 /**
- * getTraceParts and findTraceIdsLazily of one store view, as a pair: the ids of the traces findTraces
- * yields, in its order, one trace held at a time; and each trace as one part. The trace whose id was
- * just yielded is handed to the next getTraceParts of that id, so a caller streaming found traces
- * (ids, then each trace's parts) reads every trace once, as findTraces gave it. Any other read, or
- * one that comes after the search moved on, reads the trace by getTrace: the same spans.
+ * A store view that keeps nothing finer than whole traces: its getTraceParts, findTraceIdsLazily and
+ * forEachDependencySpans, from its getTrace and findTraces. The lazy search yields the ids of the
+ * traces findTraces yields, in its order, one trace held at a time; the trace whose id was just
+ * yielded is handed to the next getTraceParts of that id, so a caller streaming found traces (ids,
+ * then each trace's parts) reads every trace once, as findTraces gave it. Any other read, or one
+ * that comes after the search moved on, reads the trace by getTrace: the same spans, as one part.
  */
-export class WholeTraceReads {
+export abstract class WholeTraceReads {
   /** The trace findTraceIdsLazily last yielded, until getTraceParts takes it or the search moves on. */
   private handed: Trace | undefined;
 
-  constructor(private readonly reader: { getTrace(query: GetTraceQuery): Promise<Trace>; findTraces(query: TraceQuery): AsyncIterable<Trace> }) {}
+  abstract getTrace(query: GetTraceQuery): Promise<Trace>;
+  abstract findTraces(query: TraceQuery): AsyncIterable<Trace>;
 
-  async *findTraceIdsLazily(query: TraceQuery): AsyncGenerator<string> {
-    for await (const trace of this.reader.findTraces(query)) {
+  async *findTraceIdsLazily(query: TraceQuery): AsyncIterable<string> {
+    for await (const trace of this.findTraces(query)) {
       if (trace.spans.length === 0) continue;
       this.handed = trace;
       try {
@@ -46,14 +48,18 @@ export class WholeTraceReads {
     }
   }
 
-  async *getTraceParts(query: GetTraceQuery): AsyncGenerator<Span[]> {
+  async *getTraceParts(query: GetTraceQuery): AsyncIterable<Span[]> {
     const handed = this.handed;
     if (handed && handed.spans[0].traceId === query.traceId) {
       this.handed = undefined;
       yield handed.spans;
       return;
     }
-    yield* wholeTraceParts(this.reader, query);
+    yield* wholeTraceParts(this, query);
+  }
+
+  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
+    return foundTraceDependencySpans(this, window, visit);
   }
 }
 

@@ -30,11 +30,16 @@ describe('WholeTraceReads (getTraceParts, findTraceIdsLazily of whole-trace back
     const store = createMemoryStore();
     for (const t of [1, 2, 3]) await store.writeSpans([span(t, 0), span(t, 1)]);
     const getTraceCalls: string[] = [];
-    const reader = {
-      getTrace: (q: GetTraceQuery): Promise<Trace> => (getTraceCalls.push(q.traceId), store.getTrace(q)),
-      findTraces: (q: TraceQuery) => store.findTraces(q),
-    };
-    return { store, reads: new WholeTraceReads(reader), getTraceCalls };
+    class Reads extends WholeTraceReads {
+      getTrace(q: GetTraceQuery): Promise<Trace> {
+        getTraceCalls.push(q.traceId);
+        return store.getTrace(q);
+      }
+      findTraces(q: TraceQuery): AsyncIterable<Trace> {
+        return store.findTraces(q);
+      }
+    }
+    return { store, reads: new Reads(), getTraceCalls };
   }
 
   it('streams found traces (ids, then each one\'s parts) as findTraces gives them, reading each once', async () => {

@@ -16,8 +16,7 @@ import type { OtlpResourceSpans } from '../../formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../formats/otlp.js';
 import { traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
-import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
+import { wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 import type { ProtoDependencyLink, ProtoSpan, ProtoTimestamp } from '../../formats/proto-mapping.js';
 import {
   dependencyWindowToProto,
@@ -225,14 +224,14 @@ class Connection {
 }
 
 /** One tenant's view of a remote server. */
-class RemoteTraceStore implements TraceStore {
+class RemoteTraceStore extends WholeTraceReads implements TraceStore {
   readonly archive?: ArchiveStore;
-  private readonly wholeTraceReads = new WholeTraceReads(this);
 
   constructor(
     private readonly conn: Connection,
     private readonly tenant: string | undefined,
   ) {
+    super();
     if (conn.hasArchive) {
       this.archive = {
         writeSpans: async (spans) => {
@@ -297,16 +296,6 @@ class RemoteTraceStore implements TraceStore {
     }
     if (spans.length === 0) throw new TraceNotFoundError(query.traceId);
     return { spans };
-  }
-
-  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return this.wholeTraceReads.getTraceParts(q);
-  }
-  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return this.wholeTraceReads.findTraceIdsLazily(q);
-  }
-  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
-    return foundTraceDependencySpans(this, window, visit);
   }
 
   getServices(): Promise<string[]> {

@@ -15,8 +15,7 @@ import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQ
 import { ConfigError, InvalidArgumentError, NotSupportedError, PermissionError, StorageUnavailableError, TraceNotFoundError, traceIdToShortHex } from '../../model/index.js';
 import { tracesFromJaegerJson } from '../../formats/jaeger-json.js';
 import type { Store, TraceStore } from '../types.js';
-import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
+import { WholeTraceReads } from '../whole-trace-reads.js';
 
 export const JAEGER_QUERY_DEFAULTS = {
   /** Traces per /api/traces request. */
@@ -110,13 +109,14 @@ class JaegerQueryClient {
   }
 }
 
-class JaegerQueryTenant implements TraceStore {
-  private readonly wholeTraceReads = new WholeTraceReads(this);
+class JaegerQueryTenant extends WholeTraceReads implements TraceStore {
   constructor(
     private readonly client: JaegerQueryClient,
     private readonly pageLimit: number,
     private readonly tenant: string | undefined,
-  ) {}
+  ) {
+    super();
+  }
 
   async writeSpans(_spans: readonly Span[]): Promise<void> {
     throw new NotSupportedError(`${this.client.base} is a Jaeger query service: read-only`);
@@ -178,16 +178,6 @@ class JaegerQueryTenant implements TraceStore {
     return data
       .filter((l) => l && typeof l.parent === 'string' && typeof l.child === 'string')
       .map((l) => ({ parent: l.parent as string, child: l.child as string, callCount: Number(l.callCount) || 0 }));
-  }
-
-  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return this.wholeTraceReads.getTraceParts(q);
-  }
-  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return this.wholeTraceReads.findTraceIdsLazily(q);
-  }
-  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
-    return foundTraceDependencySpans(this, window, visit);
   }
 
   /** One service's traces in the window, walking backwards page by page. */

@@ -12,8 +12,7 @@ import { spanKind, TraceNotFoundError, validateSpan } from '../../model/index.js
 import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
-import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
+import { wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 
 /** In-process store (`memory:`), the reference behaviour other backends are tested against. */
 export function createMemoryStore(): Store {
@@ -65,8 +64,7 @@ class SpanTable {
   }
 }
 
-class MemoryTenant implements TraceStore {
-  private readonly wholeTraceReads = new WholeTraceReads(this);
+class MemoryTenant extends WholeTraceReads implements TraceStore {
   private primary = new SpanTable();
   private archived = new SpanTable();
   /** service → "name\0kind" */
@@ -116,16 +114,6 @@ class MemoryTenant implements TraceStore {
 
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
     return this.matching(q).map((spans) => ({ traceId: spans[0].traceId, ...traceTimeRange(spans) }));
-  }
-
-  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return this.wholeTraceReads.getTraceParts(q);
-  }
-  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return this.wholeTraceReads.findTraceIdsLazily(q);
-  }
-  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
-    return foundTraceDependencySpans(this, window, visit);
   }
 
   async getDependencies(endTime: number, lookback: number): Promise<DependencyLink[]> {

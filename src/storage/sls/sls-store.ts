@@ -14,7 +14,7 @@ import { ConfigError, PermissionError, StorageUnavailableError, TraceNotFoundErr
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
 import type { ArchiveStore, Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
-import { foundTraceDependencySpans, wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
+import { wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 import type { SlsStoreConfig } from './config.js';
 import { LOGSTORE_DEFAULTS, spanIndexConfig, traceLogstores } from './index-config.js';
 import type { TraceLogstores } from './index-config.js';
@@ -290,15 +290,15 @@ export class SlsStore implements Store {
   }
 }
 
-class SlsTenantView implements TraceStore {
+class SlsTenantView extends WholeTraceReads implements TraceStore {
   readonly archive: ArchiveStore;
-  private readonly wholeTraceReads = new WholeTraceReads(this);
 
   constructor(
     private readonly store: SlsStore,
     private readonly logstores: TraceLogstores,
     private readonly tenant: string,
   ) {
+    super();
     this.archive = {
       writeSpans: (spans) => this.write(this.logstores.archive, spans, true),
       getTrace: (q) => this.readTrace(this.logstores.archive, q),
@@ -359,16 +359,6 @@ class SlsTenantView implements TraceStore {
       if (rows.length < PAGE_LINES) break;
     }
     return out;
-  }
-
-  getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
-    return this.wholeTraceReads.getTraceParts(q);
-  }
-  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return this.wholeTraceReads.findTraceIdsLazily(q);
-  }
-  forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
-    return foundTraceDependencySpans(this, window, visit);
   }
 
   async getServices(): Promise<string[]> {
