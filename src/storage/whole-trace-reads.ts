@@ -64,7 +64,7 @@ export abstract class WholeTraceReads {
 }
 
 /** forEachDependencySpans: the dependency facts of each trace findTraces yields for the window. */
-export async function foundTraceDependencySpans(
+async function foundTraceDependencySpans(
   reader: { findTraces(query: TraceQuery): AsyncIterable<Trace> },
   window: { startTimeMin: number; startTimeMax: number },
   visit: (spans: DependencySpans) => void,
