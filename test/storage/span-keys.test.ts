@@ -43,7 +43,7 @@ describe('SpanKeys', () => {
       ]);
       const got: number[] = [];
       let bit = 0;
-      spanKeys.forEach(s, { span: (b) => (bit = b), add: (k) => got.push(k) });
+      spanKeys.forEach(s, { span: (b) => (bit = b), add: (k) => got.push(k), firstSight: () => true });
       if (i < 100 || i % 97 === 0 || Math.abs(i - 65_536) < 20) {
         expect(got).toEqual(direct(3, s));
         expect(bit).toBe(serviceBit(s.process.serviceName));
