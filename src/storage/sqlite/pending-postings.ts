@@ -123,6 +123,13 @@ export class PendingPostings {
   private heads = new Int32Array(1024);
   private tails = new Int32Array(1024);
   private lengths = new Int32Array(1024);
+  /**
+   * Per chain: the lowest latest start and the highest earliest start of its entries (µs), so a
+   * window that overlaps every entry is counted by its length instead of a walk along the chain
+   * (the chains of busy keys, e.g. a service, interleave across the whole log).
+   */
+  private minLatest = new Float64Array(1024);
+  private maxEarliest = new Float64Array(1024);
   private log = new Float64Array(4096 * ENTRY_FIELDS);
   private next = new Int32Array(4096);
   /** Entry → its chain. */
@@ -178,10 +185,14 @@ export class PendingPostings {
       this.chains.set(key, chain);
       this.heads[chain] = this.tails[chain] = e;
       this.lengths[chain] = 1;
+      this.minLatest[chain] = startMax;
+      this.maxEarliest[chain] = startMin;
     } else {
       this.next[this.tails[chain]] = e;
       this.tails[chain] = e;
       this.lengths[chain]++;
+      if (startMax < this.minLatest[chain]) this.minLatest[chain] = startMax;
+      if (startMin > this.maxEarliest[chain]) this.maxEarliest[chain] = startMin;
     }
     this.chainOf[e] = chain;
   }
@@ -207,6 +218,13 @@ export class PendingPostings {
     this.heads = grow(this.heads);
     this.tails = grow(this.tails);
     this.lengths = grow(this.lengths);
+    const growFloats = (a: Float64Array) => {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.minLatest = growFloats(this.minLatest);
+    this.maxEarliest = growFloats(this.maxEarliest);
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */
@@ -255,6 +273,7 @@ export class PendingPostings {
   count(key: number, tMin: number, tMax: number): number {
     const chain = this.chains.get(key);
     if (chain === undefined) return 0;
+    if (this.minLatest[chain] >= tMin && this.maxEarliest[chain] <= tMax) return this.lengths[chain];
     let n = 0;
     const log = this.log;
     for (let e = this.heads[chain]; e >= 0; e = this.next[e]) if (log[e * ENTRY_FIELDS + 2] >= tMin && log[e * ENTRY_FIELDS + 1] <= tMax) n++;
