@@ -22,4 +22,22 @@ describe('PendingPostings.count', () => {
       { numRuns: 300 },
     );
   });
+
+  it('keeps every entry and count when the log and the chain table grow past their first sizes', () => {
+    const pending = new PendingPostings();
+    // 5,000 chunks of 3 keys each (15,000 entries > 4,096) over 2,000 keys (> 1,024 chains).
+    for (let chunk = 1; chunk <= 5000; chunk++) {
+      const pairs = [chunk % 2000, 1, (chunk * 7) % 2000, 2, 5000 + (chunk % 3), 4];
+      pending.addChunk(chunk, 1, chunk * 10, chunk * 10 + 5, pairs, 0, pairs.length);
+    }
+    let total = 0;
+    for (let key = 0; key < 2000; key++) {
+      const walked = [...pending.matching(key, 0, 1e9, -1)].length;
+      expect(pending.count(key, 0, 1e9)).toBe(walked);
+      total += walked;
+    }
+    for (let key = 5000; key < 5003; key++) total += pending.count(key, 0, 1e9);
+    expect(total).toBe(15_000);
+    expect(pending.count(5000, 100, 200)).toBe([...pending.matching(5000, 100, 200, -1)].length);
+  });
 });

@@ -198,33 +198,17 @@ export class PendingPostings {
   }
 
   private growLog(): void {
-    const log = new Float64Array(this.log.length * 2);
-    log.set(this.log);
-    this.log = log;
-    const next = new Int32Array(this.next.length * 2);
-    next.set(this.next);
-    this.next = next;
-    const chainOf = new Int32Array(this.chainOf.length * 2);
-    chainOf.set(this.chainOf);
-    this.chainOf = chainOf;
+    this.log = doubled(this.log);
+    this.next = doubled(this.next);
+    this.chainOf = doubled(this.chainOf);
   }
 
   private growChains(): void {
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.heads = grow(this.heads);
-    this.tails = grow(this.tails);
-    this.lengths = grow(this.lengths);
-    const growFloats = (a: Float64Array) => {
-      const b = new Float64Array(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.minLatest = growFloats(this.minLatest);
-    this.maxEarliest = growFloats(this.maxEarliest);
+    this.heads = doubled(this.heads);
+    this.tails = doubled(this.tails);
+    this.lengths = doubled(this.lengths);
+    this.minLatest = doubled(this.minLatest);
+    this.maxEarliest = doubled(this.maxEarliest);
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */
@@ -302,4 +286,11 @@ export class PendingPostings {
     }
     for (const [key, chain] of this.chains) yield [key, all.subarray(starts[chain], starts[chain + 1])];
   }
+}
+
+/** A copy of `a` in an array of twice its length. */
+function doubled<T extends Int32Array | Float64Array>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
 }
