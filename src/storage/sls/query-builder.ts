@@ -10,7 +10,7 @@
  * Pure: strings in, strings out.
  */
 import type { Attribute, TraceQuery } from '../../model/index.js';
-import { InvalidArgumentError, otelAsString, SERVICE_NAME_ATTRIBUTE } from '../../model/index.js';
+import { InvalidArgumentError, otelAsString, SERVICE_NAME_ATTRIBUTE, WARNINGS_ATTRIBUTE } from '../../model/index.js';
 import { SCOPE_ATTRIBUTE_COLUMN } from './row-fields.js';
 
 /** SLS SQL answers at most this many rows per query unless told otherwise. */
@@ -227,7 +227,7 @@ function attributeValueIn(column: string, key: string, q: Attribute, columns: In
  * scope, resource, event and link attributes. Every value is escaped. A superset of the rule — the
  * store applies the rule itself to the spans it fetches — except for rows in the Jaeger form whose
  * tags contradict each other (an `error` tag beside `otel.status_code=OK`), where the statusCode
- * column decides.
+ * column decides. Undefined: no condition can narrow this entry (the rule alone decides).
  */
 export function attributeCondition(q: Attribute, columns?: IndexedColumns): string | undefined {
   const text = otelAsString(q);
@@ -268,6 +268,8 @@ export function attributeCondition(q: Attribute, columns?: IndexedColumns): stri
   }
   const resourceOnly = q.key.startsWith(RESOURCE_PREFIX);
   const key = resourceOnly ? q.key.slice(RESOURCE_PREFIX.length) : q.key;
+  // Rows in the Jaeger form keep warnings in the unindexed sidecar column: no condition, the rule decides.
+  if (!resourceOnly && key === WARNINGS_ATTRIBUTE) return undefined;
   const alternatives = attributeValueIn('resource', key, q, columns);
   // The exporter keeps service.name and host.name in columns of their own, out of `resource`.
   if (key === SERVICE_NAME_ATTRIBUTE && q.type === 'string' && indexed(columns, 'service')) alternatives.push(`${sqlIdent('service')} = ${sqlString(text)}`);

@@ -214,4 +214,17 @@ describe('v2 attribute filter (property, emulator parsers, the shared OTLP gener
     expect(run(buildFindTraceIdsQuery({ tags: { 'w3c.tracestate': 'x', 'otel.scope.name': 'lib' } }, columns), rows, older)).toEqual([]);
     expect(() => run(buildFindTraceIdsQuery({ attributes: [v('x')] }), rows, older), 'the full index’s query on the older index').toThrow(/not indexed/);
   });
+
+  it('finds a span by its warnings in both row forms (the Jaeger form keeps them in the unindexed sidecar)', () => {
+    const warned: Span = { ...mkSpan(7, 's', 'o', 'k', 'v'), warnings: ['clock skew adjusted'] };
+    const plain = mkSpan(8, 's', 'o', 'k', 'v');
+    const asOtlp = (s: Span) => spanFromOtel(s, otelOf(s));
+    const filter: Attribute = { key: '@jaeger@warnings', type: 'array', value: [{ type: 'string', value: 'clock skew adjusted' }] };
+    for (const spans of [[warned, plain], [warned, plain].map(asOtlp)]) {
+      const rows = spans.map((s) => Object.fromEntries(spanToContents(s)));
+      const expected = spans.filter((s) => spanMatchesQuery(s, { attributes: [filter] })).map((s) => s.traceId);
+      expect(expected).toEqual([warned.traceId]);
+      expect(run(buildFindTraceIdsQuery({ attributes: [filter] }), rows).map((r) => r.traceid)).toContain(warned.traceId);
+    }
+  });
 });
