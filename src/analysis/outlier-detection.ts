@@ -27,6 +27,7 @@ import { AnalysisInputError } from '../model/index.js';
 import type { AnomalySignal, DetectionThresholds, OperationStats, OperationSummary, SignalCounts, TimeRange } from './anomaly-report.js';
 import { ANOMALY_SIGNALS } from './anomaly-report.js';
 import type { Baselines, OperationBaseline, SignalBaseline } from './baselines.js';
+import { bodyShiftedRows } from './body-shift.js';
 import { loadExpectedRate } from './load-expectation.js';
 import { tracesWithFlaggedRows } from './origin-traces.js';
 import type { OperationKeys } from './operation-keys.js';
@@ -47,6 +48,9 @@ export const TAIL_QUANTILE_MIN_SAMPLE = 100;
 
 /** Baseline error rate assumed for an operation absent from the baseline. */
 export const UNKNOWN_OPERATION_ERROR_RATE = 0.01;
+
+/** The signals measured in µs, which a load step can move (errors are not). */
+const LATENCY_SIGNALS = ['latency', 'selfTime', 'gap'] as const;
 
 /** Bit of each signal in `spanSignals`. */
 export const SIGNAL_BIT: Record<AnomalySignal, number> = { latency: 1, selfTime: 2, gap: 4, error: 8 };
@@ -108,6 +112,11 @@ export function isShifted(outliers: number, n: number, p0: number, t: DetectionT
 export interface DetectionOptions {
   /** The window's load over the baseline's (load-expectation.ts); absent or 1: rates as in the baseline. */
   loadRatio?: number;
+  /**
+   * The window is busier than the baseline (load-expectation.ts `isLoadStep`): latency-type
+   * outliers count only in (operation, instance) groups whose body moved (body-shift.ts).
+   */
+  bodyShift?: boolean;
 }
 
 export function detectOutliers(
@@ -134,7 +143,7 @@ export function detectOutliers(
     const b = baselines.byKey[k];
     rate.error[k] = b ? (b.errors + 0.5) / (b.spans + 1) : UNKNOWN_OPERATION_ERROR_RATE;
     if (!b) continue;
-    for (const s of ['latency', 'selfTime', 'gap'] as const) {
+    for (const s of LATENCY_SIGNALS) {
       const sb = b[s];
       if (!sb) continue;
       const st = signalThreshold(sb, thresholds);
@@ -171,6 +180,26 @@ export function detectOutliers(
     for (const s of ANOMALY_SIGNALS) {
       if (isShifted(e[s][k], n[s][k], rate[s][k], thresholds)) selected[k] |= SIGNAL_BIT[s];
     }
+  }
+
+  for (const s of options.bodyShift ? LATENCY_SIGNALS : []) {
+    const bit = SIGNAL_BIT[s];
+    const values = s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap;
+    const keep = bodyShiftedRows(
+      key,
+      window.instance,
+      values,
+      (i) => (raw[i] & bit & selected[key[i]]) !== 0,
+      (k) => (selected[k] & bit) !== 0,
+      (k) => Math.expm1(baselines.byKey[k]![s]!.median),
+    );
+    const any = new Uint8Array(nKeys);
+    for (let i = 0; i < rows; i++) {
+      if (!(raw[i] & bit & selected[key[i]])) continue;
+      if (keep[i]) any[key[i]] = 1;
+      else raw[i] &= ~bit;
+    }
+    for (let k = 0; k < nKeys; k++) if (!any[k]) selected[k] &= ~bit;
   }
 
   const spanSignals = new Uint8Array(rows);
