@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { BODY_QUANTILE, bodyShiftedRows } from '../../../src/analysis/body-shift.js';
+import { isLoadStep } from '../../../src/analysis/load-expectation.js';
+import { DEFAULTS, detectOutliers, SIGNAL_BIT } from '../../../src/analysis/outlier-detection.js';
+import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
+
+describe('analysis/body-shift', () => {
+  it('keeps the outliers of a group whose lower quartile passed the baseline median, per instance', () => {
+    // Key 0: instance 1 slowed as a whole (every value ≥ 12), instance 2 only in its tail (three of
+    // twelve at 50, the rest at the baseline's 1–3). Key 1 is not a candidate. Baseline median 5.
+    const key = [...Array(24).fill(0), 1, 1];
+    const instance = [...Array(12).fill(1), ...Array(12).fill(2), 1, 1];
+    const values = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 60, 1, 2, 3, 1, 2, 3, 1, 2, 3, 50, 50, 50, 70, 80];
+    const flagged = (i: number) => values[i] >= 50;
+    const keep = bodyShiftedRows(key, instance, values, flagged, (k) => k === 0, () => 5);
+    expect([...keep.keys()].filter((i) => keep[i])).toEqual([11]);
+    expect(BODY_QUANTILE).toBe(0.25);
+    // A value of −1 is "no value of the signal" and does not count towards the group's quartile.
+    const gaps = bodyShiftedRows([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [-1, -1, -1, 9, 9], (i) => i === 4, () => true, () => 5);
+    expect([...gaps]).toEqual([0, 0, 0, 0, 1]);
+  });
+
+  it('calls a window busier only beyond the counting noise of the two trace counts', () => {
+    // ln(1.1) = 0.095 < 3·√(1/500 + 1/1500) = 0.155; ln(1.3) = 0.262 > 0.155.
+    expect(isLoadStep(1.1, 500, 1500, 3)).toBe(false);
+    expect(isLoadStep(1.3, 500, 1500, 3)).toBe(true);
+    expect(isLoadStep(0.5, 500, 1500, 3)).toBe(false);
+    expect(isLoadStep(2, 0, 1500, 3)).toBe(false);
+  });
+
+  it('drops an operation whose tail alone grew in a busier window, and keeps one pod slowed as a whole', () => {
+    const baseline = normalTraces(400, 0, 1);
+    const W0 = 10_000_000_000;
+    // Window: mid's own time is normal (2.4–3.6 ms) except every 5th trace, which waited 20 ms on
+    // mid-0 (a queue's tail); every 3rd trace runs on mid-1, slowed by 15 ms as a whole.
+    const window = normalTraces(400, W0, 7000).map((t, i) => {
+      if (i % 3 === 0) return threeTier(traceIdOf(90_000 + i), W0 + i * 1_000_000, { front: 22_000, mid: 20_000, db: 2000 }, { instance: 'mid-1' });
+      if (i % 5 === 0) return threeTier(traceIdOf(90_000 + i), W0 + i * 1_000_000, { front: 26_000, mid: 25_000, db: 2000 });
+      return t;
+    });
+    const { keys, baselines, window: view } = prepare(baseline, window, { start: 0, end: 399_000_000 });
+    const range = { start: W0, end: W0 + 399_000_000 };
+    const selfOutliersOn = (bodyShift: boolean) => {
+      const d = detectOutliers(view, range, baselines, keys, DEFAULTS, { bodyShift });
+      const byInstance = new Map<number, number>();
+      for (let i = 0; i < view.spanCount; i++) if (d.spanSignals[i] & SIGNAL_BIT.selfTime) byInstance.set(view.instance[i], (byInstance.get(view.instance[i]) ?? 0) + 1);
+      return [...byInstance.values()].sort((a, b) => a - b);
+    };
+    // Without the rule both pods' slow spans are abnormal: 134 on mid-1, 53 tail waits on mid-0.
+    expect(selfOutliersOn(false)).toEqual([53, 134]);
+    expect(selfOutliersOn(true)).toEqual([134]);
+  });
+});
