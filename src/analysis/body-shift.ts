@@ -30,48 +30,64 @@ import { quantileSorted } from './robust-stats.js';
 /** The quantile of a group's window values compared with the baseline median. */
 export const BODY_QUANTILE = 0.25;
 
+/** One latency-type signal to judge: its bit in the outlier bits, its value per row (µs, < 0: none), its baseline median per key (µs). */
+export interface BodyShiftSignal {
+  bit: number;
+  values: ArrayLike<number>;
+  baselineMedianUs: (key: number) => number;
+}
+
 /**
- * For the rows flagged in `flagged` (one signal's outlier bit), groups them by (key, instance) and
- * returns, per group, whether its window `BODY_QUANTILE` of `values` (µs, over every row of the
- * group, flagged or not) exceeds `baselineMedianUs(key)`. Only keys with a flagged row are grouped.
- * Rows with `values[i] < 0` carry no value of the signal and are skipped.
- * Returns the rows whose flag survives: 1 kept, 0 dropped.
+ * Clears, in `rowBits` (per row: OR of outlier bits), the bit of each signal on the rows of the
+ * (key, instance) groups whose body did not move — the group's window `BODY_QUANTILE` of the
+ * signal, over every row of the group with a value, not above the key's baseline median — and, in
+ * `keyBits` (per key: OR of selected bits), the bit of each key left with no such row. Only keys
+ * whose `keyBits` hold a signal's bit are judged on it, so the cost is one pass over the rows plus
+ * a sort of the selected keys' values.
  */
-export function bodyShiftedRows(
-  key: ArrayLike<number>,
-  instance: ArrayLike<number>,
-  values: ArrayLike<number>,
-  flagged: (row: number) => boolean,
-  candidateKey: (k: number) => boolean,
-  baselineMedianUs: (k: number) => number,
-): Uint8Array {
-  const rows = key.length;
+export function keepBodyShifted(key: ArrayLike<number>, instance: ArrayLike<number>, signals: readonly BodyShiftSignal[], rowBits: Uint8Array, keyBits: Uint8Array): void {
+  let mask = 0;
+  for (const s of signals) mask |= s.bit;
+  // Per (key, signal): values per instance; and the rows carrying a judged bit.
   const groups = new Map<number, Map<number, number[]>>();
-  for (let i = 0; i < rows; i++) {
+  const flaggedRows: number[] = [];
+  for (let i = 0; i < key.length; i++) {
     const k = key[i];
-    if (!candidateKey(k) || values[i] < 0) continue;
-    let byInstance = groups.get(k);
-    if (!byInstance) groups.set(k, (byInstance = new Map()));
-    const inst = instance[i];
-    let list = byInstance.get(inst);
-    if (!list) byInstance.set(inst, (list = []));
-    list.push(values[i]);
+    const judged = keyBits[k] & mask;
+    if (!judged) continue;
+    if (rowBits[i] & judged) flaggedRows.push(i);
+    for (let j = 0; j < signals.length; j++) {
+      const s = signals[j];
+      if (!(judged & s.bit) || s.values[i] < 0) continue;
+      const g = k * signals.length + j;
+      let byInstance = groups.get(g);
+      if (!byInstance) groups.set(g, (byInstance = new Map()));
+      let list = byInstance.get(instance[i]);
+      if (!list) byInstance.set(instance[i], (list = []));
+      list.push(s.values[i]);
+    }
   }
   const moved = new Map<number, Set<number>>();
-  for (const [k, byInstance] of groups) {
-    const median = baselineMedianUs(k);
+  for (const [g, byInstance] of groups) {
+    const median = signals[g % signals.length].baselineMedianUs(Math.floor(g / signals.length));
     const set = new Set<number>();
     for (const [inst, list] of byInstance) {
       list.sort((a, b) => a - b);
       if (quantileSorted(list, BODY_QUANTILE) > median) set.add(inst);
     }
-    moved.set(k, set);
+    moved.set(g, set);
   }
-  const keep = new Uint8Array(rows);
-  for (let i = 0; i < rows; i++) {
-    if (!flagged(i)) continue;
-    const set = moved.get(key[i]);
-    keep[i] = set && set.has(instance[i]) ? 1 : 0;
+  const kept = new Map<number, number>(); // key → OR of bits kept on some row
+  for (const i of flaggedRows) {
+    const k = key[i];
+    for (let j = 0; j < signals.length; j++) {
+      const bit = signals[j].bit;
+      if (!(rowBits[i] & keyBits[k] & bit)) continue;
+      if (moved.get(k * signals.length + j)?.has(instance[i])) kept.set(k, (kept.get(k) ?? 0) | bit);
+      else rowBits[i] &= ~bit;
+    }
   }
-  return keep;
+  for (let k = 0; k < keyBits.length; k++) {
+    if (keyBits[k] & mask) keyBits[k] &= ~(mask & ~(kept.get(k) ?? 0));
+  }
 }

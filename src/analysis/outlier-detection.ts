@@ -27,7 +27,7 @@ import { AnalysisInputError } from '../model/index.js';
 import type { AnomalySignal, DetectionThresholds, OperationStats, OperationSummary, SignalCounts, TimeRange } from './anomaly-report.js';
 import { ANOMALY_SIGNALS } from './anomaly-report.js';
 import type { Baselines, OperationBaseline, SignalBaseline } from './baselines.js';
-import { bodyShiftedRows } from './body-shift.js';
+import { keepBodyShifted } from './body-shift.js';
 import { loadExpectedRate } from './load-expectation.js';
 import { tracesWithFlaggedRows } from './origin-traces.js';
 import type { OperationKeys } from './operation-keys.js';
@@ -182,24 +182,13 @@ export function detectOutliers(
     }
   }
 
-  for (const s of options.bodyShift ? LATENCY_SIGNALS : []) {
-    const bit = SIGNAL_BIT[s];
-    const values = s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap;
-    const keep = bodyShiftedRows(
-      key,
-      window.instance,
-      values,
-      (i) => (raw[i] & bit & selected[key[i]]) !== 0,
-      (k) => (selected[k] & bit) !== 0,
-      (k) => Math.expm1(baselines.byKey[k]![s]!.median),
-    );
-    const any = new Uint8Array(nKeys);
-    for (let i = 0; i < rows; i++) {
-      if (!(raw[i] & bit & selected[key[i]])) continue;
-      if (keep[i]) any[key[i]] = 1;
-      else raw[i] &= ~bit;
-    }
-    for (let k = 0; k < nKeys; k++) if (!any[k]) selected[k] &= ~bit;
+  if (options.bodyShift) {
+    const signals = LATENCY_SIGNALS.map((s) => ({
+      bit: SIGNAL_BIT[s],
+      values: s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap,
+      baselineMedianUs: (k: number) => Math.expm1(baselines.byKey[k]![s]!.median),
+    }));
+    keepBodyShifted(key, window.instance, signals, raw, selected);
   }
 
   const spanSignals = new Uint8Array(rows);

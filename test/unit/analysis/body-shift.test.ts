@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BODY_QUANTILE, bodyShiftedRows } from '../../../src/analysis/body-shift.js';
+import { BODY_QUANTILE, keepBodyShifted } from '../../../src/analysis/body-shift.js';
 import { isLoadStep } from '../../../src/analysis/load-expectation.js';
 import { DEFAULTS, detectOutliers, SIGNAL_BIT } from '../../../src/analysis/outlier-detection.js';
 import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
@@ -7,17 +7,25 @@ import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
 describe('analysis/body-shift', () => {
   it('keeps the outliers of a group whose lower quartile passed the baseline median, per instance', () => {
     // Key 0: instance 1 slowed as a whole (every value ≥ 12), instance 2 only in its tail (three of
-    // twelve at 50, the rest at the baseline's 1–3). Key 1 is not a candidate. Baseline median 5.
+    // twelve at 50, the rest at the baseline's 1–3). Key 1 is not selected on the signal. Baseline median 5.
     const key = [...Array(24).fill(0), 1, 1];
     const instance = [...Array(12).fill(1), ...Array(12).fill(2), 1, 1];
     const values = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 60, 1, 2, 3, 1, 2, 3, 1, 2, 3, 50, 50, 50, 70, 80];
-    const flagged = (i: number) => values[i] >= 50;
-    const keep = bodyShiftedRows(key, instance, values, flagged, (k) => k === 0, () => 5);
-    expect([...keep.keys()].filter((i) => keep[i])).toEqual([11]);
+    const rowBits = Uint8Array.from(values, (v) => (v >= 50 ? 2 : 0));
+    const keyBits = Uint8Array.from([2, 0]);
+    keepBodyShifted(key, instance, [{ bit: 2, values, baselineMedianUs: () => 5 }], rowBits, keyBits);
+    expect([...rowBits.keys()].filter((i) => rowBits[i])).toEqual([11, 24, 25]);
+    expect([...keyBits]).toEqual([2, 0]);
     expect(BODY_QUANTILE).toBe(0.25);
-    // A value of −1 is "no value of the signal" and does not count towards the group's quartile.
-    const gaps = bodyShiftedRows([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [-1, -1, -1, 9, 9], (i) => i === 4, () => true, () => 5);
-    expect([...gaps]).toEqual([0, 0, 0, 0, 1]);
+    // Only the tail moved anywhere: the key loses the signal. A value of −1 is "no value of the
+    // signal" and does not count towards the group's quartile; other bits (an error, 8) stay.
+    const tailOnly = Uint8Array.from([0, 0, 0, 2 | 8, 2]);
+    const tailKey = Uint8Array.from([2 | 8]);
+    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [{ bit: 2, values: [1, 2, 3, 9, 9], baselineMedianUs: () => 5 }], tailOnly, tailKey);
+    expect([...tailOnly, ...tailKey]).toEqual([0, 0, 0, 8, 0, 8]);
+    const gaps = Uint8Array.from([0, 0, 0, 0, 4]);
+    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [{ bit: 4, values: [-1, -1, -1, 9, 9], baselineMedianUs: () => 5 }], gaps, Uint8Array.from([4]));
+    expect([...gaps]).toEqual([0, 0, 0, 0, 4]);
   });
 
   it('calls a window busier only beyond the counting noise of the two trace counts', () => {
