@@ -17,7 +17,10 @@
  * the requests that did not wait (in M/M/1 a share 1 − ρ, more than a quarter as long as the
  * resource is not beyond 75 % busy) stay at or below the baseline's body, so the lower quartile
  * stays below its median. Per instance, because a fault on one pod of several moves that pod's
- * body and not the operation's as a whole.
+ * body and not the operation's as a whole. Within the time the group's outliers span, because an
+ * incident window usually starts before the fault does (and may outlast it): the requests before
+ * the first outlier are not evidence against it, while a load step's outliers are spread over
+ * the whole window and are judged against all of it.
  *
  * Reference: K. Doksum, "Empirical probability plots and statistical inference for nonlinear
  * models in the two-sample case", Annals of Statistics 2(2), 1974 (the shift function);
@@ -39,41 +42,68 @@ export interface BodyShiftSignal {
 
 /**
  * Clears, in `rowBits` (per row: OR of outlier bits), the bit of each signal on the rows of the
- * (key, instance) groups whose body did not move — the group's window `BODY_QUANTILE` of the
- * signal, over every row of the group with a value, not above the key's baseline median — and, in
- * `keyBits` (per key: OR of selected bits), the bit of each key left with no such row. Only keys
- * whose `keyBits` hold a signal's bit are judged on it, so the cost is one pass over the rows plus
- * a sort of the selected keys' values.
+ * (key, instance) groups whose body did not move, and, in `keyBits` (per key: OR of selected bits),
+ * the bit of each key left with no such row. A group's body moved when its `BODY_QUANTILE` of the
+ * signal exceeds the key's baseline median, taken over the group's rows with a value that lie
+ * within the time its outliers span (from the start of the first trace holding one to the start
+ * of the last): a fault active over part of the window is judged where it acts, while outliers
+ * spread over the whole window are judged against the whole window. Rows are in trace order
+ * (`traceOffset`, `traceStart` per trace). Only keys whose `keyBits` hold a signal's bit are
+ * judged on it: one pass over the rows plus a sort of the selected keys' values.
  */
-export function keepBodyShifted(key: ArrayLike<number>, instance: ArrayLike<number>, signals: readonly BodyShiftSignal[], rowBits: Uint8Array, keyBits: Uint8Array): void {
+export function keepBodyShifted(
+  key: ArrayLike<number>,
+  instance: ArrayLike<number>,
+  traceOffset: ArrayLike<number>,
+  traceStart: ArrayLike<number>,
+  signals: readonly BodyShiftSignal[],
+  rowBits: Uint8Array,
+  keyBits: Uint8Array,
+): void {
   let mask = 0;
   for (const s of signals) mask |= s.bit;
-  // Per (key, signal): values per instance; and the rows carrying a judged bit.
-  const groups = new Map<number, Map<number, number[]>>();
+  // Per group (key · signals + signal, instance): its rows' values and start times, and the time
+  // range of its outliers.
+  interface Group {
+    values: number[];
+    times: number[];
+    first: number;
+    last: number;
+  }
+  const groups = new Map<number, Map<number, Group>>();
   const flaggedRows: number[] = [];
-  for (let i = 0; i < key.length; i++) {
-    const k = key[i];
-    const judged = keyBits[k] & mask;
-    if (!judged) continue;
-    if (rowBits[i] & judged) flaggedRows.push(i);
-    for (let j = 0; j < signals.length; j++) {
-      const s = signals[j];
-      if (!(judged & s.bit) || s.values[i] < 0) continue;
-      const g = k * signals.length + j;
-      let byInstance = groups.get(g);
-      if (!byInstance) groups.set(g, (byInstance = new Map()));
-      let list = byInstance.get(instance[i]);
-      if (!list) byInstance.set(instance[i], (list = []));
-      list.push(s.values[i]);
+  for (let t = 0; t + 1 < traceOffset.length; t++) {
+    const time = traceStart[t];
+    for (let i = traceOffset[t]; i < traceOffset[t + 1]; i++) {
+      const k = key[i];
+      const judged = keyBits[k] & mask;
+      if (!judged) continue;
+      if (rowBits[i] & judged) flaggedRows.push(i);
+      for (let j = 0; j < signals.length; j++) {
+        const s = signals[j];
+        if (!(judged & s.bit) || s.values[i] < 0) continue;
+        const g = k * signals.length + j;
+        let byInstance = groups.get(g);
+        if (!byInstance) groups.set(g, (byInstance = new Map()));
+        let group = byInstance.get(instance[i]);
+        if (!group) byInstance.set(instance[i], (group = { values: [], times: [], first: Infinity, last: -Infinity }));
+        group.values.push(s.values[i]);
+        group.times.push(time);
+        if (rowBits[i] & s.bit) {
+          group.first = Math.min(group.first, time);
+          group.last = Math.max(group.last, time);
+        }
+      }
     }
   }
   const moved = new Map<number, Set<number>>();
   for (const [g, byInstance] of groups) {
     const median = signals[g % signals.length].baselineMedianUs(Math.floor(g / signals.length));
     const set = new Set<number>();
-    for (const [inst, list] of byInstance) {
-      list.sort((a, b) => a - b);
-      if (quantileSorted(list, BODY_QUANTILE) > median) set.add(inst);
+    for (const [inst, group] of byInstance) {
+      if (group.first > group.last) continue;
+      const during = group.values.filter((_, n) => group.times[n] >= group.first && group.times[n] <= group.last).sort((a, b) => a - b);
+      if (quantileSorted(during, BODY_QUANTILE) > median) set.add(inst);
     }
     moved.set(g, set);
   }

@@ -188,7 +188,7 @@ export function detectOutliers(
       values: s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap,
       baselineMedianUs: (k: number) => Math.expm1(baselines.byKey[k]![s]!.median),
     }));
-    keepBodyShifted(key, window.instance, signals, raw, selected);
+    keepBodyShifted(key, window.instance, window.traceOffset, window.traceStart, signals, raw, selected);
   }
 
   const spanSignals = new Uint8Array(rows);

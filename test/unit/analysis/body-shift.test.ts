@@ -4,28 +4,48 @@ import { isLoadStep } from '../../../src/analysis/load-expectation.js';
 import { DEFAULTS, detectOutliers, SIGNAL_BIT } from '../../../src/analysis/outlier-detection.js';
 import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
 
+/** One row per trace: trace offsets 0…n and start times 0, 1, 2, … s. */
+const offsets = (n: number) => Array.from({ length: n + 1 }, (_, i) => i);
+const starts = (n: number) => Array.from({ length: n }, (_, i) => i * 1_000_000);
+
 describe('analysis/body-shift', () => {
   it('keeps the outliers of a group whose lower quartile passed the baseline median, per instance', () => {
     // Key 0: instance 1 slowed as a whole (every value ≥ 12), instance 2 only in its tail (three of
-    // twelve at 50, the rest at the baseline's 1–3). Key 1 is not selected on the signal. Baseline median 5.
+    // twelve at 50, spread over its time, the rest at the baseline's 1–3). Key 1 is not selected on
+    // the signal. Baseline median 5.
     const key = [...Array(24).fill(0), 1, 1];
     const instance = [...Array(12).fill(1), ...Array(12).fill(2), 1, 1];
-    const values = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 60, 1, 2, 3, 1, 2, 3, 1, 2, 3, 50, 50, 50, 70, 80];
+    const values = [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 60, 50, 1, 2, 3, 1, 50, 2, 3, 1, 2, 3, 50, 70, 80];
     const rowBits = Uint8Array.from(values, (v) => (v >= 50 ? 2 : 0));
     const keyBits = Uint8Array.from([2, 0]);
-    keepBodyShifted(key, instance, [{ bit: 2, values, baselineMedianUs: () => 5 }], rowBits, keyBits);
+    keepBodyShifted(key, instance, offsets(26), starts(26), [{ bit: 2, values, baselineMedianUs: () => 5 }], rowBits, keyBits);
     expect([...rowBits.keys()].filter((i) => rowBits[i])).toEqual([11, 24, 25]);
+    expect([...rowBits.keys()].filter((i) => values[i] === 50 && rowBits[i])).toEqual([]);
     expect([...keyBits]).toEqual([2, 0]);
     expect(BODY_QUANTILE).toBe(0.25);
     // Only the tail moved anywhere: the key loses the signal. A value of −1 is "no value of the
     // signal" and does not count towards the group's quartile; other bits (an error, 8) stay.
-    const tailOnly = Uint8Array.from([0, 0, 0, 2 | 8, 2]);
+    const tailOnly = Uint8Array.from([2, 0, 0, 0, 2 | 8]);
     const tailKey = Uint8Array.from([2 | 8]);
-    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [{ bit: 2, values: [1, 2, 3, 9, 9], baselineMedianUs: () => 5 }], tailOnly, tailKey);
-    expect([...tailOnly, ...tailKey]).toEqual([0, 0, 0, 8, 0, 8]);
+    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], offsets(5), starts(5), [{ bit: 2, values: [9, 1, 2, 3, 9], baselineMedianUs: () => 5 }], tailOnly, tailKey);
+    expect([...tailOnly, ...tailKey]).toEqual([0, 0, 0, 0, 8, 8]);
     const gaps = Uint8Array.from([0, 0, 0, 0, 4]);
-    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], [{ bit: 4, values: [-1, -1, -1, 9, 9], baselineMedianUs: () => 5 }], gaps, Uint8Array.from([4]));
+    keepBodyShifted([0, 0, 0, 0, 0], [1, 1, 1, 1, 1], offsets(5), starts(5), [{ bit: 4, values: [-1, -1, -1, 9, 9], baselineMedianUs: () => 5 }], gaps, Uint8Array.from([4]));
     expect([...gaps]).toEqual([0, 0, 0, 0, 4]);
+  });
+
+  it('judges a group\'s body over the time its outliers span, not the whole window', () => {
+    // Eight quiet rows (3), then twelve rows slowed by a fault that began late (20 each, the last
+    // two outliers at 40): over the whole window the lower quartile is 3, within the fault's time 20.
+    const values = [...Array(8).fill(3), ...Array(10).fill(20), 40, 40];
+    const rowBits = Uint8Array.from(values, (v) => (v >= 40 ? 2 : 0));
+    keepBodyShifted(Array(20).fill(0), Array(20).fill(1), offsets(20), starts(20), [{ bit: 2, values, baselineMedianUs: () => 5 }], rowBits, Uint8Array.from([2]));
+    expect(rowBits[18] & rowBits[19]).toBe(2);
+    // The same outliers spread from the first row to the last take in every quiet row: dropped.
+    const spread = [40, ...Array(8).fill(3), ...Array(10).fill(20), 40];
+    const spreadBits = Uint8Array.from(spread, (v) => (v >= 40 ? 2 : 0));
+    keepBodyShifted(Array(20).fill(0), Array(20).fill(1), offsets(20), starts(20), [{ bit: 2, values: spread, baselineMedianUs: () => 5 }], spreadBits, Uint8Array.from([2]));
+    expect([...spreadBits].every((b) => b === 0)).toBe(true);
   });
 
   it('calls a window busier only beyond the counting noise of the two trace counts', () => {
