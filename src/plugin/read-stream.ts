@@ -169,19 +169,24 @@ export async function* readMessages(source: ReadSource, job: ReadJob, limits: Re
   const v2 = job.kind.startsWith('v2.');
   const write = v2 ? writeTracesData : writeSpansResponseChunk;
   const w = new ProtoWriter(MESSAGE_WRITER_BYTES);
-  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
+  const pieces = messagePieces(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
     maxSpans: limits.maxSpansPerMessage,
     maxBytes: limits.maxBytesPerMessage,
     // Storage v2 messages never mix traces (each TracesData is one trace's spans).
     oneTracePerChunk: v2,
+    spansPerPiece: SPANS_PER_STEP,
   });
-  for await (const spans of chunks) {
-    for (let at = 0; at < spans.length; at += SPANS_PER_STEP) {
-      if (await between()) return;
-      write(w, spans.slice(at, at + SPANS_PER_STEP));
+  let inMessage = 0;
+  for await (const piece of pieces) {
+    if (piece.startsMessage && inMessage > 0) {
+      yield { bytes: w.take(), spans: inMessage };
+      inMessage = 0;
     }
-    yield { bytes: w.take(), spans: spans.length };
+    if (await between()) return;
+    write(w, piece.spans);
+    inMessage += piece.spans.length;
   }
+  if (inMessage > 0) yield { bytes: w.take(), spans: inMessage };
 }
 
 /**
@@ -286,33 +291,53 @@ export async function* capTraces(parts: AsyncIterable<TracePart>, max: number | 
   if (held) yield held;
 }
 
+/** Spans encoded in one step: at most `spansPerPiece`, from one part; `startsMessage`: the message before it is complete. */
+export interface MessagePiece {
+  startsMessage: boolean;
+  spans: Span[];
+}
+
 /**
  * Splits trace parts into messages of at most `maxSpans` spans and about `maxBytes` bytes, keeping
- * each trace's spans contiguous and in order. With `oneTracePerChunk` a message never holds spans of
- * two traces; otherwise consecutive small traces share messages.
+ * each trace's spans contiguous and in order, given as pieces of at most `spansPerPiece` spans: a
+ * piece is encoded as soon as its part is read, so a read holds its decoded spans for one step,
+ * not for a whole message. With `oneTracePerChunk` a message never holds spans of two traces;
+ * otherwise consecutive small traces share messages.
  */
-export async function* chunkTraceParts(
+export async function* messagePieces(
   parts: AsyncIterable<TracePart> | Iterable<TracePart>,
-  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean },
-): AsyncGenerator<Span[]> {
-  let chunk: Span[] = [];
+  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean; spansPerPiece: number },
+): AsyncGenerator<MessagePiece> {
+  let inMessage = 0;
   let bytes = 0;
+  let startsMessage = false;
   for await (const part of parts) {
-    if (part.first && options.oneTracePerChunk && chunk.length > 0) {
-      yield chunk;
-      chunk = [];
+    if (part.first && options.oneTracePerChunk && inMessage > 0) {
+      startsMessage = true;
+      inMessage = 0;
       bytes = 0;
     }
+    let piece: Span[] = [];
     for (const span of part.spans) {
       const size = estimateSpanBytes(span);
-      if (chunk.length > 0 && (chunk.length >= options.maxSpans || bytes + size > options.maxBytes)) {
-        yield chunk;
-        chunk = [];
+      const full = inMessage > 0 && (inMessage >= options.maxSpans || bytes + size > options.maxBytes);
+      if ((full || piece.length >= options.spansPerPiece) && piece.length > 0) {
+        yield { startsMessage, spans: piece };
+        startsMessage = false;
+        piece = [];
+      }
+      if (full) {
+        startsMessage = true;
+        inMessage = 0;
         bytes = 0;
       }
-      chunk.push(span);
+      piece.push(span);
+      inMessage++;
       bytes += size;
     }
+    if (piece.length > 0) {
+      yield { startsMessage, spans: piece };
+      startsMessage = false;
+    }
   }
-  if (chunk.length > 0) yield chunk;
 }
