@@ -31,7 +31,7 @@ import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
 import { DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import { traceTimeRange } from '../trace-matching.js';
-import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { ArchiveStore, FoundTraceParts, Store, TraceStore } from '../types.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import { SqliteDatabase } from './sqlite-database.js';
@@ -165,9 +165,9 @@ class SqliteTenant implements TraceStore {
     for (const spans of this.database.matchingTraces(this.tenant, q)) yield { spans };
   }
 
-  async *findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+  async *findTraceParts(q: TraceQuery): AsyncIterable<FoundTraceParts> {
     checkQuery(q);
-    yield* this.database.matchingTraceIds(this.tenant, q);
+    for (const traceId of this.database.matchingTraceIds(this.tenant, q)) yield { traceId, parts: this.database.traceParts(this.tenant, traceId, false) };
   }
 
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {
