@@ -1,7 +1,7 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import { NotSupportedError, ResourceExhaustedError, summarizeTrace, TraceNotFoundError } from '../model/index.js';
 import { traceTimeRange } from '../storage/trace-matching.js';
-import type { TraceStore } from '../storage/types.js';
+import type { FoundTraceParts, TraceStore } from '../storage/types.js';
 import { estimateSpanBytes, traceSummaryToProto } from '../formats/proto-mapping.js';
 import { ProtoWriter } from '../formats/proto-writer.js';
 import { writeSpansResponseChunk, writeTracesData } from '../formats/span-messages.js';
@@ -85,9 +85,9 @@ async function answerOf(store: TraceStore, read: UnaryRead, limits: ReadLimits, 
 
 /** The traces findTraces yields as id and time range, each read part by part as the store keeps it. */
 async function* foundTraces(store: TraceStore, query: TraceQuery, between: Between): AsyncGenerator<FoundTraceId> {
-  for await (const traceId of store.findTraceIdsLazily(query)) {
+  for await (const { traceId, parts } of store.findTraceParts(query)) {
     const range = { start: Number.POSITIVE_INFINITY, end: Number.NEGATIVE_INFINITY };
-    for await (const spans of store.getTraceParts({ traceId })) {
+    for await (const spans of parts) {
       const part = traceTimeRange(spans);
       range.start = Math.min(range.start, part.start);
       range.end = Math.max(range.end, part.end);
@@ -114,8 +114,8 @@ export interface TracePart {
 export interface ReadSource {
   traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
-  /** The ids of the traces findTraces yields, in its order (storage/types.ts). */
-  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string>;
+  /** The traces findTraces yields, in its order, each in its stored parts (storage/types.ts). */
+  findTraceParts(query: TraceQuery): AsyncIterable<FoundTraceParts>;
 }
 
 /** A store as a read source: a trace in its stored parts. */
@@ -127,7 +127,7 @@ export function readSourceOf(store: TraceStore): ReadSource {
       yield* from.getTraceParts(query);
     },
     findTraces: (query) => store.findTraces(query),
-    findTraceIdsLazily: (query) => store.findTraceIdsLazily(query),
+    findTraceParts: (query) => store.findTraceParts(query),
   };
 }
 
@@ -217,7 +217,7 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
     case 'v1.FindTraces':
     case 'v2.FindTraces':
       // Found traces streamed in their stored parts, as GetTrace: a trace is held no more whole than the store keeps it.
-      for await (const traceId of source.findTraceIdsLazily(job.query)) yield* traceParts(source, { traceId }, false);
+      for await (const found of source.findTraceParts(job.query)) yield* markedParts(found.parts);
   }
 }
 
@@ -232,9 +232,14 @@ async function* untilStopped(parts: AsyncGenerator<TracePart>, between: Between)
 }
 
 /** One trace's parts, the first marked; returns whether the trace had any span. */
-async function* traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
+function traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
+  return markedParts(source.traceParts(query, archive));
+}
+
+/** One trace's parts as read, the first marked; returns whether the trace had any span. */
+async function* markedParts(parts: AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>): AsyncGenerator<TracePart, boolean> {
   let first = true;
-  for await (const spans of source.traceParts(query, archive)) {
+  for await (const spans of parts) {
     if (spans.length === 0) continue;
     yield { first, spans };
     first = false;
