@@ -128,10 +128,11 @@ async function storeLargeTrace(address: string, n: number): Promise<string> {
 // ---- orchestrator-side probes ----------------------------------------------------------------
 
 type CpuFigures = Record<(typeof CPU_PARTS)[number][0], number>;
-/** Who used the CPU: serve's threads (read workers name themselves jsls-read), and the bench's own processes. */
+/** Who used the CPU: serve's threads (read workers name themselves jsls-read, the write worker jsls-write), and the bench's own processes. */
 const CPU_PARTS = [
   ['serveMain', 'serve main'],
   ['serveReads', 'read workers'],
+  ['serveWrite', 'write worker'],
   ['serveOther', 'serve other'],
   ['ingest', 'ingest client'],
   ['readers', 'read clients'],
@@ -152,11 +153,12 @@ function cpuMeter(pids: { serve: number; ingest: number; readers: number }): { s
     stop() {
       const after = snapshot();
       const wall = (after.at - before.at) / 1000;
-      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
+      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveWrite: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
       for (const [tid, t] of after.threads) {
         const used = t.seconds - (before.threads.get(tid)?.seconds ?? 0);
         if (tid === pids.serve) out.serveMain += used;
         else if (t.name === 'jsls-read') out.serveReads += used;
+        else if (t.name === 'jsls-write') out.serveWrite += used;
         else out.serveOther += used;
       }
       out.ingest = after.ingest - before.ingest;
