@@ -273,7 +273,29 @@ function anyValueCase(v: OtlpAnyValue): (typeof ANY_VALUE_CASES)[number] | undef
 
 /** OTLP resource spans from domain spans: one ResourceSpans per distinct resource, one ScopeSpans per distinct scope in it. */
 export function otlpFromSpans(spans: readonly Span[]): OtlpResourceSpans[] {
-  const resources = new Map<string, { rs: OtlpResourceSpans; scopes: Map<string, OtlpScopeSpans> }>();
+  return groupSpansByResourceAndScope(spans).map(({ resource: r, scopes }) => ({
+    resource: { attributes: r.attributes.map(attributeToOtlp), droppedAttributesCount: r.droppedAttributesCount },
+    scopeSpans: scopes.map(({ scope: sc, spans: inScope }) => ({
+      scope: { name: sc.name, version: sc.version, attributes: sc.attributes.map(attributeToOtlp), droppedAttributesCount: sc.droppedAttributesCount },
+      spans: inScope.map((s) => spanToOtlp(s.span, s.otel)),
+      schemaUrl: sc.schemaUrl,
+    })),
+    schemaUrl: r.schemaUrl,
+  }));
+}
+
+/** Spans of one resource, by scope, as OTLP nests them; each span with its OTLP fields. */
+export interface ResourceGroup {
+  resource: OtelResource;
+  scopes: { scope: OtelScope; spans: { span: Span; otel: OtelSpanFields }[] }[];
+}
+
+/**
+ * The spans grouped as an OTLP tree holds them: one group per distinct resource (equal content, in
+ * order of first appearance), in it one per distinct scope, spans in their order within each.
+ */
+export function groupSpansByResourceAndScope(spans: readonly Span[]): ResourceGroup[] {
+  const resources = new Map<string, { group: ResourceGroup; scopes: Map<string, ResourceGroup['scopes'][number]> }>();
   const resourceKeys = new Map<OtelResource, string>();
   const scopeKeys = new Map<OtelScope, string>();
   const processKeys = new Map<Span['process'], string>();
@@ -287,27 +309,20 @@ export function otlpFromSpans(spans: readonly Span[]): OtlpResourceSpans[] {
     }
     let entry = resources.get(resourceKey);
     if (!entry) {
-      const r = otel.resource;
-      const resource: OtlpResource = { attributes: r.attributes.map(attributeToOtlp), droppedAttributesCount: r.droppedAttributesCount };
-      entry = { rs: { resource, scopeSpans: [], schemaUrl: r.schemaUrl }, scopes: new Map() };
+      entry = { group: { resource: otel.resource, scopes: [] }, scopes: new Map() };
       resources.set(resourceKey, entry);
     }
     let scopeKey = scopeKeys.get(otel.scope);
     if (scopeKey === undefined) scopeKeys.set(otel.scope, (scopeKey = contentKey(otel.scope)));
-    let scopeSpans = entry.scopes.get(scopeKey);
-    if (!scopeSpans) {
-      const sc = otel.scope;
-      scopeSpans = {
-        scope: { name: sc.name, version: sc.version, attributes: sc.attributes.map(attributeToOtlp), droppedAttributesCount: sc.droppedAttributesCount },
-        spans: [],
-        schemaUrl: sc.schemaUrl,
-      };
-      entry.scopes.set(scopeKey, scopeSpans);
-      entry.rs.scopeSpans!.push(scopeSpans);
+    let inScope = entry.scopes.get(scopeKey);
+    if (!inScope) {
+      inScope = { scope: otel.scope, spans: [] };
+      entry.scopes.set(scopeKey, inScope);
+      entry.group.scopes.push(inScope);
     }
-    scopeSpans.spans!.push(spanToOtlp(span, otel));
+    inScope.spans.push({ span, otel });
   }
-  return [...resources.values()].map((e) => e.rs);
+  return [...resources.values()].map((e) => e.group);
 }
 
 /** A text equal for equal resources or scopes (typed values, order kept). */

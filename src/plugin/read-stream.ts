@@ -1,9 +1,10 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import { NotSupportedError, ResourceExhaustedError, summarizeTrace, TraceNotFoundError } from '../model/index.js';
 import { traceTimeRange } from '../storage/trace-matching.js';
-import { otlpFromSpans } from '../formats/otlp.js';
 import type { TraceStore } from '../storage/types.js';
-import { estimateSpanBytes, spanToProto, traceSummaryToProto } from '../formats/proto-mapping.js';
+import { estimateSpanBytes, traceSummaryToProto } from '../formats/proto-mapping.js';
+import { ProtoWriter } from '../formats/proto-writer.js';
+import { writeSpansResponseChunk, writeTracesData } from '../formats/span-messages.js';
 import { serviceDefinition } from '../storage/grpc/protos.js';
 
 /**
@@ -137,12 +138,15 @@ export interface ReadMessage {
 }
 
 /**
- * Spans encoded in one uninterruptible step. Mapping and encoding cost about 25–30 µs of CPU a
- * span (v1 and v2 alike, protobufjs), so a step is about 2 ms: the thread running reads looks at
- * cancellations, credits and its other calls between steps, and even with a quarter of a loaded
- * core (a nice-5 read worker against nice-0 threads) a cancelled read stops within about 10 ms.
+ * Spans encoded in one uninterruptible step. Encoding costs about 3–5 µs of CPU a span (v1 and v2
+ * alike, formats/span-messages.ts), so a step is well under a millisecond: the thread running reads
+ * looks at cancellations, credits and its other calls between steps, and even with a quarter of a
+ * loaded core (a nice-5 read worker against nice-0 threads) a step ends within a few ms.
  */
 export const SPANS_PER_STEP = 64;
+
+/** First capacity of a read's message buffer: a 64-span step of typical spans (~200 bytes each); it grows to the largest message. */
+const MESSAGE_WRITER_BYTES = 16 * 1024;
 
 /**
  * Awaited between two steps of a read's work (reading one stored part, encoding SPANS_PER_STEP
@@ -152,7 +156,7 @@ export type Between = () => Promise<boolean>;
 
 /**
  * The encoded messages of a read job, produced lazily in steps: a message of up to
- * maxSpansPerMessage spans is encoded SPANS_PER_STEP spans at a time and its parts concatenated
+ * maxSpansPerMessage spans is encoded SPANS_PER_STEP spans at a time, each step appending to it
  * (protobuf appends the repeated fields of concatenated messages: v1 gets the same bytes as one
  * encoding, v2 one ResourceSpans per resource and step). `between` runs between any two steps and
  * stops the read when it says so; no more than one message and one stored part are held at a time.
@@ -163,7 +167,8 @@ export async function* readMessages(source: ReadSource, job: ReadJob, limits: Re
     return;
   }
   const v2 = job.kind.startsWith('v2.');
-  const encode = messageEncoder(v2);
+  const write = v2 ? writeTracesData : writeSpansResponseChunk;
+  const w = new ProtoWriter(MESSAGE_WRITER_BYTES);
   const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
     maxSpans: limits.maxSpansPerMessage,
     maxBytes: limits.maxBytesPerMessage,
@@ -171,12 +176,11 @@ export async function* readMessages(source: ReadSource, job: ReadJob, limits: Re
     oneTracePerChunk: v2,
   });
   for await (const spans of chunks) {
-    const pieces: Buffer[] = [];
     for (let at = 0; at < spans.length; at += SPANS_PER_STEP) {
       if (await between()) return;
-      pieces.push(encode(spans.slice(at, at + SPANS_PER_STEP)));
+      write(w, spans.slice(at, at + SPANS_PER_STEP));
     }
-    yield { bytes: pieces.length === 1 ? pieces[0] : Buffer.concat(pieces), spans: spans.length };
+    yield { bytes: w.take(), spans: spans.length };
   }
 }
 
@@ -191,16 +195,6 @@ async function* summaryMessages(source: ReadSource, query: TraceQuery, between: 
     if (trace.spans.length > 0) yield { bytes: serialize({ summaries: [traceSummaryToProto(summarizeTrace(trace.spans))] }), spans: 0 };
     if (await between()) return;
   }
-}
-
-/** Spans → one encoded v1 SpansResponseChunk or v2 TracesData. */
-function messageEncoder(v2: boolean): (spans: Span[]) => Buffer {
-  if (v2) {
-    const serialize = serviceDefinition('traceReader').GetTraces.responseSerialize;
-    return (spans) => serialize({ resourceSpans: otlpFromSpans(spans) });
-  }
-  const serialize = serviceDefinition('spanReader').GetTrace.responseSerialize;
-  return (spans) => serialize({ spans: spans.map(spanToProto) });
 }
 
 async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TracePart> {
