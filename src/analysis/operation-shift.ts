@@ -26,8 +26,9 @@
  * large sample makes significant, is not a fault to chase. Effect: the sign statistic ((above − below)/n: the share of the window's values
  * above minus below, in (0, 1]) times the log ratio of the window's median over the load-expected
  * median (the severity scale of span-severity.ts) — association × log ratio, as the ranking's
- * spectrum × severity and the instance score. Window values are bounded stride samples per key
- * (the baselines' size), so the cost does not grow with the window.
+ * spectrum × severity and the instance score. Signs are counted over every window span (one
+ * comparison each); the window's median is taken from a bounded stride sample (the baselines'
+ * size) of the operations whose test fired only.
  *
  * Reference: sign test (Arbuthnott 1710; Dixon & Mood, JASA 1946) of a median against a reference
  * quantile; utilisation law, Denning & Buzen, ACM Computing Surveys 10(3), 1978; per-operation latency-distribution comparison between a baseline and an
@@ -41,14 +42,14 @@ import { quantileSorted, StrideSample } from './robust-stats.js';
 import type { TraceColumnsView } from './trace-columns.js';
 
 export const DEFAULTS = {
-  /** Window values kept per operation key; as baselines.ts per (operation, signal). */
+  /** Window values kept per operation key whose test fired, for its median; as baselines.ts per (operation, signal). */
   sampleSize: BASELINE_DEFAULTS.sampleSize,
 };
 
 export interface OperationShift {
   /** Operation key id (OperationKeys). */
   key: number;
-  /** Window values tested (the sample, ties with the load-expected median left out) and how many exceed it. */
+  /** Window values tested (ties with the load-expected median left out) and how many exceed it. */
   n: number;
   above: number;
   /** Sign-test z against the load-expected median. */
@@ -75,36 +76,45 @@ export function operationShifts(
   if (!(loadRatio > 0) || !Number.isFinite(loadRatio)) throw new AnalysisInputError(`analysis/operation-shift: load ratio must be a finite number > 0, got ${loadRatio}`);
   const { selectionZ, minShiftUs } = thresholds;
   if (!(selectionZ >= 0) || !(minShiftUs >= 0)) throw new AnalysisInputError(`analysis/operation-shift: selectionZ and minShiftUs must be ≥ 0, got ${selectionZ} and ${minShiftUs}`);
-  const samples: Array<StrideSample | undefined> = [];
-  for (let i = 0; i < view.spanCount; i++) {
-    const k = view.key[i];
-    if (!baselines.byKey[k]?.selfTime) continue;
-    (samples[k] ??= new StrideSample(sampleSize)).add(Math.log1p(view.selfTime[i]));
-  }
   const q = 1 - 1 / (2 * Math.max(1, loadRatio));
+  // Per key: the load-expected median, µs (NaN without baseline own times: no comparison is true).
+  const reference = new Float64Array(keyCount).fill(NaN);
+  for (let k = 0; k < keyCount; k++) {
+    const base = baselines.byKey[k]?.selfTime?.sortedLog;
+    if (base && base.length > 0) reference[k] = Math.expm1(quantileSorted(base, q));
+  }
+  // Signs over every window span; ties carry no sign and are left out (an operation with no own
+  // time: every value 0 on both sides).
+  const above = new Float64Array(keyCount);
+  const below = new Float64Array(keyCount);
+  const { key, selfTime } = view;
+  for (let i = 0; i < view.spanCount; i++) {
+    const k = key[i];
+    const r = reference[k];
+    if (selfTime[i] > r) above[k]++;
+    else if (selfTime[i] < r) below[k]++;
+  }
+  // The window's median only for the operations whose sign test fired, from a bounded sample.
+  const samples: Array<StrideSample | undefined> = [];
+  let candidates = 0;
+  for (let k = 0; k < keyCount; k++) {
+    const n = above[k] + below[k];
+    if (n > 0 && (above[k] - n / 2) / Math.sqrt(n / 4) > selectionZ) {
+      samples[k] = new StrideSample(sampleSize);
+      candidates++;
+    }
+  }
+  if (candidates > 0) for (let i = 0; i < view.spanCount; i++) samples[key[i]]?.add(Math.log1p(selfTime[i]));
   const findings: OperationShift[] = [];
   samples.forEach((sample, k) => {
     if (!sample) return;
-    const base = baselines.byKey[k]!.selfTime!.sortedLog;
-    if (base.length === 0) return;
-    const reference = quantileSorted(base, q);
-    const values = sample.sorted();
-    let below = 0;
-    let above = 0;
-    for (const v of values) {
-      if (v < reference) below++;
-      else if (v > reference) above++;
-    }
-    // Ties carry no sign and are left out (an operation with no own time: every value 0 on both sides).
-    const n = above + below;
-    if (n === 0) return;
-    const z = (above - n / 2) / Math.sqrt(n / 4);
-    if (!(z > selectionZ)) return;
-    const median = quantileSorted(values, 0.5);
-    const shift = median - reference;
-    if (!(shift > 0) || Math.expm1(median) - Math.expm1(reference) < minShiftUs) return;
-    const sign = (above - below) / n;
-    findings.push({ key: k, n, above, z, sign, shift, score: sign * shift });
+    const n = above[k] + below[k];
+    const median = quantileSorted(sample.sorted(), 0.5);
+    const ref = Math.log1p(reference[k]);
+    const shift = median - ref;
+    if (!(shift > 0) || Math.expm1(median) - reference[k] < minShiftUs) return;
+    const sign = (above[k] - below[k]) / n;
+    findings.push({ key: k, n, above: above[k], z: (above[k] - n / 2) / Math.sqrt(n / 4), sign, shift, score: sign * shift });
   });
   findings.sort((a, b) => b.score - a.score || a.key - b.key);
   const byKey = new Float64Array(keyCount);
