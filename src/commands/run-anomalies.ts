@@ -177,22 +177,27 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const names = new OperationKeys();
   const serviceNode = new Int32Array(view.spanCount);
   const opNode = new Int32Array(view.spanCount);
-  const opNodeKeys = new Map<number, Map<number, number>>();
-  const nodeCache = new Map<number, [number, number]>(); // (peer, key) → [service node, operation node]
+  // (peer, key) → [service node, operation node, spans]; the span count picks each operation's histogram key.
+  const nodeCache = new Map<number, [number, number, number]>();
   for (let i = 0; i < view.spanCount; i++) {
     const cacheKey = (view.peer[i] + 1) * keys.size + view.key[i];
     let nodes = nodeCache.get(cacheKey);
     if (!nodes) {
       const k = keys.key(view.key[i]);
       const service = view.peer[i] >= 0 ? keys.name(view.peer[i]) : k.service;
-      nodes = [names.internName(service), names.intern(service, k.operation, '')];
+      nodes = [names.internName(service), names.intern(service, k.operation, ''), 0];
       nodeCache.set(cacheKey, nodes);
     }
     serviceNode[i] = nodes[0];
-    const op = (opNode[i] = nodes[1]);
+    opNode[i] = nodes[1];
+    nodes[2]++;
+  }
+  const opNodeKeys = new Map<number, Map<number, number>>();
+  for (const [cacheKey, [, op, count]] of nodeCache) {
+    const key = cacheKey % keys.size;
     let m = opNodeKeys.get(op);
     if (!m) opNodeKeys.set(op, (m = new Map()));
-    m.set(view.key[i], (m.get(view.key[i]) ?? 0) + 1);
+    m.set(key, (m.get(key) ?? 0) + count);
   }
   const rankOptions = { method: opts.method, pagerank: opts.pagerank, examples, spectrum: !without.has('spectrum') };
   const gapRate = new Map<number, number>();
