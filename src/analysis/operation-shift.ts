@@ -6,7 +6,7 @@
  * with a heavy-tailed baseline of tens of values moves every span of the operation, yet each value
  * stays within median + 3σ of a wide, small baseline (and the p99 floor needs 100 values), so the
  * outlier detection selects nothing and the ranking has no origin span for it. A test of the
- * operation's window sample against its baseline sample sees the move of the whole body at once.
+ * operation's window values against its baseline sees the move of the whole body at once.
  *
  * Load: a busier window moves load-sensitive operations too (waits for a pooled connection, a CPU
  * or a lock). By the utilisation law the share of requests that wait grows at least in proportion
@@ -22,17 +22,18 @@
  * left out), at the detection's `selectionZ` — per operation, as the detection's feature selection
  * tests each (operation, signal) at it: what passes is ranked by its effect, not counted as an
  * abnormal trace. The window's median must also exceed the load-expected one by the detection's
- * `minShiftUs` (1 ms): a significant move of a few percent of a sub-millisecond handler, which a
- * large sample makes significant, is not a fault to chase. Effect: the sign statistic ((above − below)/n: the share of the window's values
- * above minus below, in (0, 1]) times the log ratio of the window's median over the load-expected
- * median (the severity scale of span-severity.ts) — association × log ratio, as the ranking's
- * spectrum × severity and the instance score. Signs are counted over every window span (one
- * comparison each); the window's median is taken from a bounded stride sample (the baselines'
- * size) of the operations whose test fired only.
+ * `minShiftUs` (1 ms): a move of a few percent of a sub-millisecond handler, which a large sample
+ * makes significant, is not a fault to chase. Effect: the sign statistic ((above − below)/n: the
+ * share of the window's values above minus below, in (0, 1]) times the log ratio of the window's
+ * median over the load-expected median (the severity scale of span-severity.ts) — association ×
+ * log ratio, as the ranking's spectrum × severity and the instance score. Signs are counted over
+ * every window span (one comparison each); the window's median is taken from a bounded stride
+ * sample (the baselines' size) of the operations whose test fired only.
  *
  * Reference: sign test (Arbuthnott 1710; Dixon & Mood, JASA 1946) of a median against a reference
- * quantile; utilisation law, Denning & Buzen, ACM Computing Surveys 10(3), 1978; per-operation latency-distribution comparison between a baseline and an
- * incident window as in MicroRank's detector (WWW'21) and Sage (ASPLOS'21).
+ * quantile; utilisation law, Denning & Buzen, ACM Computing Surveys 10(3), 1978; per-operation
+ * latency-distribution comparison between a baseline and an incident window as in MicroRank's
+ * detector (WWW'21) and Sage (ASPLOS'21).
  */
 import { AnalysisInputError } from '../model/index.js';
 import type { DetectionThresholds } from './anomaly-report.js';
