@@ -26,7 +26,8 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { spanToProto } from '../src/formats/proto-mapping.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
-import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, waitForLog } from './byte-client.js';
+import { WRITE_THREAD_NAME } from '../src/plugin/write-worker.js';
+import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const BATCH = 100;
 const CONNECTIONS = 4;
@@ -66,13 +67,15 @@ async function main(): Promise<void> {
           try {
             await client.run({ address: server.address, api, spans: WARMUP_SPANS });
             const cpuBefore = cpuSeconds(server.child.pid!);
+            const threadsBefore = threadCpuSeconds(server.child.pid!);
             const { rate, cpu: clientCpu } = await client.run({ address: server.address, api, spans: spansPerApi });
             const serverCpu = cpuSeconds(server.child.pid!) - cpuBefore;
+            const threads = threadShares(server.child.pid!, threadsBefore, spansPerApi);
             results[target][api].push(rate);
             results[target].rss.push(peakRssBytes(server.child.pid!));
             results[target].cpu[api].push((serverCpu * 1e6) / spansPerApi);
             console.log(
-              `  round ${round + 1} ${target.padEnd(5)} ${api === 'otlp' ? 'OTLP Export       ' : 'v1 WriteSpanStream'} ${fmt(rate).padStart(9)} spans/s  CPU µs/span: server ${((serverCpu * 1e6) / spansPerApi).toFixed(1)}, client ${((clientCpu * 1e6) / spansPerApi).toFixed(1)}  peak RSS ${mb(results[target].rss.at(-1)!)}`,
+              `  round ${round + 1} ${target.padEnd(5)} ${api === 'otlp' ? 'OTLP Export       ' : 'v1 WriteSpanStream'} ${fmt(rate).padStart(9)} spans/s  CPU µs/span: server ${((serverCpu * 1e6) / spansPerApi).toFixed(1)}${threads}, client ${((clientCpu * 1e6) / spansPerApi).toFixed(1)}  peak RSS ${mb(results[target].rss.at(-1)!)}`,
             );
           } finally {
             await stop(server.child);
@@ -242,6 +245,19 @@ async function runNoopServer(): Promise<void> {
 }
 
 // ---- figures ---------------------------------------------------------------------------------
+
+/**
+ * The server's CPU µs/span by thread since `before`: its main (serving) thread, the write worker,
+ * and the rest (libuv pool, V8's compiler and GC helpers, read workers), e.g. " (main 5.1, jsls-write 20.3, other 2.0)".
+ */
+function threadShares(pid: number, before: Map<number, { name: string; seconds: number }>, spans: number): string {
+  const parts = new Map<string, number>([['main', 0]]);
+  for (const [tid, t] of threadCpuSeconds(pid)) {
+    const part = tid === pid ? 'main' : t.name === WRITE_THREAD_NAME ? t.name : 'other';
+    parts.set(part, (parts.get(part) ?? 0) + t.seconds - (before.get(tid)?.seconds ?? 0));
+  }
+  return ` (${[...parts].map(([part, seconds]) => `${part} ${((seconds * 1e6) / spans).toFixed(1)}`).join(', ')})`;
+}
 
 /** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
 function cpuSeconds(pid: number): number {

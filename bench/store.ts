@@ -4,7 +4,8 @@
  * (random ids) and FindTraces (service + one tag, limit 20) timed. With --otlp each trace first goes
  * through OTLP (otlpFromSpans → spansFromOtlp, untimed), so the spans are as an OTLP Export gives them.
  * Prints spans/s (write time only, and wall time including generation), p50/p99 read latency (ms),
- * peak RSS (MB) and the file size. Usage: npm run bench:store [-- --traces N --batch SPANS --otlp]
+ * mean CPU time per read (ms; under shared load the latencies include waiting for a core), peak
+ * RSS (MB) and the file size. Usage: npm run bench:store [-- --traces N --batch SPANS --otlp]
  */
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -65,6 +66,7 @@ try {
 
   const rnd = new Random(7);
   const getMs: number[] = [];
+  const getCpu0 = process.cpuUsage();
   for (let i = 0; i < GET_TRACE_SAMPLES; i++) {
     const traceId = rnd.pick(traceIds);
     const t0 = performance.now();
@@ -72,7 +74,9 @@ try {
     getMs.push(performance.now() - t0);
     if (trace.spans.length !== SPANS_PER_TRACE) throw new Error(`trace ${traceId}: ${trace.spans.length} spans`);
   }
+  const getCpu = process.cpuUsage(getCpu0);
   const findMs: number[] = [];
+  const findCpu0 = process.cpuUsage();
   let findResults = 0;
   for (let i = 0; i < FIND_SAMPLES; i++) {
     const query = {
@@ -86,6 +90,7 @@ try {
     for await (const trace of store.findTraces(query)) findResults += trace.spans.length > 0 ? 1 : 0;
     findMs.push(performance.now() - t0);
   }
+  const findCpu = process.cpuUsage(findCpu0);
   await store.close();
   getMs.sort((a, b) => a - b);
   findMs.sort((a, b) => a - b);
@@ -95,8 +100,8 @@ try {
   console.log(`write throughput:     ${Math.round(written / (writeMs / 1000))} spans/s (writeSpans time ${fmt(writeMs / 1000)} s)`);
   console.log(`  per CPU second:     ${Math.round(written / (writeCpuUs / 1e6))} spans/s (writeSpans CPU time ${fmt(writeCpuUs / 1e6)} s; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
   console.log(`  incl. generation:   ${Math.round(written / (wallMs / 1000))} spans/s (wall ${fmt(wallMs / 1000)} s)`);
-  console.log(`GetTrace:             p50 ${fmt(percentile(getMs, 50), 3)} ms, p99 ${fmt(percentile(getMs, 99), 3)} ms (${GET_TRACE_SAMPLES} random ids)`);
-  console.log(`FindTraces:           p50 ${fmt(percentile(findMs, 50), 3)} ms, p99 ${fmt(percentile(findMs, 99), 3)} ms (${FIND_SAMPLES} queries service + customer.id, limit 20; ${(findResults / FIND_SAMPLES).toFixed(1)} traces/query)`);
+  console.log(`GetTrace:             p50 ${fmt(percentile(getMs, 50), 3)} ms, p99 ${fmt(percentile(getMs, 99), 3)} ms (${GET_TRACE_SAMPLES} random ids; mean CPU ${fmt((getCpu.user + getCpu.system) / 1000 / GET_TRACE_SAMPLES, 3)} ms)`);
+  console.log(`FindTraces:           p50 ${fmt(percentile(findMs, 50), 3)} ms, p99 ${fmt(percentile(findMs, 99), 3)} ms (${FIND_SAMPLES} queries service + customer.id, limit 20; ${(findResults / FIND_SAMPLES).toFixed(1)} traces/query; mean CPU ${fmt((findCpu.user + findCpu.system) / 1000 / FIND_SAMPLES, 3)} ms)`);
   console.log(`peak RSS:             ${fmt(peakRssMb, 0)} MB`);
   console.log(`database size:        ${fmt(size / 1048576, 0)} MB (${fmt(size / written, 0)} bytes/span)`);
 } finally {

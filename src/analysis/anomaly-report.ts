@@ -42,10 +42,11 @@ export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap
  * threshold never below its operation's baseline p99, outlier-detection.ts), `load-expectation`
  * (outliers expected in proportion to the window's load over the baseline's, load-expectation.ts),
  * `origin-traces` (a trace is abnormal only when it holds an origin span, origin-evidence.ts; off:
- * when any span is an outlier on a selected signal).
+ * when any span is an outlier on a selected signal), `body-shift` (in a significantly busier window,
+ * latency-type outliers count only where the body of the distribution moved, body-shift.ts).
  */
-export type DetectionSwitch = 'tail-quantile' | 'load-expectation' | 'origin-traces';
-export const DETECTION_SWITCHES: readonly DetectionSwitch[] = ['tail-quantile', 'load-expectation', 'origin-traces'];
+export type DetectionSwitch = 'tail-quantile' | 'load-expectation' | 'origin-traces' | 'body-shift';
+export const DETECTION_SWITCHES: readonly DetectionSwitch[] = ['tail-quantile', 'load-expectation', 'origin-traces', 'body-shift'];
 /** What `--without` accepts: ranking signals and detection parts. */
 export type AnalysisSwitch = RankingSignal | DetectionSwitch;
 export const ANALYSIS_SWITCHES: readonly AnalysisSwitch[] = [...RANKING_SIGNALS, ...DETECTION_SWITCHES];

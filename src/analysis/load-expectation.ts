@@ -36,6 +36,16 @@ export function loadRatio(windowTraces: number, window: TimeRange, baselineTrace
   return windowRate / baselineRate;
 }
 
+/**
+ * True when the window's trace rate is above the baseline's by more than counting noise: the log
+ * of the ratio of two Poisson rates has standard error √(1/n_window + 1/n_baseline), and the step
+ * must exceed `z` of them (the selection z of outlier-detection.ts).
+ */
+export function isLoadStep(ratio: number, windowTraces: number, baselineTraces: number, z: number): boolean {
+  if (windowTraces <= 0 || baselineTraces <= 0 || !(ratio > 1)) return false;
+  return Math.log(ratio) > z * Math.sqrt(1 / windowTraces + 1 / baselineTraces);
+}
+
 /** The outlier rate expected at load ratio `ratio` of an operation whose baseline rate is `p0`. */
 export function loadExpectedRate(p0: number, ratio: number): number {
   return Math.min(1, p0 * Math.max(1, ratio));

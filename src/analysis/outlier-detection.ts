@@ -27,6 +27,7 @@ import { AnalysisInputError } from '../model/index.js';
 import type { AnomalySignal, DetectionThresholds, OperationStats, OperationSummary, SignalCounts, TimeRange } from './anomaly-report.js';
 import { ANOMALY_SIGNALS } from './anomaly-report.js';
 import type { Baselines, OperationBaseline, SignalBaseline } from './baselines.js';
+import { keepBodyShifted } from './body-shift.js';
 import { loadExpectedRate } from './load-expectation.js';
 import { tracesWithFlaggedRows } from './origin-traces.js';
 import type { OperationKeys } from './operation-keys.js';
@@ -47,6 +48,9 @@ export const TAIL_QUANTILE_MIN_SAMPLE = 100;
 
 /** Baseline error rate assumed for an operation absent from the baseline. */
 export const UNKNOWN_OPERATION_ERROR_RATE = 0.01;
+
+/** The signals measured in µs, which a load step can move (errors are not). */
+const LATENCY_SIGNALS = ['latency', 'selfTime', 'gap'] as const;
 
 /** Bit of each signal in `spanSignals`. */
 export const SIGNAL_BIT: Record<AnomalySignal, number> = { latency: 1, selfTime: 2, gap: 4, error: 8 };
@@ -108,6 +112,11 @@ export function isShifted(outliers: number, n: number, p0: number, t: DetectionT
 export interface DetectionOptions {
   /** The window's load over the baseline's (load-expectation.ts); absent or 1: rates as in the baseline. */
   loadRatio?: number;
+  /**
+   * The window is busier than the baseline (load-expectation.ts `isLoadStep`): latency-type
+   * outliers count only in (operation, instance) groups whose body moved (body-shift.ts).
+   */
+  bodyShift?: boolean;
 }
 
 export function detectOutliers(
@@ -134,7 +143,7 @@ export function detectOutliers(
     const b = baselines.byKey[k];
     rate.error[k] = b ? (b.errors + 0.5) / (b.spans + 1) : UNKNOWN_OPERATION_ERROR_RATE;
     if (!b) continue;
-    for (const s of ['latency', 'selfTime', 'gap'] as const) {
+    for (const s of LATENCY_SIGNALS) {
       const sb = b[s];
       if (!sb) continue;
       const st = signalThreshold(sb, thresholds);
@@ -171,6 +180,15 @@ export function detectOutliers(
     for (const s of ANOMALY_SIGNALS) {
       if (isShifted(e[s][k], n[s][k], rate[s][k], thresholds)) selected[k] |= SIGNAL_BIT[s];
     }
+  }
+
+  if (options.bodyShift) {
+    const signals = LATENCY_SIGNALS.map((s) => ({
+      bit: SIGNAL_BIT[s],
+      values: s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap,
+      baselineMedianUs: (k: number) => Math.expm1(baselines.byKey[k]![s]!.median),
+    }));
+    keepBodyShifted(key, window.instance, window.traceOffset, window.traceStart, signals, raw, selected);
   }
 
   const spanSignals = new Uint8Array(rows);

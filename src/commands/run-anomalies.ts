@@ -23,7 +23,7 @@ import { latencyHistogram } from '../analysis/latency-histogram.js';
 import { OperationKeys } from '../analysis/operation-keys.js';
 import { originSignals } from '../analysis/origin-evidence.js';
 import { tracesWithFlaggedRows } from '../analysis/origin-traces.js';
-import { loadExpectedRate, loadRatio } from '../analysis/load-expectation.js';
+import { isLoadStep, loadExpectedRate, loadRatio } from '../analysis/load-expectation.js';
 import { detectOutliers, resolveThresholds, SIGNAL_BIT, signalThreshold } from '../analysis/outlier-detection.js';
 import { attributeGaps } from '../analysis/gap-attribution.js';
 import type { InstanceFinding } from '../analysis/instance-evidence.js';
@@ -150,7 +150,10 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   }
 
   const load = without.has('load-expectation') ? 1 : loadRatio(view.traceCount, opts.window, baselines.traces, opts.baseline);
-  const detection = detectOutliers(view, opts.window, baselines, keys, thresholds, { loadRatio: load });
+  const detection = detectOutliers(view, opts.window, baselines, keys, thresholds, {
+    loadRatio: load,
+    bodyShift: !without.has('body-shift') && isLoadStep(load, view.traceCount, baselines.traces, thresholds.selectionZ),
+  });
   report.window.abnormalTraces = detection.abnormalTraceCount;
   report.operations = detection.operations;
   report.anomalies = detection.operations

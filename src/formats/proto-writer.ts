@@ -1,3 +1,5 @@
+import { varintSize, writeVarint } from './varint.js';
+
 /**
  * A protobuf wire writer into one growing buffer, for encoders written by hand (response messages
  * built straight from domain values, without an intermediate object graph). Fields are written as
@@ -151,13 +153,7 @@ export class ProtoWriter {
     this.room(extra);
     this.buf.copyWithin(mark + 1 + extra, mark + 1, this.pos);
     this.pos += extra;
-    let p = mark;
-    let v = length;
-    while (v >= 0x80) {
-      this.buf[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    this.buf[p] = v;
+    writeVarint(this.buf, mark, length);
   }
 
   private key(field: number, wire: number): void {
@@ -167,19 +163,7 @@ export class ProtoWriter {
   /** A non-negative safe integer as a varint. */
   private varint(value: number): void {
     this.room(10);
-    const buf = this.buf;
-    let p = this.pos;
-    let v = value;
-    while (v > 0x7fffffff) {
-      buf[p++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    while (v >= 0x80) {
-      buf[p++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[p++] = v;
-    this.pos = p;
+    this.pos = writeVarint(this.buf, this.pos, value);
   }
 
   /** A 64-bit varint from its low and high 32 bits (unsigned). */
@@ -206,13 +190,4 @@ export class ProtoWriter {
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80);
-    n++;
-  }
-  return n;
 }

@@ -1,3 +1,4 @@
+// Over 400 lines: one pass over the nested OTLP messages (request → resources → scopes → spans → events, links, values), each level reading the next with the same reader and error location; split, each part would re-state them.
 /**
  * OTLP ExportTraceServiceRequest bytes → domain Spans in one pass, with no intermediate object
  * tree: each span's OTLP fields are read straight into OtelSpanFields and its Jaeger v1 view is

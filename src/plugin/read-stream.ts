@@ -1,7 +1,7 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
 import { NotSupportedError, ResourceExhaustedError, summarizeTrace, TraceNotFoundError } from '../model/index.js';
 import { traceTimeRange } from '../storage/trace-matching.js';
-import type { TraceStore } from '../storage/types.js';
+import type { FoundTraceParts, TraceStore } from '../storage/types.js';
 import { estimateSpanBytes, traceSummaryToProto } from '../formats/proto-mapping.js';
 import { ProtoWriter } from '../formats/proto-writer.js';
 import { writeSpansResponseChunk, writeTracesData } from '../formats/span-messages.js';
@@ -85,9 +85,9 @@ async function answerOf(store: TraceStore, read: UnaryRead, limits: ReadLimits, 
 
 /** The traces findTraces yields as id and time range, each read part by part as the store keeps it. */
 async function* foundTraces(store: TraceStore, query: TraceQuery, between: Between): AsyncGenerator<FoundTraceId> {
-  for await (const traceId of store.findTraceIdsLazily(query)) {
+  for await (const { traceId, parts } of store.findTraceParts(query)) {
     const range = { start: Number.POSITIVE_INFINITY, end: Number.NEGATIVE_INFINITY };
-    for await (const spans of store.getTraceParts({ traceId })) {
+    for await (const spans of parts) {
       const part = traceTimeRange(spans);
       range.start = Math.min(range.start, part.start);
       range.end = Math.max(range.end, part.end);
@@ -114,8 +114,8 @@ export interface TracePart {
 export interface ReadSource {
   traceParts(query: GetTraceQuery, archive: boolean): AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>;
   findTraces(query: TraceQuery): AsyncIterable<Trace>;
-  /** The ids of the traces findTraces yields, in its order (storage/types.ts). */
-  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string>;
+  /** The traces findTraces yields, in its order, each in its stored parts (storage/types.ts). */
+  findTraceParts(query: TraceQuery): AsyncIterable<FoundTraceParts>;
 }
 
 /** A store as a read source: a trace in its stored parts. */
@@ -127,7 +127,7 @@ export function readSourceOf(store: TraceStore): ReadSource {
       yield* from.getTraceParts(query);
     },
     findTraces: (query) => store.findTraces(query),
-    findTraceIdsLazily: (query) => store.findTraceIdsLazily(query),
+    findTraceParts: (query) => store.findTraceParts(query),
   };
 }
 
@@ -169,19 +169,24 @@ export async function* readMessages(source: ReadSource, job: ReadJob, limits: Re
   const v2 = job.kind.startsWith('v2.');
   const write = v2 ? writeTracesData : writeSpansResponseChunk;
   const w = new ProtoWriter(MESSAGE_WRITER_BYTES);
-  const chunks = chunkTraceParts(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
+  const pieces = messagePieces(capTraces(untilStopped(partsOf(source, job), between), limits.maxTraceSpans), {
     maxSpans: limits.maxSpansPerMessage,
     maxBytes: limits.maxBytesPerMessage,
     // Storage v2 messages never mix traces (each TracesData is one trace's spans).
     oneTracePerChunk: v2,
+    spansPerPiece: SPANS_PER_STEP,
   });
-  for await (const spans of chunks) {
-    for (let at = 0; at < spans.length; at += SPANS_PER_STEP) {
-      if (await between()) return;
-      write(w, spans.slice(at, at + SPANS_PER_STEP));
+  let inMessage = 0;
+  for await (const piece of pieces) {
+    if (piece.startsMessage && inMessage > 0) {
+      yield { bytes: w.take(), spans: inMessage };
+      inMessage = 0;
     }
-    yield { bytes: w.take(), spans: spans.length };
+    if (await between()) return;
+    write(w, piece.spans);
+    inMessage += piece.spans.length;
   }
+  if (inMessage > 0) yield { bytes: w.take(), spans: inMessage };
 }
 
 /**
@@ -212,7 +217,7 @@ async function* partsOf(source: ReadSource, job: ReadJob): AsyncGenerator<TraceP
     case 'v1.FindTraces':
     case 'v2.FindTraces':
       // Found traces streamed in their stored parts, as GetTrace: a trace is held no more whole than the store keeps it.
-      for await (const traceId of source.findTraceIdsLazily(job.query)) yield* traceParts(source, { traceId }, false);
+      for await (const found of source.findTraceParts(job.query)) yield* markedParts(found.parts);
   }
 }
 
@@ -227,9 +232,14 @@ async function* untilStopped(parts: AsyncGenerator<TracePart>, between: Between)
 }
 
 /** One trace's parts, the first marked; returns whether the trace had any span. */
-async function* traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
+function traceParts(source: ReadSource, query: GetTraceQuery, archive: boolean): AsyncGenerator<TracePart, boolean> {
+  return markedParts(source.traceParts(query, archive));
+}
+
+/** One trace's parts as read, the first marked; returns whether the trace had any span. */
+async function* markedParts(parts: AsyncIterable<readonly Span[]> | Iterable<readonly Span[]>): AsyncGenerator<TracePart, boolean> {
   let first = true;
-  for await (const spans of source.traceParts(query, archive)) {
+  for await (const spans of parts) {
     if (spans.length === 0) continue;
     yield { first, spans };
     first = false;
@@ -281,33 +291,53 @@ export async function* capTraces(parts: AsyncIterable<TracePart>, max: number | 
   if (held) yield held;
 }
 
+/** Spans encoded in one step: at most `spansPerPiece`, from one part; `startsMessage`: the message before it is complete. */
+export interface MessagePiece {
+  startsMessage: boolean;
+  spans: Span[];
+}
+
 /**
  * Splits trace parts into messages of at most `maxSpans` spans and about `maxBytes` bytes, keeping
- * each trace's spans contiguous and in order. With `oneTracePerChunk` a message never holds spans of
- * two traces; otherwise consecutive small traces share messages.
+ * each trace's spans contiguous and in order, given as pieces of at most `spansPerPiece` spans: a
+ * piece is encoded as soon as its part is read, so a read holds its decoded spans for one step,
+ * not for a whole message. With `oneTracePerChunk` a message never holds spans of two traces;
+ * otherwise consecutive small traces share messages.
  */
-export async function* chunkTraceParts(
+export async function* messagePieces(
   parts: AsyncIterable<TracePart> | Iterable<TracePart>,
-  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean },
-): AsyncGenerator<Span[]> {
-  let chunk: Span[] = [];
+  options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean; spansPerPiece: number },
+): AsyncGenerator<MessagePiece> {
+  let inMessage = 0;
   let bytes = 0;
+  let startsMessage = false;
   for await (const part of parts) {
-    if (part.first && options.oneTracePerChunk && chunk.length > 0) {
-      yield chunk;
-      chunk = [];
+    if (part.first && options.oneTracePerChunk && inMessage > 0) {
+      startsMessage = true;
+      inMessage = 0;
       bytes = 0;
     }
+    let piece: Span[] = [];
     for (const span of part.spans) {
       const size = estimateSpanBytes(span);
-      if (chunk.length > 0 && (chunk.length >= options.maxSpans || bytes + size > options.maxBytes)) {
-        yield chunk;
-        chunk = [];
+      const full = inMessage > 0 && (inMessage >= options.maxSpans || bytes + size > options.maxBytes);
+      if ((full || piece.length >= options.spansPerPiece) && piece.length > 0) {
+        yield { startsMessage, spans: piece };
+        startsMessage = false;
+        piece = [];
+      }
+      if (full) {
+        startsMessage = true;
+        inMessage = 0;
         bytes = 0;
       }
-      chunk.push(span);
+      piece.push(span);
+      inMessage++;
       bytes += size;
     }
+    if (piece.length > 0) {
+      yield { startsMessage, spans: piece };
+      startsMessage = false;
+    }
   }
-  if (chunk.length > 0) yield chunk;
 }

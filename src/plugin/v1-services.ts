@@ -103,10 +103,27 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
 const STREAM_MAX_UNACKNOWLEDGED = 4000;
 
 /**
- * WriteSpanStream: the messages that arrive in one event-loop turn are handed to the ingest path
- * together on the next (never held until the stream ends). The single response (the client's
- * acknowledgement) is sent only after every span of the stream is durable; a malformed span ends
- * the stream with INVALID_ARGUMENT (spans before it stay stored).
+ * A stream's messages are held and handed to the ingest path together, once this many arrived, this
+ * many bytes, the stream ended, or HANDOVER_DELAY_MS after the first one held — whichever comes
+ * first. Each hand-over becomes its own part of a commit, and a commit's fixed cost (its
+ * transaction, a WAL frame per page it touched, the thread crossing both ways) is worth about
+ * 5 µs per span at 100 spans (measured: CPU µs per span of writeSpans at 100 vs 2,000 spans per
+ * call); handed over per event-loop turn, a stream of 100 messages went in about six parts.
+ */
+const HANDOVER_MESSAGES = 1000;
+const HANDOVER_BYTES = 1024 * 1024;
+/**
+ * Jaeger's stream writer waits for no per-span answer (a stream's one answer comes when it is
+ * closed), so holding spans this long costs the writer nothing; a read sees them at most this much
+ * later.
+ */
+const HANDOVER_DELAY_MS = 5;
+
+/**
+ * WriteSpanStream: the messages that arrive are handed to the ingest path in groups (HANDOVER_*),
+ * never held until the stream ends. The single response (the client's acknowledgement) is sent only
+ * after every span of the stream is durable; a malformed span ends the stream with INVALID_ARGUMENT
+ * (spans before it stay stored).
  */
 function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffer, object> {
   return (call, callback) => {
@@ -119,6 +136,8 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
       return;
     }
     let arrived: Buffer[] = [];
+    let arrivedBytes = 0;
+    let timer: NodeJS.Timeout | undefined;
     let unacknowledged = 0;
     let paused = false;
     let ended = false;
@@ -137,8 +156,11 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
       }
     };
     const handOver = () => {
+      clearTimeout(timer);
+      timer = undefined;
       const messages = arrived;
       arrived = [];
+      arrivedBytes = 0;
       if (messages.length === 0) return;
       // After a refusal the rest of the stream is dropped, never stored.
       if (failure !== undefined) return settled(messages.length);
@@ -161,8 +183,10 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
 
     call.on('data', (message: Buffer) => {
       if (failure !== undefined || responded) return;
-      if (arrived.length === 0) setImmediate(handOver);
+      if (arrived.length === 0) timer = setTimeout(handOver, HANDOVER_DELAY_MS);
       arrived.push(message);
+      arrivedBytes += message.byteLength;
+      if (arrived.length >= HANDOVER_MESSAGES || arrivedBytes >= HANDOVER_BYTES) handOver();
       if (++unacknowledged >= STREAM_MAX_UNACKNOWLEDGED && !paused) {
         paused = true;
         call.pause();
@@ -170,11 +194,13 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
     });
     call.on('end', () => {
       ended = true;
+      handOver();
       respond();
     });
     // A cancelled or broken stream: what arrived is still handed over; nobody awaits the answer.
     const abandon = () => {
       ended = true;
+      handOver();
     };
     call.on('error', abandon);
     call.on('cancelled', abandon);

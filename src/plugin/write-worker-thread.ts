@@ -1,8 +1,9 @@
 /** Entry of the write worker (write-worker.ts): opens the store, then stores each request it is sent. */
+import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../storage/open-store.js';
 import { errorToData, IngestQueue } from './ingest.js';
-import { type FromWorker, type Outcome, type ToWorker, unpack, type WriteWorkerData } from './write-worker.js';
+import { type FromWorker, type Outcome, type ToWorker, unpack, WRITE_THREAD_NAME, type WriteWorkerData } from './write-worker.js';
 
 async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData): Promise<void> {
   let store;
@@ -43,4 +44,16 @@ async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData):
   port.postMessage({ ready: true } satisfies FromWorker);
 }
 
-if (parentPort) await run(parentPort, workerData as WriteWorkerData);
+/** Names this thread in `top -H`, `ps -L` and /proc; elsewhere, or when not permitted, it keeps the process's name. */
+function nameThread(): void {
+  try {
+    writeFileSync('/proc/thread-self/comm', WRITE_THREAD_NAME);
+  } catch {
+    // No /proc.
+  }
+}
+
+if (parentPort) {
+  nameThread();
+  await run(parentPort, workerData as WriteWorkerData);
+}

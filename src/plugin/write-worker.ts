@@ -12,6 +12,9 @@ import { StorageUnavailableError } from '../model/index.js';
 import type { ErrorData, Ingest, IngestOutcome, IngestRequest } from './ingest.js';
 import { errorFromData } from './ingest.js';
 
+/** The worker thread's name in `top -H`, `ps -L` and /proc (at most 15 bytes). */
+export const WRITE_THREAD_NAME = 'jsls-write';
+
 /** What the worker is started with. */
 export interface WriteWorkerData {
   /** The store URI it opens for writing (a file-backed store the serving thread also has open). */

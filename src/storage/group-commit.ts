@@ -1,5 +1,5 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../model/index.js';
-import type { ArchiveStore, Store, TraceStore } from './types.js';
+import type { ArchiveStore, FoundTraceParts, Store, TraceStore } from './types.js';
 import type { DependencySpans } from '../facts/dependency-spans.js';
 
 /**
@@ -133,8 +133,8 @@ class GroupCommitView implements TraceStore {
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]> {
     return this.inner.findTraceIds(query);
   }
-  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string> {
-    return this.inner.findTraceIdsLazily(query);
+  findTraceParts(query: TraceQuery): AsyncIterable<FoundTraceParts> {
+    return this.inner.findTraceParts(query);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return this.inner.forEachDependencySpans(window, visit);

@@ -15,6 +15,12 @@ import type { DependencySpans } from '../facts/dependency-spans.js';
  * Times are integer µs since the Unix epoch; durations integer µs; bounds inclusive.
  */
 
+/** A trace a search found: its id and its spans in parts as stored, read when iterated. */
+export interface FoundTraceParts {
+  traceId: string;
+  parts: AsyncIterable<Span[]> | Iterable<Span[]>;
+}
+
 export interface SpanWriter {
   /**
    * Stores the spans. Resolves only once they are durable (for the embedded store: committed to
@@ -50,11 +56,13 @@ export interface SpanReader {
   /** The ids findTraces would return, with the time range each trace covers. */
   findTraceIds(query: TraceQuery): Promise<FoundTraceId[]>;
   /**
-   * The ids of the traces findTraces would yield, in its order, found lazily (a backend that matches
-   * stored parts holds no trace whole; any other holds one trace at a time), so a caller streams
-   * every found trace by getTraceParts.
+   * The traces findTraces would yield, in its order, each as its id and its spans in parts as
+   * getTraceParts gives them, found and read lazily, so a caller streams every found trace in
+   * bounded parts: a backend that matches stored parts holds no trace whole; one that keeps nothing
+   * finer than whole traces gives each trace findTraces yields as one part
+   * (storage/whole-trace-reads.ts). Read a trace's parts before asking for the next trace.
    */
-  findTraceIdsLazily(query: TraceQuery): AsyncIterable<string>;
+  findTraceParts(query: TraceQuery): AsyncIterable<FoundTraceParts>;
   /**
    * Calls `visit` with the dependency facts (facts/dependency-spans.ts) of every trace findTraces
    * yields for the same time window: read where the backend keeps them beside the spans, else

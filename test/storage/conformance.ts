@@ -183,12 +183,10 @@ export function describeStorageConformance(
               () => store.findTraceIds(c.query),
               (found) => expect([...found].sort((a, b) => cmp(a.traceId, b.traceId))).toEqual(expected),
             );
-            // A store that also finds ids lazily (to stream found traces by parts) finds the same.
-            if (store.findTraceIdsLazily) {
-              const lazily: string[] = [];
-              for await (const id of store.findTraceIdsLazily(c.query)) lazily.push(id);
-              expect(lazily.sort(cmp)).toEqual(expected.map((e) => e.traceId));
-            }
+            // Found traces streamed in their parts (findTraceParts) are the same traces.
+            const lazily: string[] = [];
+            for await (const found of store.findTraceParts(c.query)) lazily.push(found.traceId);
+            expect(lazily.sort(cmp)).toEqual(expected.map((e) => e.traceId));
           });
         }
       });
@@ -215,11 +213,16 @@ export function describeStorageConformance(
       compareTraceLists(written.slice(3), found);
       const ids = await store.findTraceIds(query);
       expect(ids.map((i) => i.traceId).sort()).toEqual(written.slice(3).map((t) => t.spans[0].traceId));
-      if (store.findTraceIdsLazily) {
-        const lazily: string[] = [];
-        for await (const id of store.findTraceIdsLazily(query)) lazily.push(id);
-        expect(lazily).toEqual(found.map((t) => t.spans[0].traceId));
+      // findTraceParts: the same traces in the same order, each trace's parts its spans.
+      const inParts: Trace[] = [];
+      for await (const f of store.findTraceParts(query)) {
+        const spans: Span[] = [];
+        for await (const part of f.parts) spans.push(...part);
+        expect(spans.every((s) => s.traceId === f.traceId)).toBe(true);
+        inParts.push({ spans });
       }
+      expect(inParts.map((t) => t.spans[0].traceId)).toEqual(found.map((t) => t.spans[0].traceId));
+      compareTraceLists(written.slice(3), inParts);
       expect(await collect(store.findTraces({ ...query, limit: 0 }))).toHaveLength(5);
       expect(await collect(store.findTraces({ serviceName: 'no-such-service' }))).toEqual([]);
     });

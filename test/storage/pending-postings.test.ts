@@ -2,21 +2,39 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PendingPostings } from '../../src/storage/sqlite/pending-postings.js';
 
-describe('PendingPostings.count', () => {
-  it('counts the entries of a key overlapping a window, as walking them does, whether or not the window covers them all', () => {
-    const chunk = fc.record({ start: fc.integer({ min: 0, max: 1000 }), width: fc.integer({ min: 0, max: 200 }), keys: fc.uniqueArray(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 5 }) });
+/** The (chunk, earliest start) pairs addMatching gives, in its order. */
+function matching(pending: PendingPostings, key: number, tMin: number, tMax: number, serviceMask: number): [number, number][] {
+  const found: [number, number][] = [];
+  pending.addMatching(key, tMin, tMax, serviceMask, { add: (chunk, earliestStart) => found.push([chunk, earliestStart]) });
+  return found;
+}
+
+describe('PendingPostings', () => {
+  it('finds exactly the entries of a key overlapping a window whose service mask meets the query, in chunk order, and counts every entry of the key', () => {
+    const chunk = fc.record({
+      start: fc.integer({ min: 0, max: 1000 }),
+      width: fc.integer({ min: 0, max: 200 }),
+      keys: fc.uniqueArray(fc.record({ key: fc.integer({ min: 1, max: 5 }), mask: fc.integer({ min: 1, max: 7 }) }), { minLength: 1, maxLength: 5, selector: (k) => k.key }),
+    });
     fc.assert(
-      fc.property(fc.array(chunk, { maxLength: 60 }), fc.integer({ min: -100, max: 1300 }), fc.integer({ min: 0, max: 1500 }), (chunks, tMin, width) => {
+      fc.property(fc.array(chunk, { maxLength: 60 }), fc.integer({ min: -100, max: 1300 }), fc.integer({ min: 0, max: 1500 }), fc.integer({ min: 1, max: 7 }), (chunks, tMin, width, serviceMask) => {
         const pending = new PendingPostings();
         chunks.forEach((c, i) => {
-          const pairs = c.keys.flatMap((k) => [k, 1]);
+          const pairs = c.keys.flatMap((k) => [k.key, k.mask]);
           pending.addChunk(i + 1, 1, c.start, c.start + c.width, pairs, 0, pairs.length);
         });
         const tMax = tMin + width;
         for (let key = 1; key <= 5; key++) {
-          const walked = [...pending.matching(key, tMin, tMax, -1)].length;
-          expect(pending.count(key, tMin, tMax)).toBe(walked);
-          expect(pending.count(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)).toBe([...pending.matching(key, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, -1)].length);
+          const expected: [number, number][] = [];
+          let all = 0;
+          chunks.forEach((c, i) => {
+            const entry = c.keys.find((k) => k.key === key);
+            if (!entry) return;
+            all++;
+            if (c.start + c.width >= tMin && c.start <= tMax && (entry.mask & serviceMask) !== 0) expected.push([i + 1, c.start]);
+          });
+          expect(matching(pending, key, tMin, tMax, serviceMask)).toEqual(expected);
+          expect(pending.count(key)).toBe(all);
         }
       }),
       { numRuns: 300 },
@@ -32,12 +50,13 @@ describe('PendingPostings.count', () => {
     }
     let total = 0;
     for (let key = 0; key < 2000; key++) {
-      const walked = [...pending.matching(key, 0, 1e9, -1)].length;
-      expect(pending.count(key, 0, 1e9)).toBe(walked);
+      const walked = matching(pending, key, 0, 1e9, -1).length;
+      expect(pending.count(key)).toBe(walked);
       total += walked;
     }
-    for (let key = 5000; key < 5003; key++) total += pending.count(key, 0, 1e9);
+    for (let key = 5000; key < 5003; key++) total += pending.count(key);
     expect(total).toBe(15_000);
-    expect(pending.count(5000, 100, 200)).toBe([...pending.matching(5000, 100, 200, -1)].length);
+    // Chunks 10 … 20 overlap [100, 200]; key 5000 is in every third chunk from 3 on.
+    expect(matching(pending, 5000, 100, 200, -1).map(([chunk]) => chunk)).toEqual([12, 15, 18]);
   });
 });

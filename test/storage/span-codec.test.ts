@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KeyValue, Span } from '../../src/model/index.js';
-import { decodeChunk, encodeChunk } from '../../src/storage/sqlite/span-codec.js';
+import { spansFromOtlp } from '../../src/formats/otlp.js';
+import { decodeChunk, decodeChunkParts, encodeChunk } from '../../src/storage/sqlite/span-codec.js';
 
 const TRACE = '0123456789abcdef0123456789abcdef';
 
@@ -123,5 +124,37 @@ describe('span codec', () => {
       }),
       { numRuns: 400 },
     );
+  });
+  it('decodes a chunk in parts of at most N spans, the same spans as whole (resources shared across parts)', () => {
+    const otlp = spansFromOtlp([
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: 'otel-svc' } }], droppedAttributesCount: 0 },
+        scopeSpans: [
+          {
+            scope: { name: 'lib', version: '1', attributes: [], droppedAttributesCount: 0 },
+            spans: [1, 2, 3, 4, 5].map((i) => ({
+              traceId: Buffer.from(TRACE, 'hex'),
+              spanId: Buffer.from(`000000000000000${i}`, 'hex'),
+              name: `op${i}`,
+              kind: 2,
+              startTimeUnixNano: `${1_700_000_000_000_000_000 + i * 1000}`,
+              endTimeUnixNano: `${1_700_000_000_000_000_000 + i * 2000}`,
+              attributes: [{ key: 'k', value: { intValue: String(i) } }],
+            })),
+            schemaUrl: '',
+          },
+        ],
+        schemaUrl: '',
+      },
+    ]);
+    const spans = [span('00000000000000a1', 1_000_000), ...otlp, span('00000000000000a2', 1_000_009)];
+    const body = encodeChunk(spans);
+    const parts = [...decodeChunkParts(TRACE, body, 2)];
+    expect(parts.map((p) => p.length)).toEqual([2, 2, 2, 1]);
+    expect(parts.flat()).toEqual(decodeChunk(TRACE, body));
+    expect(parts.flat()).toEqual(spans);
+    // Older layouts come whole.
+    const nested = JSON.stringify([['0000000000000001', 'op', [], 1, 5, 7, [], [], 'svc', [], 0], ['0000000000000002', 'op', [], 1, 6, 7, [], [], 'svc', [], 0]]);
+    expect([...decodeChunkParts(TRACE, nested, 1)]).toEqual([decodeChunk(TRACE, nested)]);
   });
 });

@@ -25,7 +25,7 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-describe('WholeTraceReads (getTraceParts, findTraceIdsLazily of whole-trace backends)', () => {
+describe('WholeTraceReads (getTraceParts, findTraceParts of whole-trace backends)', () => {
   async function setup() {
     const store = createMemoryStore();
     for (const t of [1, 2, 3]) await store.writeSpans([span(t, 0), span(t, 1)]);
@@ -42,21 +42,34 @@ describe('WholeTraceReads (getTraceParts, findTraceIdsLazily of whole-trace back
     return { store, reads: new Reads(), getTraceCalls };
   }
 
-  it('streams found traces (ids, then each one\'s parts) as findTraces gives them, reading each once', async () => {
+  it('streams each found trace as findTraces gives it, as one part, reading it once', async () => {
     const { store, reads, getTraceCalls } = await setup();
     const query = { serviceName: 'svc' };
-    const streamed: Span[][] = [];
-    for await (const traceId of reads.findTraceIdsLazily(query)) streamed.push((await collect(reads.getTraceParts({ traceId }))).flat());
-    expect(streamed).toEqual((await collect(store.findTraces(query))).map((t) => t.spans));
+    const streamed: { traceId: string; parts: Span[][] }[] = [];
+    for await (const found of reads.findTraceParts(query)) streamed.push({ traceId: found.traceId, parts: await collect(found.parts) });
+    const expected = (await collect(store.findTraces(query))).map((t) => ({ traceId: t.spans[0].traceId, parts: [t.spans] }));
+    expect(streamed).toEqual(expected);
     expect(streamed).toHaveLength(3);
     expect(getTraceCalls).toEqual([]);
   });
 
-  it('reads any other trace by getTrace: the whole trace as one part, nothing for an unknown id', async () => {
+  it('keeps no state between reads: two searches interleaved each get their own traces', async () => {
+    const { reads, getTraceCalls } = await setup();
+    const a = reads.findTraceParts({ serviceName: 'svc' })[Symbol.asyncIterator]();
+    const b = reads.findTraceParts({ serviceName: 'svc', limit: 1 })[Symbol.asyncIterator]();
+    const firstA = (await a.next()).value!;
+    const firstB = (await b.next()).value!;
+    expect((await collect(firstB.parts)).flat().every((s) => s.traceId === firstB.traceId)).toBe(true);
+    expect((await collect(firstA.parts)).flat().every((s) => s.traceId === firstA.traceId)).toBe(true);
+    expect((await b.next()).done).toBe(true);
+    expect(getTraceCalls).toEqual([]);
+  });
+
+  it('reads a trace by getTrace: the whole trace as one part, nothing for an unknown id', async () => {
     const { store, reads, getTraceCalls } = await setup();
-    const ids = await collect(reads.findTraceIdsLazily({ serviceName: 'svc' }));
+    const ids: string[] = [];
+    for await (const found of reads.findTraceParts({ serviceName: 'svc' })) ids.push(found.traceId);
     expect(ids).toHaveLength(3);
-    // The search has finished: nothing is handed over any more.
     expect(await collect(reads.getTraceParts({ traceId: ids[2] }))).toEqual([(await store.getTrace({ traceId: ids[2] })).spans]);
     expect(await collect(reads.getTraceParts({ traceId: 'f'.repeat(32) }))).toEqual([]);
     expect(getTraceCalls).toEqual([ids[2], 'f'.repeat(32)]);

@@ -93,7 +93,7 @@ function readOnlyTenant(store: TraceStore): TraceStore {
     findTraceIds: (q) => store.findTraceIds(q),
     getDependencies: (end, lookback) => store.getDependencies(end, lookback),
     getTraceParts: (q) => store.getTraceParts(q),
-    findTraceIdsLazily: (q) => store.findTraceIdsLazily(q),
+    findTraceParts: (q) => store.findTraceParts(q),
     forEachDependencySpans: (window, visit) => store.forEachDependencySpans(window, visit),
   };
 }

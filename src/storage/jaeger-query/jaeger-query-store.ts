@@ -57,7 +57,7 @@ export function openJaegerQueryStore(uri: string, options: JaegerQueryStoreOptio
     findTraceIds: (q) => root.findTraceIds(q),
     getDependencies: (e, l) => root.getDependencies(e, l),
     getTraceParts: (q) => root.getTraceParts(q),
-    findTraceIdsLazily: (q) => root.findTraceIdsLazily(q),
+    findTraceParts: (q) => root.findTraceParts(q),
     forEachDependencySpans: (window, visit) => root.forEachDependencySpans(window, visit),
     forTenant(tenant: string): TraceStore {
       if (tenant === '') return root;

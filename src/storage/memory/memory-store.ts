@@ -32,7 +32,7 @@ export function createMemoryStore(): Store {
     findTraceIds: (q) => root.findTraceIds(q),
     getDependencies: (end, lookback) => root.getDependencies(end, lookback),
     getTraceParts: (q) => root.getTraceParts(q),
-    findTraceIdsLazily: (q) => root.findTraceIdsLazily(q),
+    findTraceParts: (q) => root.findTraceParts(q),
     forEachDependencySpans: (window, visit) => root.forEachDependencySpans(window, visit),
     archive: root.archive,
     forTenant: tenant,

@@ -1,8 +1,10 @@
 /**
- * A JSON reader for SLS row columns that loses nothing JSON.parse loses: numbers keep their source
+ * SLS row columns read as JSON without losing what JSON.parse loses: numbers keep their source
  * text (event times in ns and int64 attributes beyond 2^53 are exact), objects keep their members
- * in order, duplicate keys and `__proto__` included. Pure; throws SyntaxError on malformed text.
+ * in order, duplicate keys and `__proto__` included. The syntax is the one JSON tokenizer's
+ * (formats/json-tokenizer.ts); this file only builds the values. Pure.
  */
+import { JsonTokenizer } from '../../formats/json-tokenizer.js';
 
 export type ExactJson = string | boolean | null | JsonNumber | ExactJson[] | JsonObject;
 
@@ -30,104 +32,59 @@ export class JsonObject {
   }
 }
 
+const QUOTE = 0x22;
+const LBRACE = 0x7b;
+const LBRACKET = 0x5b;
+
+/** An open container while parsing: an array's items, or an object's members and its pending key. */
+type Open = { items: ExactJson[] } | { entries: [string, ExactJson][]; key: string };
+
+/** Parses one JSON text; throws SyntaxError (the tokenizer's reason, line and column) on malformed text. */
 export function parseExactJson(text: string): ExactJson {
-  // Sticky expressions keep their position (lastIndex): one pair per parse, never shared.
-  const numberAt = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-  const spaceAt = /[ \t\n\r]*/y;
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new SyntaxError(`${what} at offset ${i}`);
+  const bytes = Buffer.from(text);
+  const tokens = new JsonTokenizer();
+  tokens.feed(bytes);
+  tokens.finish();
+  const open: Open[] = [];
+  let root: ExactJson = null;
+  const place = (value: ExactJson): void => {
+    const top = open[open.length - 1];
+    if (top === undefined) root = value;
+    else if ('items' in top) top.items.push(value);
+    else top.entries.push([top.key, value]);
   };
-  const skip = (): void => {
-    spaceAt.lastIndex = i;
-    spaceAt.exec(text);
-    i = spaceAt.lastIndex;
+  /** Checks the token at a 'value' or 'key' step and returns its text, or undefined on a syntax error. */
+  const token = (): string | undefined => {
+    const start = tokens.position().byte;
+    tokens.check();
+    return tokens.error ? undefined : bytes.toString('utf8', start, tokens.position().byte);
   };
-  const string = (): string => {
-    // The closing quote of a string without escapes is found directly; others go through JSON.parse.
-    const start = i;
-    i++;
-    let escaped = false;
-    for (;;) {
-      const c = text.charCodeAt(i);
-      if (Number.isNaN(c)) fail('unterminated string');
-      if (c === 0x22) break;
-      if (c === 0x5c) {
-        escaped = true;
-        i++;
+  for (;;) {
+    const step = tokens.next();
+    if (step === 'value') {
+      const first = tokens.peek();
+      if (first === LBRACE || first === LBRACKET) {
+        tokens.enter();
+        open.push(first === LBRACE ? { entries: [], key: '' } : { items: [] });
+        continue;
       }
-      i++;
+      const t = token();
+      if (t !== undefined) place(first === QUOTE ? stringOf(t) : t === 'true' ? true : t === 'false' ? false : t === 'null' ? null : new JsonNumber(t));
+    } else if (step === 'key') {
+      const t = token();
+      if (t !== undefined) (open[open.length - 1] as { key: string }).key = stringOf(t);
+    } else if (step === 'close') {
+      const closed = open.pop()!;
+      place('items' in closed ? closed.items : new JsonObject(closed.entries));
+    } else if (step === 'end') return root;
+    else {
+      const fault = tokens.error;
+      throw new SyntaxError(fault ? `${fault.reason} at ${fault.at.line}:${fault.at.column}` : 'unexpected end of input');
     }
-    i++;
-    return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
-  };
-  const value = (depth: number): ExactJson => {
-    if (depth > 512) fail('nesting too deep');
-    skip();
-    const c = text[i];
-    if (c === '"') return string();
-    if (c === '{') {
-      i++;
-      const entries: [string, ExactJson][] = [];
-      skip();
-      if (text[i] === '}') {
-        i++;
-        return new JsonObject(entries);
-      }
-      for (;;) {
-        skip();
-        if (text[i] !== '"') fail('expected a key');
-        const key = string();
-        skip();
-        if (text[i] !== ':') fail('expected ":"');
-        i++;
-        entries.push([key, value(depth + 1)]);
-        skip();
-        if (text[i] === ',') i++;
-        else if (text[i] === '}') {
-          i++;
-          return new JsonObject(entries);
-        } else fail('expected "," or "}"');
-      }
-    }
-    if (c === '[') {
-      i++;
-      const items: ExactJson[] = [];
-      skip();
-      if (text[i] === ']') {
-        i++;
-        return items;
-      }
-      for (;;) {
-        items.push(value(depth + 1));
-        skip();
-        if (text[i] === ',') i++;
-        else if (text[i] === ']') {
-          i++;
-          return items;
-        } else fail('expected "," or "]"');
-      }
-    }
-    if (text.startsWith('true', i)) {
-      i += 4;
-      return true;
-    }
-    if (text.startsWith('false', i)) {
-      i += 5;
-      return false;
-    }
-    if (text.startsWith('null', i)) {
-      i += 4;
-      return null;
-    }
-    numberAt.lastIndex = i;
-    const m = numberAt.exec(text);
-    if (!m) return fail('unexpected character');
-    i = numberAt.lastIndex;
-    return new JsonNumber(m[0]);
-  };
-  const result = value(0);
-  skip();
-  if (i !== text.length) fail('trailing characters');
-  return result;
+  }
+}
+
+/** A checked JSON string token's value: its inside as is, unless it has escapes. */
+function stringOf(token: string): string {
+  return token.includes('\\') ? (JSON.parse(token) as string) : token.slice(1, -1);
 }

@@ -4,6 +4,7 @@
  *   LogGroup { 1 Logs repeated Log; 3 Topic string; 4 Source string; 6 LogTags repeated {1 Key; 2 Value} }
  * Logs are encoded one at a time so a producer can size batches before assembling a group.
  */
+import { varintSize, writeVarint } from '../../formats/varint.js';
 
 export interface SlsLog {
   /** Seconds since the epoch (`__time__`). */
@@ -11,24 +12,6 @@ export interface SlsLog {
   /** Sub-second nanoseconds, 0–999,999,999. */
   timeNs?: number;
   contents: readonly (readonly [string, string])[];
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, pos: number, v: number): number {
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
 }
 
 function pairSize(keyLen: number, valueLen: number): number {

@@ -12,7 +12,7 @@
 import type { DependencyLink, FoundTraceId, GetTraceQuery, Operation, OperationQuery, Span, Trace, TraceQuery } from '../../model/index.js';
 import { ConfigError, PermissionError, StorageUnavailableError, TraceNotFoundError, validateSpan, InvalidArgumentError } from '../../model/index.js';
 import { spanMatchesQuery, traceTimeRange } from '../trace-matching.js';
-import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { ArchiveStore, FoundTraceParts, Store, TraceStore } from '../types.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
 import { wholeTraceParts, WholeTraceReads } from '../whole-trace-reads.js';
 import type { SlsStoreConfig } from './config.js';
@@ -270,8 +270,8 @@ export class SlsStore implements Store {
   getTraceParts(q: GetTraceQuery): AsyncIterable<Span[]> {
     return this.root.getTraceParts(q);
   }
-  findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
-    return this.root.findTraceIdsLazily(q);
+  findTraceParts(q: TraceQuery): AsyncIterable<FoundTraceParts> {
+    return this.root.findTraceParts(q);
   }
   forEachDependencySpans(window: { startTimeMin: number; startTimeMax: number }, visit: (spans: DependencySpans) => void): Promise<void> {
     return this.root.forEachDependencySpans(window, visit);

@@ -98,10 +98,12 @@ export class ChunkWrites {
       this.checkpointer = new WalCheckpointer(db, db.name, synchronous, checkpointAfterBytes, autocheckpointPages(db));
     }
     this.stmt = {
-      // shared = 1 when the trace already has a chunk; the earlier chunks are then marked too.
-      insertChunk: db.prepare<[number, Buffer, number, number, number, string, Buffer, number], { id: number; shared: number }>(
-        `INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared)
-         VALUES (?, ?, ?, ?, ?, ?, EXISTS (SELECT 1 FROM chunks WHERE trace_id = ? AND tenant = ?)) RETURNING id, shared`,
+      // shared = 1 when the trace already has a chunk; the earlier chunks are then marked too. A
+      // separate lookup and a plain insert: INSERT … RETURNING costs a statement journal and a
+      // result table per row.
+      traceHasChunk: db.prepare<[Buffer, number], number>('SELECT EXISTS (SELECT 1 FROM chunks WHERE trace_id = ? AND tenant = ?)').pluck(),
+      insertChunk: db.prepare<[number, Buffer, number, number, number, string, number]>(
+        'INSERT INTO chunks (tenant, trace_id, start_min, start_max, span_count, body, shared) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       markShared: db.prepare<[Buffer, number]>('UPDATE chunks SET shared = 1 WHERE trace_id = ? AND tenant = ? AND shared = 0'),
       insertArchive: db.prepare<[number, Buffer, string]>('INSERT INTO archive_chunks (tenant, trace_id, body) VALUES (?, ?, ?)'),
@@ -124,9 +126,9 @@ export class ChunkWrites {
         const ids: number[] = new Array(request.chunks.length);
         for (let i = 0; i < request.chunks.length; i++) {
           const c = request.chunks[i];
-          const row = this.stmt.insertChunk.get(c.tenant, c.traceKey, c.startMin, c.startMax, c.spanCount, c.body, c.traceKey, c.tenant)!;
-          if (row.shared) this.stmt.markShared.run(c.traceKey, c.tenant);
-          ids[i] = row.id;
+          const shared = this.stmt.traceHasChunk.get(c.traceKey, c.tenant)!;
+          if (shared) this.stmt.markShared.run(c.traceKey, c.tenant);
+          ids[i] = Number(this.stmt.insertChunk.run(c.tenant, c.traceKey, c.startMin, c.startMax, c.spanCount, c.body, shared).lastInsertRowid);
         }
         for (const r of request.summaries) {
           const first = ids[r.first];

@@ -29,6 +29,7 @@ import type { Span } from '../../model/index.js';
 import type { ConnectionType, DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import { makeSpanFacts, REF_ABSENT, REF_OTHER_TRACE, SPAN_FACTS_RULE_VERSION, spanFacts } from '../../facts/dependency-spans.js';
 import { NameTable } from '../../facts/name-table.js';
+import { writeVarint } from '../../formats/varint.js';
 
 const VERSION = 1;
 const HEADER_BYTES = 8;
@@ -83,18 +84,7 @@ export class DependencySummaryWriter {
 
   /** Needs room for 8 bytes. */
   private varint(v: number): void {
-    const out = this.out;
-    let pos = this.pos;
-    while (v > 0x7fffffff) {
-      out[pos++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
-    }
-    while (v >= 0x80) {
-      out[pos++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    out[pos++] = v;
-    this.pos = pos;
+    this.pos = writeVarint(this.out, this.pos, v);
   }
 
   /** The number of span id `id` in the current chunk, or REF_ABSENT; `add` numbers a new id. */

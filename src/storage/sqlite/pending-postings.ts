@@ -123,13 +123,6 @@ export class PendingPostings {
   private heads = new Int32Array(1024);
   private tails = new Int32Array(1024);
   private lengths = new Int32Array(1024);
-  /**
-   * Per chain: the lowest latest start and the highest earliest start of its entries (µs), so a
-   * window that overlaps every entry is counted by its length instead of a walk along the chain
-   * (the chains of busy keys, e.g. a service, interleave across the whole log).
-   */
-  private minLatest = new Float64Array(1024);
-  private maxEarliest = new Float64Array(1024);
   private log = new Float64Array(4096 * ENTRY_FIELDS);
   private next = new Int32Array(4096);
   /** Entry → its chain. */
@@ -185,14 +178,10 @@ export class PendingPostings {
       this.chains.set(key, chain);
       this.heads[chain] = this.tails[chain] = e;
       this.lengths[chain] = 1;
-      this.minLatest[chain] = startMax;
-      this.maxEarliest[chain] = startMin;
     } else {
       this.next[this.tails[chain]] = e;
       this.tails[chain] = e;
       this.lengths[chain]++;
-      if (startMax < this.minLatest[chain]) this.minLatest[chain] = startMax;
-      if (startMin > this.maxEarliest[chain]) this.maxEarliest[chain] = startMin;
     }
     this.chainOf[e] = chain;
   }
@@ -207,8 +196,6 @@ export class PendingPostings {
     this.heads = doubled(this.heads);
     this.tails = doubled(this.tails);
     this.lengths = doubled(this.lengths);
-    this.minLatest = doubled(this.minLatest);
-    this.maxEarliest = doubled(this.maxEarliest);
   }
 
   /** Drops the chunks at or below a new mark (another connection wrote their postings). */
@@ -242,26 +229,30 @@ export class PendingPostings {
     this.entryCount = 0;
   }
 
-  /** Entries of `key` overlapping [tMin, tMax] whose service mask meets `serviceMask`. */
-  *matching(key: number, tMin: number, tMax: number, serviceMask: number): Generator<{ chunk: number; earliestStart: number }> {
+  /**
+   * Adds the entries of `key` overlapping [tMin, tMax] whose service mask meets `serviceMask` to
+   * `into` (chunk id and earliest start, as a search's candidates): one walk along the key's chain.
+   */
+  addMatching(key: number, tMin: number, tMax: number, serviceMask: number, into: { add(chunk: number, earliestStart: number): void }): void {
     const chain = this.chains.get(key);
     if (chain === undefined) return;
-    for (let e = this.heads[chain]; e >= 0; e = this.next[e]) {
+    const log = this.log;
+    const next = this.next;
+    for (let e = this.heads[chain]; e >= 0; e = next[e]) {
       const at = e * ENTRY_FIELDS;
-      const log = this.log;
-      if (log[at + 2] >= tMin && log[at + 1] <= tMax && (log[at + 3] & serviceMask) !== 0) yield { chunk: log[at], earliestStart: log[at + 1] };
+      if (log[at + 2] >= tMin && log[at + 1] <= tMax && (log[at + 3] & serviceMask) !== 0) into.add(log[at], log[at + 1]);
     }
   }
 
-  /** Number of entries of `key` overlapping [tMin, tMax]. */
-  count(key: number, tMin: number, tMax: number): number {
+  /**
+   * Number of entries of `key`, whatever their times: a bound on those overlapping a window, known
+   * without a walk. A search's choice of driver key only compares such counts, and pending entries
+   * are the newest (at most POSTINGS_GROUP_SPANS spans' worth), which a search window mostly covers;
+   * walking a busy key's chain to count exactly cost more than the search it was choosing for.
+   */
+  count(key: number): number {
     const chain = this.chains.get(key);
-    if (chain === undefined) return 0;
-    if (this.minLatest[chain] >= tMin && this.maxEarliest[chain] <= tMax) return this.lengths[chain];
-    let n = 0;
-    const log = this.log;
-    for (let e = this.heads[chain]; e >= 0; e = this.next[e]) if (log[e * ENTRY_FIELDS + 2] >= tMin && log[e * ENTRY_FIELDS + 1] <= tMax) n++;
-    return n;
+    return chain === undefined ? 0 : this.lengths[chain];
   }
 
   /**

@@ -65,9 +65,9 @@ export class PostingsIndex {
     return keys;
   }
 
-  /** Entries under `key` with a span start in [tMin, tMax], written and pending. */
+  /** Entries under `key`: those written with a span start in [tMin, tMax], and every pending one (PendingPostings.count). */
   count(key: number, tMin: number, tMax: number): number {
-    return (this.stmt.postingCount.get(key, tMin, tMax)?.n ?? 0) + this.pending.count(key, tMin, tMax);
+    return (this.stmt.postingCount.get(key, tMin, tMax)?.n ?? 0) + this.pending.count(key);
   }
 
   /**

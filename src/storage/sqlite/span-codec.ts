@@ -192,13 +192,30 @@ function pushTags(out: Field[], tags: readonly KeyValue[]): void {
 
 export function decodeChunk(traceId: TraceId, body: string): Span[] {
   const rows = JSON.parse(body) as unknown[];
-  return typeof rows[1] === 'string' || typeof rows[1] === 'number' ? decodeFlat(traceId, rows as Field[]) : decodeNested(traceId, rows);
+  return isFlat(rows) ? flatDecoder(traceId, rows)(Number.POSITIVE_INFINITY) : decodeNested(traceId, rows);
 }
 
-/** Reads the flat layout; `at` is the position of the next field. */
-function decodeFlat(traceId: TraceId, f: Field[]): Span[] {
+/**
+ * The chunk's spans in parts of at most `maxSpans`, the text parsed once: a reader that looks at
+ * cancellations between parts never waits for a whole chunk to be decoded. Older layouts: one part.
+ */
+export function* decodeChunkParts(traceId: TraceId, body: string, maxSpans: number): Generator<Span[]> {
+  const rows = JSON.parse(body) as unknown[];
+  if (!isFlat(rows)) {
+    yield decodeNested(traceId, rows);
+    return;
+  }
+  const next = flatDecoder(traceId, rows);
+  for (let part = next(maxSpans); part.length > 0; part = next(maxSpans)) yield part;
+}
+
+function isFlat(rows: unknown[]): rows is Field[] {
+  return typeof rows[1] === 'string' || typeof rows[1] === 'number';
+}
+
+/** Reads the flat layout: each call gives the next spans, at most `maxSpans` (none at the end); `at` is the position of the next field. */
+function flatDecoder(traceId: TraceId, f: Field[]): (maxSpans: number) => Span[] {
   const base = f[0] as number;
-  const spans: Span[] = [];
   let at = 1;
   const tags = (): KeyValue[] => {
     const n = f[at++] as number;
@@ -315,49 +332,52 @@ function decodeFlat(traceId: TraceId, f: Field[]): Span[] {
     };
     return spanFromOtel({ traceId, spanId, operationName, flags, startTime, duration }, otel, resources[r].process, scopes[sc].tags);
   };
-  while (at < f.length) {
-    if (f[at] === 1) {
-      spans.push(otelSpan());
-      continue;
+  return (maxSpans) => {
+    const spans: Span[] = [];
+    while (at < f.length && spans.length < maxSpans) {
+      if (f[at] === 1) {
+        spans.push(otelSpan());
+        continue;
+      }
+      const spanId = f[at] as string;
+      const operationName = f[at + 1] as string;
+      const flags = f[at + 2] as number;
+      const startTime = (f[at + 3] as number) + base;
+      const duration = f[at + 4] as number;
+      const serviceName = f[at + 5] as string;
+      const refCount = f[at + 6] as number;
+      at += 7;
+      const references: SpanRef[] = new Array(refCount);
+      for (let i = 0; i < refCount; i++, at += 3) {
+        references[i] = { refType: f[at] === 0 ? 'CHILD_OF' : 'FOLLOWS_FROM', traceId: (f[at + 1] as string) || traceId, spanId: f[at + 2] as string };
+      }
+      const spanTags = tags();
+      const processTags = tags();
+      const logCount = f[at++] as number;
+      const logs: Log[] = new Array(logCount);
+      for (let i = 0; i < logCount; i++) {
+        const timestamp = (f[at++] as number) + base;
+        logs[i] = { timestamp, fields: tags() };
+      }
+      const warningCount = f[at++] as number;
+      const warnings = f.slice(at, at + warningCount) as string[];
+      at += warningCount;
+      spans.push({
+        traceId,
+        spanId,
+        operationName,
+        references,
+        flags,
+        startTime,
+        duration,
+        tags: spanTags,
+        logs,
+        process: { serviceName, tags: processTags },
+        warnings,
+      });
     }
-    const spanId = f[at] as string;
-    const operationName = f[at + 1] as string;
-    const flags = f[at + 2] as number;
-    const startTime = (f[at + 3] as number) + base;
-    const duration = f[at + 4] as number;
-    const serviceName = f[at + 5] as string;
-    const refCount = f[at + 6] as number;
-    at += 7;
-    const references: SpanRef[] = new Array(refCount);
-    for (let i = 0; i < refCount; i++, at += 3) {
-      references[i] = { refType: f[at] === 0 ? 'CHILD_OF' : 'FOLLOWS_FROM', traceId: (f[at + 1] as string) || traceId, spanId: f[at + 2] as string };
-    }
-    const spanTags = tags();
-    const processTags = tags();
-    const logCount = f[at++] as number;
-    const logs: Log[] = new Array(logCount);
-    for (let i = 0; i < logCount; i++) {
-      const timestamp = (f[at++] as number) + base;
-      logs[i] = { timestamp, fields: tags() };
-    }
-    const warningCount = f[at++] as number;
-    const warnings = f.slice(at, at + warningCount) as string[];
-    at += warningCount;
-    spans.push({
-      traceId,
-      spanId,
-      operationName,
-      references,
-      flags,
-      startTime,
-      duration,
-      tags: spanTags,
-      logs,
-      process: { serviceName, tags: processTags },
-      warnings,
-    });
-  }
-  return spans;
+    return spans;
+  };
 }
 
 /** A tag of a type other than string: code 1 bool, 2 int64, 3 float64, 4 binary. */

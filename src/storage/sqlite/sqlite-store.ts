@@ -31,12 +31,26 @@ import { DependencyLinkCounter } from '../../facts/dependency-links.js';
 import type { DependencySpans } from '../../facts/dependency-spans.js';
 import { DependencySpansBuffer } from '../../facts/dependency-spans.js';
 import { traceTimeRange } from '../trace-matching.js';
-import type { ArchiveStore, Store, TraceStore } from '../types.js';
+import type { ArchiveStore, FoundTraceParts, Store, TraceStore } from '../types.js';
 import { ChunkWrites, configureWriter } from './chunk-writes.js';
 import { migrate, schemaVersion, SCHEMA_VERSION } from './schema.js';
 import { SqliteDatabase } from './sqlite-database.js';
 
 export const DEFAULT_SQLITE_PATH = 'jaeger-sls.db';
+
+/**
+ * SQLite page cache of a connection that only reads (MiB): holds the hot part of the chunk, time
+ * and postings indexes for GetTrace and FindTraces.
+ */
+const READER_CACHE_MIB = 64;
+/**
+ * Page cache of a connection that writes (MiB). Every commit that splits an index page in
+ * SQLite's balance_nonroot moves a page through the temporary number of the lock-byte page
+ * (1 GiB / page size), so until the file passes 1 GiB the commit's cache truncation walks every
+ * page in the cache (pcache1TruncateUnsafe's full scan): with 64 MiB that walk was ~25 % of a
+ * commit's CPU. 8 MiB keeps the index pages a commit touches; others come from the OS page cache.
+ */
+const WRITER_CACHE_MIB = 8;
 
 /** How long a statement waits for another connection's lock before failing with SQLITE_BUSY (ms). */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -46,7 +60,7 @@ export interface SqliteStoreOptions {
   readOnly?: boolean;
   /** `normal` (default: durable across process kill) or `full` (also across power loss). */
   synchronous?: 'normal' | 'full';
-  /** SQLite page cache per connection, MiB. Default 64. */
+  /** SQLite page cache of the connection, MiB. Default READER_CACHE_MIB read-only, else WRITER_CACHE_MIB. */
   cacheMiB?: number;
   /** Bytes committed between WAL checkpoints (chunk-writes.ts); tests use small values. */
   checkpointAfterBytes?: number;
@@ -79,7 +93,7 @@ export async function openSqliteStore(path: string, options: SqliteStoreOptions 
   try {
     db = options.readOnly ? new Database(path, { readonly: true, fileMustExist: true }) : new Database(path);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheMiB ?? 64))}`);
+    db.pragma(`cache_size = ${-1024 * Math.max(1, Math.floor(options.cacheMiB ?? (options.readOnly ? READER_CACHE_MIB : WRITER_CACHE_MIB)))}`);
     if (options.readOnly) {
       const version = schemaVersion(db);
       if (version !== SCHEMA_VERSION) {
@@ -151,9 +165,9 @@ class SqliteTenant implements TraceStore {
     for (const spans of this.database.matchingTraces(this.tenant, q)) yield { spans };
   }
 
-  async *findTraceIdsLazily(q: TraceQuery): AsyncIterable<string> {
+  async *findTraceParts(q: TraceQuery): AsyncIterable<FoundTraceParts> {
     checkQuery(q);
-    yield* this.database.matchingTraceIds(this.tenant, q);
+    for (const traceId of this.database.matchingTraceIds(this.tenant, q)) yield { traceId, parts: this.database.traceParts(this.tenant, traceId, false) };
   }
 
   async findTraceIds(q: TraceQuery): Promise<FoundTraceId[]> {

@@ -19,10 +19,70 @@ import type { WindowScan } from './window-scan.js';
 /** Rows read per page while walking postings or chunks. */
 const PAGE_ROWS = 64;
 
-interface Candidate {
-  chunk: number;
-  /** Earliest span start (µs) of the chunk, the trace's start as far as the chunk knows: "newest" order. */
-  key: number;
+/**
+ * A search's candidate chunks, newest first: a binary max-heap over (earliest span start of the
+ * chunk, chunk id) — the trace's start as far as the chunk knows, ties by id — in two parallel
+ * arrays. A page adds its candidates in O(1) each and a search takes only the few newest (its
+ * limit), so nothing is sorted whole and no object is made per candidate.
+ */
+class Candidates {
+  private starts: number[] = [];
+  private chunks: number[] = [];
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  /** Earliest start of the newest candidate; the heap must not be empty. */
+  get newestStart(): number {
+    return this.starts[0];
+  }
+
+  readonly add = (chunk: number, earliestStart: number): void => {
+    const starts = this.starts;
+    const chunks = this.chunks;
+    let at = starts.length;
+    starts.push(earliestStart);
+    chunks.push(chunk);
+    while (at > 0) {
+      const up = (at - 1) >> 1;
+      if (!after(earliestStart, chunk, starts[up], chunks[up])) break;
+      starts[at] = starts[up];
+      chunks[at] = chunks[up];
+      at = up;
+    }
+    starts[at] = earliestStart;
+    chunks[at] = chunk;
+  };
+
+  /** Removes the newest candidate and returns its chunk id; the heap must not be empty. */
+  takeNewest(): number {
+    const starts = this.starts;
+    const chunks = this.chunks;
+    const newest = chunks[0];
+    const start = starts.pop()!;
+    const chunk = chunks.pop()!;
+    const n = starts.length;
+    if (n === 0) return newest;
+    let at = 0;
+    for (;;) {
+      let child = 2 * at + 1;
+      if (child >= n) break;
+      if (child + 1 < n && after(starts[child + 1], chunks[child + 1], starts[child], chunks[child])) child++;
+      if (!after(starts[child], chunks[child], start, chunk)) break;
+      starts[at] = starts[child];
+      chunks[at] = chunks[child];
+      at = child;
+    }
+    starts[at] = start;
+    chunks[at] = chunk;
+    return newest;
+  }
+}
+
+/** Whether candidate (startA, chunkA) comes before (startB, chunkB) newest first. */
+function after(startA: number, chunkA: number, startB: number, chunkB: number): boolean {
+  return startA > startB || (startA === startB && chunkA > chunkB);
 }
 
 export class TraceSearch {
@@ -98,32 +158,28 @@ export class TraceSearch {
     const serviceMask = q.serviceName ? serviceBit(q.serviceName) : 0x3fffffff;
     const seen = new Set<string>();
     let found = 0;
-    const pending: Candidate[] = [];
-    if (driver !== undefined) {
-      for (const e of this.postings.pending.matching(driver, tMin, tMax, serviceMask)) pending.push({ chunk: e.chunk, key: e.earliestStart });
-      pending.sort((a, b) => a.key - b.key || a.chunk - b.chunk);
-    }
+    const candidates = new Candidates();
+    if (driver !== undefined) this.postings.pending.addMatching(driver, tMin, tMax, serviceMask, candidates);
     let lastMax = MAX_TIME;
     let lastId = Number.MAX_SAFE_INTEGER;
     let exhausted = false;
     while (found < limit) {
       let pageMax = MIN_TIME;
       if (!exhausted) {
-        const added = this.conn.use(() => (driver === undefined ? this.chunkPage(tenant, tMin, tMax, lastMax, lastId) : this.postingPage(driver, tMin, tMax, serviceMask, lastMax, lastId)));
-        if (added.rows === 0) exhausted = true;
+        const page = this.conn.use(() =>
+          driver === undefined ? this.chunkPage(tenant, tMin, tMax, lastMax, lastId, candidates) : this.postingPage(driver, tMin, tMax, serviceMask, lastMax, lastId, candidates),
+        );
+        if (page.rows === 0) exhausted = true;
         else {
-          for (const c of added.candidates) pending.push(c);
-          pending.sort((a, b) => a.key - b.key || a.chunk - b.chunk);
-          lastMax = added.lastMax;
-          lastId = added.lastId;
-          pageMax = added.lastMax;
+          lastMax = page.lastMax;
+          lastId = page.lastId;
+          pageMax = page.lastMax;
         }
       }
-      if (exhausted && pending.length === 0) return;
-      // Rows still unread have start_max ≤ pageMax, so pending candidates above it are next in order.
-      while (pending.length > 0 && found < limit && (exhausted || pending[pending.length - 1].key > pageMax)) {
-        const candidate = pending.pop()!;
-        const traceId = this.conn.use(() => this.candidateTraceId(candidate.chunk, seen));
+      if (exhausted && candidates.size === 0) return;
+      // Rows still unread have start_max ≤ pageMax, so candidates above it are next in order.
+      while (candidates.size > 0 && found < limit && (exhausted || candidates.newestStart > pageMax)) {
+        const traceId = this.conn.use(() => this.candidateTraceId(candidates.takeNewest(), seen));
         const accepted = traceId === undefined ? undefined : accept(traceId);
         if (accepted !== undefined) {
           found++;
@@ -157,30 +213,27 @@ export class TraceSearch {
     return best;
   }
 
-  private postingPage(key: number, tMin: number, tMax: number, serviceMask: number, lastMax: number, lastId: number) {
+  /** Adds the candidates of the next page of the key's postings rows; returns the row count and where the page ended. */
+  private postingPage(key: number, tMin: number, tMax: number, serviceMask: number, lastMax: number, lastId: number, into: Candidates) {
     const rows = this.stmt.postingPage.all(key, tMin, tMax, lastMax, lastMax, lastId, PAGE_ROWS);
-    const candidates: Candidate[] = [];
     for (const r of rows) {
       const e = r.entries;
       for (let off = 0; off < e.length; off += ENTRY_FIELDS * 8) {
         const min = e.readDoubleLE(off + 8);
         const max = e.readDoubleLE(off + 16);
-        if (max >= tMin && min <= tMax && (e.readDoubleLE(off + 24) & serviceMask) !== 0) candidates.push({ chunk: e.readDoubleLE(off), key: min });
+        if (max >= tMin && min <= tMax && (e.readDoubleLE(off + 24) & serviceMask) !== 0) into.add(e.readDoubleLE(off), min);
       }
     }
     const last = rows[rows.length - 1];
-    return { rows: rows.length, candidates, lastMax: last?.start_max ?? lastMax, lastId: last?.id ?? lastId };
+    return { rows: rows.length, lastMax: last?.start_max ?? lastMax, lastId: last?.id ?? lastId };
   }
 
-  private chunkPage(tenant: number, tMin: number, tMax: number, lastMax: number, lastId: number) {
+  /** Adds the next page of the tenant's chunks in the window as candidates; returns as postingPage. */
+  private chunkPage(tenant: number, tMin: number, tMax: number, lastMax: number, lastId: number, into: Candidates) {
     const rows = this.stmt.chunkPage.all(tenant, tMin, tMax, lastMax, lastMax, lastId, PAGE_ROWS);
+    for (const r of rows) into.add(r.id, r.start_min);
     const last = rows[rows.length - 1];
-    return {
-      rows: rows.length,
-      candidates: rows.map((r) => ({ chunk: r.id, key: r.start_min })),
-      lastMax: last?.start_max ?? lastMax,
-      lastId: last?.id ?? lastId,
-    };
+    return { rows: rows.length, lastMax: last?.start_max ?? lastMax, lastId: last?.id ?? lastId };
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Span } from '../../../src/model/index.js';
-import { capTraces, chunkTraceParts, type TracePart } from '../../../src/plugin/read-stream.js';
+import { capTraces, messagePieces, type MessagePiece, type TracePart } from '../../../src/plugin/read-stream.js';
 
 const spansOf = (id: string, n: number, size = 0, from = 0): Span[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -29,13 +29,21 @@ const inParts = (id: string, sizes: number[]): TracePart[] => {
 async function* stream<T>(items: T[]): AsyncGenerator<T> {
   yield* items;
 }
-const collect = async (it: AsyncIterable<Span[]>) => {
+/** The messages the pieces make (the trace id's last letter of each span), checking each piece holds at most `perPiece` spans. */
+const collect = async (it: AsyncIterable<MessagePiece>, perPiece = Number.POSITIVE_INFINITY) => {
   const out: string[][] = [];
-  for await (const c of it) out.push(c.map((s) => s.traceId.slice(-1)));
+  for await (const piece of it) {
+    expect(piece.spans.length).toBeGreaterThan(0);
+    expect(piece.spans.length).toBeLessThanOrEqual(perPiece);
+    if (piece.startsMessage || out.length === 0) out.push([]);
+    out[out.length - 1].push(...piece.spans.map((s) => s.traceId.slice(-1)));
+  }
   return out;
 };
+const chunkTraceParts = (parts: TracePart[], options: { maxSpans: number; maxBytes: number; oneTracePerChunk: boolean }) =>
+  messagePieces(parts, { ...options, spansPerPiece: Number.POSITIVE_INFINITY });
 
-describe('plugin/read-stream chunkTraceParts', () => {
+describe('plugin/read-stream messagePieces', () => {
   it('keeps traces contiguous, ≤ maxSpans per message; v2 mode never mixes traces', async () => {
     const parts = [whole('a', 3), ...inParts('b', [2, 2]), whole('c', 1)];
     expect(await collect(chunkTraceParts(parts, { maxSpans: 5, maxBytes: 1e9, oneTracePerChunk: false }))).toEqual([
@@ -49,6 +57,26 @@ describe('plugin/read-stream chunkTraceParts', () => {
     const chunks = await collect(chunkTraceParts([whole('a', 5, 40_000)], { maxSpans: 1000, maxBytes: 100_000, oneTracePerChunk: true }));
     expect(chunks.map((c) => c.length)).toEqual([2, 2, 1]);
     expect((await collect(chunkTraceParts([whole('a', 2, 400_000)], { maxSpans: 1000, maxBytes: 100_000, oneTracePerChunk: true }))).map((c) => c.length)).toEqual([1, 1]);
+  });
+
+  it('gives each message in pieces of at most spansPerPiece spans, none spanning two parts', async () => {
+    const parts = [whole('a', 3), ...inParts('b', [5, 2]), whole('c', 1)];
+    const pieces: MessagePiece[] = [];
+    for await (const p of messagePieces(parts, { maxSpans: 4, maxBytes: 1e9, oneTracePerChunk: true, spansPerPiece: 2 })) pieces.push(p);
+    expect(pieces.map((p) => [p.startsMessage, p.spans.map((s) => s.traceId.slice(-1)).join('')])).toEqual([
+      [false, 'aa'],
+      [false, 'a'],
+      [true, 'bb'],
+      [false, 'bb'],
+      [true, 'b'],
+      [false, 'bb'],
+      [true, 'c'],
+    ]);
+    expect(await collect(messagePieces(parts, { maxSpans: 4, maxBytes: 1e9, oneTracePerChunk: false, spansPerPiece: 3 }), 3)).toEqual([
+      ['a', 'a', 'a', 'b'],
+      ['b', 'b', 'b', 'b'],
+      ['b', 'b', 'c'],
+    ]);
   });
 });
 

@@ -31,6 +31,18 @@ describe('parseExactJson', () => {
     for (const bad of ['{', '[1,]', '{"a" 1}', '01', 'tru', '"x', '1 2', '{"a":1,}']) expect(() => parseExactJson(bad), bad).toThrow(SyntaxError);
   });
 
+  it('keeps text beyond ASCII as written, and nests deeper than a recursive reader could', () => {
+    const o = parseExactJson('{"ключ":"é 😀","n":[1,{"x":"\\u00e9"}]}') as JsonObject;
+    expect(o.entries.map(([k]) => k)).toEqual(['ключ', 'n']);
+    expect(o.get('ключ')).toBe('é 😀');
+    expect(((o.get('n') as ExactJson[])[1] as JsonObject).get('x')).toBe('é');
+    const deep = '['.repeat(20_000) + ']'.repeat(20_000);
+    let v = parseExactJson(deep);
+    let depth = 0;
+    while (Array.isArray(v) && v.length > 0) [v, depth] = [v[0], depth + 1];
+    expect(depth).toBe(19_999);
+  });
+
   it('agrees with JSON.parse on any JSON value (property)', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
