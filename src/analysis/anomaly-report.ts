@@ -31,10 +31,11 @@ export const ANOMALY_SIGNALS: readonly AnomalySignal[] = ['latency', 'selfTime',
  * slower than its sibling instances beyond its baseline difference, instance-evidence.ts),
  * `operation-level` (a service scores at least its best operation's score, root-cause-ranking.ts),
  * `edge-rank-test` (gap-attribution.ts also calls a call edge shifted by a rank test of its gaps
- * against the baseline; off: by its outlier count alone).
+ * against the baseline; off: by its outlier count alone), `operation-shift` (an operation whose own-time
+ * median moved beyond the load-expected median by a sign test, operation-shift.ts).
  */
-export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level' | 'edge-rank-test';
-export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level', 'edge-rank-test'];
+export type RankingSignal = 'kind-inference' | 'gap-attribution' | 'leaf-latency' | 'severity' | 'spectrum' | 'instance-evidence' | 'operation-level' | 'edge-rank-test' | 'operation-shift';
+export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap-attribution', 'leaf-latency', 'severity', 'spectrum', 'instance-evidence', 'operation-level', 'edge-rank-test', 'operation-shift'];
 
 /**
  * The parts of the detection that can be switched off, for ablation: `tail-quantile` (a span

@@ -100,12 +100,10 @@ class InstanceSampler {
   readonly emit = (group: number, instance: number, v: number): void => {
     let list = this.groups[group];
     if (!list) this.groups[group] = list = [];
-    let entry = list[0];
-    if (!entry || entry.instance !== instance) {
-      entry = list.find((e) => e.instance === instance)!;
-      if (!entry) list.push((entry = { instance, sample: new StrideSample(this.sampleSize) }));
-    }
-    entry.sample.add(v);
+    let j = 0;
+    while (j < list.length && list[j].instance !== instance) j++;
+    if (j === list.length) list.push({ instance, sample: new StrideSample(this.sampleSize) });
+    list[j].sample.add(v);
   };
 
   constructor(private readonly sampleSize: number) {

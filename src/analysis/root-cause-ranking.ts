@@ -61,6 +61,11 @@ export interface RankingInput {
    * not its traces crossed the per-operation outlier test. Absent: no instance evidence.
    */
   instanceScore?: Float64Array;
+  /**
+   * Per node: the score of its operation's shift beyond the load-expected median (operation-shift.ts),
+   * 0 without one; taken like the instance score. Absent: no operation-shift evidence.
+   */
+  shiftScore?: Float64Array;
 }
 
 export interface RankingOptions {
@@ -80,9 +85,11 @@ export interface RankedNode extends Omit<RootCauseEvidence, 'topInstance'> {
   topInstance?: { id: number; share: number };
   /** The node's instance score (RankingInput.instanceScore) when it is > 0. */
   instanceScore?: number;
+  /** The node's operation-shift score (RankingInput.shiftScore) when it is > 0. */
+  shiftScore?: number;
 }
 
-/** Nodes with ef > 0 or an instance score, best first (ties: more origin traces, then lower node id). */
+/** Nodes with ef > 0, an instance score or a shift score, best first (ties: more origin traces, then lower node id). */
 export function rankRootCauses(input: RankingInput, options: RankingOptions = {}): RankedNode[] {
   const method = options.method ?? DEFAULTS.method;
   const usePagerank = options.pagerank ?? DEFAULTS.pagerank;
@@ -177,9 +184,11 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
   const wN = usePagerank ? traceNodePageRank(normalLists, nodeCount) : undefined;
   const out: RankedNode[] = [];
   if (input.instanceScore && input.instanceScore.length !== nodeCount) throw new AnalysisInputError('analysis/root-cause-ranking: instanceScore length differs from the node count');
+  if (input.shiftScore && input.shiftScore.length !== nodeCount) throw new AnalysisInputError('analysis/root-cause-ranking: shiftScore length differs from the node count');
   for (let v = 0; v < nodeCount; v++) {
     const instanceScore = input.instanceScore?.[v] ?? 0;
-    if (ef[v] === 0 && !(instanceScore > 0)) continue;
+    const shiftScore = input.shiftScore?.[v] ?? 0;
+    if (ef[v] === 0 && !(instanceScore > 0) && !(shiftScore > 0)) continue;
     const efW = wA ? ef[v] * wA[v] : ef[v];
     const epW = wN && ep[v] > 0 ? ep[v] * wN[v] : ep[v];
     const spectrum = spectrumScore({ ef: efW, ep: epW, nf: F - ef[v], np: P - ep[v] }, method);
@@ -188,7 +197,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
     const weight = sev ? severity : originFloor + (1 - originFloor) * originShare;
     const node: RankedNode = {
       node: v,
-      score: Math.max(useSpectrum ? spectrum * weight : weight, instanceScore),
+      score: Math.max(useSpectrum ? spectrum * weight : weight, instanceScore, shiftScore),
       ef: ef[v],
       ep: ep[v],
       nf: F - ef[v],
@@ -203,6 +212,7 @@ export function rankRootCauses(input: RankingInput, options: RankingOptions = {}
     if (wA) node.pagerankWeight = wA[v];
     if (sev) node.severity = severity;
     if (instanceScore > 0) node.instanceScore = instanceScore;
+    if (shiftScore > 0) node.shiftScore = shiftScore;
     const m = instanceCounts[v];
     if (m) {
       let best = -1;

@@ -29,6 +29,7 @@ import { attributeGaps } from '../analysis/gap-attribution.js';
 import type { InstanceFinding } from '../analysis/instance-evidence.js';
 import { instanceEvidence, InstanceBaselineBuilder } from '../analysis/instance-evidence.js';
 import { spanSeverity } from '../analysis/span-severity.js';
+import { operationShifts } from '../analysis/operation-shift.js';
 import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { liftToOperations, rankRootCauses } from '../analysis/root-cause-ranking.js';
 import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
@@ -179,22 +180,27 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const names = new OperationKeys();
   const serviceNode = new Int32Array(view.spanCount);
   const opNode = new Int32Array(view.spanCount);
-  const opNodeKeys = new Map<number, Map<number, number>>();
-  const nodeCache = new Map<number, [number, number]>(); // (peer, key) → [service node, operation node]
+  // (peer, key) → [service node, operation node, spans]; the span count picks each operation's histogram key.
+  const nodeCache = new Map<number, [number, number, number]>();
   for (let i = 0; i < view.spanCount; i++) {
     const cacheKey = (view.peer[i] + 1) * keys.size + view.key[i];
     let nodes = nodeCache.get(cacheKey);
     if (!nodes) {
       const k = keys.key(view.key[i]);
       const service = view.peer[i] >= 0 ? keys.name(view.peer[i]) : k.service;
-      nodes = [names.internName(service), names.intern(service, k.operation, '')];
+      nodes = [names.internName(service), names.intern(service, k.operation, ''), 0];
       nodeCache.set(cacheKey, nodes);
     }
     serviceNode[i] = nodes[0];
-    const op = (opNode[i] = nodes[1]);
+    opNode[i] = nodes[1];
+    nodes[2]++;
+  }
+  const opNodeKeys = new Map<number, Map<number, number>>();
+  for (const [cacheKey, [, op, count]] of nodeCache) {
+    const key = cacheKey % keys.size;
     let m = opNodeKeys.get(op);
     if (!m) opNodeKeys.set(op, (m = new Map()));
-    m.set(view.key[i], (m.get(view.key[i]) ?? 0) + 1);
+    m.set(key, (m.get(key) ?? 0) + count);
   }
   const rankOptions = { method: opts.method, pagerank: opts.pagerank, examples, spectrum: !without.has('spectrum') };
   const gapRate = new Map<number, number>();
@@ -236,9 +242,23 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     for (const [node, f] of best) out[node] = f.score;
     return out;
   };
+  // Operation shifts: each key's score to the nodes its spans belong to (a leaf client span's to its peer).
+  let opShift: Float64Array | undefined;
+  let serviceShift: Float64Array | undefined;
+  if (!without.has('operation-shift')) {
+    const byKey = operationShifts(view, baselines, keys.size, load, thresholds, opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize).byKey;
+    opShift = new Float64Array(names.size);
+    serviceShift = new Float64Array(names.nameCount);
+    for (let i = 0; i < view.spanCount; i++) {
+      const s = byKey[view.key[i]];
+      if (!(s > 0)) continue;
+      if (s > opShift[opNode[i]]) opShift[opNode[i]] = s;
+      if (s > serviceShift[serviceNode[i]]) serviceShift[serviceNode[i]] = s;
+    }
+  }
   const input = { window: view, abnormalTrace, origins, severity };
-  const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size, instanceScore: instanceScores(findingOfOperation, names.size) }, rankOptions);
-  const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount, instanceScore: instanceScores(findingOfService, names.nameCount) }, rankOptions);
+  const byOperation = rankRootCauses({ ...input, nodeOf: opNode, nodeCount: names.size, instanceScore: instanceScores(findingOfOperation, names.size), shiftScore: opShift }, rankOptions);
+  const byService = rankRootCauses({ ...input, nodeOf: serviceNode, nodeCount: names.nameCount, instanceScore: instanceScores(findingOfService, names.nameCount), shiftScore: serviceShift }, rankOptions);
   if (!without.has('operation-level')) liftToOperations(byService, byOperation, (op) => names.internName(names.key(op).service));
   const shiftOf = (f: InstanceFinding | undefined): InstanceShift | undefined =>
     f && { instance: keys.name(f.instance), operation: keys.key(f.key).operation, signal: f.signal, z: f.z, delta: f.delta, shift: f.shift, score: f.score };

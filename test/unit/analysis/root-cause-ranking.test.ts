@@ -135,4 +135,13 @@ describe('analysis/root-cause-ranking with span severity', () => {
     liftToOperations(byService, [{ ...r[0], node: 11, score: 0.9 }, { ...r[0], node: 12, score: 0.1 }, { ...r[0], node: 10, score: 0.3 }], (op) => (op === 12 ? 0 : 1));
     expect(byService.map((x) => [x.node, x.score])).toEqual([[1, 0.9], [0, 0.5]]);
   });
+
+  it('ranks a node with an operation-shift score but no abnormal trace, at the larger of its scores', () => {
+    const { window } = prepare(normalTraces(10, 0, 1), normalTraces(10, WINDOW.start, 5000));
+    const nodeOf = new Int32Array(window.spanCount);
+    const input = { window, abnormalTrace: new Uint8Array(window.traceCount), origins: new Uint8Array(window.spanCount), nodeOf, nodeCount: 3 };
+    const r = rankRootCauses({ ...input, instanceScore: Float64Array.from([0, 0.2, 0.6]), shiftScore: Float64Array.from([0, 0.4, 0.3]) });
+    expect(r.map((x) => [x.node, x.score, x.shiftScore])).toEqual([[2, 0.6, 0.3], [1, 0.4, 0.4]]);
+    expect(() => rankRootCauses({ ...input, shiftScore: new Float64Array(2) })).toThrow(/shiftScore length/);
+  });
 });
