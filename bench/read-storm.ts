@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     const rss = rssSampler(serve.child.pid!);
     const health2 = healthProbe(serve.address);
     const cpu2 = cpuMeter(pids);
+    const readsBefore = { threads: threadCpuSeconds(pids.serve), metrics: await scrape(serve.metricsAddress) };
     let loadedCpu!: CpuFigures;
     const [loaded, reads] = (await Promise.all([
       ingest.run({ seconds: phaseSeconds, address: serve.address }).then((r) => ((loadedCpu = cpu2.stop()), r)),
@@ -75,6 +76,8 @@ async function main(): Promise<void> {
     const h2 = health2.stop();
     const rssLoaded = rss.stop();
     const metrics = await scrape(serve.metricsAddress);
+    const readCpu = readWorkerCpuSeconds(readsBefore.threads, threadCpuSeconds(pids.serve));
+    const produced = metrics.jaeger_sls_read_spans_produced_total - readsBefore.metrics.jaeger_sls_read_spans_produced_total;
 
     console.log(`\nhealth Check("") latency   p50        p99        max       failed`);
     for (const [label, h] of [['unloaded', h1], ['loaded  ', h2]] as const) console.log(`  ${label}                ${ms(h.p50)}   ${ms(h.p99)}   ${ms(h.max)}   ${h.failed}/${h.count}`);
@@ -88,6 +91,7 @@ async function main(): Promise<void> {
     console.log(
       `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, within 50 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.05"}']} (within 100 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.1"}']}), rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
     );
+    console.log(`read workers over the whole storm (until the last full read ended): ${readCpu.toFixed(2)} CPU-s for ${fmt(produced)} spans produced, ${((1e6 * readCpu) / Math.max(1, produced)).toFixed(1)} µs per span (cancelled reads' unsent work included)`);
     console.log(`targets: health p99 ≤ 100 ms; ingest ≥ 0.70 of unloaded; RSS ≤ 500 MB; every full read ${fmt(traceSpans)} spans`);
     console.log(`load average after ${loadAverage()}`);
   } finally {
@@ -124,10 +128,11 @@ async function storeLargeTrace(address: string, n: number): Promise<string> {
 // ---- orchestrator-side probes ----------------------------------------------------------------
 
 type CpuFigures = Record<(typeof CPU_PARTS)[number][0], number>;
-/** Who used the CPU: serve's threads (read workers name themselves jsls-read), and the bench's own processes. */
+/** Who used the CPU: serve's threads (read workers name themselves jsls-read, the write worker jsls-write), and the bench's own processes. */
 const CPU_PARTS = [
   ['serveMain', 'serve main'],
   ['serveReads', 'read workers'],
+  ['serveWrite', 'write worker'],
   ['serveOther', 'serve other'],
   ['ingest', 'ingest client'],
   ['readers', 'read clients'],
@@ -148,11 +153,12 @@ function cpuMeter(pids: { serve: number; ingest: number; readers: number }): { s
     stop() {
       const after = snapshot();
       const wall = (after.at - before.at) / 1000;
-      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
+      const out: CpuFigures = { serveMain: 0, serveReads: 0, serveWrite: 0, serveOther: 0, ingest: 0, readers: 0, bench: 0 };
       for (const [tid, t] of after.threads) {
         const used = t.seconds - (before.threads.get(tid)?.seconds ?? 0);
         if (tid === pids.serve) out.serveMain += used;
         else if (t.name === 'jsls-read') out.serveReads += used;
+        else if (t.name === 'jsls-write') out.serveWrite += used;
         else out.serveOther += used;
       }
       out.ingest = after.ingest - before.ingest;
@@ -163,6 +169,13 @@ function cpuMeter(pids: { serve: number; ingest: number; readers: number }): { s
       return out;
     },
   };
+}
+
+/** CPU seconds the read workers (threads named jsls-read) used between two thread snapshots. */
+function readWorkerCpuSeconds(before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>): number {
+  let used = 0;
+  for (const [tid, t] of after) if (t.name === 'jsls-read') used += t.seconds - (before.get(tid)?.seconds ?? 0);
+  return used;
 }
 
 function healthProbe(address: string): { stop(): { p50: number; p99: number; max: number; failed: number; count: number } } {
