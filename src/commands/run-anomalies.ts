@@ -272,7 +272,9 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
     const best = byOperation.find((o) => names.key(o.node).service === service);
     return { rank: i + 1, service, operation: best ? names.key(best.node).operation : '', score: r.score, evidence: evidence(r, keys, shiftOf(findingOfService.get(r.node))) };
   });
-  const confidence = rankingConfidence(byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: r })));
+  const confidence = rankingConfidence(
+    byService.map((r) => ({ service: names.name(r.node), score: r.score, evidence: { ...r, instanceSpans: findingOfService.get(r.node)?.n } })),
+  );
   if (confidence) report.confidence = confidence;
   report.abnormalTraces = abnormalTraces(view, abnormalTrace, detection.spanSignals, origins, keys, names, serviceNode);
   // Histograms: operations that originate the anomaly first, then the most shifted ones.

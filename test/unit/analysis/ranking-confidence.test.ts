@@ -47,4 +47,20 @@ describe('rankingConfidence', () => {
     expect(rankingConfidence([])).toBeUndefined();
     expect(rankingConfidence([ranked('x', 0, 0)])).toBeUndefined();
   });
+
+  it('reads the instance evidence when the score of #1 is its instance score (one slow pod, no origin traces)', () => {
+    // cart scores 0.6 through one pod's 100 spans (noise 10 %), originating no abnormal trace; margin 50 %.
+    const pod: ScoredService = { service: 'cart', score: 0.6, evidence: { originTraces: 0, originShare: 0, ef: 0, instanceScore: 0.6, instanceSpans: 100 } };
+    const c = rankingConfidence([pod, ranked('frontend', 0.3, 40)])!;
+    expect(c.level).toBe('clear');
+    expect(c.contenders).toEqual(['cart']);
+    expect(c.reason).toBe("cart is 50% ahead of frontend (the noise of its slow instance's 100 spans is ±10%) on one instance slower than its siblings");
+    // The same instance evidence on 16 spans (noise 25 %): a 30 % lead is real but under two noises.
+    const few = rankingConfidence([{ ...pod, evidence: { ...pod.evidence, instanceSpans: 16 } }, ranked('frontend', 0.42, 40)])!;
+    expect(few.level).toBe('likely');
+    // An instance score below the trace evidence's score does not carry the lead: the traces do.
+    const traces = rankingConfidence([{ service: 'cart', score: 0.9, evidence: { originTraces: 64, originShare: 0.64, ef: 100, instanceScore: 0.2, instanceSpans: 4 } }, ranked('frontend', 0.3, 10)])!;
+    expect(traces.level).toBe('clear');
+    expect(traces.reason).toMatch(/the noise of its 64 abnormal traces/);
+  });
 });
