@@ -53,6 +53,23 @@ describe('span codec', () => {
     expect(decodeChunk(TRACE, body)).toEqual(spans);
   });
 
+  it('gives spans of one process one Process object, and a process with other tags or service its own', () => {
+    const host = (h: string) => ({ serviceName: 'svc', tags: [{ key: 'host', type: 'string', value: h } as KeyValue] });
+    const spans = [
+      span('0000000000000001', 1, { process: host('a') }),
+      span('0000000000000002', 2, { process: host('a') }),
+      span('0000000000000003', 3, { process: host('b') }),
+      span('0000000000000004', 4, { process: { serviceName: 'other', tags: host('a').tags } }),
+      span('0000000000000005', 5, { process: host('a') }),
+    ];
+    const back = decodeChunk(TRACE, encodeChunk(spans));
+    expect(back).toEqual(spans);
+    expect(back[1].process).toBe(back[0].process);
+    expect(back[4].process).toBe(back[0].process);
+    expect(back[2].process).not.toBe(back[0].process);
+    expect(back[3].process).not.toBe(back[0].process);
+  });
+
   it('reads the nested layout with offsets, written before the flat one', () => {
     const nested = JSON.stringify([1_700_000_000_000_000, ['00000000000000d1', 'op', [1, '', '00000000000000d0'], 1, 4, 5, ['k', 2, '-3', 'f', 3, 'NaN'], [2, ['e', 0, 'x']], 'svc', ['h', 0, 'v'], ['w']]]);
     expect(decodeChunk(TRACE, nested)).toEqual([

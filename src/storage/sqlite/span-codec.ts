@@ -213,6 +213,9 @@ function isFlat(rows: unknown[]): rows is Field[] {
   return typeof rows[1] === 'string' || typeof rows[1] === 'number';
 }
 
+/** Distinct processes of one service a chunk decoder compares against (many pods of one service in one trace are rare). */
+const MAX_PROCESSES_PER_SERVICE = 8;
+
 /** Reads the flat layout: each call gives the next spans, at most `maxSpans` (none at the end); `at` is the position of the next field. */
 function flatDecoder(traceId: TraceId, f: Field[]): (maxSpans: number) => Span[] {
   const base = f[0] as number;
@@ -259,6 +262,31 @@ function flatDecoder(traceId: TraceId, f: Field[]): (maxSpans: number) => Span[]
       } else out[i] = { key, ...value() } as Attribute;
     }
     return out;
+  };
+  // Spans of one service in a chunk mostly repeat one process: a process whose tag fields equal an
+  // earlier one's (the encoding is prefix-free, so equal fields decode to equal tags) shares its
+  // object, as spanFromOtel shares one per resource — fewer objects to build and collect, and
+  // per-process caches of the readers hit.
+  const processes = new Map<string, { start: number; end: number; process: Process }[]>();
+  const sharedProcess = (serviceName: string): Process => {
+    const seen = processes.get(serviceName);
+    if (seen) {
+      for (const p of seen) {
+        const length = p.end - p.start;
+        let i = 0;
+        while (i < length && f[at + i] === f[p.start + i]) i++;
+        if (i === length) {
+          at += length;
+          return p.process;
+        }
+      }
+    }
+    const start = at;
+    const process: Process = { serviceName, tags: tags() };
+    const entry = { start, end: at, process };
+    if (!seen) processes.set(serviceName, [entry]);
+    else if (seen.length < MAX_PROCESSES_PER_SERVICE) seen.push(entry);
+    return process;
   };
   const resources: { resource: OtelResource; process: Process }[] = [];
   const scopes: { scope: OtelScope; tags: KeyValue[] }[] = [];
@@ -352,7 +380,7 @@ function flatDecoder(traceId: TraceId, f: Field[]): (maxSpans: number) => Span[]
         references[i] = { refType: f[at] === 0 ? 'CHILD_OF' : 'FOLLOWS_FROM', traceId: (f[at + 1] as string) || traceId, spanId: f[at + 2] as string };
       }
       const spanTags = tags();
-      const processTags = tags();
+      const process = sharedProcess(serviceName);
       const logCount = f[at++] as number;
       const logs: Log[] = new Array(logCount);
       for (let i = 0; i < logCount; i++) {
@@ -372,7 +400,7 @@ function flatDecoder(traceId: TraceId, f: Field[]): (maxSpans: number) => Span[]
         duration,
         tags: spanTags,
         logs,
-        process: { serviceName, tags: processTags },
+        process,
         warnings,
       });
     }
