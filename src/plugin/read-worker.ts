@@ -8,7 +8,7 @@
  * `stoppedAt` (a cancelled job: when its work stopped, epoch ms from performance.timeOrigin)
  * A job keeps at most READ_AHEAD messages unacknowledged, so a slow client holds back its read.
  */
-import { readlinkSync, writeFileSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
@@ -16,6 +16,7 @@ import { openStore } from '../storage/open-store.js';
 import { type ErrorData, errorToData } from './ingest.js';
 import type { ReadJob, ReadLimits, ReadSource, UnaryRead } from './read-stream.js';
 import { answerRead, readMessages, readSourceOf } from './read-stream.js';
+import { nameThisThread } from './thread-name.js';
 
 /** Messages a job may have in flight to the serving thread: one being written, one ready. */
 const READ_AHEAD = 2;
@@ -195,10 +196,10 @@ function markReadThread(): void {
   try {
     const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
     if (Number.isInteger(tid) && tid > 0) setPriority(tid, READ_NICE);
-    writeFileSync('/proc/thread-self/comm', READ_THREAD_NAME);
   } catch {
-    // No /proc or not permitted: reads run at the process's priority, under the process's name.
+    // No /proc or not permitted: reads run at the process's priority.
   }
+  nameThisThread(READ_THREAD_NAME);
 }
 
 if (parentPort) {

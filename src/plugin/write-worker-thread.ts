@@ -1,8 +1,8 @@
 /** Entry of the write worker (write-worker.ts): opens the store, then stores each request it is sent. */
-import { writeFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStore } from '../storage/open-store.js';
 import { errorToData, IngestQueue } from './ingest.js';
+import { nameThisThread } from './thread-name.js';
 import { type FromWorker, type Outcome, type ToWorker, unpack, WRITE_THREAD_NAME, type WriteWorkerData } from './write-worker.js';
 
 async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData): Promise<void> {
@@ -44,16 +44,7 @@ async function run(port: NonNullable<typeof parentPort>, data: WriteWorkerData):
   port.postMessage({ ready: true } satisfies FromWorker);
 }
 
-/** Names this thread in `top -H`, `ps -L` and /proc; elsewhere, or when not permitted, it keeps the process's name. */
-function nameThread(): void {
-  try {
-    writeFileSync('/proc/thread-self/comm', WRITE_THREAD_NAME);
-  } catch {
-    // No /proc.
-  }
-}
-
 if (parentPort) {
-  nameThread();
+  nameThisThread(WRITE_THREAD_NAME);
   await run(parentPort, workerData as WriteWorkerData);
 }
