@@ -97,10 +97,13 @@ export function operationShifts(
   }
   // The window's median only for the operations whose sign test fired, from a bounded sample.
   const samples: Array<StrideSample | undefined> = [];
+  const z = new Float64Array(keyCount);
   let candidates = 0;
   for (let k = 0; k < keyCount; k++) {
     const n = above[k] + below[k];
-    if (n > 0 && (above[k] - n / 2) / Math.sqrt(n / 4) > selectionZ) {
+    // Sign test, normal approximation: under "no shift" above ~ Binomial(n, 1/2).
+    z[k] = n > 0 ? (above[k] - n / 2) / Math.sqrt(n / 4) : 0;
+    if (z[k] > selectionZ) {
       samples[k] = new StrideSample(sampleSize);
       candidates++;
     }
@@ -115,7 +118,7 @@ export function operationShifts(
     const shift = median - ref;
     if (!(shift > 0) || Math.expm1(median) - reference[k] < minShiftUs) return;
     const sign = (above[k] - below[k]) / n;
-    findings.push({ key: k, n, above: above[k], z: (above[k] - n / 2) / Math.sqrt(n / 4), sign, shift, score: sign * shift });
+    findings.push({ key: k, n, above: above[k], z: z[k], sign, shift, score: sign * shift });
   });
   findings.sort((a, b) => b.score - a.score || a.key - b.key);
   const byKey = new Float64Array(keyCount);
