@@ -10,6 +10,7 @@
  *   - serve: `node bin/jaeger-sls.js serve --store sqlite:<tmp file>` (or `memory:` when asked);
  *   - no-op: a grpc-js server that does not decode — it acknowledges the raw bytes (this script
  *     with --noop-server), so its figure is what the client and transport carry.
+ * BENCH_SERVE_NODE_ARGS / BENCH_CLIENT_NODE_ARGS: extra node flags for serve / the client (e.g. --cpu-prof).
  * Each call uses a warm-up of WARMUP_SPANS (untimed: lets the JIT compile the server's hot path).
  * Prints spans/s per API and server (median of the rounds), serve/no-op ratios from the same run,
  * serve's peak RSS (VmHWM from /proc) and the load average before and after.
@@ -118,7 +119,7 @@ interface ClientHandle {
 }
 
 async function startClient(): Promise<ClientHandle> {
-  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`bench client exited with ${code}`)));
