@@ -5,7 +5,8 @@
  * The byte-moving client speaks gRPC's HTTP/2 mapping on `node:http2` directly: one POST per call
  * (`:path` the method, `content-type: application/grpc`, `te: trailers`) whose DATA is the request
  * messages, each framed once up front (a 0 byte: not compressed, then the 4-byte big-endian length,
- * then the encoded message), then END_STREAM; the call succeeded only when the answer carries
+ * then the encoded message) and sent in DATA frames of its own as grpc-go and grpc-js clients send a
+ * stream's messages (the server pays per frame), the last with END_STREAM; the call succeeded only when the answer carries
  * `grpc-status: 0` (in its trailers, or in its headers for a trailers-only answer). grpc-js' client
  * (kept as `grpcJsConnection` for comparison) spends several µs per span of its own on call
  * machinery (retries, load balancing, filters, Writable streams) that moving bytes does not need,
@@ -65,10 +66,11 @@ export class GrpcCallError extends Error {
   }
 }
 
-/** A request as the chosen client sends it: the encoded messages, or the same messages framed once. */
+/** A request as the chosen client sends it: the encoded messages (grpc-js), or each message framed once (http2). */
 export interface PreparedCall {
   messages: Buffer[];
-  framed: Buffer;
+  /** Per message, its framed bytes (views into one buffer). */
+  frames: Buffer[];
 }
 
 /** One connection that sends prepared calls, one at a time or several at once. */
@@ -83,7 +85,15 @@ export type ClientKind = 'http2' | 'grpc-js';
 
 /** The call as `kind` needs it: http2 sends only the framed bytes, grpc-js only the messages. */
 export function prepareCall(kind: ClientKind, messages: Buffer[]): PreparedCall {
-  return kind === 'http2' ? { messages: [], framed: frameMessages(messages) } : { messages, framed: Buffer.alloc(0) };
+  if (kind === 'grpc-js') return { messages, frames: [] };
+  const framed = frameMessages(messages);
+  const frames: Buffer[] = [];
+  let at = 0;
+  for (const m of messages) {
+    frames.push(framed.subarray(at, at + PREFIX_BYTES + m.byteLength));
+    at += PREFIX_BYTES + m.byteLength;
+  }
+  return { messages: [], frames };
 }
 
 /** A connection of its own (a distinct TCP connection and HTTP/2 session) to `address` (host:port). */
@@ -128,9 +138,18 @@ async function http2Connection(address: string): Promise<CallConnection> {
           if (status !== undefined) return reject(new GrpcCallError(Number(status), `grpc-status ${status}: ${message}`));
           reject(new GrpcCallError(undefined, `call ended without grpc-status (HTTP ${httpStatus ?? 'none'}, RST_STREAM code ${stream.rstCode}${failure ? `, ${failure.message}` : ''})`));
         });
-        // The framed body is already in memory; a full send buffer only means: wait until HTTP/2 flow control lets it out.
-        if (stream.write(request.framed)) stream.end();
-        else stream.once('drain', () => stream.end());
+        // A message is written once the one before it has left (its write callback): each goes out in
+        // DATA frames of its own, and no more than one waits for HTTP/2 flow control.
+        const { frames } = request;
+        let next = 0;
+        if (frames.length === 0) stream.end();
+        const writeNext = (err?: Error | null) => {
+          if (err) return; // the stream failed: 'close' rejects the call
+          const frame = frames[next++];
+          if (next === frames.length) stream.end(frame);
+          else stream.write(frame, writeNext);
+        };
+        if (frames.length > 0) writeNext();
       });
     },
     close: () => session.close(),

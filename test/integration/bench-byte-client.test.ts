@@ -44,6 +44,54 @@ describe('frameMessages', () => {
   });
 });
 
+describe('the http2 byte-moving client on the wire', () => {
+  /** An HTTP/2 server counting the DATA frames of each request, answering with `status` in trailers after headers. */
+  async function recordingServer(status: string): Promise<{ address: string; dataFrames: number[]; close(): void }> {
+    const dataFrames: number[] = [];
+    const server = http2.createServer();
+    server.on('stream', (stream) => {
+      let frames = 0;
+      stream.on('data', () => frames++);
+      stream.on('end', () => {
+        dataFrames.push(frames);
+        stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+        stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': status, 'grpc-message': 'a%20reason' }));
+        stream.end(frameMessages([Buffer.alloc(0)]));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    return { address: `127.0.0.1:${(server.address() as AddressInfo).port}`, dataFrames, close: () => server.close() };
+  }
+
+  it('sends each message of a stream in a DATA frame of its own and resolves on grpc-status 0 in trailers', async () => {
+    const server = await recordingServer('0');
+    const connection = await openConnection('http2', server.address);
+    try {
+      await connection.call(STREAM_PATH, true, prepareCall('http2', Array.from({ length: 100 }, () => Buffer.alloc(200, 1))));
+      // At least: a frame split across TCP reads reaches the server as two chunks.
+      expect(server.dataFrames).toHaveLength(1);
+      expect(server.dataFrames[0]).toBeGreaterThanOrEqual(100);
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+
+  it('rejects a call whose trailers carry a non-zero grpc-status, with its decoded grpc-message', async () => {
+    const server = await recordingServer('13');
+    const connection = await openConnection('http2', server.address);
+    try {
+      const err = await connection.call(EXPORT_PATH, false, prepareCall('http2', [Buffer.alloc(10)])).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(GrpcCallError);
+      expect(err).toMatchObject({ code: 13, message: 'grpc-status 13: a reason' });
+    } finally {
+      connection.close();
+      server.close();
+    }
+  });
+});
+
 describe.each<ClientKind>(['http2', 'grpc-js'])('the %s byte-moving client', (kind) => {
   let connection: CallConnection;
   beforeAll(async () => {
