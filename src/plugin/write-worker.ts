@@ -124,7 +124,8 @@ export async function startWriteWorker(storeUri: string, onFailure: (error: Erro
 function pack(requests: readonly IngestRequest[], ids: readonly number[]): { packed: ArrayBuffer; packedRequests: PackedRequest[] } {
   let total = 0;
   for (const r of requests) for (const m of r.messages) total += m.byteLength;
-  const packed = new Uint8Array(new ArrayBuffer(total));
+  // Its own ArrayBuffer (never the shared pool's, so it can be transferred), not zero-filled: the copies below write every byte.
+  const packed = Buffer.allocUnsafeSlow(total);
   const packedRequests: PackedRequest[] = [];
   let at = 0;
   requests.forEach(({ messages, ...request }, i) => {
