@@ -2,8 +2,8 @@
  * Benchmark (not a test): reads that must not stall or exhaust `jaeger-sls serve`.
  *
  * One trace of TRACE_SPANS spans is stored in `serve --store sqlite:<tmp file>`. Then, in one run:
- *   1. unloaded: 4 byte-moving ingest clients (pre-encoded OTLP Export requests of 100 spans, raw
- *      Buffers through a pass-through serializer, one call in flight per connection) for PHASE s;
+ *   1. unloaded: 4 byte-moving ingest clients (pre-encoded OTLP Export requests of 100 spans sent
+ *      by node:http2, byte-client.ts; one call in flight per connection) for PHASE s;
  *   2. loaded: the same ingest for PHASE s while 20 clients loop v1 GetTrace on the large trace and
  *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
  *      GetTraces), counting its spans straight from the wire bytes.
@@ -28,7 +28,7 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
-import { benchSpans, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
+import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, openConnection, passThrough, peakRssBytes, type PreparedCall, prepareCall, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -275,10 +275,10 @@ function serveRole<Job>(work: (job: Job) => Promise<object>): void {
 function runIngest(): void {
   const exportCall = serviceDefinition('traceService').Export;
   const spans = benchSpans(POOL_BATCHES * BATCH);
-  const pool: Buffer[] = [];
-  for (let i = 0; i < spans.length; i += BATCH) pool.push(exportCall.requestSerialize({ resourceSpans: otlpFromSpans(spans.slice(i, i + BATCH)) }));
+  const pool: PreparedCall[] = [];
+  for (let i = 0; i < spans.length; i += BATCH) pool.push(prepareCall('http2', [exportCall.requestSerialize({ resourceSpans: otlpFromSpans(spans.slice(i, i + BATCH)) })]));
   serveRole(async ({ seconds, address }: Phase) => {
-    const clients = Array.from({ length: INGEST_CONNECTIONS }, () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
+    const clients = await Promise.all(Array.from({ length: INGEST_CONNECTIONS }, () => openConnection('http2', address)));
     const until = performance.now() + seconds * 1000;
     let batches = 0;
     const started = performance.now();
@@ -286,7 +286,7 @@ function runIngest(): void {
       clients.map(async (client) => {
         while (performance.now() < until) {
           const request = pool[batches++ % pool.length];
-          await exportRaw(client, request);
+          await client.call(EXPORT_PATH, false, request);
         }
       }),
     );
