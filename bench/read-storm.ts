@@ -6,7 +6,8 @@
  *      by node:http2, byte-client.ts; one call in flight per connection) for PHASE s;
  *   2. loaded: the same ingest for PHASE s while 20 clients loop v1 GetTrace on the large trace and
  *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
- *      GetTraces), counting its spans straight from the wire bytes.
+ *      GetTraces), counting its spans straight from the wire bytes; the readers use node:http2 as
+ *      the ingest does (BENCH_READ_CLIENT=grpc-js: grpc-js' client, to compare the instruments).
  * Throughout, health Check("") is called every 50 ms (5 s deadline). Clients run in their own
  * processes and sessions (ingest; readers) so their CPU is neither the orchestrator's nor serve's;
  * the CPU of serve's threads and of each client is printed per phase.
@@ -28,7 +29,7 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
-import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, openConnection, passThrough, peakRssBytes, type PreparedCall, prepareCall, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
+import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, openConnection, passThrough, peakRssBytes, type ClientKind, type PreparedCall, prepareCall, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -313,19 +314,20 @@ interface ReadOutcome {
 }
 
 /** Which client the read loops use: node:http2 directly (the default), or grpc-js with pass-through serializers, to compare the instruments. */
-const READ_CLIENT = process.env.BENCH_READ_CLIENT === 'grpc-js' ? 'grpc-js' : 'http2';
+const READ_CLIENT: ClientKind = process.env.BENCH_READ_CLIENT === 'grpc-js' ? 'grpc-js' : 'http2';
 
 /**
  * 20 GetTrace loops cancelled after 100 ms and 4 full-read loops, each on its own connection.
  * The read clients stand for Jaeger query services on other hosts, so their own CPU must not be
- * the limit: they speak gRPC's HTTP/2 mapping on node:http2 directly (one POST per call), cancel with RST_STREAM(CANCEL) as grpc-js does, and look inside the
- * responses only as far as the figures need: a cancelled call counts bytes; a full read splits
- * the stream into gRPC messages and counts each message's spans from the wire bytes.
+ * the limit: they speak gRPC's HTTP/2 mapping on node:http2 directly (one POST per call, the
+ * request framed once by byte-client.ts), cancel with RST_STREAM(CANCEL) as grpc-js does, and
+ * look inside the responses only as far as the figures need: a cancelled call counts bytes; a
+ * full read splits the stream into gRPC messages and counts each message's spans from the wire.
  */
 function runReaders(): void {
   serveRole(async ({ seconds, address, traceId }: Phase & { traceId: string; traceSpans: number }) => {
-    const v1Request = serviceDefinition('spanReader').GetTrace.requestSerialize({ traceId: Buffer.from(traceId, 'hex') });
-    const v2Request = serviceDefinition('traceReader').GetTraces.requestSerialize({ query: [{ traceId: Buffer.from(traceId, 'hex') }] });
+    const v1Request = prepareCall(READ_CLIENT, [serviceDefinition('spanReader').GetTrace.requestSerialize({ traceId: Buffer.from(traceId, 'hex') })]);
+    const v2Request = prepareCall(READ_CLIENT, [serviceDefinition('traceReader').GetTraces.requestSerialize({ query: [{ traceId: Buffer.from(traceId, 'hex') }] })]);
     const until = performance.now() + seconds * 1000;
     const report: ReaderReport = { full: [], fullErrors: {}, cancelled: 0, cancelOutcomes: {}, cancelledBytes: 0 };
     const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
@@ -370,10 +372,10 @@ function runReaders(): void {
 
 interface ReadConnection {
   /**
-   * One server-streaming call of `request` (the encoded message). `spansOf` given: every response
+   * One server-streaming call of `request` (prepared for this client kind). `spansOf` given: every response
    * message is counted with it; otherwise only bytes are. `cancelAfterMs` given: cancelled then.
    */
-  read(path: string, request: Buffer, spansOf: ((message: Buffer) => number) | undefined, cancelAfterMs?: number): Promise<ReadOutcome>;
+  read(path: string, request: PreparedCall, spansOf: ((message: Buffer) => number) | undefined, cancelAfterMs?: number): Promise<ReadOutcome>;
   close(): void;
 }
 
@@ -389,10 +391,6 @@ async function http2ReadConnection(address: string): Promise<ReadConnection> {
   return {
     read(path, request, spansOf, cancelAfterMs) {
       return new Promise((resolve) => {
-        const framed = Buffer.allocUnsafe(PREFIX_BYTES + request.length);
-        framed[0] = 0;
-        framed.writeUInt32BE(request.length, 1);
-        request.copy(framed, PREFIX_BYTES);
         const stream = session.request({ ...READ_HEADERS, ':path': path });
         let status: number | undefined;
         let cancelled = false;
@@ -413,7 +411,7 @@ async function http2ReadConnection(address: string): Promise<ReadConnection> {
           clearTimeout(timer);
           resolve({ ...outcome, code: status ?? (cancelled ? grpc.status.CANCELLED : -1) });
         });
-        stream.end(framed);
+        stream.end(request.framed);
       });
     },
     close: () => session.close(),
@@ -474,7 +472,7 @@ function grpcJsReadConnection(address: string): ReadConnection {
   return {
     read(path, request, spansOf, cancelAfterMs) {
       return new Promise((resolve) => {
-        const call = client.makeServerStreamRequest(path, passThrough, passThrough, request);
+        const call = client.makeServerStreamRequest(path, passThrough, passThrough, request.messages[0]);
         const outcome = { spans: 0, bytes: 0 };
         call.on('data', (message: Buffer) => {
           outcome.bytes += message.length;
