@@ -411,7 +411,7 @@ async function http2ReadConnection(address: string): Promise<ReadConnection> {
           clearTimeout(timer);
           resolve({ ...outcome, code: status ?? (cancelled ? grpc.status.CANCELLED : -1) });
         });
-        stream.end(request.framed);
+        stream.end(request.frames[0]); // a read request is one message
       });
     },
     close: () => session.close(),
