@@ -42,9 +42,11 @@ export class EncodedMessage {
 /**
  * The answer to a write (OTLP ExportTraceServiceResponse without partial_success, v1
  * WriteSpanResponse): a message with no field set, whose encoding is zero bytes — sent as is
- * rather than encoded again on the serving thread for every call.
+ * rather than encoded from an object on the serving thread for every call.
  */
-export const EMPTY_WRITE_RESPONSE = new EncodedMessage(Buffer.alloc(0));
+export function emptyWriteResponse(): EncodedMessage {
+  return new EncodedMessage(Buffer.alloc(0));
+}
 
 /** Hands one message to the client; waits while the client is slow; throws once it has gone. */
 export type SendMessage = (message: object | EncodedMessage, spans: number) => Promise<void>;

@@ -3,7 +3,7 @@ import type * as grpc from '@grpc/grpc-js';
 import { traceIdToBytes } from '../model/index.js';
 import type { TraceStore } from '../storage/types.js';
 import type { CallContext } from './calls.js';
-import { EMPTY_WRITE_RESPONSE, readStreamCall, unaryCall, unaryReadCall } from './calls.js';
+import { emptyWriteResponse, readStreamCall, unaryCall, unaryReadCall } from './calls.js';
 import type { ProtoTimestamp, ProtoTraceQueryV1 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
@@ -42,7 +42,7 @@ export function v1ServiceImplementations(ctx: CallContext, options: V1Options): 
   const writeOne = (method: string, archive: boolean) =>
     unaryCall(ctx, method, async (request: Buffer, _store: TraceStore, metadata: grpc.Metadata) => {
       await ctx.ingest(metadata, { kind: 'v1', archive, messages: [request] });
-      return EMPTY_WRITE_RESPONSE;
+      return emptyWriteResponse();
     });
 
   return {
@@ -153,7 +153,7 @@ function writeSpanStream(ctx: CallContext): grpc.handleClientStreamingCall<Buffe
         ctx.log.debug('stream refused', { method: 'v1.WriteSpanStream', error: String((failure as Error).message ?? failure).slice(0, 200) });
         callback(toServiceError(failure));
       } else {
-        callback(null, EMPTY_WRITE_RESPONSE);
+        callback(null, emptyWriteResponse());
       }
     };
     const handOver = () => {

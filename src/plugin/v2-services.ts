@@ -1,6 +1,6 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { CallContext } from './calls.js';
-import { EMPTY_WRITE_RESPONSE, readStreamCall, unaryCall, unaryReadCall } from './calls.js';
+import { emptyWriteResponse, readStreamCall, unaryCall, unaryReadCall } from './calls.js';
 import type { ProtoTimestamp, ProtoTraceQueryV2 } from '../formats/proto-mapping.js';
 import {
   dependencyLinkToProto,
@@ -57,7 +57,7 @@ export function v2ServiceImplementations(ctx: CallContext): Partial<Record<Servi
       // The raw request goes to the ingest path (ingest.ts), decoded there.
       Export: unaryCall(ctx, 'otlp.Export', async (request: Buffer, _store, metadata) => {
         await ctx.ingest(metadata, { kind: 'otlp', archive: false, messages: [request] });
-        return EMPTY_WRITE_RESPONSE;
+        return emptyWriteResponse();
       }),
     },
   };
