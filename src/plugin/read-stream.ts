@@ -141,7 +141,7 @@ export interface ReadMessage {
  * Spans encoded in one uninterruptible step. Encoding costs about 3–5 µs of CPU a span (v1 and v2
  * alike, formats/span-messages.ts), so a step is well under a millisecond: the thread running reads
  * looks at cancellations, credits and its other calls between steps, and even with a quarter of a
- * loaded core (a read worker resting while writes wait) a step ends within a few ms.
+ * loaded core (a nice-5 read worker against nice-0 threads) a step ends within a few ms.
  */
 export const SPANS_PER_STEP = 64;
 

@@ -8,6 +8,8 @@
  * `stoppedAt` (a cancelled job: when its work stopped, epoch ms from performance.timeOrigin)
  * A job keeps at most READ_AHEAD messages unacknowledged, so a slow client holds back its read.
  */
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { Store } from '../storage/types.js';
 import { openStore } from '../storage/open-store.js';
@@ -18,18 +20,22 @@ import { nameThisThread } from './thread-name.js';
 
 /** Messages a job may have in flight to the serving thread: one being written, one ready. */
 const READ_AHEAD = 2;
+/**
+ * Nice value of a read worker thread. Under CFS a nice-5 thread weighs 335 against the serving
+ * thread's 1024: when the CPU is contended, writes and health get about three quarters of it and
+ * reads still progress (at nice 10, weight 110, reads starved on a loaded machine until their
+ * callers gave up).
+ */
+const READ_NICE = 5;
 /** This thread's name in `top -H`, `ps -L` and /proc (at most 15 bytes). */
 export const READ_THREAD_NAME = 'jsls-read';
 
 /**
  * While writes wait, a read worker rests this many times as long as its last step took before it
- * takes the next: reads then work at most a quarter of the time, the share the scheduler would
- * give a nice-5 thread against a nice-0 one (335 / (1024 + 335)), held in wall time whatever else
- * runs — other processes, other scheduling groups, writes and reads on different cores. With no
- * write waiting, reads run flat out. The thread keeps the process's priority: a lower one (nice
- * 5) adds nothing to this cap but makes a read thread preempted in a step wait about three times
- * as long for the CPU, and a cancelled read stops only when its thread runs again (cancels slower
- * than 20 ms were, by /proc/thread-self/schedstat, its thread waiting in the run queue).
+ * takes the next: reads then work at most a quarter of the time, the share the scheduler gives a
+ * nice-5 thread against a nice-0 one (335 / (1024 + 335)), held in wall time whatever else runs —
+ * other processes, other scheduling groups, writes and reads on different cores — which nice
+ * alone does not. With no write waiting, reads run flat out.
  */
 const REST_PER_STEP_WHILE_WRITING = 3;
 
@@ -182,8 +188,22 @@ class Turns {
   };
 }
 
+/**
+ * Linux: lowers this thread's priority (setpriority on its id, /proc/thread-self, affects this
+ * thread only) and names it. Elsewhere, or when not permitted: unchanged.
+ */
+function markReadThread(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, READ_NICE);
+  } catch {
+    // No /proc or not permitted: reads run at the process's priority.
+  }
+  nameThisThread(READ_THREAD_NAME);
+}
+
 if (parentPort) {
   const { storeUri, limits, writesInFlight } = workerData as ReadWorkerData;
-  nameThisThread(READ_THREAD_NAME);
+  markReadThread();
   serveReadJobs(parentPort, await openStore(storeUri, { readOnly: true }), limits, writesInFlight);
 }
