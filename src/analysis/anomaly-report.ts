@@ -45,8 +45,8 @@ export const RANKING_SIGNALS: readonly RankingSignal[] = ['kind-inference', 'gap
  * when any span is an outlier on a selected signal), `body-shift` (in a significantly busier window,
  * latency-type outliers count only where the body of the distribution moved, body-shift.ts).
  */
-export type DetectionSwitch = 'tail-quantile' | 'load-expectation' | 'origin-traces' | 'body-shift';
-export const DETECTION_SWITCHES: readonly DetectionSwitch[] = ['tail-quantile', 'load-expectation', 'origin-traces', 'body-shift'];
+export type DetectionSwitch = 'tail-quantile' | 'load-expectation' | 'origin-traces' | 'body-shift' | 'slow-runs';
+export const DETECTION_SWITCHES: readonly DetectionSwitch[] = ['tail-quantile', 'load-expectation', 'origin-traces', 'body-shift', 'slow-runs'];
 /** What `--without` accepts: ranking signals and detection parts. */
 export type AnalysisSwitch = RankingSignal | DetectionSwitch;
 export const ANALYSIS_SWITCHES: readonly AnalysisSwitch[] = [...RANKING_SIGNALS, ...DETECTION_SWITCHES];

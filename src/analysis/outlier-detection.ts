@@ -117,6 +117,8 @@ export interface DetectionOptions {
    * outliers count only in (operation, instance) groups whose body moved (body-shift.ts).
    */
   bodyShift?: boolean;
+  /** With `bodyShift`: own-time outliers of busy groups count only in slow runs (body-shift.ts); default true. */
+  slowRuns?: boolean;
 }
 
 export function detectOutliers(
@@ -187,8 +189,9 @@ export function detectOutliers(
       bit: SIGNAL_BIT[s],
       values: s === 'latency' ? duration : s === 'selfTime' ? selfTime : gap,
       baselineMedianUs: (k: number) => Math.expm1(baselines.byKey[k]![s]!.median),
+      ownTime: s !== 'gap',
     }));
-    keepBodyShifted(key, window.instance, window.traceOffset, window.traceStart, signals, raw, selected);
+    keepBodyShifted(key, window.instance, window.traceOffset, window.traceStart, signals, raw, selected, options.slowRuns ?? true);
   }
 
   const spanSignals = new Uint8Array(rows);

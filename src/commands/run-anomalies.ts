@@ -153,6 +153,7 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const detection = detectOutliers(view, opts.window, baselines, keys, thresholds, {
     loadRatio: load,
     bodyShift: !without.has('body-shift') && isLoadStep(load, view.traceCount, baselines.traces, thresholds.selectionZ),
+    slowRuns: !without.has('slow-runs'),
   });
   report.window.abnormalTraces = detection.abnormalTraceCount;
   report.operations = detection.operations;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BODY_QUANTILE, keepBodyShifted } from '../../../src/analysis/body-shift.js';
+import { BODY_QUANTILE, keepBodyShifted, RUN_LENGTH, RUN_MIN_GROUP } from '../../../src/analysis/body-shift.js';
 import { isLoadStep } from '../../../src/analysis/load-expectation.js';
 import { DEFAULTS, detectOutliers, SIGNAL_BIT } from '../../../src/analysis/outlier-detection.js';
 import { normalTraces, prepare, threeTier, traceIdOf } from './fixtures.js';
@@ -46,6 +46,39 @@ describe('analysis/body-shift', () => {
     const spreadBits = Uint8Array.from(spread, (v) => (v >= 40 ? 2 : 0));
     keepBodyShifted(Array(20).fill(0), Array(20).fill(1), offsets(20), starts(20), [{ bit: 2, values: spread, baselineMedianUs: () => 5 }], spreadBits, Uint8Array.from([2]));
     expect([...spreadBits].every((b) => b === 0)).toBe(true);
+  });
+
+  it('keeps own-time outliers of a busy group only inside runs of slow requests (slow runs)', () => {
+    expect([RUN_LENGTH, RUN_MIN_GROUP]).toEqual([30, 100]);
+    const n = 150;
+    const judge = (values: number[], ownTime = true, slowRuns = true) => {
+      const rowBits = Uint8Array.from(values, (v) => (v >= 50 ? 2 : 0));
+      const keyBits = Uint8Array.from([2]);
+      keepBodyShifted(Array(values.length).fill(0), Array(values.length).fill(1), offsets(values.length), starts(values.length), [{ bit: 2, values, baselineMedianUs: () => 5, ownTime }], rowBits, keyBits, slowRuns);
+      return { kept: [...rowBits.keys()].filter((i) => rowBits[i]), key: keyBits[0] };
+    };
+    // A saturated queue: every 8th request found the resource free (1, below the baseline median 5),
+    // the rest waited (10, every 10th of them long enough to be an outlier at 60). The lower quartile
+    // is 10 > 5, so the quartile alone keeps them; no run of slow requests is longer than 7.
+    const queue = Array.from({ length: n }, (_, i) => (i % 8 === 0 ? 1 : i % 10 === 5 ? 60 : 10));
+    expect(judge(queue)).toEqual({ kept: [], key: 0 });
+    expect(judge(queue, true, false).kept.length).toBe(queue.filter((v) => v >= 50).length);
+    // The same values as a client–server gap are judged by the quartile alone.
+    expect(judge(queue, false).kept.length).toBe(queue.filter((v) => v >= 50).length);
+    // A fault from row 40 on: 110 requests in a row at 20 (outliers at 60). Before it the requests
+    // are as in the baseline (1–9) and one load-driven outlier at row 10 sits between fast ones.
+    const fault = Array.from({ length: n }, (_, i) => (i < 40 ? (i === 10 ? 60 : i % 2 ? 1 : 9) : i % 10 === 5 ? 60 : 20));
+    const { kept } = judge(fault);
+    expect(kept).toEqual(fault.map((v, i) => (v >= 50 && i >= 40 ? i : -1)).filter((i) => i >= 0));
+    // A run one short of RUN_LENGTH (rows 40–68 slow, then a fast one) is not enough; one of
+    // RUN_LENGTH is.
+    const short = Array.from({ length: n }, (_, i) => (i >= 40 && i < 40 + RUN_LENGTH - 1 ? (i === 50 ? 60 : 20) : 1));
+    expect(judge(short).kept).toEqual([]);
+    const exact = Array.from({ length: n }, (_, i) => (i >= 40 && i < 40 + RUN_LENGTH ? (i === 50 ? 60 : 20) : 1));
+    expect(judge(exact).kept).toEqual([50]);
+    // A group under RUN_MIN_GROUP values: the quartile alone decides (the queue's short runs pass).
+    const small = queue.slice(0, RUN_MIN_GROUP - 1);
+    expect(judge(small).kept.length).toBe(small.filter((v) => v >= 50).length);
   });
 
   it('calls a window busier only beyond the counting noise of the two trace counts', () => {
