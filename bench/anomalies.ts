@@ -7,7 +7,7 @@
  * time, CPU time and peak RSS of the analysing process. Target: ≤ 10 s, ≤ 500 MB.
  * The analysing child runs the built code in dist/ (the npm script builds it first), the code
  * `jaeger-sls anomalies` runs: tsx's on-the-fly transpilation of src/ adds its own helpers (a
- * `__name` call for every closure created) and costs about a tenth more CPU on this workload.
+ * `__name` call for every closure created) and cost 5–10 % more CPU on this workload (paired runs).
  *
  *   npm run bench:anomalies [-- spans=1000000]       BENCH_DB=/path/x.db reuses (or keeps) the store
  */
