@@ -5,6 +5,9 @@
  * RSS is its own. Prints per run and the median of 3 runs, side by side: the two findTraces scans
  * alone (read-only: the store's share), runAnomalies with Ochiai, and with Ochiai + PageRank — wall
  * time, CPU time and peak RSS of the analysing process. Target: ≤ 10 s, ≤ 500 MB.
+ * The analysing child runs the built code in dist/ (the npm script builds it first), the code
+ * `jaeger-sls anomalies` runs: tsx's on-the-fly transpilation of src/ adds its own helpers (a
+ * `__name` call for every closure created) and cost 5–10 % more CPU on this workload (paired runs).
  *
  *   npm run bench:anomalies [-- spans=1000000]       BENCH_DB=/path/x.db reuses (or keeps) the store
  */
@@ -14,7 +17,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runAnomalies } from '../src/commands/run-anomalies.js';
 import type { Span } from '../src/model/index.js';
 import { openStore } from '../src/storage/open-store.js';
 import { defaultTopology } from '../src/workload/default-topology.js';
@@ -30,8 +32,12 @@ if (process.argv[2] === '--analyse') {
   await main();
 }
 
-/** Child: one timed analysis (or, for `read-only`, the same two findTraces scans alone); prints one JSON line. */
+/** Child: one timed analysis (or, for `read-only`, the same two findTraces scans alone) with the built dist/; prints one JSON line. */
 async function analyse(uri: string, windowEnd: number, variant: string): Promise<void> {
+  const dist = new URL('../dist/', import.meta.url);
+  if (!existsSync(new URL('commands/run-anomalies.js', dist))) throw new Error(`no build in ${fileURLToPath(dist)}: run npm run build (npm run bench:anomalies does)`);
+  const { runAnomalies } = (await import(new URL('commands/run-anomalies.js', dist).href)) as typeof import('../src/commands/run-anomalies.js');
+  const { openStore } = (await import(new URL('storage/open-store.js', dist).href)) as typeof import('../src/storage/open-store.js');
   const store = await openStore(uri, { readOnly: true });
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();

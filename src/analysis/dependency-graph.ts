@@ -22,7 +22,7 @@ import type { DependencyLink, Trace } from '../model/index.js';
 import { AnalysisInputError } from '../model/index.js';
 import { LatencySketch } from './latency-sketch.js';
 import type { BucketIndexTable } from './latency-sketch.js';
-import type { ConnectionType, DependencySpans } from '../facts/dependency-spans.js';
+import type { ConnectionType, DependencySpans, SpanFacts } from '../facts/dependency-spans.js';
 import { DependencySpansBuffer } from '../facts/dependency-spans.js';
 import type { CallEvidence, CallVisitor } from '../facts/call-pairing.js';
 import { CallPairing, callFailed, isCallerKind } from '../facts/call-pairing.js';
@@ -133,9 +133,13 @@ export class DependencyGraphBuilder {
     this.graph.replaceAttributes({ level: this.options.level });
   }
 
-  /** Adds one trace. Spans of other traces in the list are ignored by reference matching. */
-  addTrace(trace: Trace): void {
-    this.addSpans(this.spansScratch.fromTrace(trace));
+  /**
+   * Adds one trace. Spans of other traces in the list are ignored by reference matching. `facts`:
+   * `spanFacts` of each span (facts/dependency-spans.ts), in order, when the caller has them.
+   */
+  addTrace(trace: Trace, facts?: readonly SpanFacts[]): void {
+    if (facts && facts.length !== trace.spans.length) throw new AnalysisInputError(`analysis/dependency-graph: ${facts.length} span facts for ${trace.spans.length} spans`);
+    this.addSpans(this.spansScratch.fromTrace(trace, facts));
   }
 
   /** Adds one trace given as its dependency facts (facts/dependency-spans.ts); `ds` is not kept. */

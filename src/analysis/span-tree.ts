@@ -19,6 +19,7 @@
 import type { Process, Span, Trace } from '../model/index.js';
 import { AnalysisInputError, findTag, parentSpanId } from '../model/index.js';
 import type { OperationKeys } from './operation-keys.js';
+import type { SpanFacts } from '../facts/dependency-spans.js';
 import { spanFacts } from '../facts/dependency-spans.js';
 import { inferSpanKinds } from './span-kind-inference.js';
 
@@ -77,6 +78,8 @@ export interface SpanTreeOptions {
    * it is). false: the client keeps it as self-time as well.
    */
   gapOnly?: boolean;
+  /** `spanFacts` of each span of the trace, in its order, when the caller has them already. */
+  facts?: readonly SpanFacts[];
 }
 
 /** Error status (facts/span-failure.ts). */
@@ -93,23 +96,29 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     throw new AnalysisInputError('analysis/span-tree: a trace needs at least one span');
   }
   let spans: readonly Span[] = trace.spans;
+  let facts = options.facts;
+  if (facts && facts.length !== spans.length) throw new AnalysisInputError(`analysis/span-tree: ${facts.length} span facts for ${spans.length} spans`);
   let byId = indexById(spans);
   if (byId.size < spans.length) {
-    spans = dedupe(spans);
-    byId = indexById(spans);
+    const kept = dedupe(spans);
+    if (kept) {
+      spans = kept.map((i) => trace.spans[i]);
+      if (facts) facts = kept.map((i) => facts![i]);
+      byId = indexById(spans);
+    }
   }
   const n = spans.length;
   const traceId = spans[0].traceId;
   const kinds: string[] = new Array(n);
-  // One backing buffer per trace for every per-span array (fewer allocations on the hot path).
+  // One backing buffer for every per-span array (fewer allocations on the hot path).
   const arena = new Arena(n);
   const error = arena.u8(n);
   const peerName: Array<string | undefined> = new Array(n);
   for (let i = 0; i < n; i++) {
-    const f = spanFacts(spans[i]);
+    const f = facts ? facts[i] : spanFacts(spans[i]);
     kinds[i] = f.kind;
     error[i] = f.error ? 1 : 0;
-    if (peers) peerName[i] = f.peer;
+    peerName[i] = peers ? f.peer : undefined;
   }
 
   const parent = arena.i32(n).fill(-1);
@@ -125,13 +134,14 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     const p = byId.get(pid);
     if (p !== undefined && p !== i) parent[i] = p;
   }
-  const depth = depthsBreakingCycles(parent, arena.i32(n).fill(-1));
+  const depth = depthsBreakingCycles(parent, arena.i32(n).fill(-1), arena.u8(n).fill(0));
 
   // Children grouped per parent (counting sort), each group ordered by start.
-  const childStart = arena.i32(n + 1);
+  const childStart = arena.i32(n + 1).fill(0);
   for (let i = 0; i < n; i++) if (parent[i] >= 0) childStart[parent[i] + 1]++;
   for (let i = 0; i < n; i++) childStart[i + 1] += childStart[i];
-  const fill = childStart.slice(0, n);
+  const fill = arena.i32(n);
+  fill.set(childStart.subarray(0, n));
   const childList = arena.i32(childStart[n]);
   for (let i = 0; i < n; i++) if (parent[i] >= 0) childList[fill[parent[i]]++] = i;
   if ((options.inferKinds ?? true) && kinds.includes('')) {
@@ -141,7 +151,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   const start = arena.f64(n);
   const spanDuration = arena.f64(n);
   const key = arena.i32(n);
-  const instance = arena.i32(n).fill(-1);
+  const instance = arena.i32(n);
   const instanceOf = new Map<Process, number>();
   for (let i = 0; i < n; i++) {
     const s = spans[i];
@@ -168,7 +178,7 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     const b = childStart[i + 1];
     const name = peerName[i];
     if (a === b && name !== undefined && kinds[i] === 'client') peer[i] = keys.internName(name);
-    if (b - a > 1) childList.subarray(a, b).sort((x, y) => start[x] - start[y] || x - y);
+    if (b - a > 1) sortByStart(childList, a, b, start);
   }
 
   const selfTime = arena.f64(n);
@@ -178,12 +188,12 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
     const e0 = s0 + spanDuration[i];
     const a = childStart[i];
     const b = childStart[i + 1];
-    selfTime[i] = spanDuration[i] - unionLength(childList, a, b, start, spanDuration, s0, e0);
+    selfTime[i] = spanDuration[i] - unionLength(childList, a, b, start, spanDuration, s0, e0, null);
     if (kinds[i] === 'client' && b > a) {
       let servers = 0;
       for (let c = a; c < b; c++) if (kinds[childList[c]] === 'server') servers++;
       if (servers > 0) {
-        const covered = unionLength(childList, a, b, start, spanDuration, -Infinity, Infinity, (c) => kinds[c] === 'server');
+        const covered = unionLength(childList, a, b, start, spanDuration, -Infinity, Infinity, servers === b - a ? null : kinds);
         const g = Math.max(0, spanDuration[i] - covered);
         for (let c = a; c < b; c++) if (kinds[childList[c]] === 'server') gap[childList[c]] = g;
         if (gapOnly && servers === b - a) selfTime[i] = 0;
@@ -226,12 +236,12 @@ export function summarizeTrace(trace: Trace, keys: OperationKeys, options: SpanT
   };
 }
 
-/** Carves typed arrays for one trace out of a single buffer: 4 × f64, 7 × i32 (+1 entry), 1 × u8. */
+/** Carves the typed arrays of one trace out of a single buffer: 4 × f64, 8 × i32 (+1 entry), 2 × u8. */
 class Arena {
   private readonly buffer: ArrayBuffer;
   private offset = 0;
   constructor(n: number) {
-    this.buffer = new ArrayBuffer(8 * (4 * n) + 4 * (7 * n + 2) + n + 16);
+    this.buffer = new ArrayBuffer(8 * (4 * n) + 4 * (8 * n + 1) + 2 * n + 64); // + alignment padding
   }
   f64(len: number): Float64Array {
     this.offset = (this.offset + 7) & ~7;
@@ -258,27 +268,27 @@ function indexById(spans: readonly Span[]): Map<string, number> {
   return byId;
 }
 
-/** Drops spans identical to an earlier one in id, service, start and duration. */
-function dedupe(spans: readonly Span[]): readonly Span[] {
+/** The positions of the spans kept when those identical to an earlier one in id, service, start, duration and operation are dropped; undefined when none is. */
+function dedupe(spans: readonly Span[]): number[] | undefined {
   const seen = new Set<string>();
   let dup = false;
-  const out: Span[] = [];
-  for (const s of spans) {
+  const kept: number[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i];
     const sig = `${s.spanId}|${s.process.serviceName}|${s.startTime}|${s.duration}|${s.operationName}`;
     if (seen.has(sig)) {
       dup = true;
       continue;
     }
     seen.add(sig);
-    out.push(s);
+    kept.push(i);
   }
-  return dup ? out : spans;
+  return dup ? kept : undefined;
 }
 
-/** Depth per span; a parent chain that loops is cut by making the first revisited span a root. */
-function depthsBreakingCycles(parent: Int32Array, depth: Int32Array): Int32Array {
+/** Depth per span; a parent chain that loops is cut by making the first revisited span a root. `onPath`: n zeros, scratch space. */
+function depthsBreakingCycles(parent: Int32Array, depth: Int32Array, onPath: Uint8Array): Int32Array {
   const n = parent.length;
-  const onPath = new Uint8Array(n);
   const path: number[] = [];
   for (let i = 0; i < n; i++) {
     while (depth[i] < 0) {
@@ -305,7 +315,25 @@ function depthsBreakingCycles(parent: Int32Array, depth: Int32Array): Int32Array
   return depth;
 }
 
-/** Length of the union of child intervals (sorted by start) clipped to [lo, hi]. */
+/**
+ * Children a … b−1 of `childList` ordered by start, then position (a total order, so the result is
+ * the one any sort gives). Insertion sort: sibling groups are small, and it needs no comparator
+ * closure or copy.
+ */
+function sortByStart(childList: Int32Array, a: number, b: number, start: Float64Array): void {
+  for (let i = a + 1; i < b; i++) {
+    const c = childList[i];
+    const s = start[c];
+    let j = i - 1;
+    while (j >= a && (start[childList[j]] > s || (start[childList[j]] === s && childList[j] > c))) {
+      childList[j + 1] = childList[j];
+      j--;
+    }
+    childList[j + 1] = c;
+  }
+}
+
+/** Length of the union of child intervals (sorted by start) clipped to [lo, hi]; with `kinds`, of the server children only. */
 function unionLength(
   childList: Int32Array,
   a: number,
@@ -314,14 +342,14 @@ function unionLength(
   duration: Float64Array,
   lo: number,
   hi: number,
-  include?: (child: number) => boolean,
+  kinds: readonly string[] | null,
 ): number {
   let total = 0;
   let curS = 0;
   let curE = -Infinity;
   for (let c = a; c < b; c++) {
     const ch = childList[c];
-    if (include && !include(ch)) continue;
+    if (kinds !== null && kinds[ch] !== 'server') continue;
     const s = Math.max(lo, start[ch]);
     const e = Math.min(hi, start[ch] + duration[ch]);
     if (e <= s) continue;

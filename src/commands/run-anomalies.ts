@@ -34,6 +34,7 @@ import type { RankedNode } from '../analysis/root-cause-ranking.js';
 import { liftToOperations, rankRootCauses } from '../analysis/root-cause-ranking.js';
 import { DependencyGraphBuilder } from '../analysis/dependency-graph.js';
 import { summarizeTrace } from '../analysis/span-tree.js';
+import { spanFacts } from '../facts/dependency-spans.js';
 import { SPECTRUM_METHODS } from '../analysis/spectrum-scoring.js';
 import type { TraceColumnsView } from '../analysis/trace-columns.js';
 import { TraceColumns } from '../analysis/trace-columns.js';
@@ -94,11 +95,12 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   const builder = new BaselineBuilder({ sampleSize: opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize });
   const useInstances = !without.has('instance-evidence');
   const instanceBuilder = useInstances ? new InstanceBaselineBuilder({ sampleSize: opts.sampleSize ?? ANOMALIES_DEFAULTS.sampleSize }) : undefined;
+  // Instances (not peers) only for the per-instance baselines.
+  const baselineTreeOptions = { ...treeOptions, details: useInstances, peers: false };
   let read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.baseline.start, startTimeMax: opts.baseline.end })) {
     if (trace.spans.length === 0) continue;
-    // Instances (not peers) only for the per-instance baselines.
-    const summary = summarizeTrace(trace, keys, { ...treeOptions, details: useInstances, peers: false });
+    const summary = summarizeTrace(trace, keys, baselineTreeOptions);
     if (summary.startTime >= opts.baseline.start && summary.startTime <= opts.baseline.end) {
       builder.add(summary);
       instanceBuilder?.add(summary);
@@ -114,10 +116,12 @@ export async function runAnomalies(reader: SpanReader, opts: AnomaliesOptions): 
   read = 0;
   for await (const trace of reader.findTraces({ serviceName: opts.service, startTimeMin: opts.window.start, startTimeMax: opts.window.end })) {
     if (trace.spans.length === 0) continue;
-    const summary = summarizeTrace(trace, keys, treeOptions);
+    // The tag facts serve both the span tree and the service links.
+    const facts = trace.spans.map(spanFacts);
+    const summary = summarizeTrace(trace, keys, { ...treeOptions, facts });
     if (summary.startTime >= opts.window.start && summary.startTime <= opts.window.end) {
       columns.add(summary, criticalPathTimes(summary));
-      links.addTrace(trace);
+      links.addTrace(trace, facts);
     }
     if (++read % 1000 === 0) opts.onProgress?.('window', read);
   }

@@ -108,8 +108,8 @@ export class DependencySpansBuffer implements DependencySpans {
     return this.nameTable.number(name);
   }
 
-  /** The facts of a whole trace; spans keep their order. */
-  fromTrace(trace: Trace): this {
+  /** The facts of a whole trace; spans keep their order. `facts`: `spanFacts` of each span, when the caller has them. */
+  fromTrace(trace: Trace, facts?: readonly SpanFacts[]): this {
     const spans = trace.spans;
     const n = spans.length;
     let refs = 0;
@@ -126,7 +126,7 @@ export class DependencySpansBuffer implements DependencySpans {
       this.operation[i] = this.nameNumber(s.operationName);
       this.start[i] = s.startTime;
       this.duration[i] = s.duration;
-      this.facts[i] = spanFacts(s);
+      this.facts[i] = facts ? facts[i] : spanFacts(s);
     }
     let r = 0;
     for (let i = 0; i < n; i++) {
@@ -157,44 +157,40 @@ export function spanFacts(span: Span): SpanFacts {
   let dbSystem: string | undefined;
   let messagingSystem: string | undefined;
   for (const t of span.tags) {
-    const key = t.key;
-    switch (key) {
-      case 'span.kind':
+    const field = tagField(t.key);
+    switch (field) {
+      case Field.Kind:
         if (t.type === 'string') kind = lowerSpanKind(t.value);
         break;
-      case 'peer.service':
+      case Field.PeerService:
         peerService = str(t);
         break;
-      case 'server.address':
+      case Field.ServerAddress:
         serverAddress = str(t);
         break;
-      case 'net.peer.name':
+      case Field.NetPeerName:
         netPeerName = str(t);
         break;
-      case 'peer.hostname':
+      case Field.PeerHostname:
         peerHostname = str(t);
         break;
-      case 'network.peer.address':
-      case 'net.sock.peer.addr':
+      case Field.NetworkPeerAddress:
         networkPeerAddress = str(t);
         break;
-      case 'network.peer.port':
+      case Field.NetworkPeerPort:
         networkPeerPort = str(t);
         break;
-      case 'db.name':
-      case 'db.namespace':
-      case 'db.instance':
+      case Field.DbName:
         dbName = str(t);
         break;
-      case 'db.system':
-      case 'db.type':
+      case Field.DbSystem:
         dbSystem = str(t);
         break;
-      case 'messaging.system':
+      case Field.MessagingSystem:
         messagingSystem = str(t);
         break;
-      default:
-        if (!error && FAILURE_TAG_KEYS.has(key) && tagMarksFailure(t)) error = true;
+      case Field.Failure:
+        if (!error && tagMarksFailure(t)) error = true;
     }
   }
   let peer: string | undefined;
@@ -230,6 +226,58 @@ export function makeSpanFacts(kind: string, error: boolean, peer: string | undef
 const PLAIN_FACTS = new Map<string, [SpanFacts, SpanFacts]>();
 for (const kind of ['', 'client', 'server', 'producer', 'consumer', 'internal']) {
   PLAIN_FACTS.set(kind, [false, true].map((error) => Object.freeze({ kind, error, peer: undefined, peerType: '' as ConnectionType, peerServiceTagged: false })) as [SpanFacts, SpanFacts]);
+}
+
+/** What a tag key tells `spanFacts`. */
+const enum Field {
+  None,
+  Kind,
+  PeerService,
+  ServerAddress,
+  NetPeerName,
+  PeerHostname,
+  NetworkPeerAddress,
+  NetworkPeerPort,
+  DbName,
+  DbSystem,
+  MessagingSystem,
+  Failure,
+}
+
+/** Tag key → field; the failure keys (span-failure.ts) are the rest. */
+const TAG_FIELD: ReadonlyMap<string, Field> = new Map<string, Field>([
+  ...[...FAILURE_TAG_KEYS].map((key): [string, Field] => [key, Field.Failure]),
+  ['span.kind', Field.Kind],
+  ['peer.service', Field.PeerService],
+  ['server.address', Field.ServerAddress],
+  ['net.peer.name', Field.NetPeerName],
+  ['peer.hostname', Field.PeerHostname],
+  ['network.peer.address', Field.NetworkPeerAddress],
+  ['net.sock.peer.addr', Field.NetworkPeerAddress],
+  ['network.peer.port', Field.NetworkPeerPort],
+  ['db.name', Field.DbName],
+  ['db.namespace', Field.DbName],
+  ['db.instance', Field.DbName],
+  ['db.system', Field.DbSystem],
+  ['db.type', Field.DbSystem],
+  ['messaging.system', Field.MessagingSystem],
+]);
+
+/**
+ * TAG_FIELD's keys grouped by length: most tags are none of them, and a length test and a compare
+ * or two cost less than hashing a key string freshly decoded for every span.
+ */
+const KEYS_BY_LENGTH: (readonly string[] | undefined)[] = [];
+const FIELDS_BY_LENGTH: Field[][] = [];
+for (const [key, field] of TAG_FIELD) {
+  ((KEYS_BY_LENGTH[key.length] ??= []) as string[]).push(key);
+  (FIELDS_BY_LENGTH[key.length] ??= []).push(field);
+}
+
+function tagField(key: string): Field {
+  const keys = KEYS_BY_LENGTH[key.length];
+  if (keys !== undefined) for (let i = 0; i < keys.length; i++) if (keys[i] === key) return FIELDS_BY_LENGTH[key.length][i];
+  return Field.None;
 }
 
 function str(t: Span['tags'][number]): string | undefined {

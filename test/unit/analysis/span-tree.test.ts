@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AnalysisInputError } from '../../../src/model/index.js';
 import { OperationKeys } from '../../../src/analysis/operation-keys.js';
 import { spanHasError, summarizeTrace } from '../../../src/analysis/span-tree.js';
-import { span, trace } from './fixtures.js';
+import { spanFacts } from '../../../src/facts/dependency-spans.js';
+import { span, trace, workload } from './fixtures.js';
 
 const at = (s: ReturnType<typeof summarizeTrace>, keys: OperationKeys, service: string) => {
   for (let i = 0; i < s.key.length; i++) if (keys.key(s.key[i]).service === service) return i;
@@ -169,5 +170,32 @@ describe('analysis/span-tree details: false', () => {
     // With roles given and gapOnly off, the client keeps its uncovered time as self-time too.
     const kinds = summarizeTrace(trace(spans.map((x, i) => ({ ...x, kind: (['server', 'client', 'server'] as const)[i] }))), keys, { gapOnly: false });
     expect([kinds.gap[2], kinds.selfTime[1]]).toEqual([30, 30]);
+  });
+});
+
+describe('analysis/span-tree with given facts', () => {
+  it('gives every trace the summary it gets when the facts are read from its tags', () => {
+    const { traces } = workload({ seed: 7, traces: 40, startTime: 0, intervalUs: 1000, slowService: 'svc-2', extraUs: 500, errorService: 'svc-1' });
+    const small = trace([
+      { id: 'a', parent: 'b', service: 'a', start: 0, duration: 10 },
+      { id: 'b', parent: 'a', service: 'b', start: 1, duration: 5 },
+    ]);
+    small.spans.push({ ...small.spans[0] });
+    const shared = trace([
+      { id: 'r', service: 'front', start: 0, duration: 100, kind: 'server' },
+      { id: 'c', parent: 'r', service: 'front', start: 10, duration: 60, kind: 'client' },
+      { id: 'c', parent: 'r', service: 'back', start: 12, duration: 50, kind: 'server' },
+    ]);
+    // With duplicate spans (dropped with their facts) and a Zipkin shared span id among them.
+    const all = traces.flatMap((t, i) => (i % 3 === 0 ? [t, small] : i % 3 === 1 ? [t, shared] : [t]));
+    const plain = (s: ReturnType<typeof summarizeTrace>) => JSON.parse(JSON.stringify({ ...s, ...Object.fromEntries(Object.entries(s).filter(([, v]) => ArrayBuffer.isView(v)).map(([k, v]) => [k, Array.from(v as Int32Array)])) }));
+    for (const options of [{}, { details: true, peers: false }, { details: false }]) {
+      const freshKeys = new OperationKeys();
+      const givenKeys = new OperationKeys();
+      for (const t of all) {
+        const fresh = plain(summarizeTrace(t, freshKeys, options));
+        expect(plain(summarizeTrace(t, givenKeys, { ...options, facts: t.spans.map(spanFacts) }))).toEqual(fresh);
+      }
+    }
   });
 });
