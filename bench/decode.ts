@@ -5,7 +5,8 @@
  * encoded once up front; each decoder runs over all of them for ROUNDS rounds after a warm-up,
  * and the median round's CPU µs per span is printed (process.cpuUsage, user + system):
  *   - OTLP ExportTraceServiceRequest → Span[]: the one-pass decoder serve uses
- *     (plugin/otlp-wire-decoder.ts), and @grpc/proto-loader's decoding + formats/otlp.ts
+ *     (plugin/otlp-wire-decoder.ts, with one WireStrings across requests as serve's write worker
+ *     keeps), and @grpc/proto-loader's decoding + formats/otlp.ts
  *     spansFromOtlp, the reference it is tested against;
  *   - v1 WriteSpanRequest (one span each) → Span: plugin/wire-decoder.ts, and proto-loader +
  *     protoToSpan.
@@ -19,6 +20,7 @@ import { protoToSpan, spanToProto } from '../src/formats/proto-mapping.js';
 import type { Span } from '../src/model/index.js';
 import { spansFromExportRequest } from '../src/plugin/otlp-wire-decoder.js';
 import { decodeWriteSpanRequestSpan } from '../src/plugin/wire-decoder.js';
+import { WireStrings } from '../src/plugin/wire-reader.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { benchSpans, loadAverage } from './byte-client.js';
 
@@ -38,10 +40,11 @@ function main(): void {
   console.log(`jaeger-sls bench:decode — ${spanCount.toLocaleString('en-US')} spans (${BATCH}-span OTLP requests: ${(bytes(otlp) / spanCount).toFixed(0)} B/span; v1: ${(bytes(v1) / spanCount).toFixed(0)} B/span), median of ${rounds} rounds`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
 
+  const strings = new WireStrings();
   const cases: [string, () => number][] = [
-    ['OTLP Export → Span[]  one-pass wire decoder', () => count(otlp, (b) => spansFromExportRequest(b))],
+    ['OTLP Export → Span[]  one-pass wire decoder', () => count(otlp, (b) => spansFromExportRequest(b, 'Export', strings))],
     ['OTLP Export → Span[]  proto-loader + spansFromOtlp', () => count(otlp, (b) => spansFromOtlp((exportCall.requestDeserialize(b) as { resourceSpans: OtlpResourceSpans[] }).resourceSpans, 'Export'))],
-    ['v1 WriteSpanRequest → Span  wire decoder', () => count(v1, (b) => [decodeWriteSpanRequestSpan(b)!])],
+    ['v1 WriteSpanRequest → Span  wire decoder', () => count(v1, (b) => [decodeWriteSpanRequestSpan(b, strings)!])],
     ['v1 WriteSpanRequest → Span  proto-loader + protoToSpan', () => count(v1, (b) => [protoToSpan((writeSpan.requestDeserialize(b) as { span: Parameters<typeof protoToSpan>[0] }).span)])],
   ];
   for (const [label, run] of cases) {
