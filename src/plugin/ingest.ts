@@ -10,7 +10,7 @@ import {
 } from '../model/index.js';
 import type { SpanWriter, Store } from '../storage/types.js';
 import { spansFromExportRequest } from './otlp-wire-decoder.js';
-import { decodeWriteSpanRequestSpan } from './wire-decoder.js';
+import { WriteSpanRequestDecoder } from './wire-decoder.js';
 import { WireStrings } from './wire-reader.js';
 
 /**
@@ -176,16 +176,17 @@ function decodeSpans(request: IngestRequest, strings: WireStrings | undefined): 
   const spans: Span[] = [];
   // Messages handed over from another thread are views into one buffer: one Buffer over it serves them all.
   let whole: Buffer | undefined;
+  const v1 = new WriteSpanRequestDecoder(strings);
   for (const message of request.messages) {
     try {
       if (request.kind === 'otlp') {
         const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
         for (const span of malformedAsInvalid((b) => spansFromExportRequest(b, 'Export', strings), bytes)) spans.push(span);
       } else if (Buffer.isBuffer(message)) {
-        spans.push(spanFromWriteRequest(message, strings, 0, message.length));
+        spans.push(spanFromWriteRequest(v1, message, 0, message.length));
       } else {
         if (whole?.buffer !== message.buffer) whole = Buffer.from(message.buffer);
-        spans.push(spanFromWriteRequest(whole, strings, message.byteOffset, message.byteOffset + message.byteLength));
+        spans.push(spanFromWriteRequest(v1, whole, message.byteOffset, message.byteOffset + message.byteLength));
       }
     } catch (error) {
       return { spans, error };
@@ -198,8 +199,8 @@ function decodeSpans(request: IngestRequest, strings: WireStrings | undefined): 
  * The span of the WriteSpanRequest at bytes [start, end) of `buf`; all-zero ids are invalid, as in
  * OTLP (the rest is validateSpan's, in the store).
  */
-function spanFromWriteRequest(buf: Buffer, strings: WireStrings | undefined, start: number, end: number): Span {
-  const span = malformedAsInvalid((b) => decodeWriteSpanRequestSpan(b, strings, start, end), buf);
+function spanFromWriteRequest(decoder: WriteSpanRequestDecoder, buf: Buffer, start: number, end: number): Span {
+  const span = malformedAsInvalid((b) => decoder.span(b, start, end), buf);
   if (!span) throw new InvalidArgumentError('span is required');
   if (span.traceId === ZERO_TRACE_ID) throw new InvalidArgumentError(`span ${span.spanId}: trace id is all zero`);
   if (span.spanId === ZERO_SPAN_ID) throw new InvalidArgumentError('span id is all zero');

@@ -17,17 +17,60 @@ import { WireReader, type WireStrings } from './wire-reader.js';
  * bytes [start, end) of `buf`; `strings`, the decoding thread's WireStrings, shares repeated strings.
  */
 export function decodeWriteSpanRequestSpan(buf: Buffer, strings?: WireStrings, start = 0, end = buf.length): Span | null {
-  const r = new WireReader(buf, strings, start, end);
-  let span: Span | null = null;
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) span = decodeDomainSpan(r, r.lengthEnd());
-    else r.skip(tag & 7);
-  }
-  return span;
+  return new WriteSpanRequestDecoder(strings).span(buf, start, end);
 }
 
-function decodeDomainSpan(r: WireReader, end: number): Span {
+/**
+ * decodeWriteSpanRequestSpan for the messages of one stream: a message whose process has the same
+ * bytes as the previous message's gets the same Process object (a stream's messages mostly come
+ * from one process), as the OTLP decoder gives the spans of one resource one Process. The bytes
+ * of the messages must stay unchanged while the decoder is in use.
+ */
+export class WriteSpanRequestDecoder {
+  /** The last process decoded and where its bytes are. */
+  private processBuf: Buffer | undefined;
+  private processStart = 0;
+  private processLength = -1;
+  private process: Process | undefined;
+
+  constructor(private readonly strings?: WireStrings) {}
+
+  span(buf: Buffer, start = 0, end = buf.length): Span | null {
+    const r = new WireReader(buf, this.strings, start, end);
+    let span: Span | null = null;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      if (tag === ((1 << 3) | 2)) span = decodeDomainSpan(r, r.lengthEnd(), this);
+      else r.skip(tag & 7);
+    }
+    return span;
+  }
+
+  /** The Process at bytes [r.pos, end): the previous one when the bytes are the same. */
+  processAt(r: WireReader, end: number): Process {
+    const start = r.pos;
+    const length = end - start;
+    const before = this.processBuf;
+    if (before !== undefined && length === this.processLength) {
+      const at = this.processStart;
+      const buf = r.buf;
+      let i = 0;
+      while (i < length && buf[start + i] === before[at + i]) i++;
+      if (i === length) {
+        r.pos = end;
+        return this.process!;
+      }
+    }
+    const process = decodeDomainProcess(r, end);
+    this.processBuf = r.buf;
+    this.processStart = start;
+    this.processLength = length;
+    this.process = process;
+    return process;
+  }
+}
+
+function decodeDomainSpan(r: WireReader, end: number, decoder: WriteSpanRequestDecoder): Span {
   let traceStart = 0;
   let traceEnd = 0;
   let spanStart = 0;
@@ -76,7 +119,7 @@ function decodeDomainSpan(r: WireReader, end: number): Span {
         logs.push(decodeDomainLog(r, r.lengthEnd()));
         break;
       case (10 << 3) | 2:
-        process = decodeDomainProcess(r, r.lengthEnd());
+        process = decoder.processAt(r, r.lengthEnd());
         break;
       case (12 << 3) | 2:
         warnings.push(r.string());

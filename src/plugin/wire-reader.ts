@@ -132,14 +132,6 @@ export class WireReader {
     return out;
   }
 
-  /** A length-delimited field as a view into the message. */
-  bytes(): Buffer {
-    const end = this.lengthEnd();
-    const out = this.buf.subarray(this.pos, end);
-    this.pos = end;
-    return out;
-  }
-
   string(): string {
     const end = this.lengthEnd();
     const start = this.pos;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { protoToSpan, spanToProto } from '../../../src/formats/proto-mapping.js';
 import { InvalidArgumentError } from '../../../src/model/index.js';
 import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
-import { decodeWriteSpanRequestSpan } from '../../../src/plugin/wire-decoder.js';
+import { decodeWriteSpanRequestSpan, WriteSpanRequestDecoder } from '../../../src/plugin/wire-decoder.js';
 import { WireStrings } from '../../../src/plugin/wire-reader.js';
 import { jaegerSpan as span } from '../../support/jaeger-span-arbitrary.js';
 
@@ -54,6 +54,23 @@ describe('plugin/wire-decoder', () => {
       const alone = errorOf(() => decodeWriteSpanRequestSpan(bytes.subarray(0, cut)));
       expect(errorOf(() => decodeWriteSpanRequestSpan(Buffer.concat([Buffer.alloc(5, 0x0a), bytes]), new WireStrings(), 5, 5 + cut))).toBe(alone);
     }
+  });
+
+  it('gives consecutive messages of a stream with the same process bytes one Process, and decodes each as alone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(span, fc.boolean()), { minLength: 1, maxLength: 6 }), (list) => {
+        // Half the spans take the previous span's process, so equal processes follow each other.
+        const spans = list.map(([s], i) => (i > 0 && list[i][1] ? { ...s, process: list[i - 1][0].process } : s));
+        const messages = spans.map((s) => method.requestSerialize({ span: spanToProto(s) }));
+        const whole = Buffer.concat(messages);
+        const decoder = new WriteSpanRequestDecoder(new WireStrings(2));
+        let at = 0;
+        const decoded = messages.map((m) => decoder.span(whole, at, (at += m.length))!);
+        expect(decoded).toEqual(messages.map(viaProtoLoader));
+        for (let i = 1; i < decoded.length; i++) if (spans[i].process === spans[i - 1].process) expect(decoded[i].process).toBe(decoded[i - 1].process);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('throws on truncated or malformed bytes instead of reading out of bounds', () => {
