@@ -2,23 +2,27 @@
  * Benchmark (not a test): ingest over gRPC into `jaeger-sls serve`, measured against the transport.
  *
  * Three processes: this one (orchestrates, prints), a client process and the server under test.
- * The client only moves bytes: ExportTraceServiceRequest messages of 100 spans and v1
- * WriteSpanRequest messages are encoded once up front and sent as raw Buffers through a
- * pass-through serializer, over 4 HTTP/2 connections with one call in flight per connection
- * (Export: one request of 100 spans; v1: one WriteSpanStream of 100 messages, awaiting its answer).
+ * The client only moves bytes (byte-client.ts): ExportTraceServiceRequest messages of 100 spans and
+ * v1 WriteSpanRequest messages are encoded and framed once up front and sent over 4 HTTP/2
+ * connections with one call in flight per connection (Export: one request of 100 spans; v1: one
+ * WriteSpanStream of 100 messages, awaiting its answer), by node:http2 directly (the default) or,
+ * with `--client grpc-js`, by grpc-js' client with pass-through serializers (for comparison: it
+ * costs the client several µs per span of its own).
  * Servers, each started fresh per round and measured in the same run, alternating order:
  *   - serve: `node bin/jaeger-sls.js serve --store sqlite:<tmp file>` (or `memory:` when asked);
  *   - no-op: a grpc-js server that does not decode — it acknowledges the raw bytes (this script
  *     with --noop-server), so its figure is what the client and transport carry.
  * BENCH_SERVE_NODE_ARGS / BENCH_CLIENT_NODE_ARGS: extra node flags for serve / the client (e.g. --cpu-prof).
  * Each call uses a warm-up of WARMUP_SPANS (untimed: lets the JIT compile the server's hot path).
+ * After each timed run, serve's spans-written counter (--metrics-listen) must have grown by exactly
+ * the spans sent: the figure counts spans serve really stored, not bytes it was sent.
  * Prints spans/s per API and server (median of the rounds), serve/no-op ratios from the same run,
- * serve's peak RSS (VmHWM from /proc) and the load average before and after.
+ * CPU µs per span of the server (by thread) and of the client, serve's peak RSS (VmHWM from /proc)
+ * and the load average before and after.
  *
- *   npm run bench:serve [-- SPANS_PER_API=500000 [ROUNDS=3 [STORE=sqlite|memory]]]
+ *   npm run bench:serve [-- SPANS_PER_API=500000 [ROUNDS=3 [STORE=sqlite|memory]]] [--client http2|grpc-js]
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +32,25 @@ import { otlpFromSpans } from '../src/formats/otlp.js';
 import { spanToProto } from '../src/formats/proto-mapping.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { WRITE_THREAD_NAME } from '../src/plugin/write-worker.js';
-import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, passThrough, peakRssBytes, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
+import {
+  benchSpans,
+  type CallConnection,
+  type ClientKind,
+  EXPORT_PATH,
+  fmt,
+  loadAverage,
+  mb,
+  openConnection,
+  passThrough,
+  peakRssBytes,
+  type PreparedCall,
+  prepareCall,
+  processCpuSeconds,
+  spawnServe,
+  stop,
+  threadCpuSeconds,
+  waitForLog,
+} from './byte-client.js';
 
 const BATCH = 100;
 const CONNECTIONS = 4;
@@ -46,15 +68,16 @@ interface ClientJob {
 }
 
 async function main(): Promise<void> {
-  const spansPerApi = Number(process.argv[2] ?? 500_000);
-  const rounds = Number(process.argv[3] ?? 3);
-  const storeKind = process.argv[4] === 'memory' ? 'memory' : 'sqlite';
+  const { positional, clientKind } = parseArgs(process.argv.slice(2));
+  const spansPerApi = Number(positional[0] ?? 500_000);
+  const rounds = Number(positional[1] ?? 3);
+  const storeKind = positional[2] === 'memory' ? 'memory' : 'sqlite';
   const dir = await mkdtemp(path.join(os.tmpdir(), 'jaeger-sls-bench-serve-'));
   const loadBefore = loadAverage();
-  console.log(`jaeger-sls bench:serve — byte-moving client (own process), ${CONNECTIONS} HTTP/2 connections, one call in flight each, ${BATCH}-span batches, ${fmt(spansPerApi)} spans per API per server per round, ${rounds} rounds`);
+  console.log(`jaeger-sls bench:serve — byte-moving client (${clientKind === 'http2' ? 'node:http2' : 'grpc-js'}, own process), ${CONNECTIONS} HTTP/2 connections, one call in flight each, ${BATCH}-span batches, ${fmt(spansPerApi)} spans per API per server per round, ${rounds} rounds`);
   console.log(`serve store: ${storeKind === 'sqlite' ? 'sqlite (fresh file per round)' : 'memory:'}; node ${process.version}, ${os.cpus().length} CPUs, load average ${loadBefore}`);
 
-  const client = await startClient();
+  const client = await startClient(clientKind);
   const results: Record<Target, Record<Api, number[]> & { rss: number[]; cpu: Record<Api, number[]> }> = {
     serve: { v1: [], otlp: [], rss: [], cpu: { v1: [], otlp: [] } },
     noop: { v1: [], otlp: [], rss: [], cpu: { v1: [], otlp: [] } },
@@ -67,10 +90,13 @@ async function main(): Promise<void> {
           const server = await startServer(target, storeUri);
           try {
             await client.run({ address: server.address, api, spans: WARMUP_SPANS });
-            const cpuBefore = cpuSeconds(server.child.pid!);
+            const storedBefore = await server.spansStored();
+            const cpuBefore = processCpuSeconds(server.child.pid!);
             const threadsBefore = threadCpuSeconds(server.child.pid!);
             const { rate, cpu: clientCpu } = await client.run({ address: server.address, api, spans: spansPerApi });
-            const serverCpu = cpuSeconds(server.child.pid!) - cpuBefore;
+            const serverCpu = processCpuSeconds(server.child.pid!) - cpuBefore;
+            const stored = (await server.spansStored()) - storedBefore;
+            if (target === 'serve' && stored !== spansPerApi) throw new Error(`serve stored ${fmt(stored)} spans of the ${fmt(spansPerApi)} sent (${api})`);
             const threads = threadShares(server.child.pid!, threadsBefore, spansPerApi);
             results[target][api].push(rate);
             results[target].rss.push(peakRssBytes(server.child.pid!));
@@ -118,8 +144,23 @@ interface ClientHandle {
   run(job: ClientJob): Promise<ClientResult>;
 }
 
-async function startClient(): Promise<ClientHandle> {
-  const child = fork(fileURLToPath(import.meta.url), ['--client'], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function parseArgs(args: string[]): { positional: string[]; clientKind: ClientKind } {
+  const positional: string[] = [];
+  let clientKind: ClientKind = 'http2';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--client') {
+      positional.push(args[i]);
+      continue;
+    }
+    const kind = args[++i];
+    if (kind !== 'http2' && kind !== 'grpc-js') throw new Error(`--client takes http2 or grpc-js, not ${kind ?? 'nothing'}`);
+    clientKind = kind;
+  }
+  return { positional, clientKind };
+}
+
+async function startClient(kind: ClientKind): Promise<ClientHandle> {
+  const child = fork(fileURLToPath(import.meta.url), ['--client-process', kind], { execArgv: ['--import', 'tsx', ...(process.env.BENCH_CLIENT_NODE_ARGS?.split(' ').filter(Boolean) ?? [])], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {
     child.once('message', () => resolve());
     child.once('exit', (code) => reject(new Error(`bench client exited with ${code}`)));
@@ -141,60 +182,53 @@ async function startClient(): Promise<ClientHandle> {
 }
 
 interface EncodedPool {
-  /** Per batch: BATCH WriteSpanRequest messages. */
-  v1: Buffer[][];
-  /** Per batch: one ExportTraceServiceRequest. */
-  otlp: Buffer[];
+  /** Per batch: one WriteSpanStream call of BATCH WriteSpanRequest messages. */
+  v1: PreparedCall[];
+  /** Per batch: one Export call of one ExportTraceServiceRequest. */
+  otlp: PreparedCall[];
 }
 
-/** POOL_BATCHES batches of BATCH spans (10-span traces over 8 services), encoded once. */
-function encodePool(): EncodedPool {
+/** POOL_BATCHES batches of BATCH spans (10-span traces over 8 services), encoded (and framed) once, as `kind` sends them. */
+function encodePool(kind: ClientKind): EncodedPool {
   const writeSpan = serviceDefinition('streamingSpanWriter').WriteSpanStream;
   const exportCall = serviceDefinition('traceService').Export;
   const spans = benchSpans(POOL_BATCHES * BATCH);
   const pool: EncodedPool = { v1: [], otlp: [] };
   for (let i = 0; i < spans.length; i += BATCH) {
     const batch = spans.slice(i, i + BATCH);
-    pool.v1.push(batch.map((s) => writeSpan.requestSerialize({ span: spanToProto(s) })));
-    pool.otlp.push(exportCall.requestSerialize({ resourceSpans: otlpFromSpans(batch) }));
+    pool.v1.push(prepareCall(kind, batch.map((s) => writeSpan.requestSerialize({ span: spanToProto(s) }))));
+    pool.otlp.push(prepareCall(kind, [exportCall.requestSerialize({ resourceSpans: otlpFromSpans(batch) })]));
   }
   return pool;
 }
 
 /** Sends `spans` spans over CONNECTIONS connections, one call in flight per connection; spans/s. */
-async function sendAll(pool: EncodedPool, job: ClientJob): Promise<number> {
+async function sendAll(kind: ClientKind, pool: EncodedPool, job: ClientJob): Promise<number> {
   const batches = Math.ceil(job.spans / BATCH);
   let next = 0;
-  // A channel pool of its own per client: four distinct HTTP/2 connections.
-  const clients = Array.from({ length: CONNECTIONS }, () => new grpc.Client(job.address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }));
-  await Promise.all(clients.map((c) => new Promise<void>((resolve, reject) => c.waitForReady(Date.now() + 10_000, (err) => (err ? reject(err) : resolve())))));
-  const started = process.hrtime.bigint();
-  await Promise.all(
-    clients.map(async (client) => {
-      for (let b = next++; b < batches; b = next++) {
-        if (job.api === 'v1') await streamBatch(client, pool.v1[b % pool.v1.length]);
-        else await exportRaw(client, pool.otlp[b % pool.otlp.length]);
-      }
-    }),
-  );
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  for (const c of clients) c.close();
-  return (batches * BATCH) / seconds;
+  const connections: CallConnection[] = await Promise.all(Array.from({ length: CONNECTIONS }, () => openConnection(kind, job.address)));
+  try {
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      connections.map(async (connection) => {
+        for (let b = next++; b < batches; b = next++) {
+          if (job.api === 'v1') await connection.call(STREAM_PATH, true, pool.v1[b % pool.v1.length]);
+          else await connection.call(EXPORT_PATH, false, pool.otlp[b % pool.otlp.length]);
+        }
+      }),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    return (batches * BATCH) / seconds;
+  } finally {
+    for (const c of connections) c.close();
+  }
 }
 
-function streamBatch(client: grpc.Client, messages: Buffer[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const call = client.makeClientStreamRequest(STREAM_PATH, passThrough, passThrough, (err) => (err ? reject(err) : resolve()));
-    for (const m of messages) call.write(m);
-    call.end();
-  });
-}
-
-function runClient(): void {
-  const pool = encodePool();
+function runClient(kind: ClientKind): void {
+  const pool = encodePool(kind);
   process.on('message', (job: ClientJob) => {
     const before = process.cpuUsage();
-    sendAll(pool, job).then(
+    sendAll(kind, pool, job).then(
       (rate) => {
         const used = process.cpuUsage(before);
         process.send!({ rate, cpu: (used.user + used.system) / 1e6 });
@@ -208,13 +242,30 @@ function runClient(): void {
 
 // ---- servers ---------------------------------------------------------------------------------
 
-async function startServer(target: Target, storeUri: string): Promise<{ address: string; child: ChildProcess }> {
-  const child =
-    target === 'serve'
-      ? spawnServe(['--listen', '127.0.0.1:0', '--store', storeUri], process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean))
-      : spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop-server'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  const [, address] = await waitForLog(child, /"address":"([^"]+)"/, `${target} server`);
-  return { address, child };
+interface Server {
+  address: string;
+  child: ChildProcess;
+  /** Spans the server has stored so far (serve's jaeger_sls_spans_written_total); 0 for the no-op, which stores nothing. */
+  spansStored(): Promise<number>;
+}
+
+async function startServer(target: Target, storeUri: string): Promise<Server> {
+  if (target === 'noop') {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--noop-server'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [, address] = await waitForLog(child, /"address":"([^"]+)"/, 'no-op server');
+    return { address, child, spansStored: async () => 0 };
+  }
+  const child = spawnServe(['--listen', '127.0.0.1:0', '--store', storeUri, '--metrics-listen', '127.0.0.1:0'], process.env.BENCH_SERVE_NODE_ARGS?.split(' ').filter(Boolean));
+  const [, address, metricsAddress] = await waitForLog(child, /"address":"([^"]+)".*"metrics":"([^"]+)"/, 'serve');
+  return { address, child, spansStored: () => spansWritten(metricsAddress) };
+}
+
+/** serve's count of spans stored durably, from its Prometheus text endpoint. */
+async function spansWritten(metricsAddress: string): Promise<number> {
+  const text = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+  const m = /^jaeger_sls_spans_written_total (\d+)$/m.exec(text);
+  if (!m) throw new Error(`serve's metrics at ${metricsAddress} have no jaeger_sls_spans_written_total`);
+  return Number(m[1]);
 }
 
 /**
@@ -260,16 +311,6 @@ function threadShares(pid: number, before: Map<number, { name: string; seconds: 
   return ` (${[...parts].map(([part, seconds]) => `${part} ${((seconds * 1e6) / spans).toFixed(1)}`).join(', ')})`;
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-
-
-
 if (process.argv.includes('--noop-server')) await runNoopServer();
-else if (process.argv.includes('--client')) runClient();
+else if (process.argv.includes('--client-process')) runClient(process.argv[process.argv.indexOf('--client-process') + 1] as ClientKind);
 else await main();
