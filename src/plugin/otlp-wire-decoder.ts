@@ -116,12 +116,14 @@ class ExportDecoder {
     const r = this.r;
     const scope: OtelScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
     const spans: DecodedSpan[] = [];
+    // One location for the scope's spans, naming the one being decoded (errors are made while it is).
     let pi = 0;
+    const at = () => `${this.where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]`;
     while (r.pos < end) {
       const tag = r.uint32();
       if (tag === ((2 << 3) | 2)) {
-        const index = pi++;
-        spans.push(this.span(r.lengthEnd(), resource, scope, () => `${this.where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${index}]`));
+        spans.push(this.span(r.lengthEnd(), resource, scope, at));
+        pi++;
       } else if (tag === ((1 << 3) | 2)) this.scope(r.lengthEnd(), scope);
       else if (tag === ((3 << 3) | 2)) scope.schemaUrl = r.string();
       else r.skip(tag & 7);

@@ -147,6 +147,7 @@ describe('plugin/otlp-wire-decoder', () => {
       for (let i = 0; i < 2; i++) expect(spansFromExportRequest(bytes, 'Export', strings)).toStrictEqual(viaProtoLoader(bytes));
     }
     expect(() => new WireStrings(3)).toThrow(/power of two/);
+    expect(() => new WireStrings(1)).toThrow(/power of two/);
   });
 
   it('takes a resource, scope or status that follows the spans, or comes twice, as proto-loader does', () => {
