@@ -5,10 +5,12 @@
  * encoded once up front; each decoder runs over all of them for ROUNDS rounds after a warm-up,
  * and the median round's CPU µs per span is printed (process.cpuUsage, user + system):
  *   - OTLP ExportTraceServiceRequest → Span[]: the one-pass decoder serve uses
- *     (plugin/otlp-wire-decoder.ts), and @grpc/proto-loader's decoding + formats/otlp.ts
+ *     (plugin/otlp-wire-decoder.ts, with one WireStrings across requests as serve's write worker
+ *     keeps), and @grpc/proto-loader's decoding + formats/otlp.ts
  *     spansFromOtlp, the reference it is tested against;
  *   - v1 WriteSpanRequest (one span each) → Span: plugin/wire-decoder.ts, and proto-loader +
- *     protoToSpan.
+ *     protoToSpan;
+ *   - validateSpan over the decoded OTLP spans, per trace as the SQLite store checks a chunk.
  *
  *   npm run bench:decode [-- SPANS=100000 [ROUNDS=7]]
  */
@@ -17,8 +19,10 @@ import type { OtlpResourceSpans } from '../src/formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../src/formats/otlp.js';
 import { protoToSpan, spanToProto } from '../src/formats/proto-mapping.js';
 import type { Span } from '../src/model/index.js';
+import { validateSpan } from '../src/model/index.js';
 import { spansFromExportRequest } from '../src/plugin/otlp-wire-decoder.js';
 import { decodeWriteSpanRequestSpan } from '../src/plugin/wire-decoder.js';
+import { WireStrings } from '../src/plugin/wire-reader.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { benchSpans, loadAverage } from './byte-client.js';
 
@@ -38,11 +42,16 @@ function main(): void {
   console.log(`jaeger-sls bench:decode — ${spanCount.toLocaleString('en-US')} spans (${BATCH}-span OTLP requests: ${(bytes(otlp) / spanCount).toFixed(0)} B/span; v1: ${(bytes(v1) / spanCount).toFixed(0)} B/span), median of ${rounds} rounds`);
   console.log(`node ${process.version}, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
 
+  const strings = new WireStrings();
+  // Decoded at the validation case's warm-up only: 100,000 spans held while the decoders run would
+  // make their garbage collection, and so their figures, costlier.
+  let otlpSpans: Span[][] | undefined;
   const cases: [string, () => number][] = [
-    ['OTLP Export → Span[]  one-pass wire decoder', () => count(otlp, (b) => spansFromExportRequest(b))],
+    ['OTLP Export → Span[]  one-pass wire decoder', () => count(otlp, (b) => spansFromExportRequest(b, 'Export', strings))],
     ['OTLP Export → Span[]  proto-loader + spansFromOtlp', () => count(otlp, (b) => spansFromOtlp((exportCall.requestDeserialize(b) as { resourceSpans: OtlpResourceSpans[] }).resourceSpans, 'Export'))],
-    ['v1 WriteSpanRequest → Span  wire decoder', () => count(v1, (b) => [decodeWriteSpanRequestSpan(b)!])],
+    ['v1 WriteSpanRequest → Span  wire decoder', () => count(v1, (b) => [decodeWriteSpanRequestSpan(b, strings)!])],
     ['v1 WriteSpanRequest → Span  proto-loader + protoToSpan', () => count(v1, (b) => [protoToSpan((writeSpan.requestDeserialize(b) as { span: Parameters<typeof protoToSpan>[0] }).span)])],
+    ['validateSpan of the decoded OTLP spans (per trace)', () => validateAll((otlpSpans ??= otlp.map((b) => spansFromExportRequest(b, 'Export', strings))))],
   ];
   for (const [label, run] of cases) {
     run(); // warm-up: lets the JIT compile the decoder
@@ -57,6 +66,20 @@ function main(): void {
     console.log(`  ${label.padEnd(56)} ${perSpan[Math.floor(rounds / 2)].toFixed(2).padStart(6)} µs/span CPU`);
   }
   console.log(`load average after ${loadAverage()}`);
+}
+
+/** Validates each request's spans, a trace's id once (as the SQLite store validates a chunk); the number of spans. */
+function validateAll(requests: readonly Span[][]): number {
+  let n = 0;
+  for (const spans of requests) {
+    let trace: string | undefined;
+    for (const span of spans) {
+      validateSpan(span, trace);
+      trace = span.traceId;
+      n++;
+    }
+  }
+  return n;
 }
 
 /** Decodes every request; the number of spans. */

@@ -10,7 +10,8 @@ import {
 } from '../model/index.js';
 import type { SpanWriter, Store } from '../storage/types.js';
 import { spansFromExportRequest } from './otlp-wire-decoder.js';
-import { decodeWriteSpanRequestSpan } from './wire-decoder.js';
+import { WriteSpanRequestDecoder } from './wire-decoder.js';
+import { WireStrings } from './wire-reader.js';
 
 /**
  * The write path from wire bytes to a durable commit, as one request: the gRPC handlers hand over
@@ -68,6 +69,8 @@ export class IngestQueue {
   private runningBytes = 0;
   private running = 0;
   private idleWaiters: (() => void)[] = [];
+  /** Strings decoded before, shared by the requests this queue decodes (one queue per decoding thread). */
+  private readonly strings = new WireStrings();
 
   constructor(
     private readonly store: Store,
@@ -96,7 +99,7 @@ export class IngestQueue {
       this.waiting.shift();
       this.running++;
       this.runningBytes += next.bytes;
-      void ingestInto(this.store, next.request).then((outcome) => {
+      void ingestInto(this.store, next.request, this.strings).then((outcome) => {
         this.running--;
         this.runningBytes -= next.bytes;
         next.resolve(outcome);
@@ -107,15 +110,18 @@ export class IngestQueue {
   }
 }
 
-/** Decodes the messages and writes their spans into the tenant's store (or archive) in one call. */
-export async function ingestInto(store: Store, request: IngestRequest): Promise<IngestOutcome> {
+/**
+ * Decodes the messages and writes their spans into the tenant's store (or archive) in one call.
+ * `strings`: the calling thread's WireStrings, when it decodes many requests.
+ */
+export async function ingestInto(store: Store, request: IngestRequest, strings?: WireStrings): Promise<IngestOutcome> {
   let writer: SpanWriter;
   try {
     writer = storeWriter(store, request);
   } catch (error) {
     return { written: 0, error };
   }
-  const { spans, error } = decodeSpans(request);
+  const { spans, error } = decodeSpans(request, strings);
   if (spans.length === 0) return error === undefined ? { written: 0 } : { written: 0, error };
   try {
     await writer.writeSpans(spans);
@@ -166,15 +172,21 @@ function storeWriter(store: Store, request: IngestRequest): SpanWriter {
  * contract), so checking twice would only cost; v1 requests the store refuses are split at their
  * first invalid span by storeUpToInvalid.
  */
-function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown } {
+function decodeSpans(request: IngestRequest, strings: WireStrings | undefined): { spans: Span[]; error?: unknown } {
   const spans: Span[] = [];
+  // Messages handed over from another thread are views into one buffer: one Buffer over it serves them all.
+  let whole: Buffer | undefined;
+  const v1 = new WriteSpanRequestDecoder(strings);
   for (const message of request.messages) {
-    const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     try {
       if (request.kind === 'otlp') {
-        for (const span of malformedAsInvalid(spansFromExportRequest, bytes)) spans.push(span);
+        const bytes = Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
+        for (const span of malformedAsInvalid((b) => spansFromExportRequest(b, 'Export', strings), bytes)) spans.push(span);
+      } else if (Buffer.isBuffer(message)) {
+        spans.push(spanFromWriteRequest(v1, message, 0, message.length));
       } else {
-        spans.push(spanFromWriteRequest(bytes));
+        if (whole?.buffer !== message.buffer) whole = Buffer.from(message.buffer);
+        spans.push(spanFromWriteRequest(v1, whole, message.byteOffset, message.byteOffset + message.byteLength));
       }
     } catch (error) {
       return { spans, error };
@@ -183,9 +195,12 @@ function decodeSpans(request: IngestRequest): { spans: Span[]; error?: unknown }
   return { spans };
 }
 
-/** The span of an encoded WriteSpanRequest; all-zero ids are invalid, as in OTLP (the rest is validateSpan's, in the store). */
-function spanFromWriteRequest(bytes: Buffer): Span {
-  const span = malformedAsInvalid(decodeWriteSpanRequestSpan, bytes);
+/**
+ * The span of the WriteSpanRequest at bytes [start, end) of `buf`; all-zero ids are invalid, as in
+ * OTLP (the rest is validateSpan's, in the store).
+ */
+function spanFromWriteRequest(decoder: WriteSpanRequestDecoder, buf: Buffer, start: number, end: number): Span {
+  const span = malformedAsInvalid((b) => decoder.span(b, start, end), buf);
   if (!span) throw new InvalidArgumentError('span is required');
   if (span.traceId === ZERO_TRACE_ID) throw new InvalidArgumentError(`span ${span.spanId}: trace id is all zero`);
   if (span.spanId === ZERO_SPAN_ID) throw new InvalidArgumentError('span id is all zero');

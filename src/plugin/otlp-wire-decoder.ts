@@ -13,15 +13,16 @@ import type { At } from '../formats/otlp.js';
 import { spanIdField, spanKindField, spanTimesFromMicros, spanTimesFromNanos, traceIdField } from '../formats/otlp.js';
 import type { AnyValue, Attribute, OtelEvent, OtelLink, OtelResource, OtelScope, OtelSpanFields, Span, SpanCore } from '../model/index.js';
 import { processOfResource, scopeTagsOf, spanFromOtel } from '../model/index.js';
-import { WireReader } from './wire-reader.js';
+import { WireReader, type WireStrings } from './wire-reader.js';
 
 /**
  * The spans of an encoded ExportTraceServiceRequest, in wire order. `where` prefixes the location
  * in error messages (InputFormatError, as spansFromOtlp words them); malformed bytes throw Error
  * "invalid protobuf: …". Not validated beyond what the mapping itself refuses: the store validates.
+ * `strings`, the decoding thread's WireStrings, shares repeated strings between spans and requests.
  */
-export function spansFromExportRequest(bytes: Buffer, where = 'Export'): Span[] {
-  return new ExportDecoder(bytes, where).decode();
+export function spansFromExportRequest(bytes: Buffer, where = 'Export', strings?: WireStrings): Span[] {
+  return new ExportDecoder(bytes, where, strings).decode();
 }
 
 /** A span decoded up to its v1 view, which needs the whole resource and scope (they may follow it on the wire). */
@@ -62,8 +63,9 @@ class ExportDecoder {
   constructor(
     bytes: Buffer,
     private readonly where: string,
+    strings: WireStrings | undefined,
   ) {
-    this.r = new WireReader(bytes);
+    this.r = new WireReader(bytes, strings);
   }
 
   decode(): Span[] {
@@ -114,12 +116,14 @@ class ExportDecoder {
     const r = this.r;
     const scope: OtelScope = { name: '', version: '', attributes: [], droppedAttributesCount: 0, schemaUrl: '' };
     const spans: DecodedSpan[] = [];
+    // One location for the scope's spans, naming the one being decoded (errors are made while it is).
     let pi = 0;
+    const at = () => `${this.where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${pi}]`;
     while (r.pos < end) {
       const tag = r.uint32();
       if (tag === ((2 << 3) | 2)) {
-        const index = pi++;
-        spans.push(this.span(r.lengthEnd(), resource, scope, () => `${this.where}: resourceSpans[${ri}].scopeSpans[${si}].spans[${index}]`));
+        spans.push(this.span(r.lengthEnd(), resource, scope, at));
+        pi++;
       } else if (tag === ((1 << 3) | 2)) this.scope(r.lengthEnd(), scope);
       else if (tag === ((3 << 3) | 2)) scope.schemaUrl = r.string();
       else r.skip(tag & 7);

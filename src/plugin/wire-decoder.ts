@@ -1,36 +1,80 @@
 import { durationPartsToMicros, REF_TYPES, timestampPartsToMicros } from '../formats/proto-mapping.js';
 import type { KeyValue, Log, Process, Span, SpanRef } from '../model/index.js';
 import { InvalidArgumentError, spanIdFromBytes, traceIdFromBytes } from '../model/index.js';
-import { WireReader } from './wire-reader.js';
+import { WireReader, type WireStrings } from './wire-reader.js';
 
 /**
  * jaeger.storage.v1.WriteSpanRequest bytes straight into the domain Span (the OTLP request has its
  * own decoder, otlp-wire-decoder.ts). Field numbers: proto/jaeger/api_v2/model.proto. Malformed
  * input throws.
  */
-const EMPTY = Buffer.alloc(0);
-
 /**
  * The span of an encoded jaeger.storage.v1.WriteSpanRequest as a domain Span, or null when the
  * request has none — the same Span protoToSpan makes of proto-loader's object (a property test
  * checks the two agree), without building that object first. Throws InvalidArgumentError for
  * values the model refuses (ids of the wrong length, nanos out of range, unknown enum values) and
- * Error "invalid protobuf" for malformed bytes. Limits are left to validateSpan.
+ * Error "invalid protobuf" for malformed bytes. Limits are left to validateSpan. The message is
+ * bytes [start, end) of `buf`; `strings`, the decoding thread's WireStrings, shares repeated strings.
  */
-export function decodeWriteSpanRequestSpan(buf: Buffer): Span | null {
-  const r = new WireReader(buf);
-  let span: Span | null = null;
-  while (r.pos < r.end) {
-    const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) span = decodeDomainSpan(r, r.lengthEnd());
-    else r.skip(tag & 7);
-  }
-  return span;
+export function decodeWriteSpanRequestSpan(buf: Buffer, strings?: WireStrings, start = 0, end = buf.length): Span | null {
+  return new WriteSpanRequestDecoder(strings).span(buf, start, end);
 }
 
-function decodeDomainSpan(r: WireReader, end: number): Span {
-  let traceId: Uint8Array = EMPTY;
-  let spanId: Uint8Array = EMPTY;
+/**
+ * decodeWriteSpanRequestSpan for the messages of one stream: a message whose process has the same
+ * bytes as the previous message's gets the same Process object (a stream's messages mostly come
+ * from one process), as the OTLP decoder gives the spans of one resource one Process. The bytes
+ * of the messages must stay unchanged while the decoder is in use.
+ */
+export class WriteSpanRequestDecoder {
+  /** The last process decoded and where its bytes are. */
+  private processBuf: Buffer | undefined;
+  private processStart = 0;
+  private processLength = -1;
+  private process: Process | undefined;
+
+  constructor(private readonly strings?: WireStrings) {}
+
+  span(buf: Buffer, start = 0, end = buf.length): Span | null {
+    const r = new WireReader(buf, this.strings, start, end);
+    let span: Span | null = null;
+    while (r.pos < r.end) {
+      const tag = r.uint32();
+      if (tag === ((1 << 3) | 2)) span = decodeDomainSpan(r, r.lengthEnd(), this);
+      else r.skip(tag & 7);
+    }
+    return span;
+  }
+
+  /** The Process at bytes [r.pos, end): the previous one when the bytes are the same. */
+  processAt(r: WireReader, end: number): Process {
+    const start = r.pos;
+    const length = end - start;
+    const before = this.processBuf;
+    if (before !== undefined && length === this.processLength) {
+      const at = this.processStart;
+      const buf = r.buf;
+      let i = 0;
+      while (i < length && buf[start + i] === before[at + i]) i++;
+      if (i === length) {
+        r.pos = end;
+        return this.process!;
+      }
+    }
+    const process = decodeDomainProcess(r, end);
+    this.processBuf = r.buf;
+    this.processStart = start;
+    this.processLength = length;
+    this.process = process;
+    return process;
+  }
+}
+
+function decodeDomainSpan(r: WireReader, end: number, decoder: WriteSpanRequestDecoder): Span {
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
   let operationName = '';
   const references: SpanRef[] = [];
   let flags = 0;
@@ -44,10 +88,14 @@ function decodeDomainSpan(r: WireReader, end: number): Span {
     const tag = r.uint32();
     switch (tag) {
       case (1 << 3) | 2:
-        traceId = r.bytes();
+        traceEnd = r.lengthEnd();
+        traceStart = r.pos;
+        r.pos = traceEnd;
         break;
       case (2 << 3) | 2:
-        spanId = r.bytes();
+        spanEnd = r.lengthEnd();
+        spanStart = r.pos;
+        r.pos = spanEnd;
         break;
       case (3 << 3) | 2:
         operationName = r.string();
@@ -71,7 +119,7 @@ function decodeDomainSpan(r: WireReader, end: number): Span {
         logs.push(decodeDomainLog(r, r.lengthEnd()));
         break;
       case (10 << 3) | 2:
-        process = decodeDomainProcess(r, r.lengthEnd());
+        process = decoder.processAt(r, r.lengthEnd());
         break;
       case (12 << 3) | 2:
         warnings.push(r.string());
@@ -81,24 +129,46 @@ function decodeDomainSpan(r: WireReader, end: number): Span {
     }
   }
   r.expectAt(end);
-  return { traceId: traceIdFromBytes(traceId), spanId: spanIdFromBytes(spanId), operationName, references, flags, startTime, duration, tags, logs, process, warnings };
+  const traceId = traceIdAt(r, traceStart, traceEnd);
+  return { traceId, spanId: spanIdAt(r, spanStart, spanEnd), operationName, references, flags, startTime, duration, tags, logs, process, warnings };
+}
+
+/** traceIdFromBytes of bytes [start, end) of the message, without a view of them for the usual 16 bytes. */
+function traceIdAt(r: WireReader, start: number, end: number): string {
+  if (end - start === 16) return r.hex(start, end);
+  return traceIdFromBytes(r.buf.subarray(start, end));
+}
+
+/** spanIdFromBytes of bytes [start, end) of the message, without a view of them for the usual 8 bytes. */
+function spanIdAt(r: WireReader, start: number, end: number): string {
+  if (end - start === 8) return r.hex(start, end);
+  return spanIdFromBytes(r.buf.subarray(start, end));
 }
 
 function decodeDomainSpanRef(r: WireReader, end: number): SpanRef {
-  let traceId: Uint8Array = EMPTY;
-  let spanId: Uint8Array = EMPTY;
+  let traceStart = 0;
+  let traceEnd = 0;
+  let spanStart = 0;
+  let spanEnd = 0;
   let refType = 0;
   while (r.pos < end) {
     const tag = r.uint32();
-    if (tag === ((1 << 3) | 2)) traceId = r.bytes();
-    else if (tag === ((2 << 3) | 2)) spanId = r.bytes();
-    else if (tag === ((3 << 3) | 0)) refType = r.int32();
+    if (tag === ((1 << 3) | 2)) {
+      traceEnd = r.lengthEnd();
+      traceStart = r.pos;
+      r.pos = traceEnd;
+    } else if (tag === ((2 << 3) | 2)) {
+      spanEnd = r.lengthEnd();
+      spanStart = r.pos;
+      r.pos = spanEnd;
+    } else if (tag === ((3 << 3) | 0)) refType = r.int32();
     else r.skip(tag & 7);
   }
   r.expectAt(end);
   const type = REF_TYPES[refType];
   if (type === undefined) throw new InvalidArgumentError(`reference: unknown type ${refType}`);
-  return { refType: type, traceId: traceIdFromBytes(traceId), spanId: spanIdFromBytes(spanId) };
+  const traceId = traceIdAt(r, traceStart, traceEnd);
+  return { refType: type, traceId, spanId: spanIdAt(r, spanStart, spanEnd) };
 }
 
 /** A Timestamp (µs, undefined for Go's zero time) or, with `isDuration`, a Duration (µs). */

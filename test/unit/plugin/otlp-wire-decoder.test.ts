@@ -4,6 +4,7 @@ import type { OtlpResourceSpans } from '../../../src/formats/otlp.js';
 import { otlpFromSpans, spansFromOtlp } from '../../../src/formats/otlp.js';
 import type { Span } from '../../../src/model/index.js';
 import { spansFromExportRequest } from '../../../src/plugin/otlp-wire-decoder.js';
+import { WireStrings } from '../../../src/plugin/wire-reader.js';
 import { serviceDefinition } from '../../../src/storage/grpc/protos.js';
 import { jaegerSpan } from '../../support/jaeger-span-arbitrary.js';
 import { otlpRequest, traceIdList } from '../../support/otlp-arbitrary.js';
@@ -122,6 +123,31 @@ describe('plugin/otlp-wire-decoder', () => {
       fc.property(fc.array(jaegerSpan, { maxLength: 5 }), (spans) => expectSameAsProtoLoader(exportMethod.requestSerialize({ resourceSpans: otlpFromSpans(spans) }))),
       { numRuns: 100 },
     );
+  });
+
+  it('decodes the same with shared strings, also when strings collide in the table or repeat across requests', () => {
+    // Two slots: nearly every string shares a slot with another, so hits, misses and replacements all happen.
+    const tiny = new WireStrings(2);
+    const large = new WireStrings();
+    fc.assert(
+      fc.property(request, (req) => {
+        const bytes = exportMethod.requestSerialize(req);
+        const expected = outcome(() => viaProtoLoader(bytes));
+        for (const strings of [tiny, large, tiny, large]) expect(outcome(() => spansFromExportRequest(bytes, 'Export', strings))).toStrictEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
+    // Multi-byte UTF-8, a lone surrogate (written as bytes that are not UTF-8), the longest string kept and one past it, each read twice.
+    const texts = ['é—𝄞', 'ab\ud800', 'x'.repeat(64), 'x'.repeat(65), ''];
+    const strings = new WireStrings();
+    for (const text of texts) {
+      const bytes = exportMethod.requestSerialize({
+        resourceSpans: [{ resource: { attributes: [{ key: text, value: { stringValue: text } }] }, scopeSpans: [{ scope: { name: text }, spans: [] }] }],
+      });
+      for (let i = 0; i < 2; i++) expect(spansFromExportRequest(bytes, 'Export', strings)).toStrictEqual(viaProtoLoader(bytes));
+    }
+    expect(() => new WireStrings(3)).toThrow(/power of two/);
+    expect(() => new WireStrings(1)).toThrow(/power of two/);
   });
 
   it('takes a resource, scope or status that follows the spans, or comes twice, as proto-loader does', () => {
