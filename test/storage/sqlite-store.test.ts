@@ -377,14 +377,14 @@ describe('sqlite store', () => {
     }
   });
 
-  it('marks exactly the chunks of traces stored in several chunks, in requests of more chunks than one trace lookup covers', async () => {
+  it('marks exactly the chunks of traces stored in several chunks, in a request of many chunks and across tenants', async () => {
     const file = freshPath();
     const store = await open(file);
     // Earlier requests: traces 3, 70 and 140 in the default tenant, trace 5 in another tenant only.
     await store.writeSpans([span(tid(3), sid(1)), span(tid(70), sid(1))]);
     await store.writeSpans([span(tid(140), sid(1))]);
     await store.forTenant('other').writeSpans([span(tid(5), sid(1))]);
-    // One request of 150 traces (150 chunks, more than one lookup statement's keys), trace 9 twice
+    // One request of 150 traces (150 chunks), trace 9 twice
     // with 600 spans between (two chunks of one request), then a request repeating trace 70 again.
     await store.writeSpans([
       ...Array.from({ length: 150 }, (_, i) => span(tid(i + 1), sid(2))),
