@@ -6,7 +6,8 @@
  *      by node:http2, byte-client.ts; one call in flight per connection) for PHASE s;
  *   2. loaded: the same ingest for PHASE s while 20 clients loop v1 GetTrace on the large trace and
  *      cancel each call after 100 ms, and 4 clients read it fully in a loop (2 v1 GetTrace, 2 v2
- *      GetTraces), counting its spans straight from the wire bytes.
+ *      GetTraces), counting its spans straight from the wire bytes; the readers use node:http2 as
+ *      the ingest does (BENCH_READ_CLIENT=grpc-js: grpc-js' client, to compare the instruments).
  * Throughout, health Check("") is called every 50 ms (5 s deadline). Clients run in their own
  * processes and sessions (ingest; readers) so their CPU is neither the orchestrator's nor serve's;
  * the CPU of serve's threads and of each client is printed per phase.
@@ -17,7 +18,9 @@
  *   npm run bench:read-storm [-- PHASE_SECONDS=20 [TRACE_SPANS=200000]]
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,7 +29,7 @@ import * as grpc from '@grpc/grpc-js';
 import { otlpFromSpans } from '../src/formats/otlp.js';
 import { serviceDefinition } from '../src/storage/grpc/protos.js';
 import { simpleTraces } from '../src/workload/simple-traces.js';
-import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, openConnection, passThrough, peakRssBytes, type PreparedCall, prepareCall, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
+import { benchSpans, EXPORT_PATH, exportRaw, fmt, loadAverage, mb, openConnection, passThrough, peakRssBytes, type ClientKind, type PreparedCall, prepareCall, processCpuSeconds, spawnServe, stop, threadCpuSeconds, waitForLog } from './byte-client.js';
 
 const INGEST_CONNECTIONS = 4;
 const BATCH = 100;
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
     for (const [label, c] of [['unloaded', unloadedCpu], ['loaded  ', loadedCpu]] as const) console.log(`  ${CPU_PARTS.map(([key]) => c[key].toFixed(2).padStart(12)).join(' ')}   ${label}`);
     console.log(`serve RSS: peak (VmHWM, whole run) ${mb(peakRssBytes(serve.child.pid!))}; loaded phase sampled max ${mb(rssLoaded.max)}, median ${mb(rssLoaded.median)}`);
     console.log(`full reads: ${reads.full.length} (${reads.full.filter((n) => n === traceSpans).length} returned all ${fmt(traceSpans)} spans; span counts ${summarize(reads.full)}), errors ${JSON.stringify(reads.fullErrors)}`);
-    console.log(`cancelled reads: ${reads.cancelled} calls cancelled by the client, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
+    console.log(`cancelled reads (${READ_CLIENT} client): ${reads.cancelled} calls cancelled by the client, ${mb(reads.cancelledBytes)} received before their cancels, other outcomes ${JSON.stringify(reads.cancelOutcomes)}`);
     console.log(
       `serve counters: reads cancelled ${metrics.jaeger_sls_reads_cancelled_total}, time to stop a cancelled read: max ${ms(1000 * metrics.jaeger_sls_read_cancel_stop_seconds_max)} mean ${ms((1000 * metrics.jaeger_sls_read_cancel_stop_seconds_sum) / Math.max(1, metrics.jaeger_sls_reads_cancelled_total))}, within 50 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.05"}']} (within 100 ms ${metrics['jaeger_sls_read_cancel_stop_seconds_bucket{le="0.1"}']}), rejected ${metrics.jaeger_sls_reads_rejected_total}, spans produced ${fmt(metrics.jaeger_sls_read_spans_produced_total)}, sent ${fmt(metrics.jaeger_sls_spans_read_total)}`,
     );
@@ -299,57 +302,189 @@ interface ReaderReport {
   fullErrors: Record<string, number>;
   cancelled: number;
   cancelOutcomes: Record<string, number>;
+  /** Response bytes received by the cancelled calls, in all. */
+  cancelledBytes: number;
 }
 
-/** 20 GetTrace loops cancelled after 100 ms and 4 full-read loops, each on its own connection. */
+/** A streamed read's outcome: spans counted (full reads only), response bytes, grpc-status (CANCELLED when the client cancelled first). */
+interface ReadOutcome {
+  spans: number;
+  bytes: number;
+  code: number;
+}
+
+/** Which client the read loops use: node:http2 directly (the default), or grpc-js with pass-through serializers, to compare the instruments. */
+const READ_CLIENT: ClientKind = process.env.BENCH_READ_CLIENT === 'grpc-js' ? 'grpc-js' : 'http2';
+
+/**
+ * 20 GetTrace loops cancelled after 100 ms and 4 full-read loops, each on its own connection.
+ * The read clients stand for Jaeger query services on other hosts, so their own CPU must not be
+ * the limit: they speak gRPC's HTTP/2 mapping on node:http2 directly (one POST per call, the
+ * request framed once by byte-client.ts), cancel with RST_STREAM(CANCEL) as grpc-js does, and
+ * look inside the responses only as far as the figures need: a cancelled call counts bytes; a
+ * full read splits the stream into gRPC messages and counts each message's spans from the wire.
+ */
 function runReaders(): void {
   serveRole(async ({ seconds, address, traceId }: Phase & { traceId: string; traceSpans: number }) => {
-    const v1Request = serviceDefinition('spanReader').GetTrace.requestSerialize({ traceId: Buffer.from(traceId, 'hex') });
-    const v2Request = serviceDefinition('traceReader').GetTraces.requestSerialize({ query: [{ traceId: Buffer.from(traceId, 'hex') }] });
+    const v1Request = prepareCall(READ_CLIENT, [serviceDefinition('spanReader').GetTrace.requestSerialize({ traceId: Buffer.from(traceId, 'hex') })]);
+    const v2Request = prepareCall(READ_CLIENT, [serviceDefinition('traceReader').GetTraces.requestSerialize({ query: [{ traceId: Buffer.from(traceId, 'hex') }] })]);
     const until = performance.now() + seconds * 1000;
-    const report: ReaderReport = { full: [], fullErrors: {}, cancelled: 0, cancelOutcomes: {} };
+    const report: ReaderReport = { full: [], fullErrors: {}, cancelled: 0, cancelOutcomes: {}, cancelledBytes: 0 };
     const count = (into: Record<string, number>, key: string) => (into[key] = (into[key] ?? 0) + 1);
-    const client = () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
-    const read = (c: grpc.Client, v2: boolean, cancelAfterMs?: number) =>
-      new Promise<{ spans: number; code: number }>((resolve) => {
-        const call = c.makeServerStreamRequest(v2 ? GET_TRACES_PATH : GET_TRACE_PATH, passThrough, passThrough, v2 ? v2Request : v1Request);
-        let spans = 0;
-        call.on('data', (message: Buffer) => (spans += v2 ? countNested(message, [1, 2, 2]) : countNested(message, [1])));
-        call.on('error', (err: grpc.ServiceError) => resolve({ spans, code: err.code }));
-        call.on('end', () => resolve({ spans, code: 0 }));
-        if (cancelAfterMs !== undefined) setTimeout(() => call.cancel(), cancelAfterMs);
-      });
+    const spansOf = (v2: boolean) => (message: Buffer) => (v2 ? countNested(message, [1, 2, 2]) : countNested(message, [1]));
+    const loop = async (body: (read: (v2: boolean, cancelAfterMs?: number) => Promise<ReadOutcome>) => Promise<void>) => {
+      const connection = READ_CLIENT === 'http2' ? await http2ReadConnection(address) : grpcJsReadConnection(address);
+      try {
+        await body((v2, cancelAfterMs) => connection.read(v2 ? GET_TRACES_PATH : GET_TRACE_PATH, v2 ? v2Request : v1Request, cancelAfterMs === undefined ? spansOf(v2) : undefined, cancelAfterMs));
+      } finally {
+        connection.close();
+      }
+    };
     const loops: Promise<void>[] = [];
     for (let i = 0; i < CANCELLING_READERS; i++) {
       loops.push(
-        (async () => {
-          const c = client();
+        loop(async (read) => {
           while (performance.now() < until) {
-            const { code } = await read(c, false, CANCEL_AFTER_MS);
+            const { code, bytes } = await read(false, CANCEL_AFTER_MS);
+            report.cancelledBytes += bytes;
             if (code === grpc.status.CANCELLED) report.cancelled++;
-            else count(report.cancelOutcomes, grpc.status[code]);
+            else count(report.cancelOutcomes, grpc.status[code] ?? `no status`);
           }
-          c.close();
-        })(),
+        }),
       );
     }
     for (let i = 0; i < FULL_READERS; i++) {
       loops.push(
-        (async () => {
-          const c = client();
+        loop(async (read) => {
           // At least one full read per reader, even when it outlasts the phase.
           do {
-            const { spans, code } = await read(c, i % 2 === 1);
+            const { spans, code } = await read(i % 2 === 1);
             if (code === 0) report.full.push(spans);
-            else count(report.fullErrors, grpc.status[code]);
+            else count(report.fullErrors, grpc.status[code] ?? 'no status');
           } while (performance.now() < until);
-          c.close();
-        })(),
+        }),
       );
     }
     await Promise.all(loops);
     return report;
   });
+}
+
+interface ReadConnection {
+  /**
+   * One server-streaming call of `request` (prepared for this client kind). `spansOf` given: every response
+   * message is counted with it; otherwise only bytes are. `cancelAfterMs` given: cancelled then.
+   */
+  read(path: string, request: PreparedCall, spansOf: ((message: Buffer) => number) | undefined, cancelAfterMs?: number): Promise<ReadOutcome>;
+  close(): void;
+}
+
+/** gRPC's length prefix: a compressed-flag byte and the message length, 32-bit big-endian. */
+const PREFIX_BYTES = 5;
+const READ_HEADERS = { ':method': 'POST', 'content-type': 'application/grpc', te: 'trailers' };
+
+async function http2ReadConnection(address: string): Promise<ReadConnection> {
+  const session = http2.connect(`http://${address}`);
+  // A session error also ends its streams (their calls then report no status); this keeps it from being thrown.
+  session.on('error', () => undefined);
+  await once(session, 'connect');
+  return {
+    read(path, request, spansOf, cancelAfterMs) {
+      return new Promise((resolve) => {
+        const stream = session.request({ ...READ_HEADERS, ':path': path });
+        let status: number | undefined;
+        let cancelled = false;
+        const outcome = { spans: 0, bytes: 0 };
+        const take = (headers: http2.IncomingHttpHeaders) => {
+          if (headers['grpc-status'] !== undefined) status = Number(headers['grpc-status']);
+        };
+        stream.on('response', take);
+        stream.on('trailers', take);
+        const messages = spansOf ? new MessageSplitter((m) => (outcome.spans += spansOf(m))) : undefined;
+        stream.on('data', (chunk: Buffer) => {
+          outcome.bytes += chunk.length;
+          messages?.push(chunk);
+        });
+        stream.on('error', () => undefined);
+        const timer = cancelAfterMs === undefined ? undefined : setTimeout(() => ((cancelled = true), stream.close(http2.constants.NGHTTP2_CANCEL)), cancelAfterMs);
+        stream.on('close', () => {
+          clearTimeout(timer);
+          resolve({ ...outcome, code: status ?? (cancelled ? grpc.status.CANCELLED : -1) });
+        });
+        stream.end(request.framed);
+      });
+    },
+    close: () => session.close(),
+  };
+}
+
+/** Splits an HTTP/2 DATA stream into gRPC messages; each byte is copied at most once (when a message spans chunks). */
+class MessageSplitter {
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Bytes the next piece needs: a prefix, or the body it announced. */
+  private need = PREFIX_BYTES;
+  private inBody = false;
+
+  constructor(private readonly onMessage: (message: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    while (this.buffered >= this.need) {
+      const piece = this.take(this.need);
+      if (this.inBody) {
+        this.onMessage(piece);
+        this.inBody = false;
+        this.need = PREFIX_BYTES;
+      } else {
+        this.need = piece.readUInt32BE(1);
+        this.inBody = true;
+      }
+    }
+  }
+
+  private take(n: number): Buffer {
+    this.buffered -= n;
+    const first = this.chunks[0];
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    if (first.length === n) return this.chunks.shift()!;
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.chunks[0];
+      const used = Math.min(c.length, n - at);
+      c.copy(out, at, 0, used);
+      at += used;
+      if (used === c.length) this.chunks.shift();
+      else this.chunks[0] = c.subarray(used);
+    }
+    return out;
+  }
+}
+
+/** The same reads through grpc-js' client (pass-through deserializer: one Buffer per message). */
+function grpcJsReadConnection(address: string): ReadConnection {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 });
+  return {
+    read(path, request, spansOf, cancelAfterMs) {
+      return new Promise((resolve) => {
+        const call = client.makeServerStreamRequest(path, passThrough, passThrough, request.messages[0]);
+        const outcome = { spans: 0, bytes: 0 };
+        call.on('data', (message: Buffer) => {
+          outcome.bytes += message.length;
+          if (spansOf) outcome.spans += spansOf(message);
+        });
+        call.on('error', (err: grpc.ServiceError) => resolve({ ...outcome, code: err.code }));
+        call.on('end', () => resolve({ ...outcome, code: 0 }));
+        if (cancelAfterMs !== undefined) setTimeout(() => call.cancel(), cancelAfterMs);
+      });
+    },
+    close: () => client.close(),
+  };
 }
 
 /** Number of length-delimited fields at `path` (field numbers, outermost first) in a protobuf message. */
