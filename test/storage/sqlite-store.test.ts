@@ -377,6 +377,45 @@ describe('sqlite store', () => {
     }
   });
 
+  it('marks exactly the chunks of traces stored in several chunks, in a request of many chunks and across tenants', async () => {
+    const file = freshPath();
+    const store = await open(file);
+    // Earlier requests: traces 3, 70 and 140 in the default tenant, trace 5 in another tenant only.
+    await store.writeSpans([span(tid(3), sid(1)), span(tid(70), sid(1))]);
+    await store.writeSpans([span(tid(140), sid(1))]);
+    await store.forTenant('other').writeSpans([span(tid(5), sid(1))]);
+    // One request of 150 traces (150 chunks), trace 9 twice
+    // with 600 spans between (two chunks of one request), then a request repeating trace 70 again.
+    await store.writeSpans([
+      ...Array.from({ length: 150 }, (_, i) => span(tid(i + 1), sid(2))),
+      ...Array.from({ length: 600 }, (_, i) => span(tid(9), sid(i + 10))),
+    ]);
+    await store.writeSpans([span(tid(70), sid(3))]);
+    const check = new Database(file, { readonly: true });
+    try {
+      const wrong = check
+        .prepare(
+          `SELECT hex(trace_id) AS trace, tenant, shared FROM chunks AS c
+           WHERE shared <> ((SELECT count(*) FROM chunks AS o WHERE o.trace_id = c.trace_id AND o.tenant = c.tenant) > 1)`,
+        )
+        .all();
+      expect(wrong).toEqual([]);
+      const sharedTraces = check.prepare('SELECT DISTINCT tenant, substr(hex(trace_id), -2) AS trace FROM chunks WHERE shared = 1 ORDER BY 1, 2').all();
+      // tid(n) ends in n's hex digits: 3 → 03, 9 → 09, 70 → 46, 140 → 8C; tenant 1 ("other") has none.
+      expect(sharedTraces).toEqual([
+        { tenant: 0, trace: '03' },
+        { tenant: 0, trace: '09' },
+        { tenant: 0, trace: '46' },
+        { tenant: 0, trace: '8C' },
+      ]);
+    } finally {
+      check.close();
+    }
+    expect((await store.getTrace({ traceId: tid(9) })).spans).toHaveLength(601);
+    expect((await store.getTrace({ traceId: tid(70) })).spans).toHaveLength(3);
+    expect((await store.forTenant('other').getTrace({ traceId: tid(5) })).spans).toHaveLength(1);
+  });
+
   it('migrates a schema 1 file, marking the traces stored in several chunks', async () => {
     const file = freshPath();
     const store = await open(file);
