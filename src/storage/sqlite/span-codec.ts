@@ -34,30 +34,13 @@ import type { AnyValue, Attribute, KeyValue, Log, OtelResource, OtelScope, OtelS
 import { processOfResource, scopeTagsOf, spanFromOtel } from '../../model/index.js';
 
 type Field = string | number;
-/**
- * The encoder's flat array and how many of its fields the current chunk filled, reusable between
- * calls by its owner. Fields are written by index and the array cut to the chunk's length before
- * stringifying, so its storage stays from chunk to chunk: emptying it (`length = 0`) gave the
- * storage back and every chunk grew it anew, copying as it went.
- */
-export interface ChunkScratch {
-  fields: Field[];
-  filled: number;
-}
+/** The encoder's flat array, reusable between calls by its owner: built, stringified and emptied. */
+export type ChunkScratch = Field[];
 
-export function chunkScratch(): ChunkScratch {
-  return { fields: [], filled: 0 };
-}
-
-function put(out: ChunkScratch, field: Field): void {
-  out.fields[out.filled++] = field;
-}
-
-export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = chunkScratch()): string {
+export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = []): string {
   const base = offsetsAreExact(spans) ? spans[0].startTime : 0;
   const out = scratch;
-  out.filled = 0;
-  put(out, base);
+  out.push(base);
   // Made at the first OTLP span only: chunks of spans received in the Jaeger model need none.
   let tables: OtelTables | undefined;
   for (const s of spans) {
@@ -65,31 +48,23 @@ export function encodeChunk(spans: readonly Span[], scratch: ChunkScratch = chun
       pushOtelSpan(out, s, s.otel, base, (tables ??= { resources: new Map(), scopes: new Map() }));
       continue;
     }
-    put(out, s.spanId);
-    put(out, s.operationName);
-    put(out, s.flags);
-    put(out, s.startTime - base);
-    put(out, s.duration);
-    put(out, s.process.serviceName);
-    put(out, s.references.length);
-    for (const r of s.references) {
-      put(out, r.refType === 'CHILD_OF' ? 0 : 1);
-      put(out, r.traceId === s.traceId ? '' : r.traceId);
-      put(out, r.spanId);
-    }
+    out.push(s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, s.process.serviceName, s.references.length);
+    for (const r of s.references) out.push(r.refType === 'CHILD_OF' ? 0 : 1, r.traceId === s.traceId ? '' : r.traceId, r.spanId);
     pushTags(out, s.tags);
     pushTags(out, s.process.tags);
-    put(out, s.logs.length);
+    out.push(s.logs.length);
     for (const l of s.logs) {
-      put(out, l.timestamp - base);
+      out.push(l.timestamp - base);
       pushTags(out, l.fields);
     }
-    put(out, s.warnings.length);
-    for (const w of s.warnings) put(out, w);
+    out.push(s.warnings.length);
+    for (const w of s.warnings) out.push(w);
   }
-  // Cut to this chunk's fields: an earlier, larger chunk's tail must not be stringified.
-  out.fields.length = out.filled;
-  return JSON.stringify(out.fields);
+  try {
+    return JSON.stringify(out);
+  } finally {
+    out.length = 0;
+  }
 }
 
 /** Resources and scopes already written in a chunk, by identity, with their index. */
@@ -98,104 +73,77 @@ interface OtelTables {
   scopes: Map<OtelScope, number>;
 }
 
-function pushOtelSpan(out: ChunkScratch, s: Span, o: OtelSpanFields, base: number, tables: OtelTables): void {
-  put(out, 1);
-  put(out, s.spanId);
-  put(out, s.operationName);
-  put(out, s.flags);
-  put(out, s.startTime - base);
-  put(out, s.duration);
-  put(out, o.startNanos);
-  put(out, o.durationNanos);
+function pushOtelSpan(out: Field[], s: Span, o: OtelSpanFields, base: number, tables: OtelTables): void {
+  out.push(1, s.spanId, s.operationName, s.flags, s.startTime - base, s.duration, o.startNanos, o.durationNanos);
   const r = tables.resources.get(o.resource);
-  if (r !== undefined) put(out, r);
+  if (r !== undefined) out.push(r);
   else {
     tables.resources.set(o.resource, tables.resources.size);
-    put(out, -1);
+    out.push(-1);
     pushAttributes(out, o.resource.attributes);
-    put(out, o.resource.droppedAttributesCount);
-    put(out, o.resource.schemaUrl);
+    out.push(o.resource.droppedAttributesCount, o.resource.schemaUrl);
   }
   const sc = tables.scopes.get(o.scope);
-  if (sc !== undefined) put(out, sc);
+  if (sc !== undefined) out.push(sc);
   else {
     tables.scopes.set(o.scope, tables.scopes.size);
-    put(out, -1);
-    put(out, o.scope.name);
-    put(out, o.scope.version);
+    out.push(-1, o.scope.name, o.scope.version);
     pushAttributes(out, o.scope.attributes);
-    put(out, o.scope.droppedAttributesCount);
-    put(out, o.scope.schemaUrl);
+    out.push(o.scope.droppedAttributesCount, o.scope.schemaUrl);
   }
-  put(out, o.traceState);
-  put(out, o.parentSpanId);
-  put(out, o.kind);
-  put(out, o.statusCode);
-  put(out, o.statusMessage);
+  out.push(o.traceState, o.parentSpanId, o.kind, o.statusCode, o.statusMessage);
   pushAttributes(out, o.attributes);
-  put(out, o.droppedAttributesCount);
-  put(out, o.events.length);
+  out.push(o.droppedAttributesCount, o.events.length);
   for (const e of o.events) {
     const us = e.timeUnixNano / 1000n;
-    put(out, Number(us) - base);
-    put(out, Number(e.timeUnixNano - us * 1000n));
-    put(out, e.name);
+    out.push(Number(us) - base, Number(e.timeUnixNano - us * 1000n), e.name);
     pushAttributes(out, e.attributes);
-    put(out, e.droppedAttributesCount);
+    out.push(e.droppedAttributesCount);
   }
-  put(out, o.droppedEventsCount);
-  put(out, o.links.length);
+  out.push(o.droppedEventsCount, o.links.length);
   for (const l of o.links) {
-    put(out, l.traceId === s.traceId ? '' : l.traceId);
-    put(out, l.spanId);
-    put(out, l.traceState);
+    out.push(l.traceId === s.traceId ? '' : l.traceId, l.spanId, l.traceState);
     pushAttributes(out, l.attributes);
-    put(out, l.droppedAttributesCount);
-    put(out, l.flags);
+    out.push(l.droppedAttributesCount, l.flags);
   }
-  put(out, o.droppedLinksCount);
+  out.push(o.droppedLinksCount);
 }
 
-function pushAttributes(out: ChunkScratch, attrs: readonly Attribute[]): void {
-  put(out, attrs.length);
+function pushAttributes(out: Field[], attrs: readonly Attribute[]): void {
+  out.push(attrs.length);
   for (const a of attrs) {
-    put(out, a.key);
+    out.push(a.key);
     pushValue(out, a);
   }
 }
 
-function pushValue(out: ChunkScratch, v: AnyValue): void {
+function pushValue(out: Field[], v: AnyValue): void {
   switch (v.type) {
     case 'string':
-      put(out, v.value);
+      out.push(v.value);
       break;
     case 'bool':
-      put(out, 1);
-      put(out, v.value ? 1 : 0);
+      out.push(1, v.value ? 1 : 0);
       break;
     case 'int64':
-      put(out, 2);
-      put(out, v.value.toString());
+      out.push(2, v.value.toString());
       break;
     case 'float64':
-      put(out, 3);
-      put(out, floatField(v.value));
+      out.push(3, floatField(v.value));
       break;
     case 'binary':
-      put(out, 4);
-      put(out, base64(v.value));
+      out.push(4, base64(v.value));
       break;
     case 'array':
-      put(out, 5);
-      put(out, v.value.length);
+      out.push(5, v.value.length);
       for (const e of v.value) pushValue(out, e);
       break;
     case 'map':
-      put(out, 6);
+      out.push(6);
       pushAttributes(out, v.value);
       break;
     case 'empty':
-      put(out, 7);
+      out.push(7);
       break;
   }
 }
@@ -219,33 +167,24 @@ function offsetsAreExact(spans: readonly Span[]): boolean {
   return true;
 }
 
-function pushTags(out: ChunkScratch, tags: readonly KeyValue[]): void {
-  put(out, tags.length);
+function pushTags(out: Field[], tags: readonly KeyValue[]): void {
+  out.push(tags.length);
   for (const t of tags) {
     switch (t.type) {
       case 'string':
-        put(out, t.key);
-        put(out, t.value);
+        out.push(t.key, t.value);
         break;
       case 'bool':
-        put(out, t.key);
-        put(out, 1);
-        put(out, t.value ? 1 : 0);
+        out.push(t.key, 1, t.value ? 1 : 0);
         break;
       case 'int64':
-        put(out, t.key);
-        put(out, 2);
-        put(out, t.value.toString());
+        out.push(t.key, 2, t.value.toString());
         break;
       case 'float64':
-        put(out, t.key);
-        put(out, 3);
-        put(out, floatField(t.value));
+        out.push(t.key, 3, floatField(t.value));
         break;
       case 'binary':
-        put(out, t.key);
-        put(out, 4);
-        put(out, base64(t.value));
+        out.push(t.key, 4, base64(t.value));
         break;
     }
   }

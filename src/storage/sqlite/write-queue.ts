@@ -14,7 +14,7 @@ import type { SqliteConnection } from './connection.js';
 import { DependencySummaryWriter } from './dependency-summary.js';
 import { ChunkKeys } from './pending-postings.js';
 import type { PostingsIndex } from './postings-index.js';
-import { chunkScratch, encodeChunk } from './span-codec.js';
+import { type ChunkScratch, encodeChunk } from './span-codec.js';
 
 /** Index-key pairs of the chunks of one commit (ChunkKeys.moveTo); chunk i's end at ends[i]. */
 interface CommitKeys {
@@ -28,7 +28,7 @@ export class SpanCommits {
   /** Gathers one chunk's index keys at a time. */
   private readonly chunkKeys = new ChunkKeys();
   private readonly summary = new DependencySummaryWriter();
-  private readonly encoderScratch = chunkScratch();
+  private readonly encoderScratch: ChunkScratch = [];
 
   constructor(
     private readonly conn: SqliteConnection,
